@@ -1,0 +1,207 @@
+"""Building and running the application: polling, webhook, and the pieces they share."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.commands import publish_commands
+from bot.context import AppContext
+from bot.dispatcher import create_dispatcher
+from bot.i18n import create_i18n
+from bot.sender import OutgoingLimiter, RateLimiter
+from bot.settings import Settings
+from bot.storage import create_storage
+from core.clock import Clock, SystemClock
+from core.db import create_engine, create_session_factory
+from core.migrate import upgrade_database_async
+from core.scheduler import Scheduler
+
+log = logging.getLogger("courtyard")
+
+# Extra aiohttp sub-applications / background services (the gate API, the
+# sandbox page) register here: called with the context, they return a coroutine
+# factory run alongside the bot and cancelled with it.
+ServiceFactory = Callable[[AppContext], Awaitable[None]]
+
+
+@dataclass
+class Application:
+    ctx: AppContext
+    bot: Bot
+    dp: Dispatcher
+    storage: BaseStorage
+    services: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for task in self.services:
+            task.cancel()
+        for task in self.services:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.ctx.scheduler is not None:
+            self.ctx.scheduler.shutdown()
+        await self.storage.close()
+        await self.bot.session.close()
+        await self.ctx.engine.dispose()
+
+
+def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api.rstrip("/")))
+    session.middleware(
+        OutgoingLimiter(
+            ctx.session_factory,
+            RateLimiter(
+                settings.send_rate_global,
+                settings.send_interval_private_s,
+                settings.send_per_minute_group,
+            ),
+        )
+    )
+    return Bot(
+        token=token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
+    """Every periodic job, in one visible place. Feature areas add theirs here."""
+
+
+async def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    start_scheduler: bool = True,
+) -> Application:
+    token = settings.require_bot_token()
+    settings.secret()  # generate and persist on first run, before anything needs it
+    if migrate:
+        await upgrade_database_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    i18n = create_i18n(settings.default_locale)
+    ctx = AppContext(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        i18n=i18n,
+        clock=clock or SystemClock(),
+    )
+    bot = create_bot(settings, ctx, token)
+    ctx.bot = bot
+    storage = create_storage(settings, session_factory)
+    dp = create_dispatcher(ctx, storage)
+    scheduler = Scheduler(timezone="UTC")
+    ctx.scheduler = scheduler
+    register_jobs(ctx, scheduler)
+    me = await bot.get_me()
+    ctx.bot_username = me.username or ctx.bot_username
+    await publish_commands(bot, i18n, settings.default_locale)
+    if start_scheduler:
+        scheduler.start()
+    return Application(ctx=ctx, bot=bot, dp=dp, storage=storage)
+
+
+@contextlib.asynccontextmanager
+async def running_application(settings: Settings, **kwargs: object) -> AsyncIterator[Application]:
+    app = await build_application(settings, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+def _i18n_context(app: Application) -> contextlib.AbstractContextManager[object]:
+    return app.ctx.i18n.context()
+
+
+async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    async with running_application(settings) as app:
+        with _i18n_context(app):
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            log.info("polling started", extra={"fields": {"bot": app.ctx.bot_username}})
+            polling = asyncio.create_task(
+                app.dp.start_polling(app.bot, handle_signals=False, close_bot_session=False)
+            )
+            waiter = asyncio.create_task((stop or _signal_event()).wait())
+            done, _ = await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if waiter in done:
+                await app.dp.stop_polling()
+            await polling
+
+
+def build_webhook_app(app: Application) -> web.Application:
+    """The aiohttp app serving Telegram's webhook.
+
+    aiogram's SimpleRequestHandler compares X-Telegram-Bot-Api-Secret-Token with
+    our secret and answers 401 before the update reaches any handler.
+    """
+    settings = app.ctx.settings
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(
+        web_app, path=settings.webhook_path
+    )
+    setup_application(web_app, app.dp, bot=app.bot)
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    web_app.router.add_get("/health", health)
+    return web_app
+
+
+async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    from bot.settings import SettingsError
+
+    if not settings.webhook_url:
+        raise SettingsError("COURTYARD_WEBHOOK_URL is not set: the public HTTPS URL for Telegram.")
+    if settings.webhook_secret is None:
+        raise SettingsError(
+            "COURTYARD_WEBHOOK_SECRET is not set: webhooks must verify Telegram's secret token."
+        )
+    async with running_application(settings) as app:
+        with _i18n_context(app):
+            web_app = build_webhook_app(app)
+            runner = web.AppRunner(web_app)
+            await runner.setup()
+            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+            await site.start()
+            await app.bot.set_webhook(
+                settings.webhook_url.rstrip("/") + settings.webhook_path,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=app.dp.resolve_used_update_types(),
+            )
+            log.info(
+                "webhook listening",
+                extra={"fields": {"host": settings.webhook_host, "port": settings.webhook_port}},
+            )
+            try:
+                await (stop or _signal_event()).wait()
+            finally:
+                await runner.cleanup()
+
+
+def _signal_event() -> asyncio.Event:
+    event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, event.set)
+    return event

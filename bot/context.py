@@ -1,0 +1,43 @@
+"""The application context handed to every handler (as ``app``) and job.
+
+It holds what services need — settings, the session factory, the clock, the bot
+— so handlers never reach for globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.i18n import CatalogI18n
+from bot.settings import Settings
+from core.clock import Clock
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from core.scheduler import Scheduler
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: CatalogI18n
+    clock: Clock
+    bot: Bot | None = None
+    bot_username: str = "courtyard_bot"
+    scheduler: Scheduler | None = None
+    # Feature areas may hang long-lived helpers here (face index, door drivers …),
+    # keyed by area name. Never domain state: that lives in the database.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def secret_key(self) -> str:
+        return self.settings.secret()
+
+    def deep_link(self, payload: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={payload}"

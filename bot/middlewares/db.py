@@ -1,0 +1,39 @@
+"""One database session per update: committed when the handler succeeds, rolled back
+when it fails. The conversation store joins the same transaction (see bot.storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        async with self.session_factory() as session:
+            token = current_session.set(session)
+            data["session"] = session
+            try:
+                result = await handler(event, data)
+                await session.commit()
+                return result
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                current_session.reset(token)

@@ -1,0 +1,43 @@
+"""Resolves who sent the update (unknown / resident / staff) as ``identity``.
+
+A person record is created on first private contact, with the language Telegram
+reports, so the bot answers in it from the first message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Chat, TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import telegram_to_locale
+from core.identity import Identity, get_or_create_person, load_identity
+
+
+class IdentityMiddleware(BaseMiddleware):
+    def __init__(self, default_locale: str) -> None:
+        self.default_locale = default_locale
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        session: AsyncSession = data["session"]
+        if user is None or user.is_bot:
+            data["identity"] = Identity(person_id=None, telegram_id=0)
+            return await handler(event, data)
+        identity = await load_identity(session, user.id)
+        if not identity.is_known and (chat is None or chat.type == "private"):
+            full_name = user.full_name[:120]
+            locale = telegram_to_locale(user.language_code, self.default_locale)
+            await get_or_create_person(session, user.id, full_name=full_name, locale=locale)
+            identity = await load_identity(session, user.id)
+        data["identity"] = identity
+        return await handler(event, data)

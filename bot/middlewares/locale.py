@@ -1,0 +1,26 @@
+"""Sets the gettext locale for the update: the person's chosen language, else
+Telegram's ``language_code``, else the deployment default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18nMiddleware
+
+from bot.i18n import SUPPORTED, telegram_to_locale
+from core.identity import Identity
+
+
+class LocaleMiddleware(I18nMiddleware):
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        identity: Identity | None = data.get("identity")
+        if identity is not None and identity.locale in SUPPORTED:
+            locale = identity.locale
+        else:
+            user: User | None = data.get("event_from_user")
+            locale = telegram_to_locale(
+                user.language_code if user else None, self.i18n.default_locale
+            )
+        data["locale"] = locale
+        return locale

@@ -1,0 +1,135 @@
+"""Application settings, read from ``COURTYARD_*`` environment variables and ``.env``.
+
+Every setting is documented in ``.env.example``. ``load_settings`` turns a
+validation failure into :class:`SettingsError` with one readable line, so the
+command line can print it and exit instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("zh_Hans", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COURTYARD_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    bot_token: SecretStr | None = Field(
+        default=None, description="Bot token from @BotFather (required to run the bot)."
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./courtyard.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+    )
+    telegram_api: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API base URL; point it at the emulator in tests and the sandbox.",
+    )
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts updates to (webhook mode)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+    )
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+    default_locale: Literal["zh_Hans", "en"] = "zh_Hans"
+    timezone: str = "Asia/Shanghai"
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key for hashing codes and encrypting sensitive fields. Generated and "
+        "stored in SECRET_KEY_FILE on first run when absent.",
+    )
+    secret_key_file: Path = Path(".secret_key")
+    fsm_storage: Literal["database", "redis", "memory"] = "database"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # Telegram limits (see docs/decisions/0003-outgoing-messages.md).
+    send_rate_global: float = 30.0
+    send_interval_private_s: float = 1.0
+    send_per_minute_group: int = 20
+    # Gate terminal API, served by `courtyard run` alongside the bot.
+    gate_api_host: str = "127.0.0.1"
+    gate_api_port: int = 8090
+    payments_provider_token: SecretStr | None = None
+    duty_phone: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not (
+            value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
+        ):
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://…")
+        return value
+
+    def require_bot_token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise SettingsError(
+                "COURTYARD_BOT_TOKEN is not set: create a bot with @BotFather and set "
+                "COURTYARD_BOT_TOKEN (or try `courtyard sandbox`, which needs no token)."
+            )
+        token = self.bot_token.get_secret_value().strip()
+        left, _, right = token.partition(":")
+        if not left.isdigit() or not right:
+            raise SettingsError("COURTYARD_BOT_TOKEN does not look like a bot token (123456:ABC…).")
+        return token
+
+    def secret(self) -> str:
+        """The secret key, generating and persisting one on first use."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.secret_key_file
+        if path.exists():
+            value = path.read_text(encoding="utf-8").strip()
+            if value:
+                self.secret_key = SecretStr(value)
+                return value
+        value = secrets.token_urlsafe(48)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created with 0600 so the key is readable by the service user only.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(value + "\n")
+        self.secret_key = SecretStr(value)
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; raise :class:`SettingsError` with one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "COURTYARD_" + "_".join(str(p) for p in first["loc"]).upper()
+        raise SettingsError(f"{name}: {first['msg']}") from None

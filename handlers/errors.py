@@ -1,0 +1,66 @@
+"""The last line of defence: log the failure with its update, apologise to the user.
+
+No traceback or internal detail ever reaches a chat.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.i18n import telegram_to_locale
+
+router = Router(name="errors")
+log = logging.getLogger("courtyard.errors")
+
+
+@router.errors()
+async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n) -> bool:
+    update = event.update
+    exc = event.exception
+    log.error(
+        "update failed",
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"fields": {"update_id": update.update_id, "error": type(exc).__name__}},
+    )
+    user = None
+    chat_id = None
+    thread_id = None
+    if update.message is not None:
+        user = update.message.from_user
+        chat_id = update.message.chat.id
+        thread_id = update.message.message_thread_id if update.message.is_topic_message else None
+    elif update.callback_query is not None:
+        user = update.callback_query.from_user
+    locale = telegram_to_locale(user.language_code if user else None, i18n.default_locale)
+    with i18n.use_locale(locale):
+        if isinstance(exc, OperationalError | DBAPIError):
+            text = _(
+                "Sorry, I could not save that just now. Nothing was changed — "
+                "please try again in a minute."
+            )
+        else:
+            text = _(
+                "Sorry, something went wrong on our side. Nothing was changed — "
+                "please try again, or send /cancel to start over."
+            )
+        try:
+            if update.callback_query is not None:
+                await bot.answer_callback_query(update.callback_query.id, text, show_alert=True)
+            elif update.pre_checkout_query is not None:
+                await bot.answer_pre_checkout_query(
+                    update.pre_checkout_query.id, ok=False, error_message=text
+                )
+            elif chat_id is not None:
+                await bot.send_message(chat_id, text, message_thread_id=thread_id)
+        except TelegramAPIError:
+            log.warning(
+                "could not send the apology", extra={"fields": {"update_id": update.update_id}}
+            )
+    return True

@@ -1,0 +1,40 @@
+"""Running the real application against the emulator, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from bot.app import Application, build_application
+from bot.settings import Settings
+from core.clock import Clock
+
+
+@contextlib.asynccontextmanager
+async def start_bot(
+    settings: Settings,
+    emulator: Any,
+    *,
+    clock: Clock | None = None,
+    start_scheduler: bool = False,
+) -> AsyncIterator[Application]:
+    settings = settings.model_copy(update={"telegram_api": emulator.base_url})
+    app = await build_application(
+        settings, clock=clock, migrate=False, start_scheduler=start_scheduler
+    )
+    with app.ctx.i18n.context():
+        polling = asyncio.create_task(
+            app.dp.start_polling(
+                app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+            )
+        )
+        try:
+            yield app
+        finally:
+            with contextlib.suppress(RuntimeError):
+                await app.dp.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(polling, 5)
+            await app.close()
