@@ -1,0 +1,76 @@
+"""Shared pieces for handlers that run in a community's admin group.
+
+``AdminGroup()`` matches updates from a group bound to a community (``/setup``)
+and injects that ``community``. ``ensure_staff`` is the role check every staff
+action calls first: anyone else is refused, and the refusal is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.audit import record_refusal
+from core.identity import Identity, community_by_admin_chat
+from core.models import Community, StaffRole
+
+
+class AdminGroup(Filter):
+    """Passes in a group bound to a community; injects ``community``."""
+
+    async def __call__(
+        self, event: TelegramObject, session: AsyncSession, event_chat: Chat | None = None
+    ) -> bool | dict[str, Any]:
+        if event_chat is None or event_chat.type not in {"group", "supergroup"}:
+            return False
+        community = await community_by_admin_chat(session, event_chat.id)
+        if community is None:
+            return False
+        return {"community": community}
+
+
+def role_names() -> dict[StaffRole, str]:
+    return {
+        StaffRole.MANAGER: _("manager"),
+        StaffRole.TECHNICIAN: _("technician"),
+        StaffRole.GUARD: _("guard"),
+        StaffRole.ACCOUNTANT: _("accountant"),
+    }
+
+
+async def ensure_staff(
+    event: Message | CallbackQuery,
+    app: AppContext,
+    identity: Identity,
+    community: Community,
+    *roles: StaffRole,
+    action: str,
+) -> bool:
+    """True when the sender is active staff of ``community`` with one of ``roles``
+    (any role when none are given). Otherwise tell them, audit the refusal, and
+    return False."""
+    if identity.has_staff_role(community.id, *roles):
+        return True
+    if roles:
+        names = role_names()
+        text = _("Only {roles} can do this.").format(roles=", ".join(names[r] for r in roles))
+    else:
+        text = _("Only staff of this community can do this.")
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    else:
+        await event.reply(text)
+    await record_refusal(
+        app.session_factory,
+        action,
+        community_id=community.id,
+        actor_person_id=identity.person_id,
+        actor_telegram_id=identity.telegram_id,
+        details={"required_roles": [r.value for r in roles]},
+    )
+    return False
