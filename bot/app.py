@@ -82,12 +82,19 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     """Every periodic job, in one visible place. Feature areas add theirs here."""
 
 
+def background_services(ctx: AppContext) -> list[ServiceFactory]:
+    """Long-running services started with the bot (the gate API …), in one visible
+    place. Each is an ``async def service(ctx)`` that runs until cancelled."""
+    return []
+
+
 async def build_application(
     settings: Settings,
     *,
     clock: Clock | None = None,
     migrate: bool = True,
     start_scheduler: bool = True,
+    start_services: bool = True,
 ) -> Application:
     token = settings.require_bot_token()
     settings.secret()  # generate and persist on first run, before anything needs it
@@ -115,7 +122,11 @@ async def build_application(
     await publish_commands(bot, i18n, settings.default_locale)
     if start_scheduler:
         scheduler.start()
-    return Application(ctx=ctx, bot=bot, dp=dp, storage=storage)
+    application = Application(ctx=ctx, bot=bot, dp=dp, storage=storage)
+    if start_services:
+        for factory in background_services(ctx):
+            application.services.append(asyncio.create_task(factory(ctx)))
+    return application
 
 
 @contextlib.asynccontextmanager

@@ -19,10 +19,15 @@ async def start_bot(
     *,
     clock: Clock | None = None,
     start_scheduler: bool = False,
+    start_services: bool = False,
 ) -> AsyncIterator[Application]:
     settings = settings.model_copy(update={"telegram_api": emulator.base_url})
     app = await build_application(
-        settings, clock=clock, migrate=False, start_scheduler=start_scheduler
+        settings,
+        clock=clock,
+        migrate=False,
+        start_scheduler=start_scheduler,
+        start_services=start_services,
     )
     with app.ctx.i18n.context():
         polling = asyncio.create_task(
