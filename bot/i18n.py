@@ -56,12 +56,16 @@ def load_catalogs(path: Path = LOCALES_DIR) -> dict[str, gettext.GNUTranslations
     return result
 
 
-class CatalogI18n(I18n):
-    """aiogram's I18n, loading all domains of each locale from ``.po`` sources."""
+def create_i18n(default_locale: str = "zh_Hans") -> I18n:
+    """aiogram's I18n with every domain of each locale loaded from the ``.po`` sources.
 
-    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        return load_catalogs(self.path)
+    Not a subclass: aiogram keeps the "current I18n" in a context variable per
+    class, and ``gettext`` looks it up on ``I18n`` itself.
+    """
+    i18n = I18n(path=LOCALES_DIR, default_locale=default_locale, domain="courtyard")
+    i18n.locales = load_catalogs(LOCALES_DIR)
+    return i18n
 
 
-def create_i18n(default_locale: str = "zh_Hans") -> CatalogI18n:
-    return CatalogI18n(path=LOCALES_DIR, default_locale=default_locale, domain="courtyard")
+# Kept as a name for type hints across the code base.
+CatalogI18n = I18n
