@@ -57,19 +57,31 @@ class DatabaseStorage(BaseStorage):
         session = current_session.get()
         if session is not None:
             await self._upsert(session, key, values)
+            cache = session.info.setdefault("fsm", {})
+            old = cache.get(key) or (None, "{}")
+            cache[key] = (values.get("state", old[0]), values.get("data", old[1]))
             return
         async with self.session_factory() as own:
             await self._upsert(own, key, values)
             await own.commit()
 
-    async def _read(self, key: str) -> ConversationState | None:
+    async def _read(self, key: str) -> tuple[str | None, str] | None:
+        """(state, data-json) for ``key``; read once per update, then from the
+        session's cache (filters and handlers ask for the state several times)."""
+        query = select(ConversationState.state, ConversationState.data).where(
+            ConversationState.key == key
+        )
         session = current_session.get()
         if session is not None:
-            return await session.scalar(
-                select(ConversationState).where(ConversationState.key == key)
-            )
+            cache = session.info.setdefault("fsm", {})
+            if key not in cache:
+                row = (await session.execute(query)).first()
+                cache[key] = (row[0], row[1]) if row else None
+            cached: tuple[str | None, str] | None = cache[key]
+            return cached
         async with self.session_factory() as own:
-            return await own.scalar(select(ConversationState).where(ConversationState.key == key))
+            row = (await own.execute(query)).first()
+            return (row[0], row[1]) if row else None
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -77,16 +89,16 @@ class DatabaseStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         row = await self._read(_key(key))
-        return row.state if row else None
+        return row[0] if row else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._write(_key(key), {"data": json.dumps(dict(data), ensure_ascii=False)})
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         row = await self._read(_key(key))
-        if row is None or not row.data:
+        if row is None or not row[1]:
             return {}
-        loaded: dict[str, Any] = json.loads(row.data)
+        loaded: dict[str, Any] = json.loads(row[1])
         return loaded
 
     async def clear_all(self) -> None:

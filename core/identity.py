@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from core.db import utcnow
 from core.models import (
@@ -82,48 +81,69 @@ class Identity:
 
 
 async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
-    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    """Resolve a Telegram user in at most three small column queries (this runs on
+    every update, so it selects columns, not ORM objects)."""
+    person = (
+        await session.execute(
+            select(Person.id, Person.full_name, Person.locale).where(
+                Person.telegram_id == telegram_id
+            )
+        )
+    ).first()
     if person is None:
         return Identity(person_id=None, telegram_id=telegram_id)
+    person_id, full_name, locale = person
     rows = (
-        await session.scalars(
-            select(Residency)
+        await session.execute(
+            select(
+                Residency.id,
+                Residency.unit_id,
+                Residency.role,
+                Residency.status,
+                Residency.end_date,
+                Unit.community_id,
+                Building.name,
+                Unit.number,
+            )
+            .join(Unit, Unit.id == Residency.unit_id)
+            .join(Building, Building.id == Unit.building_id)
             .where(
-                Residency.person_id == person.id,
+                Residency.person_id == person_id,
                 Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
             )
-            .options(selectinload(Residency.unit).selectinload(Unit.building))
             .order_by(Residency.id)
         )
     ).all()
     active: list[UnitMembership] = []
     pending: list[UnitMembership] = []
     today = utcnow().date()
-    for r in rows:
+    for rid, unit_id, role, status, end_date, community_id, building, number in rows:
         m = UnitMembership(
-            residency_id=r.id,
-            unit_id=r.unit_id,
-            community_id=r.unit.community_id,
-            unit_label=r.unit.label,
-            role=r.role,
+            residency_id=rid,
+            unit_id=unit_id,
+            community_id=community_id,
+            unit_label=f"{building}-{number}",
+            role=role,
         )
-        if r.status == ResidencyStatus.ACTIVE and (r.end_date is None or r.end_date >= today):
+        if status == ResidencyStatus.ACTIVE and (end_date is None or end_date >= today):
             active.append(m)
-        elif r.status == ResidencyStatus.PENDING:
+        elif status == ResidencyStatus.PENDING:
             pending.append(m)
     staff_rows = (
-        await session.scalars(
-            select(Staff).where(Staff.person_id == person.id, Staff.active.is_(True))
+        await session.execute(
+            select(Staff.id, Staff.community_id, Staff.role).where(
+                Staff.person_id == person_id, Staff.active.is_(True)
+            )
         )
     ).all()
     return Identity(
-        person_id=person.id,
+        person_id=person_id,
         telegram_id=telegram_id,
-        locale=person.locale,
-        full_name=person.full_name,
+        locale=locale,
+        full_name=full_name,
         units=tuple(active),
         pending_units=tuple(pending),
-        staff=tuple(StaffMembership(s.id, s.community_id, s.role) for s in staff_rows),
+        staff=tuple(StaffMembership(sid, cid, role) for sid, cid, role in staff_rows),
     )
 
 
