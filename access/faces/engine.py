@@ -16,7 +16,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import queue
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,6 +41,7 @@ from access.faces.quality import (
 from access.faces.settings import FaceSettings
 from access.faces.weights import (
     ANTI_SPOOFING_FILES,
+    DLIB_LANDMARKS_FILE,
     PROVISIONABLE,
     missing_weights,
     provision_weights,
@@ -100,10 +104,43 @@ async def analyze_async(engine: FaceEngine, image_bytes: bytes) -> FaceAnalysis:
     return await asyncio.to_thread(engine.analyze, image_bytes)
 
 
+class _Pool:
+    """Instances of an object that is not thread-safe, lent to one thread at a time.
+
+    dlib's HOG detector keeps its feature pyramid in the object itself: two threads
+    running the same detector corrupt each other's results (and can abort the process).
+    It does release the GIL, so a detector per concurrent caller buys real parallelism.
+    Building one takes about half a second, so they are made on demand, up to ``size``.
+    """
+
+    def __init__(self, factory: Callable[[], Any], size: int) -> None:
+        self._factory = factory
+        self._size = max(1, size)
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._free.put(factory())
+        self._made = 1
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def borrow(self) -> Iterator[Any]:
+        try:
+            item = self._free.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                make = self._made < self._size
+                if make:
+                    self._made += 1
+            item = self._factory() if make else self._free.get()
+        try:
+            yield item
+        finally:
+            self._free.put(item)
+
+
 @dataclass(frozen=True, slots=True)
 class _Models:
     recognizer: Any  # deepface FacialRecognition client
-    detector: Any  # dlib.fhog_object_detector, or None for alignment="deepface"
+    detector: _Pool | None  # of dlib.fhog_object_detector; None for alignment="deepface"
     landmarks: Any  # dlib.shape_predictor, or None
     spoofing: Any  # deepface Fasnet, or None
 
@@ -180,7 +217,9 @@ class DlibDeepFaceEngine:
                 f"face model weights are missing from {s.weights_dir}: {', '.join(missing)}. "
                 "Run `courtyard faces setup`."
             )
-        # deepface resolves its weights folder from this variable when a model is built.
+        # deepface resolves its weights folder from this variable when it builds a model,
+        # so it is set for the builds only (all done here, eagerly) and then restored.
+        previous = os.environ.get("DEEPFACE_HOME")
         os.environ["DEEPFACE_HOME"] = str(home)
         try:
             from deepface.modules import modeling
@@ -190,16 +229,21 @@ class DlibDeepFaceEngine:
             if s.alignment == "chip":
                 import dlib
 
-                detector = dlib.get_frontal_face_detector()
-                landmarks = dlib.shape_predictor(
-                    str(s.weights_dir / "shape_predictor_5_face_landmarks.dat")
-                )
+                detector = _Pool(dlib.get_frontal_face_detector, min(os.cpu_count() or 1, 4))
+                landmarks = dlib.shape_predictor(str(s.weights_dir / DLIB_LANDMARKS_FILE))
+            else:
+                modeling.build_model(task="face_detector", model_name=s.detector)
             if s.anti_spoofing:
                 spoofing = modeling.build_model(task="spoofing", model_name="Fasnet")
         except Exception as exc:
             raise FaceEngineNotReady(
                 f"face model {s.model_name!r} could not be loaded: {exc}"
             ) from exc
+        finally:
+            if previous is None:
+                os.environ.pop("DEEPFACE_HOME", None)
+            else:
+                os.environ["DEEPFACE_HOME"] = previous
         return _Models(recognizer, detector, landmarks, spoofing)
 
     # -- analysis --------------------------------------------------------------------
@@ -232,11 +276,13 @@ class DlibDeepFaceEngine:
         if f < 1.0:
             size = (round(w * f), round(h * f))
             small = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.uint8)
-        rects = self._detect(models.detector, small, 0)
-        if not rects:
-            # Upsampling finds faces down to ~40 px: slower, but only on this failure
-            # path, and it turns "no face" into the more useful "come closer".
-            rects = self._detect(models.detector, small, 1)
+        assert models.detector is not None
+        with models.detector.borrow() as detector:
+            rects = self._detect(detector, small, 0)
+            if not rects:
+                # Upsampling finds faces down to ~40 px: slower, but only on this failure
+                # path, and it turns "no face" into the more useful "come closer".
+                rects = self._detect(detector, small, 1)
         if not rects:
             return self._no_face(small)
         if len(rects) > 1:
@@ -248,8 +294,9 @@ class DlibDeepFaceEngine:
         box = self._box(decoded, rect.left(), rect.top(), rect.width(), rect.height())
         face_px = round(rect.width())
         if face_px < s.min_face_px:
-            return FaceAnalysis(problem=FaceProblem.FACE_TOO_SMALL, box=box, faces=1,
-                                face_px=face_px)
+            return FaceAnalysis(
+                problem=FaceProblem.FACE_TOO_SMALL, box=box, faces=1, face_px=face_px
+            )
         shape = models.landmarks(rgb, rect)
         chip = np.asarray(
             dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING), np.uint8
@@ -275,8 +322,9 @@ class DlibDeepFaceEngine:
         box = self._box(decoded, area["x"], area["y"], area["w"], area["h"])
         face_px = int(area["w"])
         if face_px < s.min_face_px:
-            return FaceAnalysis(problem=FaceProblem.FACE_TOO_SMALL, box=box, faces=1,
-                                face_px=face_px)
+            return FaceAnalysis(
+                problem=FaceProblem.FACE_TOO_SMALL, box=box, faces=1, face_px=face_px
+            )
         face = np.clip(np.asarray(faces[0]["face"]) * 255.0, 0, 255).astype(np.uint8)
         return self._finish(models, decoded, face, box, face_px)
 
@@ -290,13 +338,21 @@ class DlibDeepFaceEngine:
             # deepface's crop is tight (no context): bring it to the scale of a chip's
             # inner half so the same thresholds apply.
             half = (CHIP_SIZE // 2, CHIP_SIZE // 2)
-            region = gray(np.asarray(cv2.resize(face, half, interpolation=cv2.INTER_AREA),
-                                     np.uint8))
+            region = gray(
+                np.asarray(cv2.resize(face, half, interpolation=cv2.INTER_AREA), np.uint8)
+            )
         light, sharp = brightness(region), sharpness(region)
 
         def result(problem: FaceProblem | None, template: Template | None = None) -> FaceAnalysis:
-            return FaceAnalysis(template=template, problem=problem, box=box, faces=1,
-                                face_px=face_px, brightness=light, sharpness=sharp)
+            return FaceAnalysis(
+                template=template,
+                problem=problem,
+                box=box,
+                faces=1,
+                face_px=face_px,
+                brightness=light,
+                sharpness=sharp,
+            )
 
         if light < s.min_brightness:
             return result(FaceProblem.TOO_DARK)
@@ -307,8 +363,12 @@ class DlibDeepFaceEngine:
         if models.spoofing is not None:
             # Fasnet wants the whole BGR frame and the box in that frame's pixels.
             scale = decoded.scale
-            area = (round(box.x / scale), round(box.y / scale),
-                    round(box.w / scale), round(box.h / scale))
+            area = (
+                round(box.x / scale),
+                round(box.y / scale),
+                round(box.w / scale),
+                round(box.h / scale),
+            )
             is_real, _score = models.spoofing.analyze(
                 img=np.ascontiguousarray(decoded.rgb[:, :, ::-1]), facial_area=area
             )
@@ -340,8 +400,11 @@ class DlibDeepFaceEngine:
     # -- helpers ---------------------------------------------------------------------
     def _detect(self, detector: Any, img: RGBImage, upsample: int) -> list[Any]:
         rects, scores, _ = detector.run(img, upsample, 0.0)
-        return [r for r, sc in zip(rects, scores, strict=True)
-                if sc >= self._settings.min_detection_score]
+        return [
+            r
+            for r, sc in zip(rects, scores, strict=True)
+            if sc >= self._settings.min_detection_score
+        ]
 
     def _no_face(self, img: RGBImage) -> FaceAnalysis:
         # Nothing found: if the whole frame is too dark or washed out, say that, since

@@ -74,8 +74,9 @@ def decide(result: SearchResult, threshold: float, margin: float) -> Decision:
     best, second = result.best, result.second
     second_d = second.distance if second else None
     if best is None or best.distance > threshold:
-        return Decision(False, None, best.distance if best else None, second_d,
-                        DenialReason.NO_MATCH)
+        return Decision(
+            False, None, best.distance if best else None, second_d, DenialReason.NO_MATCH
+        )
     if second is not None and second.distance - best.distance < margin:
         return Decision(False, None, best.distance, second_d, DenialReason.AMBIGUOUS)
     return Decision(True, best.person_id, best.distance, second_d, None)
@@ -130,7 +131,7 @@ class FaceIndex:
         if n == 0:
             return SearchResult(None, None)
         # ||m - q||^2 = ||m||^2 - 2 m.q + ||q||^2; ||q||^2 is the same for every row, so
-        # it is added only to the few rows we keep.
+        # it is left out of the ranking.
         d2 = snap.matrix @ q
         d2 *= -2.0
         d2 += snap.sq_norms
@@ -138,16 +139,17 @@ class FaceIndex:
         # include a second person when there is one.
         k = min(n, snap.max_rows + 1)
         top = np.argpartition(d2, k - 1)[:k] if k < n else np.arange(n)
-        top = top[np.argsort(d2[top], kind="stable")]
-        qq = float(q @ q)
+        # The expanded form loses precision to cancellation in float32; the few rows
+        # kept get their distance computed directly, and are ranked by that.
+        exact = np.linalg.norm(snap.matrix[top] - q, axis=1)
+        order = np.argsort(exact, kind="stable")
         best: Match | None = None
-        for row in top:
-            person = snap.owners[int(row)]
-            dist = float(np.sqrt(max(float(d2[row]) + qq, 0.0)))
+        for i in order:
+            person = snap.owners[int(top[i])]
             if best is None:
-                best = Match(person, dist)
+                best = Match(person, float(exact[i]))
             elif person != best.person_id:
-                return SearchResult(best, Match(person, dist))
+                return SearchResult(best, Match(person, float(exact[i])))
         return SearchResult(best, None)
 
     def identify(self, template: ArrayLike, threshold: float, margin: float) -> Decision:

@@ -38,7 +38,7 @@ class FaceProblem(StrEnum):
 
 # Formats a phone or a camera sends. Anything else (PDF, SVG via plugins, ICO...) is
 # refused before decoding: each extra decoder is extra attack surface.
-_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "BMP")
+_FORMATS = ("JPEG", "PNG", "WEBP", "BMP")  # JPEG also opens MPO (phone) files
 
 # EXIF orientations that swap width and height.
 _TRANSPOSED = {5, 6, 7, 8}
@@ -77,8 +77,14 @@ def decode_image(
                 img.draft("RGB", (max_side, max_side))
             img = ImageOps.exif_transpose(img)
             rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
-            SyntaxError, EOFError):
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+    ):
         return FaceProblem.NOT_AN_IMAGE
     if rgb.ndim != 3 or min(rgb.shape[:2]) < 8:
         return FaceProblem.NOT_AN_IMAGE

@@ -90,9 +90,7 @@ def provision_weights(
     return result
 
 
-def required_weights(
-    model_name: str, detector: str, anti_spoofing: bool
-) -> tuple[str, ...]:
+def required_weights(model_name: str, detector: str, anti_spoofing: bool) -> tuple[str, ...]:
     """Weight files this configuration needs and that we know the names of.
 
     Other deepface models and detectors have their own files, which deepface would try to
