@@ -1,0 +1,1 @@
+"""Fees: schedule, bills, payments in chat, receipts, reminders and public accounts."""
