@@ -162,7 +162,7 @@ def parse_html(raw: str) -> FormattedText:
             top = stack[-1]
             if name != top.kind:
                 raise _parse_error(
-                    f'Unmatched end tag at byte offset {_byte_offset(raw, begin)}, '
+                    f"Unmatched end tag at byte offset {_byte_offset(raw, begin)}, "
                     f'expected "</{top.kind}>", found "</{name}>"'
                 )
             stack.pop()
@@ -181,8 +181,7 @@ def parse_html(raw: str) -> FormattedText:
         i = attrs.pop("\0end")  # index after '>'
         if name == "span" and attrs.get("class") != "tg-spoiler":
             raise _parse_error(
-                f'Tag "span" must have class "tg-spoiler" at byte offset '
-                f"{_byte_offset(raw, begin)}"
+                f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(raw, begin)}'
             )
         stack.append(_Open(name, out.length, begin, dict(attrs)))
     if stack:
@@ -208,8 +207,7 @@ def _html_attributes(raw: str, i: int, tag: str, begin: int) -> dict[str, Any]:
         attr = raw[start:i].lower()
         if not attr:
             raise _parse_error(
-                f'Empty attribute name in the tag "{tag}" at byte offset '
-                f"{_byte_offset(raw, begin)}"
+                f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(raw, begin)}'
             )
         while i < n and raw[i].isspace():
             i += 1
@@ -223,9 +221,7 @@ def _html_attributes(raw: str, i: int, tag: str, begin: int) -> dict[str, Any]:
             quote = raw[i]
             end = raw.find(quote, i + 1)
             if end == -1:
-                raise _parse_error(
-                    f"Unclosed start tag at byte offset {_byte_offset(raw, begin)}"
-                )
+                raise _parse_error(f"Unclosed start tag at byte offset {_byte_offset(raw, begin)}")
             attrs[attr] = _unescape(raw[i + 1 : end])
             i = end + 1
         else:
@@ -374,9 +370,7 @@ def _mdv2_try_close(raw: str, i: int, out: _Builder, stack: list[_Open]) -> int 
                 chars.append(raw[end])
                 end += 1
             if end >= len(raw):
-                raise _parse_error(
-                    f"Can't find end of a url at byte offset {_byte_offset(raw, i)}"
-                )
+                raise _parse_error(f"Can't find end of a url at byte offset {_byte_offset(raw, i)}")
             url = "".join(chars)
             i = end + 1
         if top.kind == "text_link" and url:

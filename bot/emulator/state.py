@@ -135,6 +135,9 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
     duration: int | None = None
+    # For photos: file ids of all PhotoSizes of the same photo, smallest first,
+    # so re-sending any size by file_id yields the whole photo like Telegram.
+    photo_set: list[str] | None = None
 
     @property
     def size(self) -> int:

@@ -1,0 +1,121 @@
+"""Event log of everything that happens in the emulator, plus wake-up plumbing.
+
+Every state change (a message sent by the bot or a user, an edit, a callback
+answer, a topic created...) is appended as an `Event`. The log feeds three
+consumers: `expect()` in the Python client (scans forward from a cursor), the
+Server-Sent Events stream at ``/_emulator/events`` (replay + live), and
+debugging dumps. A bounded deque keeps a long-running sandbox from growing
+without limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Notifier:
+    """Wake every coroutine waiting for "something changed".
+
+    Waiters check their condition, then call `wait()`; since the event loop is
+    single-threaded and no await separates the check from the wait, a
+    notification cannot slip in between and be lost.
+    """
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+
+    def notify(self) -> None:
+        if self._future is not None and not self._future.done():
+            self._future.set_result(None)
+        self._future = None
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds; True if notified."""
+        if timeout <= 0:
+            return False
+        if self._future is None:
+            self._future = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass
+class Event:
+    """One thing that happened; `data` is JSON-ready."""
+
+    seq: int
+    type: str
+    chat_id: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+    time: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "chat_id": self.chat_id,
+            "time": self.time,
+            **self.data,
+        }
+
+
+class EventBus:
+    """Append-only event log with waiting and live subscriptions."""
+
+    def __init__(self, history: int = 100_000) -> None:
+        self._events: deque[Event] = deque(maxlen=history)
+        self._seq = 0
+        self._notifier = Notifier()
+        self._subscribers: set[asyncio.Queue[Event]] = set()
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def emit(self, type_: str, chat_id: int | None = None, **data: Any) -> Event:
+        self._seq += 1
+        event = Event(self._seq, type_, chat_id, data)
+        self._events.append(event)
+        for queue in self._subscribers:
+            queue.put_nowait(event)
+        self._notifier.notify()
+        return event
+
+    def since(self, seq: int) -> Iterator[Event]:
+        """Events with a sequence number greater than `seq`, oldest first."""
+        return (e for e in list(self._events) if e.seq > seq)
+
+    async def wait_for(
+        self, predicate: Callable[[Event], bool], after: int, timeout: float
+    ) -> Event | None:
+        """First event after `after` satisfying `predicate`, waiting up to `timeout`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        cursor = after
+        while True:
+            for event in self.since(cursor):
+                cursor = event.seq
+                if predicate(event):
+                    return event
+            if not await self._notifier.wait(deadline - loop.time()):
+                # One last look: an event may have landed right at the deadline.
+                for event in self.since(cursor):
+                    if predicate(event):
+                        return event
+                return None
+
+    def subscribe(self) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+        self._subscribers.discard(queue)

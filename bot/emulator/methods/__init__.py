@@ -1,0 +1,11 @@
+"""Bot API method implementations, registered by name in `METHODS`.
+
+Importing this package imports every method module so their `@bot_method`
+registrations run.
+"""
+
+from bot.emulator.methods import chats, media, messages, meta, payments
+from bot.emulator.methods.registry import METHODS, MethodHandler, bot_method
+
+__all__ = ["METHODS", "MethodHandler", "bot_method", "chats", "media", "messages", "meta",
+           "payments"]

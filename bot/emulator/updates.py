@@ -1,0 +1,242 @@
+"""The bot's update queue: long polling (getUpdates) and webhook delivery.
+
+Semantics copied from Telegram because aiogram's polling loop depends on them:
+
+* update ids increase monotonically; ``offset`` confirms every update with a
+  smaller id, a negative offset keeps only the last ``-offset`` updates;
+* a waiting getUpdates returns as soon as an update is queued;
+* a second concurrent getUpdates terminates the first with 409 Conflict, and
+  getUpdates while a webhook is set is a 409 Conflict too;
+* ``allowed_updates`` (from getUpdates or setWebhook) persists and filters
+  updates created afterwards; the default excludes chat_member and reactions.
+
+Updates injected by tests with an old update_id (to simulate a redelivery) are
+exempt from offset confirmation until delivered once, otherwise the bot's
+offset would silently swallow them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.emulator.errors import BotAPIError, conflict
+from bot.emulator.events import EventBus, Notifier
+from bot.emulator.state import WebhookConfig, now
+
+log = logging.getLogger(__name__)
+
+# Update types a bot receives when it did not ask for a specific list.
+NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+WebhookReply = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+def update_type(update: dict[str, Any]) -> str:
+    """The payload key of an update ("message", "callback_query", ...)."""
+    return next((k for k in update if k != "update_id"), "unknown")
+
+
+@dataclass
+class _Entry:
+    update: dict[str, Any]
+    delivered: bool = False
+    # Injected with an id below ones already issued (duplicate-delivery tests).
+    stale: bool = False
+
+    @property
+    def update_id(self) -> int:
+        return int(self.update["update_id"])
+
+
+class UpdateQueue:
+    """Pending updates plus the getUpdates long-poll protocol."""
+
+    def __init__(self, events: EventBus, webhook: WebhookConfig, first_id: int = 1) -> None:
+        self._events = events
+        self._webhook = webhook
+        self._pending: list[_Entry] = []
+        self._next_id = first_id
+        self._notifier = Notifier()
+        self._poll_generation = 0
+        self._closing = False
+        self.allowed_updates: list[str] | None = None
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def pending(self) -> list[dict[str, Any]]:
+        return [e.update for e in self._pending]
+
+    def wants(self, kind: str) -> bool:
+        if self.allowed_updates:
+            return kind in self.allowed_updates
+        return kind not in NOT_DEFAULT_UPDATES
+
+    def put(self, kind: str, payload: dict[str, Any]) -> int | None:
+        """Queue a new update; returns its id, or None if allowed_updates filters it."""
+        if not self.wants(kind):
+            return None
+        update_id = self._next_id
+        self._next_id += 1
+        self._append(_Entry({"update_id": update_id, kind: payload}))
+        return update_id
+
+    def inject(self, update: dict[str, Any]) -> int:
+        """Queue a raw update as given (a fresh id is assigned when it has none)."""
+        update = dict(update)
+        if "update_id" not in update:
+            update["update_id"] = self._next_id
+        update_id = int(update["update_id"])
+        stale = update_id < self._next_id
+        self._next_id = max(self._next_id, update_id + 1)
+        self._append(_Entry(update, stale=stale))
+        return update_id
+
+    def _append(self, entry: _Entry) -> None:
+        self._pending.append(entry)
+        self._events.emit(
+            "update_queued",
+            None,
+            update_id=entry.update_id,
+            update_type=update_type(entry.update),
+            update=entry.update,
+        )
+        self._notifier.notify()
+
+    def clear(self) -> None:
+        """drop_pending_updates."""
+        self._pending.clear()
+
+    def _confirm(self, offset: int) -> None:
+        if offset < 0:
+            self._pending = self._pending[offset:]
+        elif offset > 0:
+            self._pending = [
+                e for e in self._pending if e.update_id >= offset or (e.stale and not e.delivered)
+            ]
+
+    def shutdown(self) -> None:
+        """Let waiting long polls return empty right away (emulator stopping)."""
+        self._closing = True
+        self._notifier.notify()
+
+    def terminate_polls(self) -> None:
+        """Make any waiting getUpdates give up (webhook set, shutdown)."""
+        self._poll_generation += 1
+        self._notifier.notify()
+
+    async def get_updates(
+        self,
+        offset: int | None,
+        limit: int,
+        timeout: float,
+        allowed_updates: list[str] | None,
+    ) -> list[dict[str, Any]]:
+        if self._webhook.url:
+            raise conflict(
+                "can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first"
+            )
+        if allowed_updates is not None:
+            self.allowed_updates = allowed_updates
+        if offset:
+            self._confirm(offset)
+        self.terminate_polls()
+        generation = self._poll_generation
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(timeout, 0)
+        limit = min(max(limit, 1), 100)
+        while True:
+            if self._closing:
+                return []
+            if generation != self._poll_generation:
+                if self._webhook.url:
+                    raise conflict(
+                        "can't use getUpdates method while webhook is active; "
+                        "use deleteWebhook to delete the webhook first"
+                    )
+                raise conflict(
+                    "terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running"
+                )
+            batch = self._pending[:limit]
+            if batch:
+                for entry in batch:
+                    entry.delivered = True
+                return [e.update for e in batch]
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return []
+            await self._notifier.wait(remaining)
+
+    # ------------------------------------------------------------------ webhook
+
+    async def run_webhook(self, reply: WebhookReply) -> None:
+        """Deliver pending updates to the webhook URL, in order, forever.
+
+        A failed delivery is retried with a short backoff (Telegram retries
+        for much longer; tests want to see recovery quickly). A webhook reply
+        that contains a "method" is executed as a Bot API call, as Telegram does.
+        """
+        backoff = 0.1
+        async with aiohttp.ClientSession() as session:
+            while True:
+                if not self._webhook.url or not self._pending:
+                    await self._notifier.wait(3600)
+                    continue
+                entry = self._pending[0]
+                config = self._webhook
+                headers = {"Content-Type": "application/json"}
+                if config.secret_token:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = config.secret_token
+                try:
+                    async with session.post(
+                        config.url,
+                        data=json.dumps(entry.update),
+                        headers=headers,
+                        timeout=aiohttp.ClientTimeout(total=60),
+                    ) as response:
+                        body = await response.read()
+                        if response.status >= 300:
+                            raise _WebhookFailure(f"Wrong response from the webhook: "
+                                                  f"{response.status} {response.reason}")
+                except (aiohttp.ClientError, TimeoutError, _WebhookFailure) as exc:
+                    message = str(exc) if isinstance(exc, _WebhookFailure) else (
+                        f"Connection error: {exc.__class__.__name__}"
+                    )
+                    config.last_error_date = now()
+                    config.last_error_message = message
+                    self._events.emit("webhook_failed", None, url=config.url, error=message)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
+                    continue
+                backoff = 0.1
+                if self._pending and self._pending[0] is entry:
+                    self._pending.pop(0)
+                self._events.emit("webhook_delivered", None, update_id=entry.update_id)
+                await self._execute_reply(body, reply)
+
+    async def _execute_reply(self, body: bytes, reply: WebhookReply) -> None:
+        try:
+            payload = json.loads(body) if body.strip() else None
+        except ValueError:
+            return
+        if isinstance(payload, dict) and isinstance(payload.get("method"), str):
+            params = {k: v for k, v in payload.items() if k != "method"}
+            try:
+                await reply(payload["method"], params)
+            except BotAPIError as exc:
+                # Telegram drops errors of webhook replies silently; we log them.
+                log.info("webhook reply %s failed: %s", payload["method"], exc)
+
+
+class _WebhookFailure(Exception):
+    """The webhook answered with a non-2xx status."""
