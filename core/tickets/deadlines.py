@@ -139,8 +139,10 @@ def parse_ticket_settings(config: Mapping[str, Any] | None) -> TicketSettings:
         return value
 
     fraction = section.get("warn_fraction", DEFAULT_WARN_FRACTION)
-    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not (
-        0 < fraction < 1
+    if (
+        isinstance(fraction, bool)
+        or not isinstance(fraction, int | float)
+        or not (0 < fraction < 1)
     ):
         log.warning("invalid tickets.warn_fraction=%r", fraction)
         fraction = DEFAULT_WARN_FRACTION
@@ -305,14 +307,20 @@ async def claim_due_notices(
     ).scalars()
     # Plain tuples: the UPDATEs below must not be confused with ORM state.
     candidates = [
-        (d.id, d.ticket_id, d.kind, d.due_at, d.escalate_at, d.warned_at,
-         d.overdue_notified_at, d.escalated_at)
+        (
+            d.id,
+            d.ticket_id,
+            d.kind,
+            d.due_at,
+            d.escalate_at,
+            d.warned_at,
+            d.overdue_notified_at,
+            d.escalated_at,
+        )
         for d in rows
     ]
     notices: list[DeadlineNotice] = []
-    for (deadline_id, ticket_id, kind, due_at, escalate_at, warned, overdue, escalated) in (
-        candidates
-    ):
+    for deadline_id, ticket_id, kind, due_at, escalate_at, warned, overdue, escalated in candidates:
         if warned is None:
             claimed = await _claim(session, deadline_id, NoticePhase.WARNING, now)
             if claimed and now < due_at:

@@ -160,9 +160,7 @@ async def find_ticket_by_number(
     )
 
 
-async def find_ticket_by_topic(
-    session: AsyncSession, chat_id: int, topic_id: int
-) -> Ticket | None:
+async def find_ticket_by_topic(session: AsyncSession, chat_id: int, topic_id: int) -> Ticket | None:
     return await session.scalar(
         select(Ticket)
         .where(Ticket.admin_chat_id == chat_id, Ticket.topic_id == topic_id)
@@ -438,8 +436,10 @@ async def file_ticket(
         hazard = None
     if (latitude is None) != (longitude is None):
         raise InvalidTicketData("location", "latitude and longitude go together")
-    if latitude is not None and longitude is not None and not (
-        -90 <= latitude <= 90 and -180 <= longitude <= 180
+    if (
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
     ):
         raise InvalidTicketData("location", "coordinates out of range")
     validate_media(media)
@@ -890,9 +890,7 @@ async def add_draft_media(
     first = True
     if media_group_id is not None:
         first = not any(
-            r.id != inserted
-            and r.media_group_id == media_group_id
-            and bool(r.accepted) == accepted
+            r.id != inserted and r.media_group_id == media_group_id and bool(r.accepted) == accepted
             for r in rows
         )
     return DraftMediaResult(accepted, False, photos, videos, first, reason)

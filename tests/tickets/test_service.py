@@ -351,7 +351,12 @@ async def test_album_items_are_counted_exactly(session, clock):
     assert [r.first_of_group for r in results] == [True, False, False, False, False, True, False]
     assert results[5].reason == "too_many_photos"
     dup = await service.add_draft_media(
-        session, clock, key, kind="photo", file_id="file0", file_unique_id="u0",
+        session,
+        clock,
+        key,
+        kind="photo",
+        file_id="file0",
+        file_unique_id="u0",
         media_group_id="album",
     )
     assert dup.duplicate
