@@ -5,3 +5,4 @@ Each feature area adds one import line here.
 
 from core import models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
+from access import models as access_models  # noqa: F401

@@ -1,0 +1,447 @@
+"""The gate terminal HTTP API (aiohttp).
+
+- ``POST /v1/gates/{gate}/verify`` — a keypad code or a QR token → the decision;
+  the door is released when granted.
+- ``POST /v1/gates/{gate}/events`` — door forced, door held open, tamper → staff alerted.
+- ``GET /v1/health`` — liveness and database reachability.
+- ``GET /v1/openapi.json`` — the OpenAPI document of all of the above.
+
+Each gate authenticates with its own key (``Authorization: Bearer <key>``).
+Anything malformed gets a 4xx with a JSON error; nothing a client sends can
+produce a 500. The API is served by ``courtyard run`` (see ``bot/app.py``),
+by the sandbox, and alone by ``courtyard gate-api``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from access.credentials import normalize_code
+from access.gates import GateInfo, authenticate
+from access.models import GateEventType
+from access.service import AccessRuntime
+from access.verification import Credential, Decision, Direction, DoorOutcome, Reason
+
+log = logging.getLogger(__name__)
+
+RUNTIME_KEY = web.AppKey("access_runtime", AccessRuntime)
+MAX_BODY = 4 * 1024 * 1024
+_TERMINAL_RE = re.compile(r"^[\w.:-]{1,64}$")
+
+CredentialParser = Callable[[AccessRuntime, GateInfo, Any], Awaitable[Credential]]
+
+
+class BadRequest(Exception):
+    def __init__(self, detail: str, status: int = 400, error: str = "malformed") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.error = error
+
+
+def error_response(status: int, error: str, detail: str = "") -> web.Response:
+    body: dict[str, Any] = {"error": error}
+    if detail:
+        body["detail"] = detail
+    return web.json_response(body, status=status)
+
+
+async def _parse_code(_runtime: AccessRuntime, _gate: GateInfo, value: Any) -> Credential:
+    if not isinstance(value, str):
+        raise BadRequest("code must be a string of digits")
+    code = normalize_code(value)
+    if not 1 <= len(code) <= 32 or not code.isascii() or not code.isdigit():
+        raise BadRequest("code must be 1 to 32 digits")
+    return Credential.code(code)
+
+
+async def _parse_qr(_runtime: AccessRuntime, _gate: GateInfo, value: Any) -> Credential:
+    if not isinstance(value, str) or not 1 <= len(value) <= 256:
+        raise BadRequest("qr must be a string of 1 to 256 characters")
+    return Credential.qr(value.strip())
+
+
+# The credential a verify request carries, by JSON field. A new kind (the face
+# engine's image) registers its field here; exactly one must be present.
+CREDENTIAL_PARSERS: dict[str, CredentialParser] = {"code": _parse_code, "qr": _parse_qr}
+_VERIFY_FIELDS = {"terminal", "direction"}
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw:
+        raise BadRequest("the body must be a JSON object")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def _terminal(body: dict[str, Any]) -> str | None:
+    value = body.get("terminal")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _TERMINAL_RE.match(value):
+        raise BadRequest("terminal must be 1 to 64 letters, digits, '.', ':', '_' or '-'")
+    return value
+
+
+async def _authenticated_gate(request: web.Request) -> GateInfo:
+    runtime = request.app[RUNTIME_KEY]
+    raw_id = request.match_info.get("gate", "")
+    if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 18 or int(raw_id) < 1:
+        raise BadRequest("the gate id must be a positive whole number")
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise BadRequest("send 'Authorization: Bearer <gate key>'", 401, "unauthorized")
+    gate = await runtime.gates.get(int(raw_id))
+    # Unknown gate and wrong key look the same from outside.
+    if gate is None or not authenticate(gate, runtime.secret_key, key):
+        raise BadRequest("unknown gate or wrong key", 401, "unauthorized")
+    return gate
+
+
+def decision_body(decision: Decision) -> dict[str, Any]:
+    return {
+        "granted": decision.granted,
+        "reason": decision.reason.value,
+        "decision_id": decision.log_id,
+        "holder": decision.holder_name or None,
+        "pass_kind": decision.pass_kind,
+        "door": decision.door.value,
+        "uses_left": decision.uses_left,
+        "retry_after_s": decision.retry_after_s,
+    }
+
+
+async def verify(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME_KEY]
+    gate = await _authenticated_gate(request)
+    body = await _json_object(request)
+    unknown = set(body) - set(CREDENTIAL_PARSERS) - _VERIFY_FIELDS
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+    given = [name for name in CREDENTIAL_PARSERS if name in body]
+    if len(given) != 1:
+        raise BadRequest(f"send exactly one of: {', '.join(CREDENTIAL_PARSERS)}")
+    direction_raw = body.get("direction", "in")
+    if direction_raw not in ("in", "out"):
+        raise BadRequest("direction must be 'in' or 'out'")
+    terminal = _terminal(body)
+    credential = await CREDENTIAL_PARSERS[given[0]](runtime, gate, body[given[0]])
+    decision = await runtime.verify(
+        gate, credential, direction=Direction(direction_raw), terminal=terminal
+    )
+    if decision.reason == Reason.LOCKED_OUT:
+        wait = decision.retry_after_s or 1
+        return web.json_response(
+            decision_body(decision), status=429, headers={"Retry-After": str(wait)}
+        )
+    return web.json_response(decision_body(decision))
+
+
+async def events(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME_KEY]
+    gate = await _authenticated_gate(request)
+    body = await _json_object(request)
+    unknown = set(body) - {"type", "details", "terminal"}
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+    try:
+        event_type = GateEventType(str(body.get("type")))
+    except ValueError:
+        kinds = ", ".join(t.value for t in GateEventType)
+        raise BadRequest(f"type must be one of: {kinds}") from None
+    details = body.get("details", "")
+    if not isinstance(details, str) or len(details) > 500:
+        raise BadRequest("details must be a string of at most 500 characters")
+    event_id = await runtime.record_event(gate, event_type, details, _terminal(body))
+    return web.json_response({"recorded": True, "event_id": event_id}, status=202)
+
+
+async def health(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME_KEY]
+
+    def ping(conn: Connection) -> None:
+        conn.execute(text("SELECT 1"))
+
+    try:
+        await runtime.runner.run(ping, readonly=True)
+    except (OperationalError, DBAPIError, OSError):
+        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)
+
+
+@web.middleware
+async def json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Every error is JSON; nothing a client sends reaches a 500."""
+    try:
+        return await handler(request)
+    except BadRequest as exc:
+        return error_response(exc.status, exc.error, exc.detail)
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(413, "too_large", f"the body may be at most {MAX_BODY} bytes")
+    except web.HTTPMethodNotAllowed as exc:
+        response = error_response(405, "method_not_allowed")
+        response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
+        return response
+    except web.HTTPNotFound:
+        return error_response(404, "not_found", "no such endpoint")
+    except web.HTTPException as exc:
+        if exc.status >= 500:
+            raise
+        return error_response(exc.status, "malformed", exc.reason)
+    except (OperationalError, DBAPIError):
+        log.exception("gate API: database unavailable")
+        return error_response(503, "unavailable", "the database is unavailable; retry shortly")
+    except Exception:
+        log.exception("gate API: unexpected failure")
+        return error_response(500, "internal")
+
+
+def create_gate_app(runtime: AccessRuntime) -> web.Application:
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
+    app[RUNTIME_KEY] = runtime
+    app.router.add_post("/v1/gates/{gate}/verify", verify)
+    app.router.add_post("/v1/gates/{gate}/events", events)
+    app.router.add_get("/v1/health", health)
+    app.router.add_get("/v1/openapi.json", openapi)
+    return app
+
+
+async def serve(runtime: AccessRuntime, host: str, port: int) -> web.AppRunner:
+    """Start the API on host:port; the caller cleans the returned runner up."""
+    runner = web.AppRunner(create_gate_app(runtime), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    await site.start()
+    log.info("gate API listening", extra={"fields": {"host": host, "port": port}})
+    return runner
+
+
+# --- the OpenAPI document ---------------------------------------------------------------
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+_GATE_PARAM = {
+    "name": "gate",
+    "in": "path",
+    "required": True,
+    "description": "The gate's id, as printed by `courtyard gate add`.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 999999999999999999},
+}
+
+_COMMON_ERRORS = {
+    "400": _error("Malformed request."),
+    "401": _error("Missing or wrong gate key, or unknown gate."),
+    "413": _error("Body too large."),
+    "503": _error("The database is unavailable; retry shortly."),
+}
+
+_DECISION = {
+    "type": "object",
+    "required": ["granted", "reason", "door"],
+    "properties": {
+        "granted": {"type": "boolean"},
+        "reason": {"type": "string", "enum": [r.value for r in Reason]},
+        "decision_id": {"type": ["integer", "null"]},
+        "holder": {"type": ["string", "null"], "description": "Display name of the holder."},
+        "pass_kind": {"type": ["string", "null"], "enum": ["visitor", "worker", None]},
+        "door": {"type": "string", "enum": [d.value for d in DoorOutcome]},
+        "uses_left": {"type": ["integer", "null"]},
+        "retry_after_s": {
+            "type": ["integer", "null"],
+            "description": "With reason locked_out: seconds until codes are accepted again.",
+        },
+    },
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Courtyard gate terminal API",
+        "version": "1.0.0",
+        "description": (
+            "Gate terminals (keypad, QR reader) ask whether to open. Authenticate with the "
+            "gate's key: `Authorization: Bearer <key>`. Every error is a JSON object."
+        ),
+    },
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"gateKey": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": _ERROR,
+            "Decision": _DECISION,
+            "VerifyRequest": {
+                "type": "object",
+                "additionalProperties": False,
+                "oneOf": [{"required": ["code"]}, {"required": ["qr"]}],
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "pattern": "^[0-9]{1,32}$",
+                        "description": "Digits typed on the keypad (visitor codes have 8).",
+                    },
+                    "qr": {"type": "string", "minLength": 1, "maxLength": 256},
+                    "direction": {"type": "string", "enum": ["in", "out"], "default": "in"},
+                    "terminal": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                },
+            },
+            "EventRequest": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["type"],
+                "properties": {
+                    "type": {"type": "string", "enum": [t.value for t in GateEventType]},
+                    "details": {"type": "string", "maxLength": 500},
+                    "terminal": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                },
+            },
+        },
+    },
+    "paths": {
+        "/v1/gates/{gate}/verify": {
+            "post": {
+                "operationId": "verify",
+                "summary": "Decide on a code or QR token; releases the door when granted.",
+                "security": [{"gateKey": []}],
+                "parameters": [_GATE_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/VerifyRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The decision (granted or denied, with the reason).",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Decision"}
+                            }
+                        },
+                    },
+                    "429": {
+                        "description": (
+                            "Locked out after repeated wrong codes: wait Retry-After seconds."
+                        ),
+                        "headers": {
+                            "Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}
+                        },
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Decision"}
+                            }
+                        },
+                    },
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/v1/gates/{gate}/events": {
+            "post": {
+                "operationId": "reportEvent",
+                "summary": "Report door forced, door held open or tamper; staff are alerted.",
+                "security": [{"gateKey": []}],
+                "parameters": [_GATE_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/EventRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "202": {
+                        "description": "Recorded; staff are being alerted.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["recorded", "event_id"],
+                                    "properties": {
+                                        "recorded": {"type": "boolean"},
+                                        "event_id": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/v1/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Liveness and database reachability (no key needed).",
+                "responses": {
+                    "200": {
+                        "description": "Serving.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["status"],
+                                    "properties": {
+                                        "status": {"type": "string"},
+                                        "database": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "503": {
+                        "description": "The database is unreachable.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["status"],
+                                    "properties": {
+                                        "status": {"type": "string"},
+                                        "database": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                },
+            }
+        },
+    },
+}

@@ -1,0 +1,243 @@
+"""The gate access module's tables: gates, passes, the throttle, the access log,
+terminal events and emergency mode.
+
+Secrets never appear here in plain text: gate API keys, pass codes, QR tokens and
+share-link keys are stored as HMAC-SHA256 digests keyed by the deployment's secret
+key (:mod:`access.credentials`). The access log and the gate event log are
+append-only — database triggers refuse UPDATE and DELETE (migration 0004_access).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, BigIntPK, str_enum, utcnow
+
+
+class GateKind(enum.StrEnum):
+    PEDESTRIAN = "pedestrian"
+    VEHICLE = "vehicle"
+
+
+class DoorDriverKind(enum.StrEnum):
+    SIMULATED = "simulated"
+    MQTT = "mqtt"
+    HTTP = "http"
+
+
+class PassKind(enum.StrEnum):
+    VISITOR = "visitor"
+    WORKER = "worker"
+
+
+class PassStatus(enum.StrEnum):
+    PENDING = "pending"  # a worker pass waiting for staff approval
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class WorkerCategory(enum.StrEnum):
+    RENOVATION = "renovation"
+    HOUSEKEEPING = "housekeeping"
+    DELIVERY = "delivery"
+
+
+class Gate(Base):
+    __tablename__ = "gates"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[GateKind] = mapped_column(str_enum(GateKind), default=GateKind.PEDESTRIAN)
+    driver: Mapped[DoorDriverKind] = mapped_column(
+        str_enum(DoorDriverKind), default=DoorDriverKind.SIMULATED
+    )
+    # Driver settings (topic, URL, pulse length …); see access.doors for the keys.
+    driver_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # HMAC of the terminal's API key; the key itself is shown once at creation.
+    api_key_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Pass(Base):
+    """A visitor or worker pass: who may enter, through which gates, and when.
+
+    ``uses_count`` only ever moves through the conditional UPDATE in
+    :mod:`access.verification`, which is what makes a single-use pass admit
+    exactly one entry however many terminals try at once.
+    """
+
+    __tablename__ = "passes"
+    __table_args__ = (
+        Index("ix_passes_lookup_code", "community_id", "code_hash"),
+        # A code identifies one active pass: the keypad sends nothing else.
+        Index(
+            "uq_passes_active_code",
+            "code_hash",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("uq_passes_token", "token_hash", unique=True),
+        Index("uq_passes_share", "share_hash", unique=True),
+        Index("ix_passes_host_status", "host_person_id", "status"),
+        Index("ix_passes_status_until", "status", "valid_until"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    kind: Mapped[PassKind] = mapped_column(str_enum(PassKind))
+    status: Mapped[PassStatus] = mapped_column(str_enum(PassStatus), default=PassStatus.ACTIVE)
+    host_person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    host_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    holder_name: Mapped[str] = mapped_column(String(120), default="")
+    holder_phone: Mapped[str | None] = mapped_column(String(32))
+    company: Mapped[str] = mapped_column(String(120), default="")
+    category: Mapped[WorkerCategory | None] = mapped_column(str_enum(WorkerCategory))
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    car_plate: Mapped[str | None] = mapped_column(String(20))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    # The share link carries a key that both finds the pass (share_hash) and
+    # decrypts its code and QR token (share_blob); neither is readable without it.
+    share_hash: Mapped[str | None] = mapped_column(String(64))
+    share_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    # None: any number of entries inside the window.
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Gate ids this pass opens; an empty list means every gate of the community.
+    gate_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Worker passes: daily hours in the community's local time (minutes after
+    # midnight, end exclusive) and weekdays as a bit mask (Monday = bit 0).
+    daily_start_min: Mapped[int | None] = mapped_column(Integer)
+    daily_end_min: Mapped[int | None] = mapped_column(Integer)
+    weekdays: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    revoked_at: Mapped[datetime | None]
+    revoked_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(40))
+    # Presence, for the overstay alert: set on entry, cleared on a recorded exit.
+    inside: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_entry_at: Mapped[datetime | None]
+    last_exit_at: Mapped[datetime | None]
+    overstay_notified_at: Mapped[datetime | None]
+    # The admin-group message asking staff to decide a worker pass.
+    staff_message_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class GateThrottle(Base):
+    """Guessing protection, per gate terminal, shared by every process."""
+
+    __tablename__ = "gate_throttle"
+
+    gate_id: Mapped[int] = mapped_column(
+        ForeignKey("gates.id", ondelete="CASCADE"), primary_key=True
+    )
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # A wider net: wrong codes in a rolling window even when correct codes are
+    # interleaved (someone holding one valid multi-use code cannot reset the count).
+    window_start: Mapped[datetime | None]
+    window_failures: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+
+
+class AccessLogEntry(Base):
+    """One row per decision, granted or denied (append-only).
+
+    Foreign keys have no ON DELETE action: the log outlives nothing it names, and a
+    cascade would be an UPDATE or DELETE the triggers refuse anyway.
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (
+        Index("ix_access_log_community_at", "community_id", "at"),
+        Index("ix_access_log_gate_at", "gate_id", "at"),
+        Index("ix_access_log_unit_at", "host_unit_id", "at"),
+        Index("ix_access_log_pass", "pass_id"),
+        Index("ix_access_log_person_method_at", "person_id", "method", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id"))
+    method: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(4), default="in")
+    granted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(24))
+    pass_id: Mapped[int | None] = mapped_column(ForeignKey("passes.id"))
+    # Who: the resident or staff member for remote/staff/face openings.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    holder_name: Mapped[str] = mapped_column(String(120), default="")
+    host_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    terminal: Mapped[str | None] = mapped_column(String(64))
+    # A follow-up row ("granted, door failed") points at its decision.
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class GateEventType(enum.StrEnum):
+    DOOR_FORCED = "door_forced"
+    DOOR_HELD_OPEN = "door_held_open"
+    TAMPER = "tamper"
+
+
+class GateEvent(Base):
+    """Alarms reported by a terminal (append-only)."""
+
+    __tablename__ = "gate_events"
+    __table_args__ = (Index("ix_gate_events_gate_at", "gate_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    gate_id: Mapped[int] = mapped_column(ForeignKey("gates.id"))
+    type: Mapped[GateEventType] = mapped_column(str_enum(GateEventType))
+    terminal: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Emergency(Base):
+    """Emergency mode of a community: every gate held open until ended."""
+
+    __tablename__ = "access_emergencies"
+    __table_args__ = (
+        Index(
+            "uq_access_emergencies_open",
+            "community_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    ended_at: Mapped[datetime | None]
+    ended_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
