@@ -84,22 +84,24 @@ def decide(result: SearchResult, threshold: float, margin: float) -> Decision:
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    matrix: NDArray[np.float32]  # (n, dim), C-contiguous
+    matrix: NDArray[np.float32]  # (n, dim), C-contiguous, read-only
     sq_norms: NDArray[np.float32]  # (n,)
-    owners: tuple[PersonId, ...]  # row -> person
-    rows: dict[PersonId, int]  # person -> number of rows, for k and membership
-    max_rows: int  # most rows any one person has
+    codes: NDArray[np.int64]  # row -> person code (an index into FaceIndex._persons)
+    counts: dict[PersonId, int]  # person -> number of rows
 
 
 def _empty(dim: int) -> _Snapshot:
-    return _Snapshot(np.zeros((0, dim), np.float32), np.zeros(0, np.float32), (), {}, 0)
+    return _Snapshot(
+        np.zeros((0, dim), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64), {}
+    )
 
 
 class FaceIndex:
     """The enrolled templates of one community, searchable 1:N.
 
     Thread-safe: any number of threads may search while another replaces or removes a
-    person's rows.
+    person's rows. Person ids map to small integer codes so that every change is a few
+    vectorised numpy operations, not a Python loop over all rows.
     """
 
     def __init__(self, dim: int = 128, max_per_person: int = MAX_TEMPLATES_PER_PERSON) -> None:
@@ -108,26 +110,30 @@ class FaceIndex:
         self.dim = dim
         self.max_per_person = max_per_person
         self._write = threading.Lock()
+        # Append-only under the writer lock: a code, once handed out, always names the
+        # same person, so a snapshot never sees an entry change under it.
+        self._persons: list[PersonId] = []
+        self._codes: dict[PersonId, int] = {}
         self._snap = _empty(dim)
 
     # -- reading -------------------------------------------------------------------
     def __len__(self) -> int:
         """Number of templates (rows)."""
-        return len(self._snap.owners)
+        return int(self._snap.codes.shape[0])
 
     def __contains__(self, person_id: object) -> bool:
-        return person_id in self._snap.rows
+        return person_id in self._snap.counts
 
     @property
     def persons(self) -> int:
         """Number of distinct persons."""
-        return len(self._snap.rows)
+        return len(self._snap.counts)
 
     def search(self, template: ArrayLike) -> SearchResult:
         """The nearest person and the nearest *other* person, by Euclidean distance."""
         snap = self._snap  # one read: the rest of the call works on this state
         q = self._vector(template)
-        n = len(snap.owners)
+        n = int(snap.codes.shape[0])
         if n == 0:
             return SearchResult(None, None)
         # ||m - q||^2 = ||m||^2 - 2 m.q + ||q||^2; ||q||^2 is the same for every row, so
@@ -135,17 +141,16 @@ class FaceIndex:
         d2 = snap.matrix @ q
         d2 *= -2.0
         d2 += snap.sq_norms
-        # One person owns at most max_rows rows, so the max_rows + 1 nearest rows always
-        # include a second person when there is one.
-        k = min(n, snap.max_rows + 1)
+        # One person owns at most max_per_person rows, so the max_per_person + 1
+        # nearest rows always include a second person when there is one.
+        k = min(n, self.max_per_person + 1)
         top = np.argpartition(d2, k - 1)[:k] if k < n else np.arange(n)
         # The expanded form loses precision to cancellation in float32; the few rows
         # kept get their distance computed directly, and are ranked by that.
         exact = np.linalg.norm(snap.matrix[top] - q, axis=1)
-        order = np.argsort(exact, kind="stable")
         best: Match | None = None
-        for i in order:
-            person = snap.owners[int(top[i])]
+        for i in np.argsort(exact, kind="stable"):
+            person = self._persons[int(snap.codes[top[i]])]
             if best is None:
                 best = Match(person, float(exact[i]))
             elif person != best.person_id:
@@ -159,18 +164,25 @@ class FaceIndex:
     # -- writing -------------------------------------------------------------------
     def load(self, rows: Iterable[tuple[PersonId, ArrayLike]]) -> None:
         """Replace the whole index, e.g. at start-up from the database."""
-        owners: list[PersonId] = []
-        vectors: list[Template] = []
+        persons: list[PersonId] = []
+        codes_of: dict[PersonId, int] = {}
         counts: dict[PersonId, int] = {}
+        codes: list[int] = []
+        vectors: list[Template] = []
         for person_id, template in rows:
             counts[person_id] = counts.get(person_id, 0) + 1
             if counts[person_id] > self.max_per_person:
                 raise ValueError(f"more than {self.max_per_person} templates for a person")
-            owners.append(person_id)
+            if person_id not in codes_of:
+                codes_of[person_id] = len(persons)
+                persons.append(person_id)
+            codes.append(codes_of[person_id])
             vectors.append(self._vector(template))
         matrix = np.stack(vectors) if vectors else np.zeros((0, self.dim), np.float32)
+        snap = self._snapshot(matrix, np.asarray(codes, np.int64), counts)
         with self._write:
-            self._snap = self._build(matrix, tuple(owners))
+            # Fresh code table: this is also where codes of departed persons are dropped.
+            self._persons, self._codes, self._snap = persons, codes_of, snap
 
     def replace_person(self, person_id: PersonId, templates: Sequence[ArrayLike]) -> None:
         """Set a person's templates (enrollment, re-enrollment). Empty removes them."""
@@ -183,7 +195,7 @@ class FaceIndex:
     def remove_person(self, person_id: PersonId) -> bool:
         """Forget a person (deletion on request, move-out). True if they were there."""
         with self._write:
-            if person_id not in self._snap.rows:
+            if person_id not in self._snap.counts:
                 return False
             self._replace_locked(person_id, [])
             return True
@@ -191,7 +203,7 @@ class FaceIndex:
     def clear(self) -> None:
         """Drop every template."""
         with self._write:
-            self._snap = _empty(self.dim)
+            self._persons, self._codes, self._snap = [], {}, _empty(self.dim)
 
     # -- internals -----------------------------------------------------------------
     def _vector(self, template: ArrayLike) -> Template:
@@ -204,18 +216,33 @@ class FaceIndex:
 
     def _replace_locked(self, person_id: PersonId, new: list[Template]) -> None:
         snap = self._snap
-        keep = np.fromiter((o != person_id for o in snap.owners), bool, len(snap.owners))
-        owners = tuple(o for o in snap.owners if o != person_id) + (person_id,) * len(new)
-        parts = [snap.matrix[keep]]
+        code = self._codes.get(person_id)
+        if code is None:
+            if not new:
+                return
+            code = self._codes[person_id] = len(self._persons)
+            self._persons.append(person_id)
+        keep = snap.codes != code
+        matrix, sq, codes = snap.matrix[keep], snap.sq_norms[keep], snap.codes[keep]
+        counts = dict(snap.counts)
+        counts.pop(person_id, None)
         if new:
-            parts.append(np.stack(new))
-        self._snap = self._build(np.concatenate(parts), owners)
+            added = np.stack(new)
+            matrix = np.concatenate([matrix, added])
+            sq = np.concatenate([sq, _sq_norms(added)])
+            codes = np.concatenate([codes, np.full(len(new), code, np.int64)])
+            counts[person_id] = len(new)
+        matrix.setflags(write=False)
+        self._snap = _Snapshot(matrix, sq, codes, counts)
 
-    def _build(self, matrix: NDArray[np.float32], owners: tuple[PersonId, ...]) -> _Snapshot:
+    @staticmethod
+    def _snapshot(
+        matrix: NDArray[np.float32], codes: NDArray[np.int64], counts: dict[PersonId, int]
+    ) -> _Snapshot:
         matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         matrix.setflags(write=False)
-        sq = np.einsum("ij,ij->i", matrix, matrix).astype(np.float32)
-        rows: dict[PersonId, int] = {}
-        for o in owners:
-            rows[o] = rows.get(o, 0) + 1
-        return _Snapshot(matrix, sq, owners, rows, max(rows.values(), default=0))
+        return _Snapshot(matrix, _sq_norms(matrix), codes, counts)
+
+
+def _sq_norms(matrix: NDArray[np.float32]) -> NDArray[np.float32]:
+    return np.einsum("ij,ij->i", matrix, matrix).astype(np.float32)

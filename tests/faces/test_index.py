@@ -121,16 +121,24 @@ def test_empty_index() -> None:
 def test_matches_brute_force_on_random_data() -> None:
     rng = np.random.default_rng(7)
     n_people = 3000
-    rows = [(p, rng.normal(size=128)) for p in range(n_people) for _ in range(1 + p % 3)]
+    truth = {p: [rng.normal(size=128) for _ in range(1 + p % 3)] for p in range(n_people)}
     idx = FaceIndex()
-    idx.load(rows)
-    assert len(idx) == len(rows) and idx.persons == n_people
-    matrix = np.stack([v for _, v in rows])
-    owners = np.array([p for p, _ in rows])
+    idx.load((p, v) for p, vs in truth.items() for v in vs)
+    assert len(idx) == sum(map(len, truth.values())) and idx.persons == n_people
+    # Then enrollment changes, which update the snapshot incrementally.
+    for p in range(0, n_people, 7):
+        truth[p] = [rng.normal(size=128) for _ in range(3 - p % 3)]
+        idx.replace_person(p, truth[p])
+    for p in range(3, n_people, 11):
+        assert idx.remove_person(p) == (p in truth)
+        truth.pop(p, None)
+    assert len(idx) == sum(map(len, truth.values())) and idx.persons == len(truth)
+    owners = np.array([p for p, vs in truth.items() for _ in vs])
+    matrix = np.stack([v for vs in truth.values() for v in vs])
     for _ in range(20):
         q = rng.normal(size=128)
         d = np.linalg.norm(matrix - q, axis=1)
-        per_person = {}
+        per_person: dict[int, float] = {}
         for o, dist in zip(owners, d, strict=True):
             per_person[o] = min(per_person.get(o, np.inf), dist)
         (p1, d1), (p2, d2) = sorted(per_person.items(), key=lambda kv: kv[1])[:2]
