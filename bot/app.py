@@ -80,6 +80,9 @@ def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
 
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     """Every periodic job, in one visible place. Feature areas add theirs here."""
+    from handlers.tickets_jobs import register_ticket_jobs
+
+    register_ticket_jobs(ctx, scheduler)
 
 
 def background_services(ctx: AppContext) -> list[ServiceFactory]:

@@ -25,6 +25,10 @@ def include_routers(dp: Dispatcher) -> None:
     dp.include_router(errors.router)
     dp.include_router(common.router)
     # Feature routers (one per area) go here, in this order.
+    from handlers import tickets_resident, tickets_staff
+
+    dp.include_router(tickets_resident.router)
+    dp.include_router(tickets_staff.router)
     dp.include_router(common.fallback_router)
 
 

@@ -4,5 +4,7 @@ Each feature area adds one import line here.
 """
 
 from core import models  # noqa: F401
+from core import movein_models  # noqa: F401
+from core.tickets import models as tickets_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
 from access import models as access_models  # noqa: F401

@@ -331,7 +331,7 @@ async def resident_units(
     return list((await session.scalars(query)).unique().all())
 
 
-def _insert_for(session: AsyncSession) -> Any:
+def insert_for(session: AsyncSession) -> Any:
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -341,7 +341,7 @@ async def _next_number(session: AsyncSession, community_id: int) -> int:
     The UPDATE takes the counter row's lock until commit, so concurrent filings
     in one community are numbered (and their daily limits counted) one at a time.
     """
-    insert = _insert_for(session)
+    insert = insert_for(session)
     await session.execute(
         insert(TicketCounter)
         .values(community_id=community_id, last_number=0)
@@ -789,7 +789,7 @@ async def link_message(
     session: AsyncSession, ticket_id: int, chat_id: int, message_id: int, role: LinkRole
 ) -> None:
     """Remember that a chat message belongs to a ticket (idempotent)."""
-    insert = _insert_for(session)
+    insert = insert_for(session)
     await session.execute(
         insert(TicketMessageLink)
         .values(ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, role=role.value)
@@ -839,7 +839,7 @@ async def add_draft_media(
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(draft_key)}
         )
-    insert = _insert_for(session)
+    insert = insert_for(session)
     inserted = await session.scalar(
         insert(TicketDraftMedia)
         .values(
@@ -916,3 +916,34 @@ async def purge_stale_drafts(session: AsyncSession, clock: Clock, *, older_than:
         delete(TicketDraftMedia).where(TicketDraftMedia.created_at < clock.now() - older_than)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_draft_submission(session: AsyncSession, clock: Clock, draft_key: str) -> bool:
+    """True for the first "Submit" of a draft; a double tap (handled concurrently)
+    gets False, so one draft never becomes two tickets. The marker row shares the
+    draft's unique constraint, which the database enforces across processes."""
+    insert = insert_for(session)
+    inserted = await session.scalar(
+        insert(TicketDraftMedia)
+        .values(
+            draft_key=draft_key,
+            kind="submitted",
+            file_id="",
+            file_unique_id="",
+            media_group_id=None,
+            accepted=False,
+            created_at=clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["draft_key", "file_unique_id"])
+        .returning(TicketDraftMedia.id)
+    )
+    return inserted is not None
+
+
+async def discard_draft_media(session: AsyncSession, draft_key: str) -> None:
+    """Drop a filed draft's media rows, keeping its submission marker."""
+    await session.execute(
+        delete(TicketDraftMedia).where(
+            TicketDraftMedia.draft_key == draft_key, TicketDraftMedia.kind != "submitted"
+        )
+    )
