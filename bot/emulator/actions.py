@@ -6,15 +6,19 @@ bot through exactly the same code. Impossible actions raise `EmulatorError`
 (a test bug or a UI mistake), never a Bot API error.
 """
 
+# Waits here take an explicit `timeout` like Telegram's getUpdates and the
+# documented test API (expect(..., timeout=5)); asyncio.timeout() would hide it.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from bot.emulator.core import EmulatorCore
 from bot.emulator.errors import BotAPIError, EmulatorError
+from bot.emulator.events import wait_result
 from bot.emulator.formatting import auto_entities, utf16_len
 from bot.emulator.methods.chats import create_topic
 from bot.emulator.render import chat_json, member_json, sender_json, user_json
@@ -367,8 +371,9 @@ class UserActions:
             return self.press_key(chat_id, user_id, text or "")
         button = find_button(markup, text, callback_data)
         if "callback_data" in button:
-            return await self._callback(chat, user_id, msg, str(button["callback_data"]), wait,
-                                        timeout)
+            return await self._callback(
+                chat, user_id, msg, str(button["callback_data"]), wait, timeout
+            )
         if button.get("pay"):
             outcome = await self.pay(chat_id, user_id, message_id, timeout=max(timeout, 10.0))
             return outcome.to_json()
@@ -400,13 +405,17 @@ class UserActions:
                 f"(allowed_updates={self.core.updates.allowed_updates})"
             )
         self.core.events.emit(
-            "callback_query", chat.id, query_id=query_id, user_id=user.id,
-            message_id=msg.message_id, data=data,
+            "callback_query",
+            chat.id,
+            query_id=query_id,
+            user_id=user.id,
+            message_id=msg.message_id,
+            data=data,
         )
         if not wait:
             return None
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await wait_result(future, timeout)
         except TimeoutError:
             raise EmulatorTimeout(
                 f"the bot did not answer callback query {data!r} within {timeout}s"
@@ -483,12 +492,16 @@ class UserActions:
             self.core.answer_waiters.pop(query_id, None)
             raise EmulatorError("the bot does not receive pre_checkout_query updates")
         self.core.events.emit(
-            "pre_checkout_query", chat.id, query_id=query_id, user_id=user.id,
-            currency=invoice.currency, total_amount=invoice.total_amount,
+            "pre_checkout_query",
+            chat.id,
+            query_id=query_id,
+            user_id=user.id,
+            currency=invoice.currency,
+            total_amount=invoice.total_amount,
             invoice_payload=invoice.payload,
         )
         try:
-            answer = await asyncio.wait_for(future, timeout)
+            answer = await wait_result(future, timeout)
         except TimeoutError:
             return PaymentOutcome(False, "timeout", "the bot did not answer the pre-checkout query")
         finally:
@@ -510,8 +523,13 @@ class UserActions:
             chat.id, user.id, thread_id=thread_id, is_service=True, successful_payment=successful
         )
         self.core.world.payments[charge_id] = Payment(
-            user.id, chat.id, invoice.currency, invoice.total_amount, invoice.payload,
-            charge_id, provider_charge,
+            user.id,
+            chat.id,
+            invoice.currency,
+            invoice.total_amount,
+            invoice.payload,
+            charge_id,
+            provider_charge,
         )
         self.core.events.emit("payment", chat.id, user_id=user.id, **successful)
         return PaymentOutcome(True, "paid", None, charge_id, view)
@@ -551,10 +569,12 @@ class UserActions:
         chat = self.core.world.chats[user_id]
         member, kicked = Member(self.core.bot.id, "member"), Member(self.core.bot.id, "kicked")
         old, new = (member, kicked) if blocked else (kicked, member)
-        self.core.member_update(chat, user_id, self.core.bot_subject(), old, new,
-                                kind="my_chat_member")
-        self.core.events.emit("user_blocked" if blocked else "user_unblocked", user_id,
-                              user_id=user_id)
+        self.core.member_update(
+            chat, user_id, self.core.bot_subject(), old, new, kind="my_chat_member"
+        )
+        self.core.events.emit(
+            "user_blocked" if blocked else "user_unblocked", user_id, user_id=user_id
+        )
 
     def delete_account(self, user_id: int) -> None:
         user = self.core.user(user_id)
@@ -571,7 +591,8 @@ class UserActions:
     ) -> Member:
         """Set up membership silently (no updates): test fixtures, not a join."""
         chat = self.core.chat(chat_id)
-        self.core.user(user_id)
+        if user_id != self.core.bot.id:
+            self.core.user(user_id)
         admin_rights = AdminRights.from_dict(rights) if status == "administrator" else None
         member = Member(user_id, status, admin_rights, custom_title)
         chat.members[user_id] = member
@@ -636,8 +657,9 @@ class UserActions:
         actor = by_user or next(
             (m.user_id for m in chat.members.values() if m.status == "creator"), self.core.bot.id
         )
-        self.core.member_update(chat, actor, self.core.bot_subject(), old, new,
-                                kind="my_chat_member")
+        self.core.member_update(
+            chat, actor, self.core.bot_subject(), old, new, kind="my_chat_member"
+        )
         self.core.events.emit("member_changed", chat_id, user_id=self.core.bot.id, status=status)
 
     def create_topic(
@@ -652,8 +674,11 @@ class UserActions:
         if member is None or not member.is_admin:
             raise EmulatorError("only admins create topics in this emulator")
         topic = create_topic(self.core, chat, user.id, name, icon_color, None)
-        return {"message_thread_id": topic.thread_id, "name": topic.name,
-                "icon_color": topic.icon_color}
+        return {
+            "message_thread_id": topic.thread_id,
+            "name": topic.name,
+            "icon_color": topic.icon_color,
+        }
 
     def describe_member(self, chat_id: int, user_id: int) -> dict[str, Any]:
         chat = self.core.chat(chat_id)

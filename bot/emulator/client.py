@@ -8,6 +8,10 @@ into the event log, so "the next bot message matching X" means the next one
 after the previous match, never an old message from earlier in the test.
 """
 
+# Waits here take an explicit `timeout` like Telegram's getUpdates and the
+# documented test API (expect(..., timeout=5)); asyncio.timeout() would hide it.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import re
@@ -130,8 +134,11 @@ class ChatHandle:
         return [
             m
             for m in self.messages
-            if (m.get("message_thread_id") is None if general else
-                m.get("message_thread_id") == thread_id)
+            if (
+                m.get("message_thread_id") is None
+                if general
+                else m.get("message_thread_id") == thread_id
+            )
         ]
 
     def get(self, ref: MessageRef) -> MessageDict:
@@ -194,11 +201,18 @@ class ChatHandle:
         `EmulatorTimeout` listing the chat's recent messages and API errors.
         """
         criteria = Criteria(
-            text_contains, text, regex, thread_id, has_buttons, button, photo, document,
-            invoice, where,
+            text_contains,
+            text,
+            regex,
+            thread_id,
+            has_buttons,
+            button,
+            photo,
+            document,
+            invoice,
+            where,
         )
-        types = {False: {"message"}, True: {"message_edited"}, None: {"message",
-                                                                       "message_edited"}}
+        types = {False: {"message"}, True: {"message_edited"}, None: {"message", "message_edited"}}
         wanted = types[edited]
 
         def predicate(event: Event) -> bool:
@@ -224,8 +238,8 @@ class ChatHandle:
         if ref is not None:
             wanted_id = message_id_of(ref)
             previous = criteria.pop("where", None)
-            criteria["where"] = lambda m: m["message_id"] == wanted_id and (
-                previous is None or previous(m)
+            criteria["where"] = lambda m: (
+                m["message_id"] == wanted_id and (previous is None or previous(m))
             )
         return await self.expect(edited=True, **criteria)
 
@@ -293,7 +307,11 @@ class UserHandle(ChatHandle):
     ) -> MessageDict:
         """Share a contact: by default the user's own (user_id = own id)."""
         return self._actions.send_contact(
-            self.id, self.id, phone=phone, first_name=first_name, last_name=last_name,
+            self.id,
+            self.id,
+            phone=phone,
+            first_name=first_name,
+            last_name=last_name,
             contact_user_id=user_id,
         )
 
@@ -317,7 +335,12 @@ class UserHandle(ChatHandle):
     ) -> dict[str, Any] | None:
         """Press a button; for callback buttons returns the bot's answer."""
         return await self._actions.press(
-            self.id, self.id, message_id_of(msg), text, callback_data=callback_data, wait=wait,
+            self.id,
+            self.id,
+            message_id_of(msg),
+            text,
+            callback_data=callback_data,
+            wait=wait,
             timeout=timeout,
         )
 
@@ -328,8 +351,9 @@ class UserHandle(ChatHandle):
         return self._actions.press_key(self.id, self.id, text, location=location)
 
     async def pay(self, invoice_msg: MessageRef, *, timeout: float = 10.0) -> PaymentOutcome:
-        return await self._actions.pay(self.id, self.id, message_id_of(invoice_msg),
-                                       timeout=timeout)
+        return await self._actions.pay(
+            self.id, self.id, message_id_of(invoice_msg), timeout=timeout
+        )
 
     async def pay_link(self, link: str, *, timeout: float = 10.0) -> PaymentOutcome:
         return await self._actions.pay_link(self.id, link, timeout=timeout)
@@ -360,8 +384,9 @@ class GroupHandle(ChatHandle):
         for topic in self.chat.topics.values():
             if topic.name == name:
                 return topic
-        raise EmulatorError(f"no topic named {name!r}; topics: "
-                            f"{[t.name for t in self.chat.topics.values()]}")
+        raise EmulatorError(
+            f"no topic named {name!r}; topics: {[t.name for t in self.chat.topics.values()]}"
+        )
 
     def member(self, user_id: int) -> Member | None:
         return self.chat.members.get(user_id)
@@ -381,13 +406,12 @@ class GroupHandle(ChatHandle):
         if user_id not in self._core.world.users:
             first, _, last = (name or f"User {user_id}").partition(" ")
             # Group members have not necessarily started the bot in private.
-            self._core.add_user(User(user_id, first, last or None, username, language_code,
-                                     started=False))
+            self._core.add_user(
+                User(user_id, first, last or None, username, language_code, started=False)
+            )
         return self._actions.add_member(self.id, user_id, status, rights, custom_title)
 
-    def set_bot_status(
-        self, status: MemberStatus, rights: dict[str, bool] | None = None
-    ) -> None:
+    def set_bot_status(self, status: MemberStatus, rights: dict[str, bool] | None = None) -> None:
         """Promote/demote/remove the bot; the bot receives my_chat_member."""
         self._actions.set_bot_membership(self.id, status, rights)
 
@@ -400,30 +424,46 @@ class GroupHandle(ChatHandle):
         reply_to: MessageRef | None = None,
     ) -> MessageDict:
         reply = message_id_of(reply_to) if reply_to is not None else None
-        return self._actions.send_text(self.id, from_user, text, thread_id=thread_id,
-                                       reply_to=reply)
+        return self._actions.send_text(
+            self.id, from_user, text, thread_id=thread_id, reply_to=reply
+        )
 
     async def send_photo(
-        self, from_user: int, data: bytes, caption: str | None = None, *,
+        self,
+        from_user: int,
+        data: bytes,
+        caption: str | None = None,
+        *,
         thread_id: int | None = None,
     ) -> MessageDict:
-        return self._actions.send_photo(self.id, from_user, data, caption=caption,
-                                        thread_id=thread_id)
+        return self._actions.send_photo(
+            self.id, from_user, data, caption=caption, thread_id=thread_id
+        )
 
     async def send_document(
-        self, from_user: int, data: bytes, filename: str = "file.bin", mime: str | None = None,
-        caption: str | None = None, *, thread_id: int | None = None,
+        self,
+        from_user: int,
+        data: bytes,
+        filename: str = "file.bin",
+        mime: str | None = None,
+        caption: str | None = None,
+        *,
+        thread_id: int | None = None,
     ) -> MessageDict:
         return self._actions.send_document(
-            self.id, from_user, DocumentUpload(data, filename, mime), caption=caption,
+            self.id,
+            from_user,
+            DocumentUpload(data, filename, mime),
+            caption=caption,
             thread_id=thread_id,
         )
 
     async def send_location(
         self, from_user: int, latitude: float, longitude: float, *, thread_id: int | None = None
     ) -> MessageDict:
-        return self._actions.send_location(self.id, from_user, latitude, longitude,
-                                           thread_id=thread_id)
+        return self._actions.send_location(
+            self.id, from_user, latitude, longitude, thread_id=thread_id
+        )
 
     async def press(
         self,
@@ -436,14 +476,21 @@ class GroupHandle(ChatHandle):
         timeout: float = 5.0,
     ) -> dict[str, Any] | None:
         return await self._actions.press(
-            self.id, from_user, message_id_of(msg), text, callback_data=callback_data,
-            wait=wait, timeout=timeout,
+            self.id,
+            from_user,
+            message_id_of(msg),
+            text,
+            callback_data=callback_data,
+            wait=wait,
+            timeout=timeout,
         )
 
-    async def pay(self, invoice_msg: MessageRef, *, from_user: int,
-                  timeout: float = 10.0) -> PaymentOutcome:
-        return await self._actions.pay(self.id, from_user, message_id_of(invoice_msg),
-                                       timeout=timeout)
+    async def pay(
+        self, invoice_msg: MessageRef, *, from_user: int, timeout: float = 10.0
+    ) -> PaymentOutcome:
+        return await self._actions.pay(
+            self.id, from_user, message_id_of(invoice_msg), timeout=timeout
+        )
 
     async def create_topic(self, from_user: int, name: str) -> int:
         """An admin creates a topic; returns its message_thread_id."""

@@ -241,12 +241,22 @@ class ControlAPI:
         user_id = int(body["user_id"])
         if user_id not in self.core.world.users:
             self.core.add_user(
-                User(user_id, str(body.get("first_name") or f"User {user_id}"),
-                     body.get("last_name"), body.get("username"),
-                     body.get("language_code", "en"), started=False)
+                User(
+                    user_id,
+                    str(body.get("first_name") or f"User {user_id}"),
+                    body.get("last_name"),
+                    body.get("username"),
+                    body.get("language_code", "en"),
+                    started=False,
+                )
             )
-        self.actions.add_member(chat.id, user_id, body.get("status", "member"),
-                                body.get("rights"), body.get("custom_title"))
+        self.actions.add_member(
+            chat.id,
+            user_id,
+            body.get("status", "member"),
+            body.get("rights"),
+            body.get("custom_title"),
+        )
         return _ok(self._group_json(chat))
 
     async def join(self, request: web.Request) -> web.Response:
@@ -267,8 +277,9 @@ class ControlAPI:
     async def set_bot(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
         body = await self._body(request)
-        self.actions.set_bot_membership(chat.id, body.get("status", "administrator"),
-                                        body.get("rights"))
+        self.actions.set_bot_membership(
+            chat.id, body.get("status", "administrator"), body.get("rights")
+        )
         return _ok(self._group_json(chat))
 
     async def list_chats(self, request: web.Request) -> web.Response:
@@ -406,14 +417,17 @@ class ControlAPI:
         body = await self._body(request)
         message_id = int(request.match_info["message_id"])
         return _ok(
-            self.actions.edit_text(chat.id, self._sender(chat, body), message_id,
-                                   str(body.get("text", "")))
+            self.actions.edit_text(
+                chat.id, self._sender(chat, body), message_id, str(body.get("text", ""))
+            )
         )
 
     async def delete(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
         body = await self._body(request)
-        self.actions.delete(chat.id, self._sender(chat, body), int(request.match_info["message_id"]))
+        self.actions.delete(
+            chat.id, self._sender(chat, body), int(request.match_info["message_id"])
+        )
         return _ok(True)
 
     async def press(self, request: web.Request) -> web.Response:
@@ -437,15 +451,18 @@ class ControlAPI:
         if body.get("latitude") is not None and body.get("longitude") is not None:
             location = (float(body["latitude"]), float(body["longitude"]))
         return _ok(
-            self.actions.press_key(chat.id, self._sender(chat, body), str(body["text"]),
-                                   location=location)
+            self.actions.press_key(
+                chat.id, self._sender(chat, body), str(body["text"]), location=location
+            )
         )
 
     async def pay(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
         body = await self._body(request)
         outcome = await self.actions.pay(
-            chat.id, self._sender(chat, body), int(body["message_id"]),
+            chat.id,
+            self._sender(chat, body),
+            int(body["message_id"]),
             timeout=float(body.get("timeout", 10.0)),
         )
         return _ok(outcome.to_json())
@@ -453,7 +470,8 @@ class ControlAPI:
     async def pay_link(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         outcome = await self.actions.pay_link(
-            int(request.match_info["user_id"]), str(body["link"]),
+            int(request.match_info["user_id"]),
+            str(body["link"]),
             timeout=float(body.get("timeout", 10.0)),
         )
         return _ok(outcome.to_json())
@@ -534,8 +552,9 @@ async def _next_event(queue: asyncio.Queue[Event], closing: asyncio.Event) -> Ev
     """Next queued event, or None on keepalive timeout / shutdown."""
     getter = asyncio.ensure_future(queue.get())
     stopper = asyncio.ensure_future(closing.wait())
-    done, _ = await asyncio.wait({getter, stopper}, timeout=SSE_KEEPALIVE,
-                                 return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait(
+        {getter, stopper}, timeout=SSE_KEEPALIVE, return_when=asyncio.FIRST_COMPLETED
+    )
     for task in (getter, stopper):
         if task not in done:
             task.cancel()

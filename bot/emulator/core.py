@@ -19,7 +19,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.emulator.errors import BotAPIError, EmulatorError, bad_request, forbidden, too_many_requests
+from bot.emulator.errors import (
+    BotAPIError,
+    EmulatorError,
+    bad_request,
+    forbidden,
+    too_many_requests,
+)
 from bot.emulator.events import EventBus
 from bot.emulator.media import FileStore
 from bot.emulator.render import (
@@ -323,8 +329,14 @@ class EmulatorCore:
     # ------------------------------------------------------------- membership
 
     def member_update(
-        self, chat: Chat, actor_id: int, subject: dict[str, Any], old: Member | None,
-        new: Member | None, *, kind: str,
+        self,
+        chat: Chat,
+        actor_id: int,
+        subject: dict[str, Any],
+        old: Member | None,
+        new: Member | None,
+        *,
+        kind: str,
     ) -> None:
         """Queue a my_chat_member / chat_member update describing a status change."""
         self.updates.put(

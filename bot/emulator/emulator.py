@@ -57,8 +57,9 @@ def build_group(
         return existing
     supergroup = is_forum or str(chat_id).startswith("-100")
     chat = core.add_group(
-        Chat(id=chat_id, type="supergroup" if supergroup else "group", title=title,
-             is_forum=is_forum)
+        Chat(
+            id=chat_id, type="supergroup" if supergroup else "group", title=title, is_forum=is_forum
+        )
     )
     if bot_member:
         status = "administrator" if bot_is_admin else "member"
@@ -184,8 +185,15 @@ class Emulator:
         user = self.core.world.users.get(user_id)
         if user is None:
             user = self.core.add_user(
-                User(user_id, first_name or f"User {user_id}", last_name, username,
-                     language_code, started=started, phone_number=phone_number)
+                User(
+                    user_id,
+                    first_name or f"User {user_id}",
+                    last_name,
+                    username,
+                    language_code,
+                    started=started,
+                    phone_number=phone_number,
+                )
             )
         else:
             user.started = user.started or started
@@ -207,8 +215,16 @@ class Emulator:
         bot_member: bool = True,
     ) -> GroupHandle:
         """A group with the bot in it (admin with default rights unless told otherwise)."""
-        build_group(self.core, self.actions, chat_id, title, is_forum=is_forum,
-                    bot_is_admin=bot_is_admin, bot_rights=bot_rights, bot_member=bot_member)
+        build_group(
+            self.core,
+            self.actions,
+            chat_id,
+            title,
+            is_forum=is_forum,
+            bot_is_admin=bot_is_admin,
+            bot_rights=bot_rights,
+            bot_member=bot_member,
+        )
         handle = self._groups.get(chat_id)
         if handle is None:
             handle = self._groups[chat_id] = GroupHandle(self.core, self.actions, chat_id)

@@ -8,6 +8,10 @@ debugging dumps. A bounded deque keeps a long-running sandbox from growing
 without limit.
 """
 
+# Waits here take an explicit `timeout` like Telegram's getUpdates and the
+# documented test API (expect(..., timeout=5)); asyncio.timeout() would hide it.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +19,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+async def wait_result(future: asyncio.Future[T], timeout: float) -> T:
+    """The future's result, or TimeoutError after `timeout` seconds.
+
+    Unlike asyncio.wait_for on Python 3.11, this cannot swallow a cancellation
+    of the waiting task that races with the future completing.
+    """
+    done, _ = await asyncio.wait({future}, timeout=timeout)
+    if not done:
+        raise TimeoutError
+    return future.result()
 
 
 class Notifier:
@@ -40,9 +58,11 @@ class Notifier:
             return False
         if self._future is None:
             self._future = asyncio.get_running_loop().create_future()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._future), timeout)
-        except TimeoutError:
+        # asyncio.wait, unlike wait_for on Python 3.11, never swallows a
+        # cancellation that races with the notification, and it leaves the
+        # shared future alone on timeout.
+        done, _ = await asyncio.wait({self._future}, timeout=timeout)
+        if not done:
             return False
         return True
 

@@ -234,9 +234,7 @@ def message_json(
     if msg.is_topic_message:
         data["is_topic_message"] = True
     if with_reply and (target := _reply_target(chat, msg)):
-        data["reply_to_message"] = message_json(
-            world, target, audience=audience, with_reply=False
-        )
+        data["reply_to_message"] = message_json(world, target, audience=audience, with_reply=False)
     if msg.edit_date is not None:
         data["edit_date"] = msg.edit_date
     if msg.has_protected_content:

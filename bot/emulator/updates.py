@@ -15,6 +15,10 @@ exempt from offset confirmation until delivered once, otherwise the bot's
 offset would silently swallow them.
 """
 
+# Waits here take an explicit `timeout` like Telegram's getUpdates and the
+# documented test API (expect(..., timeout=5)); asyncio.timeout() would hide it.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -188,7 +192,7 @@ class UpdateQueue:
         """
         backoff = 0.1
         async with aiohttp.ClientSession() as session:
-            while True:
+            while not self._closing:
                 if not self._webhook.url or not self._pending:
                     await self._notifier.wait(3600)
                     continue
@@ -206,11 +210,15 @@ class UpdateQueue:
                     ) as response:
                         body = await response.read()
                         if response.status >= 300:
-                            raise _WebhookFailure(f"Wrong response from the webhook: "
-                                                  f"{response.status} {response.reason}")
+                            raise _WebhookFailure(
+                                f"Wrong response from the webhook: "
+                                f"{response.status} {response.reason}"
+                            )
                 except (aiohttp.ClientError, TimeoutError, _WebhookFailure) as exc:
-                    message = str(exc) if isinstance(exc, _WebhookFailure) else (
-                        f"Connection error: {exc.__class__.__name__}"
+                    message = (
+                        str(exc)
+                        if isinstance(exc, _WebhookFailure)
+                        else (f"Connection error: {exc.__class__.__name__}")
                     )
                     config.last_error_date = now()
                     config.last_error_message = message

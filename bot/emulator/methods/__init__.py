@@ -7,5 +7,13 @@ registrations run.
 from bot.emulator.methods import chats, media, messages, meta, payments
 from bot.emulator.methods.registry import METHODS, MethodHandler, bot_method
 
-__all__ = ["METHODS", "MethodHandler", "bot_method", "chats", "media", "messages", "meta",
-           "payments"]
+__all__ = [
+    "METHODS",
+    "MethodHandler",
+    "bot_method",
+    "chats",
+    "media",
+    "messages",
+    "meta",
+    "payments",
+]

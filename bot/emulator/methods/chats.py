@@ -22,8 +22,11 @@ from bot.emulator.state import TOPIC_ICON_COLORS, Chat, Member, Topic, now
 def _group(core: EmulatorCore, p: Params) -> Chat:
     chat = core.chat_for_bot(p.chat_id())
     if not chat.is_group:
-        raise bad_request("chat not found" if chat.type != "private" else "method is available "
-                          "for supergroup and channel chats only")
+        raise bad_request(
+            "chat not found"
+            if chat.type != "private"
+            else "method is available for supergroup and channel chats only"
+        )
     return chat
 
 
@@ -103,8 +106,9 @@ def _require_right(core: EmulatorCore, chat: Chat, right: str, error: str) -> No
 @bot_method("banChatMember", "kickChatMember")
 async def ban_chat_member(core: EmulatorCore, p: Params) -> bool:
     chat = _group(core, p)
-    _require_right(core, chat, "can_restrict_members", "not enough rights to restrict/unrestrict "
-                   "chat member")
+    _require_right(
+        core, chat, "can_restrict_members", "not enough rights to restrict/unrestrict chat member"
+    )
     user_id = p.require_int("user_id", "PARTICIPANT_ID_INVALID")
     subject = _member_subject(core, user_id)
     old = chat.members.get(user_id)
@@ -120,8 +124,9 @@ async def ban_chat_member(core: EmulatorCore, p: Params) -> bool:
 @bot_method("unbanChatMember")
 async def unban_chat_member(core: EmulatorCore, p: Params) -> bool:
     chat = _group(core, p)
-    _require_right(core, chat, "can_restrict_members", "not enough rights to restrict/unrestrict "
-                   "chat member")
+    _require_right(
+        core, chat, "can_restrict_members", "not enough rights to restrict/unrestrict chat member"
+    )
     user_id = p.require_int("user_id", "PARTICIPANT_ID_INVALID")
     old = chat.members.get(user_id)
     if old is None or old.status != "kicked":
@@ -156,12 +161,14 @@ def _can_manage(core: EmulatorCore, chat: Chat, topic: Topic | None = None) -> N
     rights = core.bot_rights(chat)
     own = topic is not None and topic.created_by == core.bot.id
     if not own and (rights is None or not rights.can_manage_topics):
-        raise bad_request("not enough rights to manage topics" if topic else
-                          "not enough rights to create a topic")
+        raise bad_request(
+            "not enough rights to manage topics" if topic else "not enough rights to create a topic"
+        )
 
 
-def topic_service(core: EmulatorCore, chat: Chat, topic: Topic, actor: int, key: str,
-                  payload: dict[str, Any]) -> dict[str, Any]:
+def topic_service(
+    core: EmulatorCore, chat: Chat, topic: Topic, actor: int, key: str, payload: dict[str, Any]
+) -> dict[str, Any]:
     """Post a forum_topic_* service message in the topic; returns its user view."""
     msg = core.new_message(
         chat, actor, thread_id=topic.thread_id, is_topic_message=True, service={key: payload}
@@ -172,8 +179,14 @@ def topic_service(core: EmulatorCore, chat: Chat, topic: Topic, actor: int, key:
     return core.publish_user_message(msg, service=True)
 
 
-def create_topic(core: EmulatorCore, chat: Chat, actor: int, name: str, icon_color: int,
-                 icon_custom_emoji_id: str | None) -> Topic:
+def create_topic(
+    core: EmulatorCore,
+    chat: Chat,
+    actor: int,
+    name: str,
+    icon_color: int,
+    icon_custom_emoji_id: str | None,
+) -> Topic:
     """Create a topic: its id is the id of the forum_topic_created message."""
     created: dict[str, Any] = {"name": name, "icon_color": icon_color}
     if icon_custom_emoji_id:
@@ -231,8 +244,9 @@ async def _set_closed(core: EmulatorCore, p: Params, closed: bool) -> bool:
     topic.closed = closed
     key = "forum_topic_closed" if closed else "forum_topic_reopened"
     topic_service(core, chat, topic, core.bot.id, key, {})
-    core.events.emit("topic_closed" if closed else "topic_reopened", chat.id,
-                     topic=topic_json(topic))
+    core.events.emit(
+        "topic_closed" if closed else "topic_reopened", chat.id, topic=topic_json(topic)
+    )
     return True
 
 

@@ -303,8 +303,10 @@ async def edit_message_caption(core: EmulatorCore, p: Params) -> dict[str, Any]:
         raise bad_request("there is no caption in the message to edit")
     caption, entities = parse_caption(p)
     markup = parse_markup(p, inline_only=True)
-    if caption == msg.caption and entities == msg.caption_entities and (
-        markup == _inline_markup(msg)
+    if (
+        caption == msg.caption
+        and entities == msg.caption_entities
+        and (markup == _inline_markup(msg))
     ):
         raise bad_request(NOT_MODIFIED)
     msg.caption, msg.caption_entities = caption, entities
@@ -356,7 +358,7 @@ async def delete_messages(core: EmulatorCore, p: Params) -> bool:
         try:
             _delete_one(core, chat, int(message_id))
             deleted += 1
-        except Exception:  # noqa: BLE001, S112 - Telegram skips undeletable ones
+        except Exception:  # noqa: S112 - Telegram skips undeletable ones
             continue
     if not deleted:
         raise bad_request("message to delete not found")
@@ -373,8 +375,9 @@ def _source(core: EmulatorCore, p: Params, action: str) -> Message:
     if msg is None:
         raise bad_request(f"message to {action} not found")
     if msg.has_protected_content:
-        raise bad_request("message can't be copied" if action == "copy" else
-                          "message can't be forwarded")
+        raise bad_request(
+            "message can't be copied" if action == "copy" else "message can't be forwarded"
+        )
     return msg
 
 

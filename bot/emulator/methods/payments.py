@@ -49,8 +49,9 @@ def parse_invoice(p: Params) -> InvoiceData:
     if not 1 <= len(title) <= 32:
         raise bad_request("INVOICE_TITLE_EMPTY" if not title else "INVOICE_TITLE_TOO_LONG")
     if not 1 <= len(description) <= 255:
-        raise bad_request("INVOICE_DESCRIPTION_EMPTY" if not description else
-                          "INVOICE_DESCRIPTION_TOO_LONG")
+        raise bad_request(
+            "INVOICE_DESCRIPTION_EMPTY" if not description else "INVOICE_DESCRIPTION_TOO_LONG"
+        )
     if not 1 <= len(payload.encode()) <= 128:
         raise bad_request("INVOICE_PAYLOAD_INVALID")
     if not _CURRENCY.match(currency):
@@ -104,7 +105,7 @@ async def create_invoice_link(core: EmulatorCore, p: Params) -> str:
     slug = secrets.token_urlsafe(16)
     invoice.link_slug = slug
     core.world.invoice_links[slug] = invoice
-    return f"https://t.me/$" + slug
+    return "https://t.me/$" + slug
 
 
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
