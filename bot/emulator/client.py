@@ -3,9 +3,14 @@
 `UserHandle` is a person in their private chat with the bot; `GroupHandle` is a
 (super)group where several members act. Messages are plain Bot API dicts (the
 user's view: reply keyboards included) so assertions read like the Bot API
-docs. `expect()` consumes bot messages in order: each handle keeps a cursor
-into the event log, so "the next bot message matching X" means the next one
-after the previous match, never an old message from earlier in the test.
+docs.
+
+`expect()` *consumes* bot messages: it returns the earliest message since the
+handle was created (or since `skip()`) that matches and has not been returned
+before, waiting for it if needed. Each message is thus matched once, repeated
+expects walk through repeated messages, and the order of expects need not
+follow the exact order in which the bot happened to send things (an album and
+a card in a topic, a group notice and a private reply).
 """
 
 # Waits here take an explicit `timeout` like Telegram's getUpdates and the
@@ -117,7 +122,9 @@ class ChatHandle:
         self._core = core
         self._actions = actions
         self.id = chat_id
-        self._cursor = core.events.last_seq
+        # Events up to `_floor` are ignored; `_consumed` holds events already returned.
+        self._floor = core.events.last_seq
+        self._consumed: set[int] = set()
 
     @property
     def chat(self) -> Chat:
@@ -194,11 +201,12 @@ class ChatHandle:
         by: str | None = "bot",
         timeout: float = 5.0,
     ) -> MessageDict:
-        """Wait for the next bot message in this chat matching all criteria.
+        """Wait for a not yet consumed bot message in this chat matching all criteria.
 
         ``edited=True`` waits for an edit instead (``None``: either); the
-        message is returned as it was at that moment. On timeout raises
-        `EmulatorTimeout` listing the chat's recent messages and API errors.
+        message is returned as it was at that moment. ``text_contains`` also
+        looks at captions. On timeout raises `EmulatorTimeout` listing the
+        chat's recent messages and Bot API errors.
         """
         criteria = Criteria(
             text_contains,
@@ -219,18 +227,19 @@ class ChatHandle:
             return (
                 event.chat_id == self.id
                 and event.type in wanted
+                and event.seq not in self._consumed
                 and (by is None or event.data.get("by") == by)
                 and criteria.matches(event.data["message"])
             )
 
-        event = await self._core.events.wait_for(predicate, self._cursor, timeout)
+        event = await self._core.events.wait_for(predicate, self._floor, timeout)
         if event is None:
             kind = "edit" if edited else "message"
             raise EmulatorTimeout(
                 f"no {by or 'any'} {kind} matching {criteria.describe()} in chat {self.id} "
                 f"within {timeout}s; recent messages:\n{self.dump()}"
             )
-        self._cursor = event.seq
+        self._consumed.add(event.seq)
         return dict(event.data["message"])
 
     async def expect_edit(self, ref: MessageRef | None = None, **criteria: Any) -> MessageDict:
@@ -252,8 +261,9 @@ class ChatHandle:
         raise AssertionError(f"unexpected bot message: {_summary(msg, self._core.bot.id)}")
 
     def skip(self) -> None:
-        """Forget everything received so far: the next expect() sees only new messages."""
-        self._cursor = self._core.events.last_seq
+        """Consume everything received so far: the next expect() sees only new messages."""
+        self._floor = self._core.events.last_seq
+        self._consumed.clear()
 
 
 class UserHandle(ChatHandle):

@@ -110,8 +110,18 @@ class FloodControl:
 class EmulatorCore:
     """The world plus everything needed to change it consistently."""
 
-    def __init__(self, bot: BotIdentity, options: EmulatorOptions, first_update_id: int = 1):
+    def __init__(
+        self,
+        bot: BotIdentity,
+        options: EmulatorOptions,
+        first_update_id: int = 1,
+        *,
+        bot_id_fixed: bool = True,
+    ) -> None:
         self.world = World(bot=bot)
+        # When the bot id was not configured, the first token the bot uses
+        # decides it, so aiogram's ``bot.id`` (parsed from the token) matches getMe.
+        self.bot_id_fixed = bot_id_fixed
         self.options = options
         self.events = EventBus()
         self.updates = UpdateQueue(self.events, self.world.webhook, first_update_id)
@@ -120,6 +130,27 @@ class EmulatorCore:
         self.calls: list[ApiCall] = []
         # Futures resolved by answerCallbackQuery / answerPreCheckoutQuery.
         self.answer_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    def adopt_bot_id(self, bot_id: int) -> None:
+        """Take the bot id from the token on first use, re-keying the bot's memberships."""
+        if self.bot_id_fixed:
+            return
+        self.bot_id_fixed = True
+        old = self.bot.id
+        if bot_id == old:
+            return
+        self.bot.id = bot_id
+        for chat in self.world.chats.values():
+            member = chat.members.pop(old, None)
+            if member is not None:
+                member.user_id = bot_id
+                chat.members[bot_id] = member
+            for msg in chat.messages.values():
+                if msg.from_id == old:
+                    msg.from_id = bot_id
+            for topic in chat.topics.values():
+                if topic.created_by == old:
+                    topic.created_by = bot_id
 
     # ------------------------------------------------------------------ lookups
 
@@ -211,6 +242,12 @@ class EmulatorCore:
 
     def check_flood(self, chat: Chat, count: int = 1) -> None:
         self.flood.check(chat, self.options.flood_limits, count)
+
+    def record_send(self, chat: Chat) -> None:
+        # Only counted while limits are on, so a test enabling them mid-way
+        # starts from a clean window.
+        if self.options.flood_limits is not None:
+            self.flood.record(chat)
 
     def resolve_thread(
         self,

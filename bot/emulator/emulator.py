@@ -9,8 +9,9 @@ Typical test use::
         await alice.expect(text_contains="Welcome")
 
 One emulator instance serves exactly one bot identity; any well-formed token
-reaches it, but `bot_token` carries the bot's id so aiogram's ``bot.id``
-matches ``getMe``.
+reaches it. aiogram derives ``bot.id`` from the token, so unless ``bot_id`` (or
+``token``) is given, the first token the bot uses fixes the bot's id; `bot_token`
+is a ready-made token for that id.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class Emulator:
         self,
         bot_username: str = "courtyard_bot",
         *,
-        bot_id: int = DEFAULT_BOT_ID,
+        bot_id: int | None = None,
         bot_name: str | None = None,
         token: str | None = None,
         strict_token: bool = False,
@@ -83,15 +84,19 @@ class Emulator:
         first_update_id: int = 1,
     ) -> None:
         identity = BotIdentity(
-            id=bot_id,
+            id=bot_id or DEFAULT_BOT_ID,
             first_name=bot_name or bot_username.removesuffix("_bot").replace("_", " ").title(),
             username=bot_username,
         )
         options = EmulatorOptions(privacy_mode=privacy_mode)
-        self.core = EmulatorCore(identity, options, first_update_id)
+        self.core = EmulatorCore(
+            identity, options, first_update_id, bot_id_fixed=bot_id is not None or token is not None
+        )
         self.flood_limits = flood_limits
         self.actions = UserActions(self.core)
-        self.bot_token = token or f"{bot_id}:EMU{secrets.token_urlsafe(24)}"
+        if token is not None:
+            identity.id = int(token.split(":", 1)[0])
+        self.bot_token = token or f"{identity.id}:EMU{secrets.token_urlsafe(24)}"
         self.api = BotAPIServer(self.core, self.bot_token if strict_token else None)
         self.control = ControlAPI(self.core, self.actions)
         self.app = web.Application(client_max_size=64 * 1024 * 1024)

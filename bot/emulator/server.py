@@ -51,8 +51,10 @@ class BotAPIServer:
         return self.token is None or token == self.token
 
     async def handle_method(self, request: web.Request) -> web.Response:
-        if not self._token_ok(request.match_info["token"]):
+        token = request.match_info["token"]
+        if not self._token_ok(token):
             return _unauthorized()
+        self.core.adopt_bot_id(int(token.split(":", 1)[0]))
         method = request.match_info["method"]
         try:
             params = await Params.from_request(request)

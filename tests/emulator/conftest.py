@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import suppress
 from typing import Any
 
@@ -12,18 +11,9 @@ import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from PIL import Image
 
 from bot.emulator import Emulator
-
-StartPolling = Callable[..., Awaitable[None]]
-
-
-def make_jpeg(width: int = 1000, height: int = 600, color: tuple[int, int, int] = (200, 60, 40)):
-    """A real JPEG image of the given size."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, format="JPEG")
-    return buffer.getvalue()
+from tests.emulator.helpers import StartPolling
 
 
 @pytest.fixture

@@ -281,3 +281,16 @@ async def test_getupdates_conflicts_with_webhook(emu: Emulator, bot: Bot) -> Non
     assert info.url == "http://127.0.0.1:9/hook"
     await bot.delete_webhook()
     assert await bot.get_updates() == []
+
+
+async def test_bot_id_follows_the_first_token(emu: Emulator) -> None:
+    group = emu.group(-100999, "Staff")
+    bot = Bot("123456789:TEST-token", session=emu.create_bot().session)
+    try:
+        assert (await bot.get_me()).id == 123456789
+        member = await bot.get_chat_member(group.id, 123456789)
+        assert isinstance(member, ChatMemberAdministrator)
+        sent = await bot.send_message(group.id, "hi")
+        assert sent.from_user is not None and sent.from_user.id == bot.id
+    finally:
+        await bot.session.close()

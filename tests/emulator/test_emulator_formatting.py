@@ -48,7 +48,7 @@ def test_markdown_v2_requires_escaping() -> None:
     parsed = format_text(r"*bold* _it_ ||spoiler|| [l](https://e.com) 1\.5", "MarkdownV2")
     assert parsed.text == "bold it spoiler l 1.5"
     assert [e["type"] for e in parsed.entities] == ["bold", "italic", "spoiler", "text_link"]
-    with pytest.raises(BotAPIError, match="Character '.' is reserved"):
+    with pytest.raises(BotAPIError, match=r"Character '\.' is reserved"):
         format_text("1.5", "MarkdownV2")
     with pytest.raises(BotAPIError, match="Can't find end of Bold entity"):
         format_text("*open", "MarkdownV2")

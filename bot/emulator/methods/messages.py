@@ -96,7 +96,7 @@ def deliver(core: EmulatorCore, out: Outgoing, **fields: Any) -> Message:
         has_protected_content=out.protect,
         **fields,
     )
-    core.flood.record(out.chat)
+    core.record_send(out.chat)
     return msg
 
 
