@@ -1,6 +1,9 @@
 """Benchmark of the face engine; prints one JSON line.
 
-    uv run python bench/faces.py [--rounds 3]
+    uv run python bench/faces.py [--rounds 3] [--people DIR]
+
+--people DIR measures on other photos: one sub-folder per person, each holding that
+person's photos (at least two people, at least two photos each, one face per photo).
 
 Keys:
   load_s                 model load (weights already provisioned)
@@ -58,7 +61,22 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     "biden": ("biden.jpg", "biden_tight.jpg", "biden_low_contrast.jpg"),
     "collins": ("collins.jpg", "collins_crop.jpg"),
 }
-OWNER = {name: who for who, names in PEOPLE.items() for name in names}
+
+Owners = dict[Path, str]  # photo -> person
+
+
+def committed_people() -> Owners:
+    return {IMAGES / name: who for who, names in PEOPLE.items() for name in names}
+
+
+def folder_people(root: Path) -> Owners:
+    exts = {".jpg", ".jpeg", ".png", ".webp"}
+    return {
+        photo: person.name
+        for person in sorted(p for p in root.iterdir() if p.is_dir())
+        for photo in sorted(person.iterdir())
+        if photo.suffix.lower() in exts
+    }
 
 
 def frame_640x480(path: Path) -> bytes:
@@ -76,11 +94,11 @@ def median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000, 2)
 
 
-def pair_extremes(vectors: dict[str, np.ndarray]) -> tuple[float, float]:
+def pair_extremes(vectors: dict[Path, np.ndarray], owner: Owners) -> tuple[float, float]:
     same, diff = [], []
     for a, b in itertools.combinations(sorted(vectors), 2):
         d = float(np.linalg.norm(vectors[a] - vectors[b]))
-        (same if OWNER[a] == OWNER[b] else diff).append(d)
+        (same if owner[a] == owner[b] else diff).append(d)
     return max(same), min(diff)
 
 
@@ -102,26 +120,27 @@ def time_search(index: FaceIndex, queries: np.ndarray) -> float:
 
 
 def gate_probes(
-    vectors: dict[str, np.ndarray], threshold: float, margin: float
+    vectors: dict[Path, np.ndarray], owner: Owners, threshold: float, margin: float
 ) -> tuple[float, int, int]:
     """Leave-one-out: enroll up to 3 other photos per person, probe with the one left."""
     gaps, wrong, denied = [], 0, 0
     for probe in sorted(vectors):
         index = FaceIndex()
-        for who, names in PEOPLE.items():
-            index.replace_person(who, [vectors[n] for n in names if n != probe][:3])
+        for who in set(owner.values()):
+            others = [v for n, v in sorted(vectors.items()) if owner[n] == who and n != probe]
+            index.replace_person(who, others[:3])
         res = index.search(vectors[probe])
         decision = index.identify(vectors[probe], threshold, margin)
-        if decision.granted and decision.person_id != OWNER[probe]:
+        if decision.granted and decision.person_id != owner[probe]:
             wrong += 1
         if not decision.granted:
             denied += 1
-        if res.best is not None and res.second is not None and res.best.person_id == OWNER[probe]:
+        if res.best is not None and res.second is not None and res.best.person_id == owner[probe]:
             gaps.append(res.second.distance - res.best.distance)
     return min(gaps), wrong, denied
 
 
-def run(rounds: int) -> dict[str, object]:
+def run(rounds: int, owner: Owners) -> dict[str, object]:
     # Other work on the machine moves these numbers (the 100k search is bound by memory
     # bandwidth and BLAS threads): the load average is recorded with them.
     load_before = os.getloadavg()[0]
@@ -134,32 +153,32 @@ def run(rounds: int) -> dict[str, object]:
     engine.check_ready()
     load_s = round(time.perf_counter() - t, 3)
 
-    names = sorted(OWNER)
-    photos = {n: (IMAGES / n).read_bytes() for n in names}
-    frames = {n: frame_640x480(IMAGES / n) for n in names}
+    names = sorted(owner)
+    photos = {n: n.read_bytes() for n in names}
+    frames = {n: frame_640x480(n) for n in names}
 
-    vectors = {}
+    vectors: dict[Path, np.ndarray] = {}
     for n in names:
         tpl = engine.analyze(photos[n]).template
         if tpl is None:
-            raise SystemExit(f"{n}: no template")
+            raise SystemExit(f"{n}: no template ({engine.analyze(photos[n]).problem})")
         vectors[n] = tpl
-    max_same, min_diff = pair_extremes(vectors)
+    max_same, min_diff = pair_extremes(vectors, owner)
     threshold, margin = settings.match_threshold, settings.match_margin
     false_matches = sum(
         1
         for a, b in itertools.combinations(names, 2)
-        if OWNER[a] != OWNER[b] and np.linalg.norm(vectors[a] - vectors[b]) <= threshold
+        if owner[a] != owner[b] and np.linalg.norm(vectors[a] - vectors[b]) <= threshold
     )
-    gate_gap, gate_wrong, gate_denied = gate_probes(vectors, threshold, margin)
+    gate_gap, gate_wrong, gate_denied = gate_probes(vectors, owner, threshold, margin)
 
     real = np.stack(list(vectors.values()))
     idx10k, idx100k = FaceIndex(), FaceIndex()
     rows = synthetic(100_000, real, seed=1)
     idx10k.load(rows[:9_990])
     idx100k.load(rows)
-    for who, ns in PEOPLE.items():  # the real people are enrolled among the synthetic ones
-        idx10k.replace_person(who, [vectors[n] for n in ns[:3]])
+    for who in set(owner.values()):  # the real people are enrolled among synthetic ones
+        idx10k.replace_person(who, [vectors[n] for n in names if owner[n] == who][:3])
     queries = np.stack([v for _, v in synthetic(200, real, seed=2)])
     search_10k_ms = time_search(idx10k, queries)
     search_100k_ms = time_search(idx100k, queries)
@@ -176,7 +195,7 @@ def run(rounds: int) -> dict[str, object]:
             assert tpl is not None, n
             decision = idx10k.identify(tpl, threshold, margin)
             decision_s.append(time.perf_counter() - t)
-            if decision.granted and decision.person_id != OWNER[n]:
+            if decision.granted and decision.person_id != owner[n]:
                 gate_wrong += 1
 
     from deepface import DeepFace
@@ -192,7 +211,7 @@ def run(rounds: int) -> dict[str, object]:
             t = time.perf_counter()
             represent(frames[n])
             baseline_s.append(time.perf_counter() - t)
-    base_same, base_diff = pair_extremes({n: represent(photos[n]) for n in names})
+    base_same, base_diff = pair_extremes({n: represent(photos[n]) for n in names}, owner)
 
     return {
         "load_s": load_s,
@@ -220,10 +239,12 @@ def run(rounds: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="passes over the photos")
+    parser.add_argument("--people", type=Path, help="folder with one sub-folder per person")
     args = parser.parse_args()
+    owner = folder_people(args.people) if args.people else committed_people()
     # deepface prints its own progress; keep stdout for the JSON line alone.
     with contextlib.redirect_stdout(sys.stderr):
-        result = run(args.rounds)
+        result = run(args.rounds, owner)
     print(json.dumps(result))
 
 
