@@ -59,7 +59,13 @@ def build_group(
     supergroup = is_forum or str(chat_id).startswith("-100")
     chat = core.add_group(
         Chat(
-            id=chat_id, type="supergroup" if supergroup else "group", title=title, is_forum=is_forum
+            id=chat_id,
+            type="supergroup" if supergroup else "group",
+            title=title,
+            is_forum=is_forum,
+            # Message 1 of a forum is General's creation (GENERAL_TOPIC_ID): new
+            # topics and messages must not reuse that id.
+            next_message_id=2 if is_forum else 1,
         )
     )
     if bot_member:
@@ -128,7 +134,7 @@ class Emulator:
         bound_port = sockets[0].getsockname()[1] if sockets else port
         self._base_url = f"http://{host}:{bound_port}"
         self._webhook_task = asyncio.create_task(
-            self.core.updates.run_webhook(self.api.call_values), name="emulator-webhook"
+            self.core.updates.run_webhook(self.api.call), name="emulator-webhook"
         )
         return self._base_url
 

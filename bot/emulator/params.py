@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from aiohttp.multipart import BodyPartReader
+from aiohttp.multipart import BodyPartReader, MultipartReader
 
 from bot.emulator.errors import bad_request
 
@@ -30,6 +30,23 @@ class Upload:
 
 # A value of an InputFile parameter: new bytes, or a file_id / URL string.
 FileRef = Upload | str
+
+
+async def read_multipart(reader: MultipartReader) -> tuple[dict[str, Any], dict[str, Upload]]:
+    """Split a multipart body into plain fields and file uploads."""
+    values: dict[str, Any] = {}
+    uploads: dict[str, Upload] = {}
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        data = await part.read()
+        if part.filename is not None:
+            uploads[part.name] = Upload(
+                bytes(data), part.filename, part.headers.get("Content-Type")
+            )
+        else:
+            values[part.name] = data.decode(part.get_charset(default="utf-8"))
+    return values, uploads
 
 
 class Params:
@@ -55,17 +72,8 @@ class Params:
                 raise bad_request("JSON object expected")
             values.update(body)
         elif content_type == "multipart/form-data":
-            reader = await request.multipart()
-            while (part := await reader.next()) is not None:
-                if not isinstance(part, BodyPartReader) or part.name is None:
-                    continue
-                data = await part.read()
-                if part.filename is not None:
-                    uploads[part.name] = Upload(
-                        bytes(data), part.filename, part.headers.get("Content-Type")
-                    )
-                else:
-                    values[part.name] = data.decode(part.get_charset(default="utf-8"))
+            fields, uploads = await read_multipart(await request.multipart())
+            values.update(fields)
         else:
             values.update(await request.post())
         return cls(values, uploads)

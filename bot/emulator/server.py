@@ -84,10 +84,6 @@ class BotAPIServer:
             self.core.record_call(method, params.summary(), None)
         return result
 
-    async def call_values(self, method: str, values: dict[str, Any]) -> Any:
-        """Run a method from a plain dict (webhook replies)."""
-        return await self.call(method, Params(values))
-
     async def handle_file(self, request: web.Request) -> web.StreamResponse:
         if not self._token_ok(request.match_info["token"]):
             return _unauthorized()

@@ -32,6 +32,7 @@ import aiohttp
 
 from bot.emulator.errors import BotAPIError, conflict
 from bot.emulator.events import EventBus, Notifier
+from bot.emulator.params import Params, read_multipart
 from bot.emulator.state import WebhookConfig, now
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 # Update types a bot receives when it did not ask for a specific list.
 NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
-WebhookReply = Callable[[str, dict[str, Any]], Awaitable[Any]]
+# Runs a Bot API method returned in a webhook response.
+WebhookReply = Callable[[str, Params], Awaitable[Any]]
 
 
 def update_type(update: dict[str, Any]) -> str:
@@ -208,12 +210,12 @@ class UpdateQueue:
                         headers=headers,
                         timeout=aiohttp.ClientTimeout(total=60),
                     ) as response:
-                        body = await response.read()
                         if response.status >= 300:
                             raise _WebhookFailure(
                                 f"Wrong response from the webhook: "
                                 f"{response.status} {response.reason}"
                             )
+                        call = await _read_reply(response)
                 except (aiohttp.ClientError, TimeoutError, _WebhookFailure) as exc:
                     message = (
                         str(exc)
@@ -230,20 +232,31 @@ class UpdateQueue:
                 if self._pending and self._pending[0] is entry:
                     self._pending.pop(0)
                 self._events.emit("webhook_delivered", None, update_id=entry.update_id)
-                await self._execute_reply(body, reply)
+                if call is not None:
+                    try:
+                        await reply(*call)
+                    except BotAPIError as exc:
+                        # Telegram drops errors of webhook replies silently; we log them.
+                        log.info("webhook reply %s failed: %s", call[0], exc)
 
-    async def _execute_reply(self, body: bytes, reply: WebhookReply) -> None:
+
+async def _read_reply(response: aiohttp.ClientResponse) -> tuple[str, Params] | None:
+    """A Bot API call embedded in a webhook response (JSON or, like aiogram, multipart)."""
+    if response.content_type == "multipart/form-data":
+        values, uploads = await read_multipart(aiohttp.MultipartReader.from_response(response))
+    else:
+        body = await response.read()
         try:
             payload = json.loads(body) if body.strip() else None
         except ValueError:
-            return
-        if isinstance(payload, dict) and isinstance(payload.get("method"), str):
-            params = {k: v for k, v in payload.items() if k != "method"}
-            try:
-                await reply(payload["method"], params)
-            except BotAPIError as exc:
-                # Telegram drops errors of webhook replies silently; we log them.
-                log.info("webhook reply %s failed: %s", payload["method"], exc)
+            return None
+        if not isinstance(payload, dict):
+            return None
+        values, uploads = dict(payload), {}
+    method = values.pop("method", None)
+    if not isinstance(method, str):
+        return None
+    return method, Params(values, uploads)
 
 
 class _WebhookFailure(Exception):
