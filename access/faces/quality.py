@@ -63,8 +63,9 @@ def decode_image(
         return FaceProblem.NOT_AN_IMAGE
     try:
         with warnings.catch_warnings():
-            # We enforce our own pixel cap below; PIL's bomb warning is noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Uploads are untrusted and often sloppy: PIL's warnings (corrupt EXIF, the
+            # bomb warning under our own pixel cap) are noise; the outcome is what counts.
+            warnings.simplefilter("ignore")
             img: Any = Image.open(io.BytesIO(data), formats=_FORMATS)
             width, height = img.size
             if width * height > max_pixels:
@@ -77,14 +78,12 @@ def decode_image(
                 img.draft("RGB", (max_side, max_side))
             img = ImageOps.exif_transpose(img)
             rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        EOFError,
-    ):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        return FaceProblem.NOT_AN_IMAGE
+    except Exception:
+        # Untrusted bytes: a malformed EXIF block or chunk can make a decoder raise
+        # almost anything (struct.error, KeyError, SyntaxError...). None of it is ours
+        # to crash on; all of it means the upload is not a usable image.
         return FaceProblem.NOT_AN_IMAGE
     if rgb.ndim != 3 or min(rgb.shape[:2]) < 8:
         return FaceProblem.NOT_AN_IMAGE

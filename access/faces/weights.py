@@ -18,6 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from access.faces.settings import default_deepface_home
+
 #: deepface's file name for the Dlib recognition model (models/facial_recognition/dlib).
 DLIB_RECOGNITION_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 #: deepface's file name for the dlib detector's 5-point predictor (face_detection/Dlib).
@@ -61,14 +63,20 @@ def packaged_weight(file_name: str) -> Path:
 
 
 def provision_weights(
-    deepface_home: Path, files: tuple[str, ...] = PROVISIONABLE, *, force: bool = False
+    deepface_home: Path | None = None,
+    files: tuple[str, ...] = PROVISIONABLE,
+    *,
+    force: bool = False,
 ) -> list[ProvisionedFile]:
     """Copy the dlib weights where deepface expects them; no network is used.
 
     Idempotent and safe to run from several processes at once: a file is written under a
     temporary name and renamed into place, so deepface never sees a half-written file. A
     present file of a different size (e.g. a torn download) is replaced.
+    ``deepface_home`` defaults to $DEEPFACE_HOME, else the user's home, as in deepface.
     """
+    if deepface_home is None:
+        deepface_home = default_deepface_home()
     target_dir = weights_dir(deepface_home)
     target_dir.mkdir(parents=True, exist_ok=True)
     result = []

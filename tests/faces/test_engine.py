@@ -167,3 +167,12 @@ def test_concurrent_analyses_agree(
     for name, result in zip(names, results, strict=True):
         assert result.template is not None
         assert np.allclose(result.template, templates[name], atol=1e-5), name
+
+
+def test_broken_exif_is_not_an_image_or_is_ignored(engine: DlibDeepFaceEngine) -> None:
+    # A JPEG whose APP1 segment claims EXIF but holds garbage: either decoded without
+    # the orientation or refused, never an exception.
+    data = photo("biden_tight.jpg")
+    broken = data[:2] + b"\xff\xe1\x00\x10Exif\x00\x00MM\x00*\xff\xff\xff\xff" + data[2:]
+    result = engine.analyze(broken)
+    assert result.ok or result.problem is FaceProblem.NOT_AN_IMAGE

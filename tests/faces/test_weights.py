@@ -98,3 +98,13 @@ def test_settings_validation() -> None:
     arc = FaceSettings(model_name="ArcFace", alignment="deepface", detector="opencv")
     assert arc.match_threshold == pytest.approx(4.15)
     assert DlibDeepFaceEngine(detector="opencv").settings.alignment == "deepface"
+
+
+def test_provisioning_defaults_to_deepface_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPFACE_HOME", str(tmp_path))
+    paths = {f.path for f in provision_weights()}
+    assert paths == {
+        tmp_path / ".deepface" / "weights" / n for n in (DLIB_RECOGNITION_FILE, DLIB_LANDMARKS_FILE)
+    }
