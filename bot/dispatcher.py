@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Dispatcher
+from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.context import AppContext
@@ -12,6 +12,22 @@ from bot.middlewares import (
     LocaleMiddleware,
     LogContextMiddleware,
 )
+
+
+class CourtyardDispatcher(Dispatcher):
+    """A dispatcher that takes over module-level routers from a previous one.
+
+    Routers are module globals (one per conversation area); a process that builds a
+    second application (a restart in tests, the sandbox resetting) must be able to
+    include them again. Only one dispatcher per process is live at a time.
+    """
+
+    def include_router(self, router: Router) -> Router:
+        parent = router.parent_router
+        if parent is not None and parent is not self:
+            parent.sub_routers.remove(router)
+            router._parent_router = None
+        return super().include_router(router)
 
 
 def include_routers(dp: Dispatcher) -> None:
@@ -24,16 +40,22 @@ def include_routers(dp: Dispatcher) -> None:
 
     dp.include_router(errors.router)
     dp.include_router(common.router)
+    from handlers import admin_setup, movein, profile, review
+
+    dp.include_routers(admin_setup.router, review.router, movein.router, profile.router)
     # Feature routers (one per area) go here, in this order.
     from handlers import tickets_resident, tickets_staff
 
     dp.include_router(tickets_resident.router)
     dp.include_router(tickets_staff.router)
+    from handlers import fees_resident, fees_staff
+
+    dp.include_routers(fees_resident.router, fees_staff.router)
     dp.include_router(common.fallback_router)
 
 
 def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
-    dp = Dispatcher(storage=storage)
+    dp = CourtyardDispatcher(storage=storage)
     dp["app"] = app
     dp["settings"] = app.settings
     dp["clock"] = app.clock

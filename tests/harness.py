@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
+
+from aiogram import Router
 
 from bot.app import Application, build_application
 from bot.settings import Settings
@@ -20,6 +22,7 @@ async def start_bot(
     clock: Clock | None = None,
     start_scheduler: bool = False,
     start_services: bool = False,
+    extra_routers: Sequence[Router] = (),
 ) -> AsyncIterator[Application]:
     settings = settings.model_copy(update={"telegram_api": emulator.base_url})
     app = await build_application(
@@ -29,6 +32,11 @@ async def start_bot(
         start_scheduler=start_scheduler,
         start_services=start_services,
     )
+    for router in extra_routers:
+        # Test-only routers go right after the common router, before the fallback.
+        router.parent_router = app.dp
+        app.dp.sub_routers.remove(router)
+        app.dp.sub_routers.insert(2, router)
     with app.ctx.i18n.context():
         polling = asyncio.create_task(
             app.dp.start_polling(
