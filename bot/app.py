@@ -83,6 +83,9 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     from handlers.tickets_jobs import register_ticket_jobs
 
     register_ticket_jobs(ctx, scheduler)
+    from handlers.fees_jobs import register_fee_jobs
+
+    register_fee_jobs(ctx, scheduler)
 
 
 def background_services(ctx: AppContext) -> list[ServiceFactory]:

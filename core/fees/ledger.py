@@ -47,6 +47,7 @@ class PaymentResult:
     created: bool
     allocations: dict[int, int] = field(default_factory=dict)  # bill id → minor units
     surplus_minor: int = 0
+    outbox_ids: list[int] = field(default_factory=list)  # messages enqueued with it
 
 
 def _insert_fn(session: AsyncSession) -> Any:

@@ -255,7 +255,7 @@ async def record_successful_payment(
     await session.execute(
         delete(CheckoutHold).where(CheckoutHold.bill_id.in_([b.bill_id for b in invoice.bills]))
     )
-    await enqueue(
+    receipt_id = await enqueue(
         session,
         kind=RECEIPT,
         community_id=invoice.community_id,
@@ -265,11 +265,13 @@ async def record_successful_payment(
         payload={"payment_id": payment.id},
         now=now,
     )
+    if receipt_id is not None:
+        result.outbox_ids.append(receipt_id)
     if result.surplus_minor > 0:
         # Paid for bills someone settled meanwhile: staff must refund by hand.
         community = await session.get(Community, invoice.community_id)
         if community is not None and community.admin_chat_id is not None:
-            await enqueue(
+            alert_id = await enqueue(
                 session,
                 kind=STAFF_ALERT,
                 community_id=community.id,
@@ -282,6 +284,8 @@ async def record_successful_payment(
                 },
                 now=now,
             )
+            if alert_id is not None:
+                result.outbox_ids.append(alert_id)
     return result
 
 
