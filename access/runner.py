@@ -27,9 +27,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from core.db import _json_dumps, create_engine
+from core.db import _json_dumps
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,7 +95,16 @@ class TxRunner:
             self._sync = _create_sqlite_engine(database_url)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="access-db")
         else:
-            self._async = create_engine(database_url)
+            # No pre-ping (one round trip per decision saved): a dropped connection
+            # is retried below instead. A small pool: PostgreSQL connections are
+            # shared with the bot and other processes.
+            self._async = create_async_engine(
+                database_url,
+                json_serializer=_json_dumps,
+                pool_size=8,
+                max_overflow=4,
+                pool_recycle=900,
+            )
 
     async def run(self, fn: Callable[..., T], *args: Any, readonly: bool = False) -> T:
         if self._sync is not None and self._thread is not None:
@@ -115,7 +124,8 @@ class TxRunner:
                 async with self._async.begin() as conn:
                     return await conn.run_sync(fn, *args)
             except DBAPIError as exc:
-                if attempt == 3 or _sqlstate(exc) not in _RETRY_SQLSTATES:
+                retry = exc.connection_invalidated or _sqlstate(exc) in _RETRY_SQLSTATES
+                if attempt == 3 or not retry:
                     raise
                 log.warning("access transaction retried", extra={"fields": {"try": attempt}})
         raise AssertionError("unreachable")

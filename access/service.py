@@ -37,7 +37,7 @@ from access.verification import (
     Direction,
     DoorOutcome,
     Method,
-    decide,
+    decide_tx,
     record_door_failure,
 )
 from core.clock import Clock, SystemClock
@@ -130,7 +130,7 @@ class AccessRuntime:
             secret_key=self.secret_key,
             policy=self.policy,
         )
-        decision = await self.runner.run(decide, inp)
+        decision = await self.runner.run(decide_tx, inp)
         if decision.lockout is not None:
             self._spawn(self.notifier.lockout(gate, decision.lockout), "lockout")
         if not decision.granted or decision.door != DoorOutcome.NOT_COMMANDED:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, case, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, case, insert, select, update
 
 from access.models import GateThrottle
 
@@ -69,10 +69,21 @@ class Lockout:
     failures: int
 
 
-def read_state(conn: Connection, gate_id: int) -> ThrottleState:
-    row = conn.execute(
-        select(_t.c.consecutive_failures, _t.c.locked_until).where(_t.c.gate_id == gate_id)
-    ).first()
+_SEL_STATE = select(_t.c.consecutive_failures, _t.c.locked_until).where(
+    _t.c.gate_id == bindparam("b_gate")
+)
+_RESET_CONSECUTIVE = (
+    update(_t)
+    .where(_t.c.gate_id == bindparam("b_gate"), _t.c.consecutive_failures > 0)
+    .values(consecutive_failures=0, updated_at=bindparam("b_now"))
+)
+
+
+_SEL_STATE_LOCKED = _SEL_STATE.with_for_update()
+
+
+def read_state(conn: Connection, gate_id: int, *, lock: bool = False) -> ThrottleState:
+    row = conn.execute(_SEL_STATE_LOCKED if lock else _SEL_STATE, {"b_gate": gate_id}).first()
     if row is None:
         return ThrottleState(0, None)
     return ThrottleState(row.consecutive_failures, row.locked_until)
@@ -140,11 +151,7 @@ def record_failure(
 
 def record_success(conn: Connection, gate_id: int, now: datetime) -> None:
     """A correct code ends the run of consecutive failures (not the rolling window)."""
-    conn.execute(
-        update(_t)
-        .where(_t.c.gate_id == gate_id, _t.c.consecutive_failures > 0)
-        .values(consecutive_failures=0, updated_at=now)
-    )
+    conn.execute(_RESET_CONSECUTIVE, {"b_gate": gate_id, "b_now": now})
 
 
 def reset(conn: Connection, gate_id: int, now: datetime) -> None:

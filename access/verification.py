@@ -38,12 +38,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, case, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, func, or_, select
 
 from access.credentials import hash_code, hash_token, is_code_shaped, is_token_shaped
 from access.gates import GateInfo
-from access.models import AccessLogEntry, Pass, PassStatus
-from access.throttle import Lockout, ThrottlePolicy, read_state, record_failure, record_success
+from access.models import AccessLogEntry, PassStatus
+from access.store import DecisionStore, PassRow, store_for
+from access.throttle import Lockout, ThrottlePolicy
 from core.models import Person, Residency, ResidencyStatus, Staff, StaffRole, Unit
 
 
@@ -147,25 +148,6 @@ class Decision:
         return replace(self, door=door)
 
 
-@dataclass(frozen=True)
-class PassRow:
-    id: int
-    community_id: int
-    kind: str
-    status: str
-    host_person_id: int
-    host_unit_id: int
-    holder_name: str
-    valid_from: datetime
-    valid_until: datetime
-    max_uses: int | None
-    uses_count: int
-    gate_ids: list[int]
-    daily_start_min: int | None
-    daily_end_min: int | None
-    weekdays: int | None
-
-
 @dataclass
 class Resolution:
     """What a resolver found; ``reason`` set means denied."""
@@ -190,66 +172,9 @@ class DecisionInput:
     policy: AccessPolicy
 
 
-Resolver = Callable[[Connection, DecisionInput], Resolution]
+Resolver = Callable[[DecisionStore, DecisionInput], Resolution]
 
-_passes = cast(Table, Pass.__table__)
 _log = cast(Table, AccessLogEntry.__table__)
-
-_PASS_COLUMNS = (
-    _passes.c.id,
-    _passes.c.community_id,
-    _passes.c.kind,
-    _passes.c.status,
-    _passes.c.host_person_id,
-    _passes.c.host_unit_id,
-    _passes.c.holder_name,
-    _passes.c.valid_from,
-    _passes.c.valid_until,
-    _passes.c.max_uses,
-    _passes.c.uses_count,
-    _passes.c.gate_ids,
-    _passes.c.daily_start_min,
-    _passes.c.daily_end_min,
-    _passes.c.weekdays,
-)
-
-
-def _pass_row(row: Any) -> PassRow:
-    return PassRow(
-        id=row.id,
-        community_id=row.community_id,
-        kind=str(row.kind),
-        status=str(row.status),
-        host_person_id=row.host_person_id,
-        host_unit_id=row.host_unit_id,
-        holder_name=row.holder_name or "",
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        max_uses=row.max_uses,
-        uses_count=row.uses_count,
-        gate_ids=list(row.gate_ids or []),
-        daily_start_min=row.daily_start_min,
-        daily_end_min=row.daily_end_min,
-        weekdays=row.weekdays,
-    )
-
-
-def find_pass_by_code(conn: Connection, community_id: int, code_hash: str) -> PassRow | None:
-    """The active pass with this code, else the newest inactive one (for its reason)."""
-    row = conn.execute(
-        select(*_PASS_COLUMNS)
-        .where(_passes.c.community_id == community_id, _passes.c.code_hash == code_hash)
-        .order_by(
-            case((_passes.c.status == PassStatus.ACTIVE.value, 0), else_=1), _passes.c.id.desc()
-        )
-        .limit(1)
-    ).first()
-    return _pass_row(row) if row is not None else None
-
-
-def find_pass_by_token(conn: Connection, token_hash: str) -> PassRow | None:
-    row = conn.execute(select(*_PASS_COLUMNS).where(_passes.c.token_hash == token_hash)).first()
-    return _pass_row(row) if row is not None else None
 
 
 def within_daily_hours(p: PassRow, now: datetime, timezone: str) -> bool:
@@ -295,21 +220,19 @@ def _resolve_pass(found: PassRow | None, inp: DecisionInput, *, is_code: bool) -
     )
 
 
-def resolve_code(conn: Connection, inp: DecisionInput) -> Resolution:
+def resolve_code(store: DecisionStore, inp: DecisionInput) -> Resolution:
     code = inp.credential.secret
     if not is_code_shaped(code):
         return Resolution(Reason.UNKNOWN, is_guess=True)
-    found = find_pass_by_code(conn, inp.gate.community_id, hash_code(inp.secret_key, code))
+    found = store.pass_by_code(inp.gate.community_id, hash_code(inp.secret_key, code))
     return _resolve_pass(found, inp, is_code=True)
 
 
-def resolve_qr(conn: Connection, inp: DecisionInput) -> Resolution:
+def resolve_qr(store: DecisionStore, inp: DecisionInput) -> Resolution:
     token = inp.credential.secret
     if not is_token_shaped(token):
         return Resolution(Reason.UNKNOWN)
-    return _resolve_pass(
-        find_pass_by_token(conn, hash_token(inp.secret_key, token)), inp, is_code=False
-    )
+    return _resolve_pass(store.pass_by_token(hash_token(inp.secret_key, token)), inp, is_code=False)
 
 
 def _resident_unit(conn: Connection, person_id: int, community_id: int, today: date) -> int | None:
@@ -348,7 +271,8 @@ def _local_today(inp: DecisionInput) -> date:
     return inp.now.astimezone(ZoneInfo(inp.gate.timezone)).date()
 
 
-def resolve_remote(conn: Connection, inp: DecisionInput) -> Resolution:
+def resolve_remote(store: DecisionStore, inp: DecisionInput) -> Resolution:
+    conn = store.conn
     person_id = inp.credential.person_id
     if person_id is None:
         return Resolution(Reason.NOT_ALLOWED)
@@ -371,7 +295,8 @@ def resolve_remote(conn: Connection, inp: DecisionInput) -> Resolution:
     return Resolution(reason, person_id=person_id, holder_name=name, host_unit_id=unit_id)
 
 
-def resolve_staff(conn: Connection, inp: DecisionInput) -> Resolution:
+def resolve_staff(store: DecisionStore, inp: DecisionInput) -> Resolution:
+    conn = store.conn
     person_id = inp.credential.person_id
     if person_id is None:
         return Resolution(Reason.NOT_ALLOWED)
@@ -381,7 +306,8 @@ def resolve_staff(conn: Connection, inp: DecisionInput) -> Resolution:
     return Resolution(reason, person_id=person_id, holder_name=name)
 
 
-def resolve_face(conn: Connection, inp: DecisionInput) -> Resolution:
+def resolve_face(store: DecisionStore, inp: DecisionInput) -> Resolution:
+    conn = store.conn
     """A face the engine matched to a person: residents and staff of the community."""
     person_id = inp.credential.person_id
     if person_id is None:
@@ -410,8 +336,7 @@ _GRANT_REASON = {
 }
 
 
-def _insert_log(
-    conn: Connection,
+def _log_values(
     inp: DecisionInput,
     *,
     granted: bool,
@@ -421,31 +346,26 @@ def _insert_log(
     holder_name: str,
     host_unit_id: int | None,
     ref_id: int | None = None,
-) -> int:
-    result = conn.execute(
-        insert(_log).values(
-            at=inp.now,
-            community_id=inp.gate.community_id,
-            gate_id=inp.gate.id,
-            method=inp.credential.method.value,
-            direction=inp.direction.value,
-            granted=granted,
-            reason=reason.value,
-            pass_id=pass_id,
-            person_id=person_id,
-            holder_name=holder_name[:120],
-            host_unit_id=host_unit_id,
-            terminal=inp.terminal,
-            ref_id=ref_id,
-        )
-    )
-    pk = result.inserted_primary_key
-    assert pk is not None
-    return int(pk[0])
+) -> dict[str, Any]:
+    return {
+        "at": inp.now,
+        "community_id": inp.gate.community_id,
+        "gate_id": inp.gate.id,
+        "method": inp.credential.method.value,
+        "direction": inp.direction.value,
+        "granted": granted,
+        "reason": reason.value,
+        "pass_id": pass_id,
+        "person_id": person_id,
+        "holder_name": holder_name[:120],
+        "host_unit_id": host_unit_id,
+        "terminal": inp.terminal,
+        "ref_id": ref_id,
+    }
 
 
 def _append_log(
-    conn: Connection,
+    store: DecisionStore,
     inp: DecisionInput,
     *,
     granted: bool,
@@ -457,41 +377,17 @@ def _append_log(
 ) -> int:
     if host_unit_id is None and pass_row is not None:
         host_unit_id = pass_row.host_unit_id
-    return _insert_log(
-        conn,
-        inp,
-        granted=granted,
-        reason=reason,
-        pass_id=pass_row.id if pass_row else None,
-        person_id=person_id,
-        holder_name=holder_name or (pass_row.holder_name if pass_row else ""),
-        host_unit_id=host_unit_id,
-    )
-
-
-def _redeem(conn: Connection, p: PassRow, now: datetime) -> bool:
-    """The one atomic conditional UPDATE that spends a use."""
-    result = conn.execute(
-        update(_passes)
-        .where(
-            _passes.c.id == p.id,
-            _passes.c.status == PassStatus.ACTIVE.value,
-            _passes.c.valid_from <= now,
-            _passes.c.valid_until > now,
-            or_(_passes.c.max_uses.is_(None), _passes.c.uses_count < _passes.c.max_uses),
-        )
-        .values(
-            uses_count=_passes.c.uses_count + 1,
-            inside=True,
-            last_entry_at=now,
+    return store.insert_log(
+        _log_values(
+            inp,
+            granted=granted,
+            reason=reason,
+            pass_id=pass_row.id if pass_row else None,
+            person_id=person_id,
+            holder_name=holder_name or (pass_row.holder_name if pass_row else ""),
+            host_unit_id=host_unit_id,
         )
     )
-    return result.rowcount == 1
-
-
-def _reread(conn: Connection, pass_id: int) -> PassRow:
-    row = conn.execute(select(*_PASS_COLUMNS).where(_passes.c.id == pass_id)).one()
-    return _pass_row(row)
 
 
 def _decision(inp: DecisionInput, granted: bool, reason: Reason, **kwargs: Any) -> Decision:
@@ -519,30 +415,30 @@ def _pass_fields(p: PassRow | None) -> dict[str, Any]:
     }
 
 
-def decide(conn: Connection, inp: DecisionInput) -> Decision:
+def decide(store: DecisionStore, inp: DecisionInput) -> Decision:
     """Run inside one transaction; see the module docstring for the steps."""
     method = inp.credential.method
     if not inp.gate.active:
-        log_id = _append_log(conn, inp, granted=False, reason=Reason.GATE_DISABLED)
+        log_id = _append_log(store, inp, granted=False, reason=Reason.GATE_DISABLED)
         return _decision(inp, False, Reason.GATE_DISABLED, log_id=log_id)
 
     if inp.gate.emergency:
         # Evacuation first: the doors stand open; no pass is spent, the event is logged.
         log_id = _append_log(
-            conn, inp, granted=True, reason=Reason.EMERGENCY, person_id=inp.credential.person_id
+            store, inp, granted=True, reason=Reason.EMERGENCY, person_id=inp.credential.person_id
         )
         return _decision(inp, True, Reason.EMERGENCY, log_id=log_id, door=DoorOutcome.HELD_OPEN)
 
-    state = read_state(conn, inp.gate.id)
+    state = store.throttle_state(inp.gate.id, lock=method == Method.CODE)
     if method == Method.CODE and state.locked(inp.now):
         # Refused without evaluation; the pass (if the code is right) is noted for
         # whoever investigates, but nothing is spent or revealed to the terminal.
         found = None
         if is_code_shaped(inp.credential.secret):
-            found = find_pass_by_code(
-                conn, inp.gate.community_id, hash_code(inp.secret_key, inp.credential.secret)
+            found = store.pass_by_code(
+                inp.gate.community_id, hash_code(inp.secret_key, inp.credential.secret)
             )
-        log_id = _append_log(conn, inp, granted=False, reason=Reason.LOCKED_OUT, pass_row=found)
+        log_id = _append_log(store, inp, granted=False, reason=Reason.LOCKED_OUT, pass_row=found)
         return _decision(
             inp,
             False,
@@ -551,11 +447,11 @@ def decide(conn: Connection, inp: DecisionInput) -> Decision:
             retry_after_s=state.retry_after_s(inp.now),
         )
 
-    res = RESOLVERS[method](conn, inp)
+    res = RESOLVERS[method](store, inp)
     p = res.pass_row
     if res.reason is not None:
         log_id = _append_log(
-            conn,
+            store,
             inp,
             granted=False,
             reason=res.reason,
@@ -565,7 +461,7 @@ def decide(conn: Connection, inp: DecisionInput) -> Decision:
             host_unit_id=res.host_unit_id,
         )
         lockout = (
-            record_failure(conn, inp.gate.id, inp.now, inp.policy.throttle)
+            store.throttle_failure(inp.gate.id, inp.now, inp.policy.throttle)
             if res.is_guess
             else None
         )
@@ -583,16 +479,14 @@ def decide(conn: Connection, inp: DecisionInput) -> Decision:
     uses_left: int | None = None
     first_use = False
     if p is not None and inp.direction == Direction.OUT:
-        conn.execute(
-            update(_passes).where(_passes.c.id == p.id).values(inside=False, last_exit_at=inp.now)
-        )
+        store.mark_exit(p.id, inp.now)
         reason = Reason.EXIT
     elif p is not None:
-        if not _redeem(conn, p, inp.now):
+        if not store.redeem(p.id, inp.now):
             # Another terminal spent the last use (or staff revoked it) a moment ago.
-            fresh = _reread(conn, p.id)
+            fresh = store.pass_by_id(p.id)
             why = pass_rule_violation(fresh, inp) or Reason.USED
-            log_id = _append_log(conn, inp, granted=False, reason=why, pass_row=fresh)
+            log_id = _append_log(store, inp, granted=False, reason=why, pass_row=fresh)
             return _decision(inp, False, why, log_id=log_id, **_pass_fields(fresh))
         first_use = p.uses_count == 0
         if p.max_uses is not None:
@@ -601,9 +495,9 @@ def decide(conn: Connection, inp: DecisionInput) -> Decision:
     else:
         reason = _GRANT_REASON[method]
     if method == Method.CODE and state.consecutive_failures > 0:
-        record_success(conn, inp.gate.id, inp.now)
+        store.throttle_success(inp.gate.id, inp.now)
     log_id = _append_log(
-        conn,
+        store,
         inp,
         granted=True,
         reason=reason,
@@ -612,6 +506,8 @@ def decide(conn: Connection, inp: DecisionInput) -> Decision:
         holder_name=res.holder_name,
         host_unit_id=res.host_unit_id,
     )
+    fields = _pass_fields(p)
+    fields["host_unit_id"] = res.host_unit_id or (p.host_unit_id if p else None)
     return _decision(
         inp,
         True,
@@ -620,28 +516,31 @@ def decide(conn: Connection, inp: DecisionInput) -> Decision:
         person_id=res.person_id,
         uses_left=uses_left,
         first_use=first_use,
-        **{**_pass_fields(p), "host_unit_id": res.host_unit_id or (p.host_unit_id if p else None)},
+        **fields,
     )
+
+
+def decide_tx(conn: Connection, inp: DecisionInput) -> Decision:
+    """:func:`decide` on the runner's connection (see :mod:`access.runner`)."""
+    return decide(store_for(conn), inp)
 
 
 def record_door_failure(conn: Connection, inp: DecisionInput, decision: Decision) -> int:
     """Append "granted, door failed" and give the use back: nobody went through."""
+    store = store_for(conn)
     if decision.pass_id is not None and decision.direction == Direction.IN:
-        conn.execute(
-            update(_passes)
-            .where(_passes.c.id == decision.pass_id, _passes.c.uses_count > 0)
-            .values(uses_count=_passes.c.uses_count - 1, inside=False)
+        store.refund(decision.pass_id)
+    return store.insert_log(
+        _log_values(
+            inp,
+            granted=True,
+            reason=Reason.DOOR_FAILED,
+            pass_id=decision.pass_id,
+            person_id=decision.person_id,
+            holder_name=decision.holder_name,
+            host_unit_id=decision.host_unit_id,
+            ref_id=decision.log_id,
         )
-    return _insert_log(
-        conn,
-        inp,
-        granted=True,
-        reason=Reason.DOOR_FAILED,
-        pass_id=decision.pass_id,
-        person_id=decision.person_id,
-        holder_name=decision.holder_name,
-        host_unit_id=decision.host_unit_id,
-        ref_id=decision.log_id,
     )
 
 
@@ -659,5 +558,6 @@ __all__ = [
     "Resolution",
     "Resolver",
     "decide",
+    "decide_tx",
     "record_door_failure",
 ]

@@ -63,8 +63,11 @@ async def site(session) -> Site:
     host, _ = await make_resident(session, unit, telegram_id=5001, name="王小明")
     gate_ids: dict[str, int] = {}
     keys: dict[str, str] = {}
-    for name, kind in (("东门", GateKind.PEDESTRIAN), ("北门", GateKind.PEDESTRIAN),
-                       ("车库", GateKind.VEHICLE)):
+    for name, kind in (
+        ("东门", GateKind.PEDESTRIAN),
+        ("北门", GateKind.PEDESTRIAN),
+        ("车库", GateKind.VEHICLE),
+    ):
         created = await create_gate(
             session,
             secret_key=TEST_SECRET,
