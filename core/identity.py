@@ -176,3 +176,75 @@ async def unit_label(session: AsyncSession, unit_id: int) -> str:
         )
     ).one()
     return f"{row[0]}-{row[1]}"
+
+
+# --- A short-lived per-process cache for the identity middleware ------------------
+#
+# Resolving the sender costs three queries on every update. Most updates come from
+# people whose roles did not change in the last seconds, so the middleware keeps
+# identities for a few seconds. Any commit that adds, changes or deletes a Person,
+# Residency or Staff row in this process bumps a generation counter and drops every
+# cached entry at once; other processes see changes within the TTL. Security checks
+# never rely on the cache: staff actions re-read the role (handlers.staff.ensure_staff),
+# and services check residencies in their own queries.
+
+_generation = 0
+
+
+def _bump_generation() -> None:
+    global _generation
+    _generation += 1
+
+
+class IdentityCache:
+    def __init__(self, ttl_s: float = 10.0, max_entries: int = 100_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[int, tuple[Identity, float, int]] = {}
+
+    async def load(self, session: AsyncSession, telegram_id: int) -> Identity:
+        import time
+
+        now = time.monotonic()
+        hit = self._entries.get(telegram_id)
+        if hit is not None and hit[1] > now and hit[2] == _generation:
+            return hit[0]
+        generation = _generation
+        identity = await load_identity(session, telegram_id)
+        if identity.is_known:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[telegram_id] = (identity, now + self.ttl_s, generation)
+        return identity
+
+    def invalidate(self, telegram_id: int | None = None) -> None:
+        if telegram_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(telegram_id, None)
+
+
+def _install_invalidation() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    watched = (Person, Residency, Staff)
+
+    @event.listens_for(Session, "after_flush")
+    def _note(session: Session, _ctx: object) -> None:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, watched):
+                session.info["identity_changed"] = True
+                return
+
+    @event.listens_for(Session, "after_commit")
+    def _apply(session: Session) -> None:
+        if session.info.pop("identity_changed", False):
+            _bump_generation()
+
+    @event.listens_for(Session, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop("identity_changed", None)
+
+
+_install_invalidation()

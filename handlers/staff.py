@@ -12,12 +12,13 @@ from typing import Any
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.audit import record_refusal
 from core.identity import Identity, community_by_admin_chat
-from core.models import Community, StaffRole
+from core.models import Community, Staff, StaffRole
 
 
 class AdminGroup(Filter):
@@ -54,8 +55,18 @@ async def ensure_staff(
     """True when the sender is active staff of ``community`` with one of ``roles``
     (any role when none are given). Otherwise tell them, audit the refusal, and
     return False."""
-    if identity.has_staff_role(community.id, *roles):
-        return True
+    if identity.person_id is not None:
+        # Re-read the role: the decision must not rest on a cached identity.
+        async with app.session_factory() as session:
+            role = await session.scalar(
+                select(Staff.role).where(
+                    Staff.person_id == identity.person_id,
+                    Staff.community_id == community.id,
+                    Staff.active.is_(True),
+                )
+            )
+        if role is not None and (not roles or role in roles):
+            return True
     if roles:
         names = role_names()
         text = _("Only {roles} can do this.").format(roles=", ".join(names[r] for r in roles))

@@ -14,12 +14,13 @@ from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import telegram_to_locale
-from core.identity import Identity, get_or_create_person, load_identity
+from core.identity import Identity, IdentityCache, get_or_create_person, load_identity
 
 
 class IdentityMiddleware(BaseMiddleware):
-    def __init__(self, default_locale: str) -> None:
+    def __init__(self, default_locale: str, cache: IdentityCache | None = None) -> None:
         self.default_locale = default_locale
+        self.cache = cache or IdentityCache()
 
     async def __call__(
         self,
@@ -33,7 +34,11 @@ class IdentityMiddleware(BaseMiddleware):
         if user is None or user.is_bot:
             data["identity"] = Identity(person_id=None, telegram_id=0)
             return await handler(event, data)
-        identity = await load_identity(session, user.id)
+        # Group chats are where staff act: always read fresh there.
+        if chat is not None and chat.type == "private":
+            identity = await self.cache.load(session, user.id)
+        else:
+            identity = await load_identity(session, user.id)
         if not identity.is_known and (chat is None or chat.type == "private"):
             full_name = user.full_name[:120]
             locale = telegram_to_locale(user.language_code, self.default_locale)
