@@ -37,12 +37,18 @@ from bot.emulator.events import Event
 from bot.emulator.methods.meta import effective_commands
 from bot.emulator.state import GENERAL_TOPIC_ID, Chat, Member, MemberStatus, Topic, User
 
-MessageRef = Mapping[str, Any] | int
+# A message given as its Bot API dict, its id, or any object with a
+# ``message_id`` attribute (e.g. an aiogram Message returned to the bot).
+MessageRef = Mapping[str, Any] | int | Any
 MessageDict = dict[str, Any]
 
 
 def message_id_of(ref: MessageRef) -> int:
-    return ref if isinstance(ref, int) else int(ref["message_id"])
+    if isinstance(ref, int):
+        return ref
+    if isinstance(ref, Mapping):
+        return int(ref["message_id"])
+    return int(ref.message_id)
 
 
 def button_texts(msg: Mapping[str, Any]) -> list[str]:

@@ -89,6 +89,7 @@ class ControlAPI:
         r.add_post(f"{p}/chats/{{chat_id}}/messages/{{message_id}}/delete", self.delete)
         r.add_post(f"{p}/chats/{{chat_id}}/photo", self.send_photo)
         r.add_post(f"{p}/chats/{{chat_id}}/document", self.send_document)
+        r.add_post(f"{p}/chats/{{chat_id}}/album", self.send_album)
         r.add_post(f"{p}/chats/{{chat_id}}/contact", self.send_contact)
         r.add_post(f"{p}/chats/{{chat_id}}/location", self.send_location)
         r.add_post(f"{p}/chats/{{chat_id}}/press", self.press)
@@ -365,6 +366,26 @@ class ControlAPI:
                 caption=values.get("caption"),
                 thread_id=self._opt_int(values, "thread_id"),
                 reply_to=self._opt_int(values, "reply_to"),
+            )
+        )
+
+    async def send_album(self, request: web.Request) -> web.Response:
+        """Several photos sent at once (multipart fields in order: photo0, photo1 …)."""
+        chat = self._chat(request)
+        values, uploads = await self._form(request)
+
+        def position(name: str) -> tuple[int, str]:
+            digits = "".join(ch for ch in name if ch.isdigit())
+            return (int(digits) if digits else 0, name)
+
+        photos = [uploads[name].data for name in sorted(uploads, key=position)]
+        return _ok(
+            self.actions.send_media_group(
+                chat.id,
+                self._sender(chat, values),
+                photos,
+                caption=values.get("caption"),
+                thread_id=self._opt_int(values, "thread_id"),
             )
         )
 
