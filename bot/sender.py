@@ -31,6 +31,7 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.middlewares.db import current_session
 from core.db import utcnow
 from core.models import DeliveryFailure
 
@@ -175,19 +176,24 @@ class OutgoingLimiter(BaseRequestMiddleware):
             "message not delivered",
             extra={"fields": {"chat": chat_id, "method": method, "reason": reason}},
         )
+        failure = DeliveryFailure(
+            at=utcnow(),
+            chat_id=chat_id,
+            method=method,
+            reason=reason,
+            description=description[:255],
+        )
+        current = current_session.get()
+        if current is not None:
+            # Inside an update: join its transaction (a second session would queue
+            # behind this transaction's own SQLite write lock).
+            current.add(failure)
+            return
         if self.session_factory is None:
             return
         try:
             async with self.session_factory() as session:
-                session.add(
-                    DeliveryFailure(
-                        at=utcnow(),
-                        chat_id=chat_id,
-                        method=method,
-                        reason=reason,
-                        description=description[:255],
-                    )
-                )
+                session.add(failure)
                 await session.commit()
         except Exception:  # the failure record must never mask the original error
             log.exception("could not record delivery failure")

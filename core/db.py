@@ -6,6 +6,7 @@ stored in UTC and always come back time zone-aware, whatever the backend.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
 from collections.abc import AsyncIterator
@@ -107,6 +108,7 @@ def create_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEn
             kwargs["max_overflow"] = 20
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
+        _install_sqlite_write_queue(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -136,3 +138,52 @@ async def transaction(
         except BaseException:
             await session.rollback()
             raise
+
+
+SQLITE_WRITE_WAIT_S = 15.0
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _install_sqlite_write_queue(engine: AsyncEngine) -> None:
+    """Queue this process's SQLite write transactions on an asyncio lock.
+
+    SQLite allows one writer at a time. Left alone, a second writer spins in
+    SQLite's busy handler, sleeping in growing steps (up to 100 ms each) while
+    the event loop could have handed it the lock the moment the first writer
+    committed; under load that turns millisecond updates into second-long ones.
+    Here a transaction takes the lock just before its first write and gives it
+    back when it commits or rolls back, so writers are served in order with no
+    sleeping. Reads are never queued (WAL readers don't block).
+
+    Consequence: code must not open a second session and write through it while
+    its own transaction holds the lock (it would wait for itself); join the
+    current transaction instead. The wait is bounded, so such a bug surfaces as
+    an error, not a hang.
+    """
+    from sqlalchemy.util import await_only
+
+    lock = asyncio.Lock()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.info.get("holds_write_lock"):
+            return
+        if statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+            await_only(asyncio.wait_for(lock.acquire(), SQLITE_WRITE_WAIT_S))
+            conn.info["holds_write_lock"] = True
+
+    def _release(info: dict[str, Any]) -> None:
+        if info.pop("holds_write_lock", False) and lock.locked():
+            lock.release()
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _commit(conn: Any) -> None:
+        _release(conn.info)
+
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _rollback(conn: Any) -> None:
+        _release(conn.info)
+
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def _reset(dbapi_conn: Any, record: Any, *_args: Any) -> None:
+        _release(record.info)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from core.audit import record_refusal
+from bot.middlewares.db import current_session
+from core.audit import record_audit, record_refusal
 from core.identity import Identity, community_by_admin_chat
 from core.models import Community, Staff, StaffRole
 
@@ -55,16 +56,19 @@ async def ensure_staff(
     """True when the sender is active staff of ``community`` with one of ``roles``
     (any role when none are given). Otherwise tell them, audit the refusal, and
     return False."""
+    session = current_session.get()
     if identity.person_id is not None:
         # Re-read the role: the decision must not rest on a cached identity.
-        async with app.session_factory() as session:
-            role = await session.scalar(
-                select(Staff.role).where(
-                    Staff.person_id == identity.person_id,
-                    Staff.community_id == community.id,
-                    Staff.active.is_(True),
-                )
-            )
+        query = select(Staff.role).where(
+            Staff.person_id == identity.person_id,
+            Staff.community_id == community.id,
+            Staff.active.is_(True),
+        )
+        if session is not None:
+            role = await session.scalar(query)
+        else:
+            async with app.session_factory() as own:
+                role = await own.scalar(query)
         if role is not None and (not roles or role in roles):
             return True
     if roles:
@@ -76,12 +80,17 @@ async def ensure_staff(
         await event.answer(text, show_alert=True)
     else:
         await event.reply(text)
-    await record_refusal(
-        app.session_factory,
-        action,
-        community_id=community.id,
-        actor_person_id=identity.person_id,
-        actor_telegram_id=identity.telegram_id,
-        details={"required_roles": [r.value for r in roles]},
-    )
+    refusal = {
+        "community_id": community.id,
+        "actor_person_id": identity.person_id,
+        "actor_telegram_id": identity.telegram_id,
+        "details": {"required_roles": [r.value for r in roles]},
+    }
+    if session is not None:
+        # Joins the update's transaction, which commits when the handler returns
+        # (it returns right after a refusal). A second session would have to wait
+        # for this transaction's SQLite write lock.
+        await record_audit(session, action, allowed=False, **refusal)  # type: ignore[arg-type]
+    else:
+        await record_refusal(app.session_factory, action, **refusal)
     return False
