@@ -556,12 +556,12 @@ class ControlAPI:
                 cursor = event.seq
             await response.write(b": connected\n\n")
             while not self._closing.is_set():
-                event = await _next_event(queue, self._closing)
-                if event is None:
+                live = await _next_event(queue, self._closing)
+                if live is None:
                     await response.write(b": keepalive\n\n")
-                elif event.seq > cursor:
-                    await response.write(_sse(event))
-                    cursor = event.seq
+                elif live.seq > cursor:
+                    await response.write(_sse(live))
+                    cursor = live.seq
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:

@@ -31,7 +31,15 @@ from bot.emulator.core import ApiCall, EmulatorCore, EmulatorOptions, FloodLimit
 from bot.emulator.errors import EmulatorError
 from bot.emulator.events import EventBus
 from bot.emulator.server import BotAPIServer
-from bot.emulator.state import BotIdentity, Chat, Member, User, WebhookConfig, World
+from bot.emulator.state import (
+    BotIdentity,
+    Chat,
+    Member,
+    MemberStatus,
+    User,
+    WebhookConfig,
+    World,
+)
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -69,7 +77,7 @@ def build_group(
         )
     )
     if bot_member:
-        status = "administrator" if bot_is_admin else "member"
+        status: MemberStatus = "administrator" if bot_is_admin else "member"
         actions.add_member(chat_id, core.bot.id, status, bot_rights)
     return chat
 

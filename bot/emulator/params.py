@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from aiohttp.multipart import BodyPartReader, MultipartReader
+from aiohttp.multipart import BodyPartReader, MultipartReader, MultipartResponseWrapper
 
 from bot.emulator.errors import bad_request
 
@@ -32,7 +32,9 @@ class Upload:
 FileRef = Upload | str
 
 
-async def read_multipart(reader: MultipartReader) -> tuple[dict[str, Any], dict[str, Upload]]:
+async def read_multipart(
+    reader: MultipartReader | MultipartResponseWrapper,
+) -> tuple[dict[str, Any], dict[str, Upload]]:
     """Split a multipart body into plain fields and file uploads."""
     values: dict[str, Any] = {}
     uploads: dict[str, Upload] = {}

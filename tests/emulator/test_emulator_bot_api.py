@@ -25,6 +25,7 @@ from aiogram.types import (
     ChatMemberOwner,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     ReplyParameters,
 )
 
@@ -140,6 +141,7 @@ async def test_edit_errors_and_keyboard_removal(emu: Emulator, bot: Bot) -> None
         await bot.edit_message_text("x", chat_id=1001, message_id=mine["message_id"])
     # Editing text without reply_markup drops the inline keyboard (Telegram does).
     edited = await bot.edit_message_text("Hello!", chat_id=1001, message_id=sent.message_id)
+    assert isinstance(edited, Message)
     assert edited.edit_date is not None and edited.reply_markup is None
     assert "reply_markup" not in alice.get(sent.message_id)
     await bot.delete_message(1001, sent.message_id)

@@ -314,7 +314,7 @@ def _invite_chat(core: EmulatorCore, p: Params) -> Chat:
 
 
 def new_invite_link(chat: Chat, *, primary: bool = False, **options: Any) -> dict[str, Any]:
-    link = {
+    link: dict[str, Any] = {
         "invite_link": "https://t.me/+" + secrets.token_urlsafe(12),
         "creates_join_request": bool(options.get("creates_join_request")),
         "is_primary": primary,
