@@ -71,6 +71,9 @@ def migrate() -> None:
 
 def register_cli() -> None:
     """Feature areas' operator commands."""
+    from bot import cli_community
+
+    cli_community.register(main)
     from bot import cli_fees
 
     cli_fees.register(main)

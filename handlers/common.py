@@ -60,7 +60,10 @@ async def send_home(message: Message, identity: Identity) -> None:
     await message.answer(home_text(identity), reply_markup=menu_keyboard(identity))
 
 
-@router.message(CommandStart(), StateFilter("*"))
+# Deep links (/start <payload>) go to the feature that owns the payload; one
+# nobody claimed (an old or unknown link) ends in the fallback and shows home.
+@fallback_router.message(F.chat.type == "private", CommandStart(deep_link=True), StateFilter("*"))
+@router.message(CommandStart(deep_link=False), StateFilter("*"))
 async def start(message: Message, state: FSMContext, identity: Identity) -> None:
     await state.clear()
     await send_home(message, identity)
