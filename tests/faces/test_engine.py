@@ -176,3 +176,23 @@ def test_broken_exif_is_not_an_image_or_is_ignored(engine: DlibDeepFaceEngine) -
     broken = data[:2] + b"\xff\xe1\x00\x10Exif\x00\x00MM\x00*\xff\xff\xff\xff" + data[2:]
     result = engine.analyze(broken)
     assert result.ok or result.problem is FaceProblem.NOT_AN_IMAGE
+
+
+def test_deepface_alignment_mode_runs_offline(
+    engine: DlibDeepFaceEngine, templates: dict[str, np.ndarray]
+) -> None:
+    # The path a deployment with another model would take: deepface's own detection
+    # and crop. Same quality gates, same reason codes.
+    alt = DlibDeepFaceEngine(
+        FaceSettings(deepface_home=engine.settings.deepface_home, alignment="deepface")
+    )
+    alt.check_ready()
+    portrait = alt.analyze(photo("obama_portrait.jpg"))
+    podium = alt.analyze(photo("obama_podium.jpg"))
+    biden = alt.analyze(photo("biden.jpg"))
+    assert portrait.template is not None and podium.template is not None
+    assert biden.template is not None
+    assert np.linalg.norm(portrait.template - podium.template) < 0.6
+    assert np.linalg.norm(portrait.template - biden.template) > 0.6
+    assert alt.analyze(photo("two_faces.jpg")).problem is FaceProblem.MULTIPLE_FACES
+    assert alt.analyze(photo("no_face.jpg")).problem is FaceProblem.NO_FACE
