@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -111,7 +112,12 @@ class EventBus:
 
     def since(self, seq: int) -> Iterator[Event]:
         """Events with a sequence number greater than `seq`, oldest first."""
-        return (e for e in list(self._events) if e.seq > seq)
+        if not self._events:
+            return iter(())
+        # Sequence numbers are contiguous, so the start position is computed;
+        # the slice is copied so emitting while iterating is safe.
+        skip = max(0, seq - self._events[0].seq + 1)
+        return iter(list(islice(self._events, skip, None)))
 
     async def wait_for(
         self, predicate: Callable[[Event], bool], after: int, timeout: float
