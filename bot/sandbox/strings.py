@@ -1,0 +1,336 @@
+"""The sandbox page's own words (its chrome), translated through the ``sandbox`` domain.
+
+The page asks ``/sandbox/api/i18n/<locale>`` for this table and looks strings up
+by key; ``{name}`` placeholders are filled in by the page. What the bot says is
+not here: the chat panes show the bot's own messages, in each person's language.
+
+``_`` below only marks the English source text for extraction
+(``python -m bot.i18n_tools update sandbox``); the translation happens per
+request in :func:`ui_strings`.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
+DOMAIN = "sandbox"
+
+
+def _(message: str) -> str:
+    return message
+
+
+UI: dict[str, str] = {
+    # top bar
+    "brand.sandbox": _("Sandbox"),
+    "brand.title": _("Sandbox"),
+    "guide.button": _("What to try"),
+    "clock.label": _("Sandbox time"),
+    "clock.forward": _("Move time forward"),
+    "clock.menu_title": _("Move time forward to see deadlines and reminders fire"),
+    "clock.plus_10m": _("+10 minutes"),
+    "clock.plus_1h": _("+1 hour"),
+    "clock.plus_4h": _("+4 hours"),
+    "clock.plus_1d": _("+1 day"),
+    "clock.plus_3d": _("+3 days"),
+    "clock.ahead": _("{span} ahead"),
+    "clock.moved": _("Time moved forward by {span}; scheduled jobs ran."),
+    "unit.days": _("{n} d"),
+    "unit.hours": _("{n} h"),
+    "unit.minutes": _("{n} min"),
+    # common
+    "common.cancel": _("Cancel"),
+    "common.close": _("Close"),
+    "common.ok": _("OK"),
+    # the chat pane
+    "chat.kicker": _("Resident's phone"),
+    "chat.switch_person": _("Switch person"),
+    "chat.bot": _("bot"),
+    "chat.typing": _("typing…"),
+    "chat.sending": _("sending a file…"),
+    "chat.start": _("START"),
+    "chat.menu": _("Commands"),
+    "chat.attach": _("Attach"),
+    "chat.keyboard": _("Show or hide the bot's keyboard"),
+    "chat.send": _("Send"),
+    "chat.placeholder": _("Message"),
+    "chat.reply": _("Reply"),
+    "chat.reply_to": _("Reply to {name}"),
+    "chat.edited": _("edited"),
+    "chat.empty_title": _("No messages here yet"),
+    "chat.empty_text": _("Press START, or type /start, to talk to the bot."),
+    "chat.empty_new": _(
+        "This person has never used the bot. Press START to begin, or open a letterbox "
+        "invitation below as they would by scanning the letter's QR code."
+    ),
+    "chat.commands": _("Commands of this bot"),
+    "chat.no_commands": _("The bot lists no commands here."),
+    "chat.open_file": _("open"),
+    "chat.show_at_gate": _("Show at the gate"),
+    "chat.pay": _("Pay {amount}"),
+    "chat.paying": _("Paying…"),
+    "chat.paid": _("Paid ✓"),
+    "chat.payment_done": _("Payment sent. The bot confirms it in the chat."),
+    "chat.payment_declined": _("The payment did not go through"),
+    "chat.payment_timeout": _("The bot did not confirm the checkout in time."),
+    "chat.copied": _("Copied."),
+    "chat.new_message_for": _("New message for {name}"),
+    "chat.show": _("Show"),
+    "attach.photo": _("Photo"),
+    "attach.document": _("File"),
+    "attach.contact": _("My phone number"),
+    "attach.location": _("Location"),
+    "snippet.photo": _("Photo"),
+    "snippet.file": _("File"),
+    "snippet.location": _("Location"),
+    "snippet.contact": _("Contact"),
+    "snippet.message": _("Message"),
+    # service messages
+    "service.topic_created": _("Topic “{name}” created"),
+    "service.topic_renamed": _("Topic renamed to “{name}”"),
+    "service.topic_edited": _("Topic changed"),
+    "service.topic_closed": _("Topic closed"),
+    "service.topic_reopened": _("Topic reopened"),
+    "service.joined": _("{name} joined the group"),
+    "service.left": _("{name} left the group"),
+    "service.pinned": _("{name} pinned “{text}”"),
+    "service.paid": _("{name} paid {amount}"),
+    "service.refunded": _("Payment refunded"),
+    "service.title": _("Group renamed to “{name}”"),
+    "service.other": _("Service message"),
+    # people
+    "people.group.residents": _("Residents"),
+    "people.group.visitors": _("Visitors"),
+    "people.group.new": _("New people"),
+    "people.group.staff": _("Staff (private chat)"),
+    "people.add": _("New person…"),
+    "people.new": _("new — not a resident yet"),
+    "people.visitor": _("visitor"),
+    "people.pending": _("applied for {units}"),
+    "people.new_title": _("A new person"),
+    "people.new_text": _(
+        "Someone who has never talked to the bot: a new resident, a visitor, a worker."
+    ),
+    "people.name": _("Name in Telegram"),
+    "people.language": _("Telegram language"),
+    "people.default_name": _("Guest {n}"),
+    "people.create": _("Create"),
+    "role.owner": _("owner"),
+    "role.tenant": _("tenant"),
+    "role.family": _("family member"),
+    "role.manager": _("manager"),
+    "role.technician": _("technician"),
+    "role.guard": _("guard"),
+    "role.accountant": _("accountant"),
+    # links
+    "link.title": _("Open the link as…"),
+    "link.text": _("The link opens the bot with “/start {payload}”. Who opens it?"),
+    "link.text_plain": _("The link opens the bot. Who opens it?"),
+    "link.new_sub": _("someone who has never used the bot"),
+    "contact.title": _("Share a phone number"),
+    "contact.text": _("Telegram shares the number of this account. Which number is it?"),
+    "contact.phone": _("Phone number"),
+    "contact.share": _("Share"),
+    "location.title": _("Share a location"),
+    "location.text": _("Telegram sends the point shown on the map; here you type it."),
+    "location.latitude": _("Latitude"),
+    "location.longitude": _("Longitude"),
+    "location.share": _("Share"),
+    # the group pane
+    "group.kicker": _("Property office"),
+    "group.acting_as": _("Act in the group as"),
+    "group.general": _("General"),
+    "group.placeholder": _("Message"),
+    "group.placeholder_in": _("Message in {topic}"),
+    "group.empty": _("Nothing in this topic yet."),
+    "group.hint": _(
+        "Each ticket gets its own topic. Messages there reach the resident; start a "
+        "message with // to keep it inside the office."
+    ),
+    # the gate pane
+    "gate.kicker": _("Gate terminal"),
+    "gate.keypad": _("Keypad"),
+    "gate.qr": _("QR code"),
+    "gate.face": _("Face"),
+    "gate.clear": _("Clear"),
+    "gate.enter": _("OK"),
+    "gate.qr_help": _(
+        "Hold a visitor's QR code to the reader: press “Show at the gate” under the QR "
+        "picture in the chat, or paste the token it carries."
+    ),
+    "gate.qr_placeholder": _("QR token"),
+    "gate.scan": _("Scan"),
+    "gate.face_help": _("Look into the camera: upload a photo or use this computer's webcam."),
+    "gate.face_upload": _("Upload a photo"),
+    "gate.face_camera": _("Use the webcam"),
+    "gate.capture": _("Capture"),
+    "gate.no_camera": _("No camera is available in this browser."),
+    "gate.alarms": _("Terminal alarms"),
+    "gate.alarm.door_forced": _("Door forced"),
+    "gate.alarm.door_held_open": _("Held open"),
+    "gate.alarm.tamper": _("Tamper"),
+    "gate.alarm_sent": _("The terminal reported it; the office is alerted."),
+    "gate.log": _("Recent decisions"),
+    "gate.log.time": _("Time"),
+    "gate.log.method": _("How"),
+    "gate.log.who": _("Who"),
+    "gate.log.result": _("Result"),
+    "gate.log.empty": _("No one has come through yet."),
+    "gate.log.granted": _("in"),
+    "gate.out": _("out"),
+    "gate.idle.keypad": _("Enter your code"),
+    "gate.idle.qr": _("Show your QR code"),
+    "gate.idle.face": _("Look into the camera"),
+    "gate.checking": _("Checking…"),
+    "gate.checking_face": _("Looking…"),
+    "gate.reading_qr": _("Reading the QR code…"),
+    "gate.no_qr": _("No QR code in this picture"),
+    "gate.welcome": _("Welcome, {name}"),
+    "gate.granted": _("Come in"),
+    "gate.denied": _("Access denied"),
+    "gate.locked": _("Too many wrong codes"),
+    "gate.wait": _("The keypad accepts codes again in {s} s"),
+    "gate.bad_input": _("The terminal sent something the gate does not accept"),
+    "gate.error": _("The gate did not answer"),
+    "gate.api_down": _("The gate module is not running"),
+    "gate.api_down_sub": _("This build of Courtyard serves no gate terminal API yet."),
+    "gate.uses_left": _("{n} entries left"),
+    "gate.door.released": _("The door opens"),
+    "gate.door.held_open": _("The door is held open"),
+    "gate.door.failed": _("The door did not respond; the office is alerted"),
+    "gate.door.not_commanded": _("The door was not commanded"),
+    "door.locked": _("Locked"),
+    "door.released": _("Open"),
+    "door.held_open": _("Held open"),
+    "door.unknown": _("Unknown"),
+    "door.locked_sub": _("Simulated door"),
+    "door.closes_in": _("locks again in {s} s"),
+    "door.held_sub": _("emergency mode: every gate stays open"),
+    "door.unknown_sub": _("the gate module is not running"),
+    "method.code": _("Code"),
+    "method.qr": _("QR code"),
+    "method.remote": _("Phone"),
+    "method.staff": _("Staff"),
+    "method.face": _("Face"),
+    "method.emergency": _("Emergency"),
+    "pass.visitor": _("visitor"),
+    "pass.worker": _("worker"),
+    "reason.ok": _("valid pass"),
+    "reason.remote": _("opened from the phone"),
+    "reason.staff": _("opened by staff"),
+    "reason.resident": _("resident"),
+    "reason.emergency": _("emergency mode"),
+    "reason.exit": _("way out"),
+    "reason.door_failed": _("door failed"),
+    "reason.unknown": _("unknown code"),
+    "reason.revoked": _("pass revoked"),
+    "reason.expired": _("pass expired"),
+    "reason.not_yet_valid": _("pass not valid yet"),
+    "reason.wrong_gate": _("not valid at this gate"),
+    "reason.outside_hours": _("outside the pass's hours"),
+    "reason.used": _("already used"),
+    "reason.locked_out": _("keypad locked"),
+    "reason.gate_disabled": _("gate disabled"),
+    "reason.not_allowed": _("not allowed"),
+    "reason.rate_limited": _("too many attempts"),
+    "reason.no_face": _("no face found"),
+    "reason.no_match": _("face not recognised"),
+    "reason.ambiguous": _("face not clear enough"),
+    "reason.use_code": _("use your code instead"),
+    # invitations
+    "invite.unit": _("Letterbox invitation · {unit}"),
+    "invite.open": _("Open the link"),
+    "invite.status.usable": _("used {uses} of {max} times"),
+    "invite.status.used_up": _("used up"),
+    "invite.status.revoked": _("revoked"),
+    "invite.status.expired": _("expired"),
+    # the guide
+    "guide.title": _("What to try"),
+    "guide.intro": _(
+        "Everything here is the real bot, the real database and the real gate module; "
+        "only Telegram and the door are simulated. Act as anyone: switch the person "
+        "above each pane."
+    ),
+    "guide.chat_as": _("Chat as {name}"),
+    "guide.act_as": _("Act as {name}"),
+    "guide.to_gate": _("Go to the gate"),
+    "guide.join.title": _("Move in with a letterbox invitation"),
+    "guide.join.text": _(
+        "Every flat gets a letter with a code and a QR link. Open one as a new person: "
+        "the bot attaches them to the flat after they confirm their role, phone number "
+        "and the community's rules. The office sees them arrive in the group."
+    ),
+    "guide.repair.title": _("Report a repair"),
+    "guide.repair.text": _(
+        "As a resident, open the menu with /start and report a problem: kind, place, a "
+        "description, photos (upload from your computer) and how urgent it is."
+    ),
+    "guide.staff.title": _("Work the ticket in the office"),
+    "guide.staff.text": _(
+        "The ticket gets its own topic in the admin group. As the technician press Take, "
+        "write to the resident in the topic, then On site and Resolved; the resident "
+        "confirms and rates it."
+    ),
+    "guide.visitor.title": _("Invite a visitor"),
+    "guide.visitor.text": _(
+        "As a resident, invite a visitor from the menu. Open the share link the bot "
+        "gives as a visitor: they receive an 8-digit code and a QR code."
+    ),
+    "guide.gate.title": _("Come in through the gate"),
+    "guide.gate.text": _(
+        "Type the visitor's code on the keypad (or press “Show at the gate” under the QR "
+        "code). The door opens, the decision is logged, and the host is told."
+    ),
+    "guide.bills.title": _("Pay a bill"),
+    "guide.bills.text": _(
+        "Residents have this month's property bill. Pay it in the chat: the checkout is "
+        "checked by the bot, and a receipt with a PDF follows."
+    ),
+    "guide.time.title": _("Let time pass"),
+    "guide.time.text": _(
+        "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "
+        "forward to see warnings and escalations arrive."
+    ),
+    # errors
+    "error.generic": _("Something went wrong: {detail}"),
+    "error.offline": _("The sandbox is not answering. Is it still running?"),
+    "error.gate_api_down": _("The gate module is not running in this build."),
+    "error.unknown_gate": _("There is no such gate."),
+    "error.bad_request": _("The sandbox did not understand the request."),
+    "error.bad_name": _("Give the person a name of 1 to 64 characters."),
+    "error.bad_language": _("Choose 中文 or English."),
+    "error.too_many_people": _("That is enough new people for one sandbox."),
+    "error.bad_step": _("Time moves forward by 1 minute to 7 days at once."),
+    "error.forbidden_origin": _("Requests from other web sites are refused."),
+    "error.no_qr": _("No QR code could be read from this picture."),
+    "error.qr_unavailable": _("This installation cannot read QR codes."),
+    "error.bad_image": _("Send a JPEG or PNG photo of at most 4 MB."),
+    "error.unknown_file": _("That file is no longer available."),
+    "error.button_unsupported": _("This kind of button is not available in the sandbox."),
+}
+
+
+@lru_cache(maxsize=4)
+def _catalog(locale: str) -> gettext.NullTranslations:
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def ui_strings(locale: str) -> dict[str, str]:
+    """Every page string in ``locale`` (English where a translation is missing)."""
+    translations = _catalog(locale)
+    return {key: translations.gettext(text) for key, text in UI.items()}
