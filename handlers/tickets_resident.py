@@ -85,6 +85,8 @@ private_command("ticket", __("Report a problem"), order=20)
 private_command("mytickets", __("My tickets"), order=21)
 
 MIN_DESCRIPTION = 3
+# A text message that is not a command (commands go to their own handlers).
+PLAIN_TEXT = F.text & ~F.text.startswith("/")
 
 
 class FileTicket(StatesGroup):
@@ -567,8 +569,8 @@ async def common_area_pin(message: Message, state: FSMContext) -> None:
     await ask_common_more(message, await state.get_data())
 
 
-@router.message(FileTicket.common_area, F.text.func(lambda t: not t.startswith("/")))
-@router.message(FileTicket.common_more, F.text.func(lambda t: not t.startswith("/")))
+@router.message(FileTicket.common_area, PLAIN_TEXT)
+@router.message(FileTicket.common_more, PLAIN_TEXT)
 async def common_area_text(message: Message, state: FSMContext) -> None:
     text = (message.text or "").strip()
     if not text or len(text) > service.MAX_LOCATION_TEXT:
@@ -595,7 +597,7 @@ async def common_area_done(query: CallbackQuery, state: FSMContext) -> None:
     await ask_description(query)
 
 
-@router.message(FileTicket.description, F.text.func(lambda t: not t.startswith("/")))
+@router.message(FileTicket.description, PLAIN_TEXT)
 async def got_description(message: Message, state: FSMContext) -> None:
     text = (message.text or "").strip()
     if len(text) < MIN_DESCRIPTION:
@@ -1216,7 +1218,7 @@ async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
         await query.message.answer(_("Thank you! The ticket is closed."))
 
 
-@router.message(TicketTalk.rating_comment, F.text.func(lambda t: not t.startswith("/")))
+@router.message(TicketTalk.rating_comment, PLAIN_TEXT)
 async def got_comment(
     message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
 ) -> None:
@@ -1275,7 +1277,7 @@ async def ask_reopen(
     )
 
 
-@router.message(TicketTalk.reopen_reason, F.text.func(lambda t: not t.startswith("/")))
+@router.message(TicketTalk.reopen_reason, PLAIN_TEXT)
 async def got_reopen_reason(
     message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
 ) -> None:

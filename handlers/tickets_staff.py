@@ -10,6 +10,7 @@ commands. Every action checks the sender's staff role first and is audited.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from datetime import date
@@ -17,6 +18,7 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -454,11 +456,11 @@ def parse_month(arg: str, today: date) -> date | None:
     return date(year, month, 1)
 
 
-def _chart_labels() -> reports.ChartLabels:
+def _chart_labels(title: str) -> reports.ChartLabels:
     from core.tickets.models import DeadlineKind, RepairCategory
 
     return reports.ChartLabels(
-        title="",
+        title=title,
         by_kind_title=_("Tickets by kind"),
         by_category_title=_("Repairs by category"),
         deadlines_title=_("Deadlines met (%)"),
@@ -562,15 +564,29 @@ async def report_command(
             return
         report = await reports.build_report(session, community, month, now)
         text = render_report_text(report, community)
-        use_cjk = reports.cjk_font_path() is not None
-    # Without a CJK font, label the chart in English rather than with empty boxes.
-    with app.i18n.use_locale(locale if use_cjk or locale == "en" else "en"):
-        labels = _chart_labels()
-        labels = reports.ChartLabels(
-            **{**labels.__dict__, "title": f"{community.name} · {report.month:%Y-%m}"}
-        )
-    png = await asyncio.to_thread(reports.render_chart, report, labels, use_cjk_font=use_cjk)
+    use_cjk = reports.cjk_font_path() is not None
     await message.reply(text)
+    # The figures first; the chart follows (matplotlib needs a moment, off the loop).
+    with app.i18n.use_locale(locale if use_cjk or locale == "en" else "en"):
+        # Without a CJK font, label the chart in English rather than with empty boxes.
+        title = f"{community.name} · " if use_cjk else ""
+        labels = _chart_labels(f"{title}{report.month:%Y-%m}")
+    with contextlib.suppress(TelegramAPIError):
+        assert app.bot is not None
+        await app.bot.send_chat_action(
+            message.chat.id,
+            "upload_photo",
+            message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
+    try:
+        png = await asyncio.to_thread(reports.render_chart, report, labels, use_cjk_font=use_cjk)
+    except Exception:
+        log.exception("ticket chart failed")
+        with app.i18n.use_locale(locale):
+            await message.reply(
+                _("The chart could not be drawn this time; the figures above stand.")
+            )
+        return
     await message.reply_photo(BufferedInputFile(png, filename=f"tickets-{report.month:%Y-%m}.png"))
 
 

@@ -185,6 +185,7 @@ def render_chart(report: TicketReport, labels: ChartLabels, *, use_cjk_font: boo
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     families = ["DejaVu Sans"]
     font_path = cjk_font_path() if use_cjk_font else None
@@ -210,7 +211,8 @@ def render_chart(report: TicketReport, labels: ChartLabels, *, use_cjk_font: boo
                 ax.set_yticks([])
                 return
             positions = list(range(len(names)))
-            ax.barh(positions, values, color=color)
+            ax.barh(positions, values, color=color, height=0.6)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_yticks(positions, names)
             ax.invert_yaxis()
             for pos, value in zip(positions, values, strict=True):

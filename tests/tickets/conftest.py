@@ -42,7 +42,9 @@ async def build_world(session, *, forum: bool = True, locale: str = "en") -> Wor
     )
     unit = await make_unit(session, community, "3栋", "1201")
     resident, _ = await make_resident(session, unit, RESIDENT_ID, "Wang Xiaoming", locale=locale)
-    tech, _ = await make_staff(session, community, TECH_ID, "Zhang Tech", StaffRole.TECHNICIAN, locale=locale)
+    tech, _ = await make_staff(
+        session, community, TECH_ID, "Zhang Tech", StaffRole.TECHNICIAN, locale=locale
+    )
     manager, _ = await make_staff(session, community, MANAGER_ID, "Li Manager", locale=locale)
     await session.commit()
     return World(community, unit, resident, tech, manager)
