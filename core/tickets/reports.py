@@ -195,8 +195,10 @@ def render_chart(report: TicketReport, labels: ChartLabels, *, use_cjk_font: boo
         font_manager.fontManager.addfont(font_path)
         families.insert(0, font_manager.FontProperties(fname=font_path).get_name())
 
-    style = {"font.family": families, "axes.unicode_minus": False}
-    with rc_context(style), warnings.catch_warnings():
+    with (
+        rc_context({"font.family": families, "axes.unicode_minus": False}),
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore")  # missing-glyph warnings when no CJK font exists
         fig = Figure(figsize=(12, 4.2), dpi=100)
         FigureCanvasAgg(fig)

@@ -183,3 +183,23 @@ async def test_non_forum_group_relays_through_replies_and_reports_unreachable(
     await group.send(TECH_ID, "Coming at 3 pm", reply_to=card)
     warning = await group.expect("Not delivered to the resident: they have blocked the bot")
     assert warning["reply_to_message"]["message_id"] == card["message_id"]
+
+
+@pytest.fixture
+async def zh_world(session, emulator):
+    return attach_emulator(await build_world(session, locale="zh_Hans"), emulator)
+
+
+async def test_chinese_resident_and_group(running_bot, zh_world, session):
+    resident, group = zh_world.resident_chat, zh_world.group
+    await resident.send("/ticket")
+    await resident.press(await resident.expect("您要报什么事？"), "💡 建议")
+    await resident.expect("请用一条消息描述问题")
+    await resident.send("希望在池塘边多放几张长椅")
+    await resident.press(await resident.expect("可添加最多 5 张照片"), "跳过 ➡️")
+    summary = await resident.expect("请核对您的报事内容")
+    await resident.press(summary, "✅ 提交")
+    await resident.expect("您的报事已登记为工单")
+    card = await group.expect("#1 建议")
+    assert "首次答复" in card["text"] and "🙋 接单" in str(card["reply_markup"])
+    assert group.topic("#1 建议 · 3栋-1201 · 普通")
