@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -26,7 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.models import Residency
+
 from core.db import Base, BigIntPK, str_enum, utcnow
+from core.lifecycle import on_residency_ended
 
 
 class GateKind(enum.StrEnum):
@@ -241,3 +247,12 @@ class Emergency(Base):
     started_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     ended_at: Mapped[datetime | None]
     ended_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+# Registered here, with the tables, so that any process that can end a residency
+# (the bot, the CLI, a job) revokes the person's passes — worker passes included.
+@on_residency_ended("passes")
+async def _revoke_passes_on_move_out(session: AsyncSession, residency: Residency) -> None:
+    from access.passes import revoke_passes_of_residency
+
+    await revoke_passes_of_residency(session, residency)

@@ -34,7 +34,6 @@ from access.credentials import (
 )
 from access.models import AccessLogEntry, Gate, Pass, PassKind, PassStatus, WorkerCategory
 from core.db import utcnow
-from core.lifecycle import on_residency_ended
 from core.models import Community, Residency, ResidencyStatus, Unit
 
 MAX_VISITOR_WINDOW = timedelta(days=7)
@@ -561,7 +560,6 @@ async def claim_overstays(session: AsyncSession, now: datetime) -> list[Pass]:
     return claimed
 
 
-@on_residency_ended("passes")
 async def revoke_passes_of_residency(session: AsyncSession, residency: Residency) -> None:
     """Moving out ends every pass the person issued for that home, workers' included."""
     await session.execute(

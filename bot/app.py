@@ -54,6 +54,12 @@ class Application:
                 await task
         if self.ctx.scheduler is not None:
             self.ctx.scheduler.shutdown()
+        # Long-lived helpers areas keep in ctx.extras (the gate runtime …) close here.
+        for extra in list(self.ctx.extras.values()):
+            closer = getattr(extra, "close", None)
+            if closer is not None and asyncio.iscoroutinefunction(closer):
+                with contextlib.suppress(Exception):
+                    await closer()
         await self.storage.close()
         await self.bot.session.close()
         await self.ctx.engine.dispose()
@@ -89,12 +95,17 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     from handlers.fees_jobs import register_fee_jobs
 
     register_fee_jobs(ctx, scheduler)
+    from handlers.access_common import register_access_jobs
+
+    register_access_jobs(ctx, scheduler)
 
 
 def background_services(ctx: AppContext) -> list[ServiceFactory]:
     """Long-running services started with the bot (the gate API …), in one visible
     place. Each is an ``async def service(ctx)`` that runs until cancelled."""
-    return []
+    from handlers.access_common import gate_api_service
+
+    return [gate_api_service]
 
 
 async def build_application(

@@ -51,6 +51,9 @@ def include_routers(dp: Dispatcher) -> None:
     from handlers import fees_resident, fees_staff
 
     dp.include_routers(fees_resident.router, fees_staff.router)
+    from handlers import gate_staff, passes
+
+    dp.include_routers(passes.router, gate_staff.router)
     dp.include_router(common.fallback_router)
 
 
