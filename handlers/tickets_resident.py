@@ -1125,6 +1125,7 @@ async def do_cancel(
     except service.TicketError as exc:
         await _transition_failed(query, session, exc, view.ticket)
         return
+    await session.commit()
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
@@ -1173,6 +1174,7 @@ async def rate(
     except service.TicketError as exc:
         await _transition_failed(query, session, exc, view.ticket)
         return
+    await session.commit()
     await query.answer(_("Thank you!"))
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
@@ -1231,8 +1233,11 @@ async def got_comment(
             session, app.clock, ticket, identity.person_id, message.text or ""
         )
     except service.TicketError:
+        await session.rollback()
+        await state.clear()
         await message.answer(_("Sorry, I could not save that comment."))
         return
+    await session.commit()
     view = await load_view(session, ticket)
     comment = message.text or ""
     await post_in_ticket(
@@ -1296,8 +1301,10 @@ async def got_reopen_reason(
         return
     except service.TicketError:
         await session.rollback()
+        await state.clear()
         await message.answer(_("Sorry, this ticket can no longer be reopened."))
         return
+    await session.commit()
     view = await load_view(session, ticket)
     await post_in_ticket(
         app,

@@ -173,6 +173,7 @@ async def work_action(
         await _refused(query, app, session, exc, callback_data.ticket_id)
         return
     await _audit(session, f"tickets.{action}", identity, ticket)
+    await session.commit()  # saved before anyone is told
     view = await load_view(session, ticket)
     answers = {
         "take": _("It's yours."),
@@ -258,6 +259,7 @@ async def assign_to(
         await _refused(query, app, session, exc, callback_data.ticket_id)
         return
     await _audit(session, "tickets.assign", identity, ticket, assignee=callback_data.person_id)
+    await session.commit()  # saved before anyone is told
     view = await load_view(session, ticket)
     await query.answer(_("Assigned."))
     await sync_group(app, session, view)
@@ -389,6 +391,7 @@ async def got_reject_reason(
         return
     await state.clear()
     await _audit(session, "tickets.reject", identity, ticket, reason=reason)
+    await session.commit()  # saved before anyone is told
     view = await load_view(session, ticket)
     await sync_group(app, session, view)
     await notify_resident(
