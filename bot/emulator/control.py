@@ -41,11 +41,21 @@ def _error(message: str, status: int = 400) -> web.Response:
     return web.json_response({"ok": False, "error": message}, status=status)
 
 
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Last-Event-ID",
+}
+
+
 @web.middleware
 async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn user-side failures into JSON errors for /_emulator routes only."""
     if not request.path.startswith(PREFIX):
         return await handler(request)
+    if request.method == "OPTIONS":
+        # CORS preflight: a sandbox page may be served from another origin.
+        return web.Response(status=204, headers=_CORS)
     try:
         return await handler(request)
     except EmulatorError as exc:
@@ -55,6 +65,12 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(exc.description)
     except (KeyError, ValueError, TypeError) as exc:
         return _error(f"bad request: {exc.__class__.__name__}: {exc}")
+
+
+async def _add_cors(request: web.Request, response: web.StreamResponse) -> None:
+    # A signal rather than the middleware so the SSE stream gets the header too.
+    if request.path.startswith(PREFIX):
+        response.headers.update(_CORS)
 
 
 class ControlAPI:
@@ -67,6 +83,7 @@ class ControlAPI:
 
     def setup(self, app: web.Application) -> None:
         app.middlewares.append(_errors)
+        app.on_response_prepare.append(_add_cors)
         r = app.router
         p = PREFIX
         r.add_get(f"{p}/info", self.info)

@@ -296,3 +296,11 @@ async def test_bot_id_follows_the_first_token(emu: Emulator) -> None:
         assert sent.from_user is not None and sent.from_user.id == bot.id
     finally:
         await bot.session.close()
+
+
+async def test_strict_token_rejects_others(http: aiohttp.ClientSession) -> None:
+    async with Emulator(token="555:secret", strict_token=True) as emu:
+        async with http.get(f"{emu.base_url}/bot555:secret/getMe") as response:
+            assert (await response.json())["result"]["id"] == 555
+        async with http.get(f"{emu.base_url}/bot555:other/getMe") as response:
+            assert response.status == 401

@@ -190,6 +190,9 @@ async def test_event_stream_replays_and_follows(
 
 
 async def test_settings_and_injection(emu: Emulator, http: aiohttp.ClientSession) -> None:
+    async with http.options(f"{emu.base_url}/_emulator/settings") as preflight:
+        assert preflight.status == 204
+        assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     _, info = await call(http, emu, "POST", "/settings", json={"flood_limits": True})
     assert info["result"]["flood_limits"] == {"private_per_second": 1, "group_per_minute": 20}
     update = {

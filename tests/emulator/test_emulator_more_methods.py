@@ -91,6 +91,9 @@ async def test_topic_lifecycle(emu: Emulator, bot: Bot) -> None:
         "forum_topic_closed",
         "forum_topic_reopened",
     ]
+    # Every stored message (service ones included) is a valid aiogram Message.
+    for view in group.messages:
+        Message.model_validate(view)
     user_topic = await group.create_topic(2001, "Parking")
     assert group.topic("Parking").thread_id == user_topic
     await bot.delete_forum_topic(group.id, topic.message_thread_id)
