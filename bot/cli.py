@@ -77,6 +77,9 @@ def register_cli() -> None:
     from bot import cli_fees
 
     cli_fees.register(main)
+    from bot import cli_sandbox
+
+    cli_sandbox.register(main)
     from bot import cli_gate
 
     cli_gate.register(main)

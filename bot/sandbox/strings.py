@@ -66,6 +66,8 @@ UI: dict[str, str] = {
     "chat.edited": _("edited"),
     "chat.empty_title": _("No messages here yet"),
     "chat.empty_text": _("Press START, or type /start, to talk to the bot."),
+    "chat.empty_started": _("Send /start to see what the bot can do for this person."),
+    "chat.open_menu": _("Send /start"),
     "chat.empty_new": _(
         "This person has never used the bot. Press START to begin, or open a letterbox "
         "invitation below as they would by scanning the letter's QR code."
@@ -174,7 +176,7 @@ UI: dict[str, str] = {
     "gate.no_camera": _("No camera is available in this browser."),
     "gate.alarms": _("Terminal alarms"),
     "gate.alarm.door_forced": _("Door forced"),
-    "gate.alarm.door_held_open": _("Held open"),
+    "gate.alarm.door_held_open": _("Door held open"),
     "gate.alarm.tamper": _("Tamper"),
     "gate.alarm_sent": _("The terminal reported it; the office is alerted."),
     "gate.log": _("Recent decisions"),

@@ -52,7 +52,39 @@
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Replace a node's children, skipping null/false like el() does. */
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
+  // Line icons (24×24, stroked): the page's own chrome never depends on emoji fonts.
+  const ICONS = {
+    attach: "M21.4 11.6l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5",
+    send: "M22 2L11 13M22 2l-7 20-4-9-9-4z",
+    keyboard: "M4 6h16a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2zM6 10h.01M10 10h.01M14 10h.01M18 10h.01M8 14h8",
+    reply: "M9 14L4 9l5-5M4 9h10a6 6 0 0 1 6 6v4",
+    forward: "M13 19l9-7-9-7zM2 19l9-7-9-7z",
+    close: "M18 6L6 18M6 6l12 12",
+    commands: "M4 4h16v16H4zM14 7l-4 10",
+    walk: "M13 4.5a1.5 1.5 0 1 0 0 .01M9.5 21l2.5-7 3 3v4M8 12l2.5-4h3l2.5 3.5 2 1M11 8l-1.5 5",
+    car: "M5 16h14v-4l-2-5H7l-2 5zM5 12h14M7.5 19.5a1.5 1.5 0 1 0 0-.01M16.5 19.5a1.5 1.5 0 1 0 0-.01",
+    pin: "M12 22s7-6.3 7-12a7 7 0 0 0-14 0c0 5.7 7 12 7 12zM12 12.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z",
+    link: "M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5",
+    qr: "M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h2v2h-2zM18 18h2v2h-2zM14 18h2M18 14h2",
+  };
+
+  function icon(name) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.classList.add("icon");
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", ICONS[name] || "");
+    svg.append(path);
+    return svg;
+  }
+
+  for (const slot of $$("i[data-icon]")) slot.replaceWith(icon(slot.dataset.icon));
 
   // ------------------------------------------------------------- translations
 
@@ -310,7 +342,7 @@
   function renderPersonPicker() {
     const p = person(S.personId);
     const totalUnread = [...S.unread.entries()].filter(([id]) => id !== S.personId).reduce((a, [, n]) => a + n, 0);
-    personPicker.button.replaceChildren(
+    fill(personPicker.button,
       p ? avatar(p.name, p.id, true) : el("span"),
       el("div", { class: "who" },
         el("div", { class: "who-name", text: p ? p.name : "…" }),
@@ -333,7 +365,7 @@
 
   function renderStaffPicker() {
     const p = person(S.staffId);
-    staffPicker.button.replaceChildren(
+    fill(staffPicker.button,
       p ? avatar(p.name, p.id, true) : el("span"),
       el("div", { class: "who" },
         el("div", { class: "who-name", text: p ? p.name : "…" }),
@@ -347,7 +379,7 @@
   /** Render Telegram text + entities (UTF-16 offsets, like JS strings) as DOM. */
   function richText(text, entities) {
     const root = document.createDocumentFragment();
-    const list = (entities || []).slice().sort((a, b) => a.offset - b.offset || b.length - a.length);
+    const list = withAutoEntities(text, entities || []).sort((a, b) => a.offset - b.offset || b.length - a.length);
     const build = (parent, start, end, items) => {
       let pos = start;
       let i = 0;
@@ -371,6 +403,25 @@
     };
     build(root, 0, text.length, list);
     return root;
+  }
+
+  // Telegram's apps make links and /commands in any text tappable, entity or not.
+  const AUTO = [
+    ["url", /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}»。，；：！？）]/g],
+    ["bot_command", /(?<![\w\/])\/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?/g],
+  ];
+
+  function withAutoEntities(text, entities) {
+    const list = entities.slice();
+    const covered = (start, end) => list.some((e) => start < e.offset + e.length && e.offset < end);
+    for (const [type, pattern] of AUTO) {
+      for (const match of text.matchAll(pattern)) {
+        const start = match.index;
+        const end = start + match[0].length;
+        if (!covered(start, end)) list.push({ type, offset: start, length: end - start });
+      }
+    }
+    return list;
   }
 
   function entityNode(entity, content) {
@@ -401,6 +452,10 @@
   function deepLinkPayload(url) {
     try {
       const u = new URL(url);
+      if (/^(t|telegram)\.me$/i.test(u.hostname) && u.pathname === "/share/url" && u.searchParams.get("url")) {
+        // "Share" buttons forward a link: here it is opened by whoever receives it.
+        return deepLinkPayload(u.searchParams.get("url"));
+      }
       const bot = S.config.bot.username.toLowerCase();
       if (/^(www\.)?(t|telegram)\.me$/i.test(u.hostname) && u.pathname.replace(/^\//, "").toLowerCase() === bot) {
         return u.searchParams.get("start") ?? "";
@@ -487,11 +542,12 @@
     body.append(bubble);
     const markup = msg.reply_markup;
     if (markup && markup.inline_keyboard && markup.inline_keyboard.length) {
+      node.classList.add("has-keyboard");
       body.append(inlineKeyboard(msg, view));
     }
     node.append(body);
     node.append(el("div", { class: "msg-actions" },
-      el("button", { type: "button", title: t("chat.reply"), onclick: () => setReply(view.pane, msg) }, "↩")));
+      el("button", { type: "button", title: t("chat.reply"), onclick: () => setReply(view.pane, msg) }, icon("reply"))));
     return node;
   }
 
@@ -508,7 +564,7 @@
       const fromBot = msg.from && msg.from.id === botId();
       if (view.pane === "chat" && fromBot) {
         bubble.append(el("div", { class: "photo-actions" },
-          el("button", { type: "button", class: "chip", onclick: () => showQrAtGate(full.file_id) }, t("chat.show_at_gate"))));
+          el("button", { type: "button", class: "chip", onclick: () => showQrAtGate(full.file_id) }, icon("qr"), t("chat.show_at_gate"))));
       }
     }
     if (msg.document) {
@@ -528,7 +584,7 @@
     }
     if (msg.location) {
       const { latitude, longitude } = msg.location;
-      bubble.append(el("div", { class: "card-line location-card" }, el("span", { class: "pin", text: "📍" }),
+      bubble.append(el("div", { class: "card-line location-card" }, el("span", { class: "pin" }, icon("pin")),
         el("div", {}, el("div", { class: "file-name", text: t("snippet.location") }),
           el("div", { class: "file-size", text: `${latitude.toFixed(5)}, ${longitude.toFixed(5)}` }))));
     }
@@ -583,9 +639,8 @@
     for (const row of msg.reply_markup.inline_keyboard) {
       const rowNode = el("div", { class: "kb-row" });
       for (const button of row) {
-        const icon = button.url ? "↗" : button.pay ? "" : button.copy_text ? "⧉" : "";
         const node = el("button", { type: "button", class: "kb-button", title: button.text },
-          button.text, icon ? el("span", { class: "kb-icon", text: icon }) : null);
+          button.text, button.url ? el("span", { class: "kb-icon" }, icon("link")) : null);
         node.addEventListener("click", () => pressInline(msg, button, view, node));
         rowNode.append(node);
       }
@@ -663,7 +718,8 @@
     if (!messages.length) list.append(emptyChat(p));
     for (const msg of messages) list.append(messageNode(msg, pane.view()));
     toBottom(list);
-    $("#chat-start").hidden = !(p && messages.length === 0);
+    // Telegram shows START only to someone who never opened the bot.
+    $("#chat-start").hidden = !(p && !p.started && messages.length === 0);
     pane.form.hidden = !$("#chat-start").hidden;
     renderKeyboard();
     renderReplyBar("chat");
@@ -672,7 +728,10 @@
   function emptyChat(p) {
     const box = el("div", { class: "empty-chat" },
       el("h3", { text: t("chat.empty_title") }),
-      el("div", { text: p && p.kind === "new" ? t("chat.empty_new") : t("chat.empty_text") }));
+      el("div", { text: p && p.kind === "new" ? t("chat.empty_new") : p && p.started ? t("chat.empty_started") : t("chat.empty_text") }));
+    if (p && p.started) {
+      box.append(el("button", { type: "button", class: "primary", style: "margin-top:12px", onclick: () => sendText("chat", "/start") }, t("chat.open_menu")));
+    }
     if (p && (p.kind === "new" || p.kind === "visitor") && S.invitations.length && p.kind === "new") {
       box.append(el("div", { class: "invitations" }, invitationCards({ forPerson: p })));
     }
@@ -833,8 +892,8 @@
       const rowNode = el("div", { class: "kb-row" });
       for (const raw of row) {
         const button = typeof raw === "string" ? { text: raw } : raw;
-        const icon = button.request_contact ? "📞 " : button.request_location ? "📍 " : "";
-        rowNode.append(el("button", { type: "button", class: "kb-button", onclick: () => pressKey(button) }, icon + button.text));
+        rowNode.append(el("button", { type: "button", class: "kb-button", onclick: () => pressKey(button) },
+          button.request_location ? icon("pin") : null, button.text));
       }
       box.append(rowNode);
     }
@@ -1122,7 +1181,8 @@
         for (const [name, input] of Object.entries(inputs)) values[name] = input.value.trim();
         close(values);
       });
-      modal.onclose = () => resolve(null);
+      // Escape cancels. (Not the "close" event: it arrives late, after the next dialog opened.)
+      modal.oncancel = (event) => { event.preventDefault(); close(null); };
       modal.className = "modal";
       modal.replaceChildren(form);
       modal.showModal();
@@ -1134,7 +1194,7 @@
   function modalChoice({ title, text, choices }) {
     return new Promise((resolve) => {
       const list = el("div", { class: "choice-list" });
-      const close = (value) => { modal.onclose = null; modal.close(); resolve(value); };
+      const close = (value) => { modal.close(); resolve(value); };
       for (const choice of choices) {
         if (choice.person) {
           list.append(optionNode(choice.person, { onPick: () => close(choice.id) }));
@@ -1146,7 +1206,7 @@
       }
       const form = el("form", { method: "dialog" }, el("h2", { text: title }), text ? el("p", { text }) : null, list,
         el("div", { class: "buttons" }, el("button", { type: "button", class: "ghost", onclick: () => close(null) }, t("common.cancel"))));
-      modal.onclose = () => resolve(null);
+      modal.oncancel = (event) => { event.preventDefault(); close(null); };
       modal.className = "modal";
       modal.replaceChildren(form);
       modal.showModal();
@@ -1159,7 +1219,7 @@
 
   function showImage(src) {
     modal.className = "modal wide";
-    modal.onclose = null;
+    modal.oncancel = null;
     modal.replaceChildren(el("form", { method: "dialog" }, el("img", { class: "full", src }),
       el("div", { class: "buttons" }, el("button", { type: "submit", class: "primary" }, t("common.close")))));
     modal.showModal();
@@ -1282,8 +1342,6 @@
     if (chatId === S.personId) {
       if (msg.reply_markup && (msg.reply_markup.keyboard || msg.reply_markup.remove_keyboard)) refreshKeyboard(chatId);
       if (msg.reply_markup && msg.reply_markup.force_reply) setReply("chat", msg);
-    } else if (!edited && S.loaded.has(chatId) === false && !messagesOf(chatId).size) {
-      // first message for a chat never opened: counted below all the same
     }
     if (!shown && !edited) {
       S.unread.set(chatId, (S.unread.get(chatId) || 0) + 1);
@@ -1346,7 +1404,7 @@
       box.append(el("button", {
         type: "button", role: "tab", class: g.id === S.gateId ? "active" : "",
         onclick: () => selectGate(g.id),
-      }, `${g.kind === "vehicle" ? "🚗" : "🚶"} ${g.name}`));
+      }, icon(g.kind === "vehicle" ? "car" : "walk"), g.name));
     }
   }
 
@@ -1620,7 +1678,7 @@
     const build = () => {
       menu.replaceChildren(el("div", { class: "menu-title", text: t("clock.menu_title") }));
       for (const [minutes, key] of steps) {
-        menu.append(el("button", { type: "button", onclick: () => { closeMenus(); advanceClock(minutes); } }, t(key)));
+        menu.append(el("button", { type: "button", dataset: { minutes }, onclick: () => { closeMenus(); advanceClock(minutes); } }, t(key)));
       }
     };
     $("#clock-button").addEventListener("click", (event) => {

@@ -1,0 +1,292 @@
+"""The sandbox's own HTTP endpoints, without a browser: the page, its config and
+people, translations, the gate proxy, QR reading, time travel — and that the demo
+is seeded once and survives a restart."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import aiohttp
+import pytest
+import segno
+from sqlalchemy import func, select
+
+from access.models import AccessLogEntry
+from access.passes import issue_visitor_pass
+from bot.sandbox.runtime import Sandbox
+from bot.sandbox.strings import UI
+from core.models import Community, Person, Residency, ResidencyStatus, Unit
+from tests.sandbox.conftest import start_sandbox
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def _get(sandbox: Sandbox, path: str) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http, http.get(sandbox.url + path) as response:
+        return response.status, await response.json(content_type=None)
+
+
+async def _post(
+    sandbox: Sandbox, path: str, body: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(sandbox.url + path, json=body, headers=headers or {}) as response,
+    ):
+        return response.status, await response.json(content_type=None)
+
+
+async def test_the_page_and_its_files_are_served(module_sandbox: Sandbox) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(module_sandbox.url) as response:
+            html = await response.text()
+            assert response.status == 200
+            assert response.headers["Cache-Control"] == "no-cache"
+        assert f"sandbox.js?v={module_sandbox.boot_id}" in html
+        assert "{{version}}" not in html
+        for path in ("static/sandbox.js", "static/sandbox.css", "favicon.ico"):
+            async with http.get(module_sandbox.url + path) as response:
+                assert response.status == 200, path
+        # No CDN: every script and stylesheet the page loads is our own.
+        assert "https://" not in html.split("<body", 1)[0]
+
+
+async def test_config_describes_the_demo_community(module_sandbox: Sandbox) -> None:
+    status, body = await _get(module_sandbox, "sandbox/api/config")
+    assert status == 200 and body["ok"]
+    config = body["result"]
+    assert config["bot"]["username"] == "courtyard_sandbox_bot"
+    assert config["community"]["name"] == "Sunny Garden"
+    assert config["community"]["timezone"] == "Asia/Shanghai"
+    assert [g["kind"] for g in config["gates"]] == ["pedestrian", "vehicle"]
+    assert config["gate_api"] is True
+    group = module_sandbox.emulator.core.world.chats[config["group"]["id"]]
+    assert group.is_forum and config["group"]["title"] == group.title
+    async with module_sandbox.require_app().ctx.session_factory() as session:
+        community = await session.get(Community, config["community"]["id"])
+        assert community is not None and community.admin_chat_id == config["group"]["id"]
+        assert await session.scalar(select(func.count()).select_from(Unit)) == 36
+
+
+async def test_people_are_what_the_database_says(module_sandbox: Sandbox) -> None:
+    status, body = await _get(module_sandbox, "sandbox/api/people")
+    assert status == 200
+    people = {p["name"]: p for p in body["result"]}
+    assert people["Emily Chen"]["kind"] == "resident"
+    assert people["Emily Chen"]["units"] == [{"label": "Block 1-502", "role": "tenant"}]
+    assert people["Emily Chen"]["language"] == "en"
+    assert people["王秀英"]["language"] == "zh_Hans"
+    assert people["王秀英"]["units"][0]["role"] == "owner"
+    roles = sorted(p["staff_role"] for p in body["result"] if p["kind"] == "staff")
+    assert roles == ["guard", "manager", "technician"]
+    visitors = [p for p in body["result"] if p["kind"] == "visitor"]
+    assert len(visitors) == 2 and not any(v["started"] for v in visitors)
+    # Staff are members of the admin forum in the emulator.
+    group = module_sandbox.emulator.core.world.chats[module_sandbox.state.admin_chat_id]
+    staff_ids = {p["id"] for p in body["result"] if p["kind"] == "staff"}
+    assert staff_ids <= {uid for uid, m in group.members.items() if m.is_present}
+
+
+async def test_a_new_person_is_a_fresh_telegram_account(module_sandbox: Sandbox) -> None:
+    status, body = await _post(
+        module_sandbox, "sandbox/api/people", {"name": "Lin Mei", "language": "en"}
+    )
+    assert status == 201
+    person = body["result"]
+    assert person["kind"] == "new" and not person["started"] and person["units"] == []
+    user = module_sandbox.emulator.core.world.users[person["id"]]
+    assert (user.first_name, user.last_name, user.language_code) == ("Lin", "Mei", "en")
+    status, body = await _post(module_sandbox, "sandbox/api/people", {"name": "", "language": "en"})
+    assert (status, body["error"]) == (400, "bad_name")
+    status, body = await _post(
+        module_sandbox, "sandbox/api/people", {"name": "X", "language": "fr"}
+    )
+    assert (status, body["error"]) == (400, "bad_language")
+
+
+async def test_page_strings_in_both_languages(module_sandbox: Sandbox) -> None:
+    status, zh = await _get(module_sandbox, "sandbox/api/i18n/zh_Hans")
+    assert status == 200
+    _, en = await _get(module_sandbox, "sandbox/api/i18n/en")
+    assert set(zh["result"]["strings"]) == set(en["result"]["strings"]) == set(UI)
+    assert en["result"]["strings"]["gate.kicker"] == "Gate terminal"
+    assert zh["result"]["strings"]["gate.kicker"] == "门禁终端"
+    untranslated = [k for k, v in zh["result"]["strings"].items() if v == UI[k] and v.isascii()]
+    assert not [k for k in untranslated if any(c.isalpha() for c in UI[k])], untranslated
+    status, body = await _get(module_sandbox, "sandbox/api/i18n/fr")
+    assert (status, body["error"]) == (404, "unknown_locale")
+
+
+async def test_a_letterbox_invitation_brings_a_new_person_in(module_sandbox: Sandbox) -> None:
+    status, body = await _get(module_sandbox, "sandbox/api/invitations")
+    assert status == 200
+    invitations = body["result"]
+    assert len(invitations) == 3 and all(i["status"] == "usable" for i in invitations)
+    first = invitations[0]
+    assert first["link"] == f"https://t.me/courtyard_sandbox_bot?start={first['payload']}"
+    assert first["unit"].startswith("Block 3-")
+    # What the page does for "open the link": /start <payload> as a new person.
+    _, created = await _post(
+        module_sandbox, "sandbox/api/people", {"name": "Ada Wong", "language": "en"}
+    )
+    person_id = created["result"]["id"]
+    handle = module_sandbox.emulator.user(person_id)
+    await _post(
+        module_sandbox,
+        f"_emulator/chats/{person_id}/messages",
+        {"text": f"/start {first['payload']}"},
+    )
+    await handle.expect(f"Invitation to {first['unit']}", timeout=20)
+
+
+async def test_the_gate_proxy_decides_with_the_real_gate_api(module_sandbox: Sandbox) -> None:
+    gate = module_sandbox.state.gates[0]
+    app = module_sandbox.require_app()
+    async with app.ctx.session_factory() as session:
+        host = await session.scalar(select(Person).where(Person.telegram_id == 700_002))
+        residency = await session.scalar(
+            select(Residency).where(
+                Residency.person_id == host.id, Residency.status == ResidencyStatus.ACTIVE
+            )
+        )
+        now = module_sandbox.clock.now()
+        issued = await issue_visitor_pass(
+            session,
+            secret_key=app.ctx.secret_key,
+            now=now,
+            host_person_id=host.id,
+            host_unit_id=residency.unit_id,
+            purpose="Dinner",
+            valid_from=now,
+            valid_until=now + timedelta(hours=2),
+            multi_entry=False,
+            gate_ids=[],
+            holder_name="Sam Taylor",
+        )
+        await session.commit()
+
+    status, body = await _post(
+        module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": "12345678"}
+    )
+    assert status == 200
+    assert body["result"]["status"] == 200
+    assert body["result"]["decision"]["granted"] is False
+    assert body["result"]["decision"]["reason"] == "unknown"
+
+    status, body = await _post(
+        module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": issued.code}
+    )
+    decision = body["result"]["decision"]
+    assert decision["granted"] is True and decision["holder"] == "Sam Taylor"
+    assert decision["door"] == "released"
+    assert body["result"]["door"]["state"] == "released"
+    assert body["result"]["door"]["open_for_s"] > 0
+
+    _, body = await _post(
+        module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": issued.code}
+    )
+    assert body["result"]["decision"]["reason"] == "used"
+
+    # Malformed input is the gate API's 4xx, passed through.
+    _, body = await _post(module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": "12ab"})
+    assert body["result"]["status"] == 400 and body["result"]["decision"]["error"] == "malformed"
+
+    status, body = await _get(module_sandbox, f"sandbox/api/gates/{gate.id}")
+    assert status == 200
+    log = body["result"]["log"]
+    assert [row["granted"] for row in log[:3]] == [False, True, False]
+    assert log[1]["holder"] == "Sam Taylor" and log[1]["pass_kind"] == "visitor"
+    assert log[1]["unit"] == "Block 1-502"
+    async with app.ctx.session_factory() as session:
+        rows = await session.scalar(
+            select(func.count())
+            .select_from(AccessLogEntry)
+            .where(AccessLogEntry.gate_id == gate.id)
+        )
+        assert rows == len(log) == 3
+
+    status, body = await _post(module_sandbox, "sandbox/api/gates/999/verify", {"code": "1"})
+    assert (status, body["error"]) == (404, "unknown_gate")
+
+
+async def test_terminal_alarms_reach_the_gate_api(module_sandbox: Sandbox) -> None:
+    gate = module_sandbox.state.gates[1]
+    _, body = await _post(module_sandbox, f"sandbox/api/gates/{gate.id}/events", {"type": "tamper"})
+    assert body["result"]["status"] == 202 and body["result"]["result"]["recorded"]
+    _, body = await _post(module_sandbox, f"sandbox/api/gates/{gate.id}/events", {"type": "fire"})
+    assert body["result"]["status"] == 400
+
+
+async def test_the_qr_reader_reads_a_picture_the_bot_sent(module_sandbox: Sandbox) -> None:
+    buffer = io.BytesIO()
+    segno.make_qr("token-for-the-reader", error="m").save(buffer, kind="png", scale=6, border=4)
+    sizes = module_sandbox.emulator.core.files.add_photo(buffer.getvalue())
+    status, body = await _post(module_sandbox, "sandbox/api/qr", {"file_id": sizes[-1].file_id})
+    assert status == 200 and body["result"]["token"] == "token-for-the-reader"
+    plain = module_sandbox.emulator.core.files.add_photo(_jpeg())
+    status, body = await _post(module_sandbox, "sandbox/api/qr", {"file_id": plain[-1].file_id})
+    assert (status, body["error"]) == (422, "no_qr")
+    status, body = await _post(module_sandbox, "sandbox/api/qr", {"file_id": "nope"})
+    assert status == 404
+
+
+async def test_time_moves_forward_only(module_sandbox: Sandbox) -> None:
+    before = module_sandbox.clock.now()
+    status, body = await _post(module_sandbox, "sandbox/api/clock", {"minutes": 60})
+    assert status == 200 and body["result"]["clock_offset_s"] == 3600
+    assert module_sandbox.clock.now() - before >= timedelta(minutes=60)
+    saved = json.loads(module_sandbox.state_path.read_text(encoding="utf-8"))
+    assert saved["clock_offset_s"] == 3600
+    for minutes in (0, -5, 7 * 24 * 60 + 1):
+        status, body = await _post(module_sandbox, "sandbox/api/clock", {"minutes": minutes})
+        assert (status, body["error"]) == (400, "bad_step")
+
+
+async def test_other_web_sites_cannot_drive_the_sandbox(module_sandbox: Sandbox) -> None:
+    status, body = await _post(
+        module_sandbox,
+        "sandbox/api/people",
+        {"name": "Mallory", "language": "en"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert (status, body["error"]) == (403, "forbidden_origin")
+
+
+async def test_the_demo_is_seeded_once_and_survives_a_restart(tmp_path) -> None:
+    sandbox = await start_sandbox(tmp_path)
+    try:
+        state = sandbox.state
+        resident = sandbox.emulator.user(700_001)
+        await resident.send("/start")
+        await resident.expect(timeout=20)
+        history = len(resident.messages)
+    finally:
+        await sandbox.stop()
+    assert (tmp_path / "sandbox.json").stat().st_mode & 0o777 == 0o600
+
+    again = await start_sandbox(tmp_path, language="zh_Hans")
+    try:
+        # Same community (the language of the first seeding stays), same gate keys.
+        assert again.state.community_id == state.community_id
+        assert again.state.language == "en"
+        assert [g.api_key for g in again.state.gates] == [g.api_key for g in state.gates]
+        assert again.state.invitations == state.invitations
+        async with again.require_app().ctx.session_factory() as session:
+            assert await session.scalar(select(func.count()).select_from(Community)) == 1
+        # Telegram was kept: the resident's chat and the admin forum.
+        assert len(again.emulator.user(700_001).messages) == history
+        assert again.emulator.core.world.chats[state.admin_chat_id].is_forum
+        _, body = await _post(again, f"sandbox/api/gates/{state.gates[0].id}/verify", {"code": "1"})
+        assert body["result"]["status"] == 200  # the stored key still authenticates
+    finally:
+        await again.stop()
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (120, 160, 200)).save(buffer, format="JPEG")
+    return buffer.getvalue()
