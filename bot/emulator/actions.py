@@ -419,6 +419,7 @@ class UserActions:
         except TimeoutError:
             raise EmulatorTimeout(
                 f"the bot did not answer callback query {data!r} within {timeout}s"
+                + self.core.delivery_hint()
             ) from None
         finally:
             self.core.answer_waiters.pop(query_id, None)

@@ -243,7 +243,7 @@ class ChatHandle:
             kind = "edit" if edited else "message"
             raise EmulatorTimeout(
                 f"no {by or 'any'} {kind} matching {criteria.describe()} in chat {self.id} "
-                f"within {timeout}s; recent messages:\n{self.dump()}"
+                f"within {timeout}s{self._core.delivery_hint()}; recent messages:\n{self.dump()}"
             )
         self._consumed.add(event.seq)
         return dict(event.data["message"])

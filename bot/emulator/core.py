@@ -390,6 +390,14 @@ class EmulatorCore:
     def bot_subject(self) -> dict[str, Any]:
         return bot_user_json(self.bot)
 
+    def delivery_hint(self) -> str:
+        """Why the bot may not be reacting, for timeout messages."""
+        pending = self.updates.undelivered_count
+        if not pending:
+            return ""
+        where = "webhook" if self.world.webhook.url else "getUpdates"
+        return f" ({pending} update(s) not yet fetched via {where}: is the bot running?)"
+
     # ------------------------------------------------------------------ answers
 
     def expect_answer(self, query_id: str) -> asyncio.Future[dict[str, Any]]:

@@ -78,6 +78,11 @@ class UpdateQueue:
     def pending_count(self) -> int:
         return len(self._pending)
 
+    @property
+    def undelivered_count(self) -> int:
+        """Updates the bot has not fetched even once."""
+        return sum(1 for e in self._pending if not e.delivered)
+
     def pending(self) -> list[dict[str, Any]]:
         return [e.update for e in self._pending]
 

@@ -467,3 +467,10 @@ async def test_injected_duplicate_is_delivered_again(emu: Emulator, polling: Sta
             break
         await asyncio.sleep(0.01)
     assert handled == [(1, "hello"), (1, "hello")]
+
+
+async def test_timeouts_hint_at_a_bot_that_is_not_running(emu: Emulator) -> None:
+    alice = emu.user(1001, "Alice")
+    await alice.send("/start")
+    with pytest.raises(EmulatorTimeout, match=r"1 update\(s\) not yet fetched via getUpdates"):
+        await alice.expect("Welcome", timeout=0.05)

@@ -187,6 +187,7 @@ def own_message(core: EmulatorCore, p: Params, action: str) -> Message:
     if p.has("inline_message_id") and not p.has("chat_id"):
         raise bad_request("MESSAGE_ID_INVALID")
     chat = core.chat_for_bot(p.chat_id())
+    core.check_bot_can_send(chat)
     message_id = p.get_int("message_id")
     msg = core.message_for_bot(chat, message_id) if message_id is not None else None
     if msg is None:
