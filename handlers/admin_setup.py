@@ -106,18 +106,19 @@ async def setup(
         return
     managed = [s.community_id for s in identity.staff if s.role == StaffRole.MANAGER]
     if not managed:
-        await message.reply(
-            _(
-                "Only a manager of a community can bind this group. The operator adds the "
-                "first manager with: courtyard add-staff COMMUNITY {id} --role manager"
-            ).format(id=identity.telegram_id)
-        )
+        # Audited before answering, so the record exists once the refusal is seen.
         await record_refusal(
             app.session_factory,
             "setup.bind",
             actor_person_id=identity.person_id,
             actor_telegram_id=identity.telegram_id,
             details={"chat_id": chat.id},
+        )
+        await message.reply(
+            _(
+                "Only a manager of a community can bind this group. The operator adds the "
+                "first manager with: courtyard add-staff COMMUNITY {id} --role manager"
+            ).format(id=identity.telegram_id)
         )
         return
     communities = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from PIL import Image
@@ -17,9 +18,17 @@ def jpeg(color: tuple[int, int, int] = (200, 180, 160), size: tuple[int, int] = 
     return buffer.getvalue()
 
 
-async def audit_actions(session_factory, **filters) -> list[AuditEntry]:
-    async with session_factory() as session:
-        query = select(AuditEntry).order_by(AuditEntry.id)
-        for key, value in filters.items():
-            query = query.where(getattr(AuditEntry, key) == value)
-        return list((await session.scalars(query)).all())
+async def audit_actions(session_factory, *, wait_for: int = 0, **filters) -> list[AuditEntry]:
+    """Audit entries matching ``filters``. A refusal is written in its own
+    transaction right after the refused person is answered, so with
+    ``wait_for=n`` this waits (briefly) until at least n entries are there."""
+    for _ in range(100):
+        async with session_factory() as session:
+            query = select(AuditEntry).order_by(AuditEntry.id)
+            for key, value in filters.items():
+                query = query.where(getattr(AuditEntry, key) == value)
+            rows = list((await session.scalars(query)).all())
+        if len(rows) >= wait_for:
+            return rows
+        await asyncio.sleep(0.05)
+    return rows

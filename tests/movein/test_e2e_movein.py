@@ -193,7 +193,9 @@ async def test_non_staff_pressing_approve_is_refused_and_audited(running_bot, em
     refused = await group.press(card, "✅ Approve", from_user=902)
     assert refused["show_alert"]
     await group.expect_nothing(within=0.3)
-    refusals = await audit_actions(session_factory, action="movein.approve", allowed=False)
+    refusals = await audit_actions(
+        session_factory, wait_for=2, action="movein.approve", allowed=False
+    )
     assert [r.actor_telegram_id for r in refusals] == [901, 902]
     async with session_factory() as s:
         app = await s.scalar(select(MoveInApplication))
