@@ -62,6 +62,16 @@ async def test_urgent_repair_from_filing_to_rating(running_bot, emulator, world,
     assert "#1" in relayed["text"]
     await group.send(TECH_ID, "// check the valve stock first", thread_id=topic.thread_id)
     await resident.expect_nothing(within=0.6, text_contains="valve")
+    await group.send_photo(
+        TECH_ID, jpeg("white"), "The part we will fit", thread_id=topic.thread_id
+    )
+    photo = await resident.expect(photo=True)
+    assert "#1" in photo["caption"] and "The part we will fit" in photo["caption"]
+    await group.send_document(
+        TECH_ID, b"%PDF-1.4 quote", "quote.pdf", caption="Quote", thread_id=topic.thread_id
+    )
+    document = await resident.expect(document=True)
+    assert document["document"]["file_name"] == "quote.pdf" and "#1" in document["caption"]
 
     # Resident → staff by replying to a ticket message.
     await resident.reply(taken, "The door code is 1234")
@@ -112,3 +122,22 @@ async def test_only_staff_may_work_a_ticket(running_bot, emulator, world):
     await resident.expect("Reason: This is inside the flat; call a plumber.")
     edited = await group.expect_edit(card, text_contains="Rejected:")
     assert "Take" not in str(edited.get("reply_markup"))
+
+
+async def test_manager_assigns_from_the_staff_list(running_bot, emulator, world, session):
+    resident, group = world.resident_chat, world.group
+    await _file_urgent_repair_with_photos(resident, photos=2)
+    card = await group.expect("#1 Repair · Water")
+    answer = await group.press(card, "👤 Assign to…", from_user=TECH_ID)
+    assert "manager" in (answer or {}).get("text", "")
+    await group.press(card, "👤 Assign to…", from_user=MANAGER_ID)
+    listing = await group.expect_edit(card, where=lambda m: "Zhang Tech (technician)" in str(m))
+    assert "« Back" in str(listing["reply_markup"])
+    await group.press(card, "Zhang Tech (technician)", from_user=MANAGER_ID)
+    await group.expect("#1 is assigned to Zhang Tech", thread_id=card["message_thread_id"])
+    await resident.expect("Zhang Tech is now in charge of your ticket #1")
+    edited = group.get(card)
+    assert "In progress — Zhang Tech" in edited["text"]
+    assert "🙋 Take" not in str(edited["reply_markup"])
+    ticket = await session.scalar(select(Ticket))
+    assert ticket.assignee_person_id == world.tech.id
