@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -364,3 +365,22 @@ async def test_door_events_alert_the_group(world):
         assert response.status == 202
     alarm = await w.group.expect("door forced open")
     assert "North Gate" in alarm["text"] and "left leaf" in alarm["text"]
+
+
+async def test_host_hears_about_an_overstay(world, emulator, session):
+    w = world
+    code, _payload, _qr = await invite(w.resident)
+    _status, body = await terminal(w, "East Gate", {"code": code})
+    assert body["granted"]
+    await w.resident.expect("came in through East Gate")
+    clock = w.app.ctx.clock
+    clock.advance(timedelta(hours=2, minutes=31))  # the 2-hour window plus the grace
+    await w.app.ctx.scheduler.run_now("access.expire")
+    await w.app.ctx.scheduler.run_now("access.overstay")
+    alert = await w.resident.expect("has not been recorded leaving")
+    assert "Zhang San" in alert["text"] and "10:00" in alert["text"]
+    await w.app.ctx.scheduler.run_now("access.overstay")
+    await w.resident.expect_nothing(within=0.5, text_contains="recorded leaving")
+    row = await session.scalar(select(Pass))
+    await session.refresh(row)
+    assert row.status == PassStatus.EXPIRED and row.overstay_notified_at is not None

@@ -1,0 +1,400 @@
+"""Benchmark of the gate decision over real HTTP on loopback; prints one JSON line.
+
+    uv run python bench/gate.py [--passes 100000] [--rate 1000] [--seconds 5]
+                                [--concurrency 16] [--sequential 2000]
+
+A fresh SQLite database holds ``--passes`` active single-use visitor passes (and
+the rest of the schema, migrated). The gate API runs in its own process, as it
+does in production; this process is the terminals. Every request presents a
+different valid code, so every decision takes the full path: throttle check,
+lookup, the conditional UPDATE that spends the use, the access-log row, the
+commit, and the (simulated) door release.
+
+Readings, each in the same run for the real API and for the baseline:
+
+  sequential   one terminal, one request at a time
+  concurrent   an open-loop load of ``--rate`` requests/s for ``--seconds`` s from
+               many terminals at once: p50_ms / p99_ms are measured here
+  throughput   ``--concurrency`` terminals sending back to back: decisions_per_s
+
+The baseline is a bare aiohttp endpoint doing one indexed SELECT (SQLAlchemy
+async + aiosqlite, the stack the rest of the bot uses) on the same database,
+served the same way from its own process.
+
+Keys: p50_ms, p99_ms, decisions_per_s, baseline_p50_ms, baseline_p99_ms,
+baseline_decisions_per_s, sequential_p50_ms, sequential_p99_ms,
+baseline_sequential_p99_ms, granted (all requests must be granted), errors,
+active_passes, rate, load_avg. Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-key-not-for-production"
+GATES = 4
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- the database --------------------------------------------------------------------------
+
+
+def prepare(db_path: Path, count: int) -> dict[str, Any]:
+    """Migrate, then add a community, a resident, gates and ``count`` passes."""
+    import secrets as _secrets
+
+    from sqlalchemy import create_engine, insert
+
+    import core.all_models  # noqa: F401
+    from access.credentials import hash_api_key, hash_code, hash_token, new_api_key, new_token
+    from access.models import Gate, GateThrottle, Pass
+    from core.db import _json_dumps
+    from core.migrate import upgrade_database
+    from core.models import Building, Community, Person, Residency, Unit
+
+    url = f"sqlite+aiosqlite:///{db_path}"
+    upgrade_database(url)
+    engine = create_engine(f"sqlite:///{db_path}", json_serializer=_json_dumps)
+    now = datetime.now(UTC)
+    keys: list[str] = []
+    with engine.begin() as conn:
+        cid = conn.execute(
+            insert(Community).values(name="Bench", address="", config={}, created_at=now)
+        ).inserted_primary_key[0]
+        bid = conn.execute(
+            insert(Building).values(community_id=cid, name="1")
+        ).inserted_primary_key[0]
+        uid = conn.execute(
+            insert(Unit).values(community_id=cid, building_id=bid, number="101", area_m2=0)
+        ).inserted_primary_key[0]
+        pid = conn.execute(
+            insert(Person).values(full_name="Host", created_at=now, updated_at=now)
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(Residency).values(
+                person_id=pid, unit_id=uid, role="owner", status="active", created_at=now
+            )
+        )
+        gate_ids = []
+        for i in range(GATES):
+            key = new_api_key()
+            gid = conn.execute(
+                insert(Gate).values(
+                    community_id=cid,
+                    name=f"Gate {i + 1}",
+                    kind="pedestrian",
+                    driver="simulated",
+                    driver_config={"pulse_ms": 500},
+                    api_key_hash=hash_api_key(SECRET, key),
+                    active=True,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(
+                insert(GateThrottle).values(
+                    gate_id=gid, consecutive_failures=0, window_failures=0, level=0
+                )
+            )
+            gate_ids.append(gid)
+            keys.append(key)
+        codes: set[str] = set()
+        while len(codes) < count:
+            codes.add(f"{_secrets.randbelow(10**8):08d}")
+        ordered = sorted(codes, key=lambda _c: _secrets.randbelow(1 << 30))
+        rows = []
+        for code in ordered:
+            rows.append(
+                {
+                    "community_id": cid,
+                    "kind": "visitor",
+                    "status": "active",
+                    "host_person_id": pid,
+                    "host_unit_id": uid,
+                    "holder_name": "Visitor",
+                    "company": "",
+                    "purpose": "bench",
+                    "code_hash": hash_code(SECRET, code),
+                    "token_hash": hash_token(SECRET, new_token()),
+                    "valid_from": now - timedelta(minutes=1),
+                    "valid_until": now + timedelta(days=1),
+                    "max_uses": 1,
+                    "uses_count": 0,
+                    "gate_ids": [],
+                    "inside": False,
+                    "created_at": now,
+                }
+            )
+            if len(rows) == 5000:
+                conn.execute(insert(Pass), rows)
+                rows = []
+        if rows:
+            conn.execute(insert(Pass), rows)
+    engine.dispose()
+    return {"url": url, "codes": ordered, "gate_ids": gate_ids, "keys": keys}
+
+
+# --- the two servers (child processes) --------------------------------------------------------
+
+
+async def serve_real(url: str, port: int) -> None:
+    from access.api import serve
+    from access.service import AccessRuntime
+
+    runtime = AccessRuntime(database_url=url, secret_key=SECRET)
+    runner = await serve(runtime, "127.0.0.1", port)
+    await _until_signalled()
+    await runner.cleanup()
+    await runtime.close()
+
+
+async def serve_baseline(url: str, port: int) -> None:
+    """The bare endpoint: parse JSON, one indexed SELECT, answer JSON."""
+    from aiohttp import web
+    from sqlalchemy import text
+
+    from access.credentials import hash_code
+    from core.db import create_engine
+
+    engine = create_engine(url)
+    query = text("SELECT id, status FROM passes WHERE code_hash = :h")
+    # Queue for the connection pool here rather than time out in it.
+    pool = asyncio.Semaphore(15)
+
+    async def lookup(request: web.Request) -> web.Response:
+        body = await request.json()
+        async with pool, engine.connect() as conn:
+            row = (await conn.execute(query, {"h": hash_code(SECRET, body["code"])})).first()
+        return web.json_response({"found": row is not None})
+
+    app = web.Application()
+    app.router.add_post("/v1/gates/{gate}/verify", lookup)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await _until_signalled()
+    await runner.cleanup()
+    await engine.dispose()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def start_server(role: str, url: str, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--role", role, "--url", url, "--port", str(port)],
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{role} server did not start")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# --- the terminals ------------------------------------------------------------------------------
+
+
+class Terminals:
+    def __init__(self, port: int, gate_ids: list[int], keys: list[str], codes: list[str]):
+        self.base = f"http://127.0.0.1:{port}"
+        self.gate_ids = gate_ids
+        self.keys = keys
+        self.codes = iter(codes)
+        self.granted = 0
+        self.errors = 0
+        self.n = 0
+
+    async def one(self, http: aiohttp.ClientSession) -> float:
+        i = self.n % len(self.gate_ids)
+        self.n += 1
+        code = next(self.codes)
+        started = time.perf_counter()
+        async with http.post(
+            f"{self.base}/v1/gates/{self.gate_ids[i]}/verify",
+            json={"code": code, "terminal": f"t{i}"},
+            headers={"Authorization": f"Bearer {self.keys[i]}"},
+        ) as response:
+            body = await response.json(content_type=None) if response.status == 200 else {}
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status != 200:
+            self.errors += 1
+        elif body.get("granted") or body.get("found"):
+            self.granted += 1
+        return elapsed
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))], 2)
+
+
+async def sequential(t: Terminals, count: int) -> list[float]:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http:
+        for _ in range(50):
+            await t.one(http)  # warm up
+        return [await t.one(http) for _ in range(count)]
+
+
+async def open_loop(t: Terminals, rate: int, seconds: float) -> list[float]:
+    """Requests start on a fixed schedule, whether or not earlier ones finished."""
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        tasks: list[asyncio.Task[float]] = []
+        total = int(rate * seconds)
+        start = time.perf_counter()
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(t.one(http)))
+        latencies = list(await asyncio.gather(*tasks))
+    return latencies
+
+
+async def closed_loop(t: Terminals, concurrency: int, count: int) -> float:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
+        remaining = count
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                await t.one(http)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return count / (time.perf_counter() - started)
+
+
+async def measure(
+    port: int, info: dict[str, Any], codes: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    t = Terminals(port, info["gate_ids"], info["keys"], codes)
+    seq = await sequential(t, args.sequential)
+    conc = await open_loop(t, args.rate, args.seconds)
+    throughput = await closed_loop(t, args.concurrency, args.throughput_requests)
+    return {
+        "seq_p50": pct(seq, 0.50),
+        "seq_p99": pct(seq, 0.99),
+        "p50": pct(conc, 0.50),
+        "p99": pct(conc, 0.99),
+        "rate_achieved": round(len(conc) / max(args.seconds, 1e-9)),
+        "per_s": round(throughput),
+        "granted": t.granted,
+        "errors": t.errors,
+        "requests": t.n,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=100_000)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--sequential", type=int, default=2000)
+    parser.add_argument("--throughput-requests", type=int, default=10_000)
+    parser.add_argument("--role", choices=["bench", "real", "baseline"], default="bench")
+    parser.add_argument("--url")
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args()
+
+    if args.role == "real":
+        asyncio.run(serve_real(args.url, args.port))
+        return
+    if args.role == "baseline":
+        asyncio.run(serve_baseline(args.url, args.port))
+        return
+
+    load_before = os.getloadavg()[0]
+    needed = 2 * (50 + args.sequential + int(args.rate * args.seconds) + args.throughput_requests)
+    if needed > args.passes:
+        parser.error(f"--passes must be at least {needed} for these readings")
+    with tempfile.TemporaryDirectory(prefix="courtyard-bench-") as tmp:
+        started = time.perf_counter()
+        info = prepare(Path(tmp) / "bench.db", args.passes)
+        log(f"prepared {args.passes} passes in {time.perf_counter() - started:.1f}s")
+        half = len(info["codes"]) // 2
+        results = {}
+        for role, codes in (("real", info["codes"][:half]), ("baseline", info["codes"][half:])):
+            port = free_port()
+            proc = start_server(role, info["url"], port)
+            try:
+                results[role] = asyncio.run(measure(port, info, codes, args))
+            finally:
+                stop_server(proc)
+            log(f"{role}: {results[role]}")
+    real, base = results["real"], results["baseline"]
+    print(
+        json.dumps(
+            {
+                "p50_ms": real["p50"],
+                "p99_ms": real["p99"],
+                "decisions_per_s": real["per_s"],
+                "baseline_p50_ms": base["p50"],
+                "baseline_p99_ms": base["p99"],
+                "baseline_decisions_per_s": base["per_s"],
+                "sequential_p50_ms": real["seq_p50"],
+                "sequential_p99_ms": real["seq_p99"],
+                "baseline_sequential_p99_ms": base["seq_p99"],
+                "rate": args.rate,
+                "rate_achieved": real["rate_achieved"],
+                "granted": real["granted"],
+                "requests": real["requests"],
+                "errors": real["errors"] + base["errors"],
+                "active_passes": args.passes,
+                "database": "sqlite",
+                "load_avg": round(max(load_before, os.getloadavg()[0]), 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
