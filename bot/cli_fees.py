@@ -43,9 +43,24 @@ def _fail(message: str) -> None:
 
 
 def _run(factory: Callable[[Any], Awaitable[T]]) -> T:
-    from bot.cli_community import _run as run_on_database
+    """Run ``factory(session_factory)`` on a migrated database."""
+    import asyncio
 
-    return run_on_database(factory)
+    from bot.cli import get_settings
+    from core.db import create_engine, create_session_factory
+    from core.migrate import upgrade_database_async
+
+    settings = get_settings()
+
+    async def main() -> T:
+        await upgrade_database_async(settings.database_url)
+        engine = create_engine(settings.database_url)
+        try:
+            return await factory(create_session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
 
 
 def _explain(exc: Exception) -> str:
@@ -61,12 +76,18 @@ def _explain(exc: Exception) -> str:
 
 
 async def _community(session: Any, ref: str) -> Any:
-    from core.communities import CommunityError, find_community
+    """A community by exact name or id."""
+    from sqlalchemy import select
 
-    try:
-        return await find_community(session, ref)
-    except CommunityError as exc:
-        raise click.ClickException(_explain(exc)) from None
+    from core.models import Community
+
+    ref = ref.strip()
+    community = await session.scalar(select(Community).where(Community.name == ref))
+    if community is None and ref.isdigit():
+        community = await session.get(Community, int(ref))
+    if community is None:
+        raise click.ClickException(ERRORS["not_found"].format(ref=ref))
+    return community
 
 
 def register(main: click.Group) -> None:

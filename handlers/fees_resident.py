@@ -29,14 +29,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import private_command
 from bot.context import AppContext
-from handlers.fees_jobs import kick_outbox, payments_enabled, send_fee_invoice, translations
+from handlers.fees_jobs import (
+    kick_outbox,
+    payments_enabled,
+    send_fee_invoice,
+    translations,
+    write_slot,
+)
 from core.fees.billing import bills_of_units
 from core.fees.common import FeeError, local_today
 from core.fees.models import Bill, BillStatus
 from core.fees.payments import (
     PAYLOAD_PREFIX,
     CheckoutRefused,
+    check_checkout,
     create_invoice,
+    hold_checkout,
     record_successful_payment,
 )
 from core.formatting import fmt_date, fmt_money
@@ -252,23 +260,27 @@ async def pay_button(
 
 @router.pre_checkout_query(F.invoice_payload.startswith(PAYLOAD_PREFIX + ":"))
 async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, app: AppContext) -> None:
-    """Answer fast: a few indexed statements, committed before the answer."""
-    from core.fees.payments import validate_checkout
-
+    """Answer fast: three indexed reads, one upsert, committed before the answer."""
+    now = app.clock.now()
     try:
-        await validate_checkout(
+        checkout = await check_checkout(
             session,
             payload=query.invoice_payload,
             currency=query.currency,
             total_amount=query.total_amount,
-            now=app.clock.now(),
+            now=now,
         )
+        async with write_slot(app):
+            try:
+                await hold_checkout(session, checkout, now=now)
+            except CheckoutRefused:
+                await session.rollback()
+                raise
+            await session.commit()
     except CheckoutRefused as refused:
-        await session.rollback()
         log.info("checkout refused", extra={"fields": {"reason": refused.code}})
         await query.answer(ok=False, error_message=refusal_text(refused.code))
         return
-    await session.commit()
     await query.answer(ok=True)
 
 
@@ -282,17 +294,19 @@ async def successful_payment(
     paid = message.successful_payment
     assert paid is not None
     try:
-        result = await record_successful_payment(
-            session,
-            payload=paid.invoice_payload,
-            currency=paid.currency,
-            total_amount=paid.total_amount,
-            telegram_payment_charge_id=paid.telegram_payment_charge_id,
-            provider_payment_charge_id=paid.provider_payment_charge_id,
-            payer_person_id=identity.person_id,
-            chat_id=message.chat.id,
-            now=app.clock.now(),
-        )
+        async with write_slot(app):
+            result = await record_successful_payment(
+                session,
+                payload=paid.invoice_payload,
+                currency=paid.currency,
+                total_amount=paid.total_amount,
+                telegram_payment_charge_id=paid.telegram_payment_charge_id,
+                provider_payment_charge_id=paid.provider_payment_charge_id,
+                payer_person_id=identity.person_id,
+                chat_id=message.chat.id,
+                now=app.clock.now(),
+            )
+            await session.commit()
     except FeeError:
         # Money arrived that no invoice of ours explains: keep every detail in the log.
         log.error(
@@ -312,7 +326,6 @@ async def successful_payment(
             ).format(charge=paid.telegram_payment_charge_id)
         )
         return
-    await session.commit()
     if not result.created:
         return  # a duplicate delivery: recorded and receipted the first time
     kick_outbox(app, result.outbox_ids)

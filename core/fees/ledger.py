@@ -153,15 +153,15 @@ async def record_payment(
     stmt = _insert_fn(session)(Payment).values(**values)
     if telegram_payment_charge_id is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["telegram_payment_charge_id"])
-    payment_id = (await session.execute(stmt.returning(Payment.id))).scalar()
-    if payment_id is None:
+    payment = (
+        await session.scalars(stmt.returning(Payment), execution_options={"populate_existing": True})
+    ).first()
+    if payment is None:
         existing = await session.scalar(
             select(Payment).where(Payment.telegram_payment_charge_id == telegram_payment_charge_id)
         )
         assert existing is not None
         return PaymentResult(payment=existing, created=False)
-    payment = await session.get(Payment, payment_id)
-    assert payment is not None
     await lock_rows(session, Bill, settle_bill_ids)
     order = {bill_id: i for i, bill_id in enumerate(settle_bill_ids)}
     bills = sorted(
@@ -186,15 +186,21 @@ async def record_payment(
             continue
         allocations[bill.id] = share
         remaining -= share
+        # The bill row is locked and its summary current, so the new summary is
+        # the old one plus this allocation (what refresh_bills would compute).
+        bill.paid_minor += share
+        if bill.paid_minor >= bill.amount_due_minor:
+            bill.status = BillStatus.PAID
+            bill.paid_at = now
     if allocations:
         await session.execute(
             insert(PaymentAllocation),
             [
-                {"payment_id": payment_id, "bill_id": b, "amount_minor": a, "created_at": now}
+                {"payment_id": payment.id, "bill_id": b, "amount_minor": a, "created_at": now}
                 for b, a in allocations.items()
             ],
         )
-        await refresh_bills(session, list(allocations), now=now)
+        await session.flush()
     return PaymentResult(
         payment=payment, created=True, allocations=allocations, surplus_minor=remaining
     )

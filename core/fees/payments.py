@@ -6,11 +6,12 @@ The flow, and what each step guarantees:
    for a unit. A :class:`FeeInvoice` row records exactly which bills and how
    much; the invoice payload is ``fees:<invoice id>:<random token>`` (well under
    Telegram's 128 bytes, whatever the number of bills).
-2. :func:`validate_checkout` — Telegram's pre-checkout query. A handful of
-   indexed statements: the invoice still matches the amount Telegram shows, no
-   bill of it was paid (or changed) in the meantime, and no other invoice for
-   the same bill was approved in the last minutes (a *checkout hold*), so two
-   residents of one flat cannot both pay it.
+2. :func:`check_checkout` + :func:`hold_checkout` — Telegram's pre-checkout
+   query. Three indexed reads: the invoice still matches the amount Telegram
+   shows, no bill of it was paid (or changed) in the meantime, no other invoice
+   for the same bill was approved in the last minutes; then one atomic upsert
+   takes a *checkout hold* on the bills, so two residents of one flat cannot
+   both pay the same bill.
 3. :func:`record_successful_payment` — the ``successful_payment`` message. The
    payment row is unique on ``telegram_payment_charge_id`` and inserted with
    ``ON CONFLICT DO NOTHING``: a duplicate or concurrent delivery records nothing
@@ -21,14 +22,18 @@ The flow, and what each step guarantees:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.fees.common import FeeError, lock_rows
+from core.fees.common import FeeError
 from core.fees.ledger import PaymentResult, record_payment
 from core.fees.models import (
     Bill,
@@ -36,6 +41,7 @@ from core.fees.models import (
     CheckoutHold,
     FeeInvoice,
     FeeInvoiceBill,
+    Payment,
     PaymentMethod,
 )
 from core.fees.outbox import enqueue
@@ -122,6 +128,109 @@ async def create_invoice(
     return InvoiceDraft(invoice=invoice, bills=bills)
 
 
+@dataclass(frozen=True)
+class Checkout:
+    """A checkout that passed the read-only checks: the invoice and its bills."""
+
+    invoice_id: int
+    bills: dict[int, int]  # bill id → the amount the invoice asks for it
+
+
+async def check_checkout(
+    session: AsyncSession,
+    *,
+    payload: str,
+    currency: str,
+    total_amount: int,
+    now: datetime,
+) -> Checkout:
+    """The read-only part of a pre-checkout: one indexed read (invoice, its bills,
+    their holds). Raises :class:`CheckoutRefused` with the reason."""
+    parsed = parse_payload(payload)
+    if parsed is None:
+        raise CheckoutRefused("unknown_invoice")
+    invoice_id, token = parsed
+    other_hold = (
+        select(CheckoutHold.bill_id)
+        .where(
+            CheckoutHold.bill_id == Bill.id,
+            CheckoutHold.invoice_id != invoice_id,
+            CheckoutHold.expires_at > now,
+        )
+        .exists()
+    )
+    rows = (
+        await session.execute(
+            select(
+                FeeInvoiceBill.bill_id,
+                FeeInvoiceBill.amount_minor,
+                Bill.status,
+                Bill.amount_due_minor,
+                Bill.paid_minor,
+                FeeInvoice.amount_minor,
+                FeeInvoice.currency,
+                other_hold,
+            )
+            .join(FeeInvoice, FeeInvoice.id == FeeInvoiceBill.invoice_id)
+            .join(Bill, Bill.id == FeeInvoiceBill.bill_id)
+            .where(FeeInvoiceBill.invoice_id == invoice_id, FeeInvoice.token == token)
+        )
+    ).all()
+    if not rows:
+        raise CheckoutRefused("unknown_invoice")
+    if currency != rows[0][6] or total_amount != rows[0][5]:
+        raise CheckoutRefused("amount_changed")
+    _check_bills([r[:5] for r in rows])
+    held = next((r[0] for r in rows if r[7]), None)
+    if held is not None:
+        raise CheckoutRefused("in_progress", bill_id=held)
+    return Checkout(invoice_id=invoice_id, bills={r[0]: r[1] for r in rows})
+
+
+def _check_bills(rows: Sequence[Any]) -> None:
+    for bill_id, wanted, status, due, paid in rows:
+        outstanding = due - paid
+        if status == BillStatus.PAID or outstanding <= 0:
+            raise CheckoutRefused("already_paid", bill_id=bill_id)
+        if outstanding != wanted:
+            raise CheckoutRefused("amount_changed", bill_id=bill_id)
+
+
+async def hold_checkout(session: AsyncSession, checkout: Checkout, *, now: datetime) -> None:
+    """Take the checkout holds of an approved checkout: one atomic upsert.
+
+    A hold of another invoice that has not expired is not overwritten, so of two
+    concurrent checkouts of the same bill only one gets all its holds; the other
+    is refused ("in_progress"). The bills are read again after the holds are
+    taken, closing the gap to a payment committed in between. The caller
+    commits before answering Telegram (and rolls back on refusal).
+    """
+    insert_fn: Any = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_fn(CheckoutHold).values(
+        [
+            {"bill_id": bill_id, "invoice_id": checkout.invoice_id, "expires_at": now + HOLD}
+            for bill_id in checkout.bills
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CheckoutHold.bill_id],
+        set_={"invoice_id": stmt.excluded.invoice_id, "expires_at": stmt.excluded.expires_at},
+        where=(CheckoutHold.expires_at <= now)
+        | (CheckoutHold.invoice_id == stmt.excluded.invoice_id),
+    ).returning(CheckoutHold.bill_id)
+    taken = set((await session.scalars(stmt)).all())
+    if taken != set(checkout.bills):
+        raise CheckoutRefused("in_progress")
+    rows = (
+        await session.execute(
+            select(Bill.id, Bill.status, Bill.amount_due_minor, Bill.paid_minor).where(
+                Bill.id.in_(list(checkout.bills))
+            )
+        )
+    ).all()
+    _check_bills([(r[0], checkout.bills[r[0]], r[1], r[2], r[3]) for r in rows])
+
+
 async def validate_checkout(
     session: AsyncSession,
     *,
@@ -129,83 +238,13 @@ async def validate_checkout(
     currency: str,
     total_amount: int,
     now: datetime,
-) -> FeeInvoice:
-    """Approve a checkout or raise :class:`CheckoutRefused` with the reason.
-
-    The caller commits before answering Telegram, so an approval's hold is
-    visible to any concurrent checkout of the same bills.
-    """
-    parsed = parse_payload(payload)
-    if parsed is None:
-        raise CheckoutRefused("unknown_invoice")
-    invoice_id, token = parsed
-    # Touch the invoice first: a row lock on PostgreSQL, the write lock on SQLite,
-    # so what is read below cannot change before this transaction ends.
-    touched = await session.execute(
-        update(FeeInvoice)
-        .where(FeeInvoice.id == invoice_id, FeeInvoice.token == token)
-        .values(last_checkout_at=now)
-        .execution_options(synchronize_session=False)
+) -> Checkout:
+    """Approve a checkout (checks, then holds) or raise :class:`CheckoutRefused`."""
+    checkout = await check_checkout(
+        session, payload=payload, currency=currency, total_amount=total_amount, now=now
     )
-    if touched.rowcount != 1:  # type: ignore[attr-defined]
-        raise CheckoutRefused("unknown_invoice")
-    invoice_row = (
-        await session.execute(
-            select(FeeInvoice.amount_minor, FeeInvoice.currency).where(
-                FeeInvoice.id == invoice_id
-            )
-        )
-    ).one()
-    if currency != invoice_row.currency or total_amount != invoice_row.amount_minor:
-        raise CheckoutRefused("amount_changed")
-    wanted = dict(
-        (
-            await session.execute(
-                select(FeeInvoiceBill.bill_id, FeeInvoiceBill.amount_minor).where(
-                    FeeInvoiceBill.invoice_id == invoice_id
-                )
-            )
-        ).tuples().all()
-    )
-    if not wanted:
-        raise CheckoutRefused("unknown_invoice")
-    await lock_rows(session, Bill, wanted)
-    bills = (
-        await session.execute(
-            select(Bill.id, Bill.status, Bill.amount_due_minor, Bill.paid_minor).where(
-                Bill.id.in_(list(wanted))
-            )
-        )
-    ).all()
-    if len(bills) != len(wanted):
-        raise CheckoutRefused("unknown_invoice")
-    for bill_id, status, due, paid in bills:
-        outstanding = due - paid
-        if status == BillStatus.PAID or outstanding <= 0:
-            raise CheckoutRefused("already_paid", bill_id=bill_id)
-        if outstanding != wanted[bill_id]:
-            raise CheckoutRefused("amount_changed", bill_id=bill_id)
-    held = await session.scalar(
-        select(CheckoutHold.bill_id)
-        .where(
-            CheckoutHold.bill_id.in_(list(wanted)),
-            CheckoutHold.invoice_id != invoice_id,
-            CheckoutHold.expires_at > now,
-        )
-        .limit(1)
-    )
-    if held is not None:
-        raise CheckoutRefused("in_progress", bill_id=held)
-    await session.execute(
-        delete(CheckoutHold).where(CheckoutHold.bill_id.in_(list(wanted)))
-    )
-    session.add_all(
-        CheckoutHold(bill_id=b, invoice_id=invoice_id, expires_at=now + HOLD) for b in wanted
-    )
-    await session.flush()
-    invoice = await session.get(FeeInvoice, invoice_id)
-    assert invoice is not None
-    return invoice
+    await hold_checkout(session, checkout, now=now)
+    return checkout
 
 
 async def record_successful_payment(
@@ -225,6 +264,14 @@ async def record_successful_payment(
     Raises ``FeeError("unknown_invoice")`` for a payload that is not ours (the
     caller logs it loudly: money arrived that we cannot attribute).
     """
+    # Redeliveries are the common duplicate: answer them with one indexed read.
+    # (The insert below is ON CONFLICT DO NOTHING, so a concurrent duplicate that
+    # passes this check still records nothing twice.)
+    existing = await session.scalar(
+        select(Payment).where(Payment.telegram_payment_charge_id == telegram_payment_charge_id)
+    )
+    if existing is not None:
+        return PaymentResult(payment=existing, created=False)
     parsed = parse_payload(payload)
     invoice = None
     if parsed is not None:

@@ -77,8 +77,8 @@ async def test_offline_payment_by_accountant(fees_bot, emulator, world, session)
     await group.press(summary, "✅ Confirm", from_user=ACCOUNTANT_ID)
     done = await group.expect_edit(summary)
     assert "Payment #1 recorded" in done["text"]
-    receipt = await world.owner_chat.expect("Receipt")
+    receipt = await world.owner_chat.expect("Receipt", timeout=30)
     assert "cash" in receipt["text"]
-    await world.tenant_chat.expect("Receipt")
+    await world.tenant_chat.expect("Receipt", timeout=30)
     bill = await session.scalar(select(Bill).where(Bill.unit_id == world.unit.id))
     assert bill.status == BillStatus.PAID
