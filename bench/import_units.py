@@ -40,7 +40,11 @@ async def run(units: int, url: str | None) -> dict[str, object]:
     engine = create_engine(url)
     factory = create_session_factory(engine)
     data = make_csv(units)
-    result: dict[str, object] = {"bench": "import_units", "units": units, "backend": url.split("+")[0]}
+    result: dict[str, object] = {
+        "bench": "import_units",
+        "units": units,
+        "backend": url.split("+")[0],
+    }
     async with factory() as session:
         community = await create_community(
             session, f"bench {time.time_ns()}", timezone="Asia/Shanghai", currency="CNY"

@@ -80,11 +80,13 @@ class AddStaffCb(CallbackData, prefix="sa"):
 
 
 def _rights() -> list[tuple[str, str]]:
+    """The admin rights features use in the staff group: removing stale messages,
+    pinning notices, creating invite links for new staff (and, in forums,
+    creating each area's topic). Nothing more: least privilege."""
     return [
         ("can_delete_messages", _("delete messages")),
         ("can_pin_messages", _("pin messages")),
         ("can_invite_users", _("invite users via link")),
-        ("can_restrict_members", _("ban users")),
     ]
 
 

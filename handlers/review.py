@@ -543,7 +543,16 @@ async def cancel_prompt(message: Message, state: FSMContext) -> None:
     await message.reply(_("Left as it was."))
 
 
-@router.message(ReviewStates.reason, AdminGroup(), F.reply_to_message)
+async def _replies_to_prompt(message: Message, state: FSMContext) -> bool:
+    """Only a reply to our own prompt is the answer; anything else in the group
+    (a reply to a ticket card…) stays for the other features."""
+    if message.reply_to_message is None:
+        return False
+    data = await state.get_data()
+    return bool(message.reply_to_message.message_id == data.get("prompt"))
+
+
+@router.message(ReviewStates.reason, AdminGroup(), _replies_to_prompt)
 async def reason_given(
     message: Message,
     session: AsyncSession,
@@ -553,9 +562,6 @@ async def reason_given(
     community: Community,
 ) -> None:
     data = await state.get_data()
-    assert message.reply_to_message is not None
-    if message.reply_to_message.message_id != data.get("prompt"):
-        return  # a reply to something else: not our business
     if not message.text or message.text.startswith("/"):
         await message.reply(_("Please reply with text."))
         return
@@ -594,7 +600,8 @@ async def reason_given(
     person = application.person
     if application.status == ApplicationStatus.REJECTED:
         await _after_decision(app, session, community, application, identity)
-        await message.reply(_("Rejected. I have told the applicant."))
+        with app.i18n.use_locale(community.locale):
+            await message.reply(_("Rejected. I have told the applicant."))
         delivery = await send_to_person(
             app,
             person,
@@ -608,7 +615,8 @@ async def reason_given(
         )
     else:
         await refresh_card(app, session, application.id)
-        await message.reply(_("Sent to the applicant. The card stays open."))
+        with app.i18n.use_locale(community.locale):
+            await message.reply(_("Sent to the applicant. The card stays open."))
         from handlers.movein import more_documents_keyboard
 
         delivery = await send_to_person(

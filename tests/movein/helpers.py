@@ -11,7 +11,9 @@ from sqlalchemy import select
 from core.models import AuditEntry
 
 
-def jpeg(color: tuple[int, int, int] = (200, 180, 160), size: tuple[int, int] = (640, 400)) -> bytes:
+def jpeg(
+    color: tuple[int, int, int] = (200, 180, 160), size: tuple[int, int] = (640, 400)
+) -> bytes:
     """A small real JPEG (the emulator, like Telegram, refuses non-images)."""
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="JPEG")

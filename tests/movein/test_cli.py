@@ -100,7 +100,17 @@ def test_malformed_csv_changes_nothing(cli, database_url, tmp_path):
 
 
 def test_invites_export_csv_and_printable_page(cli, database_url, tmp_path):
-    cli("community", "add", "Sunny Garden", "--timezone", "Asia/Shanghai", "--currency", "CNY", "--locale", "en")
+    cli(
+        "community",
+        "add",
+        "Sunny Garden",
+        "--timezone",
+        "Asia/Shanghai",
+        "--currency",
+        "CNY",
+        "--locale",
+        "en",
+    )
     units = tmp_path / "units.csv"
     units.write_text(UNITS, encoding="utf-8")
     cli("import-units", "Sunny Garden", str(units))
@@ -109,7 +119,11 @@ def test_invites_export_csv_and_printable_page(cli, database_url, tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 invitations issued" in result.output
     rows = list(csv.DictReader((out / "invitations.csv").open(encoding="utf-8-sig")))
-    assert [(r["building"], r["unit"]) for r in rows] == [("1栋", "101"), ("1栋", "102"), ("2栋", "1201")]
+    assert [(r["building"], r["unit"]) for r in rows] == [
+        ("1栋", "101"),
+        ("1栋", "102"),
+        ("2栋", "1201"),
+    ]
     first = rows[0]
     code = normalize_code(first["code"])
     assert first["link"] == f"https://t.me/courtyard_bot?start=i_{code}"
@@ -119,7 +133,9 @@ def test_invites_export_csv_and_printable_page(cli, database_url, tmp_path):
     assert (out / "invitations.csv").stat().st_mode & 0o077 == 0  # live codes: owner only
 
     async def check(s):
-        return await find_invitation(s, code, secret_key=TEST_SECRET, clock=SystemClock(), telegram_id=1)
+        return await find_invitation(
+            s, code, secret_key=TEST_SECRET, clock=SystemClock(), telegram_id=1
+        )
 
     assert _query(database_url, check).max_uses == 6
 
@@ -134,7 +150,16 @@ def test_chinese_letterbox_page(cli, tmp_path):
     units = tmp_path / "units.csv"
     units.write_text(UNITS, encoding="utf-8")
     cli("import-units", "阳光花园", str(units))
-    cli("invites", "阳光花园", "--out", str(tmp_path / "l"), "--bot-username", "courtyard_bot", "--building", "2栋")
+    cli(
+        "invites",
+        "阳光花园",
+        "--out",
+        str(tmp_path / "l"),
+        "--bot-username",
+        "courtyard_bot",
+        "--building",
+        "2栋",
+    )
     page = (tmp_path / "l" / "letterbox-2栋.html").read_text(encoding="utf-8")
     assert "用手机相机扫描二维码" in page and "邀请码" in page
     assert not (tmp_path / "l" / "letterbox-1栋.html").exists()

@@ -110,7 +110,9 @@ def test_csv_header_bom_and_encoding():
 
 async def test_staff_roles_and_last_manager_protection(session):
     community = await make_community(session)
-    manager, created = await add_staff(session, community, 1001, StaffRole.MANAGER, full_name="李经理")
+    manager, created = await add_staff(
+        session, community, 1001, StaffRole.MANAGER, full_name="李经理"
+    )
     assert created
     guard, _ = await add_staff(session, community, 1002, StaffRole.GUARD)
     with pytest.raises(CommunityError) as exc:

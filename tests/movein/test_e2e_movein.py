@@ -26,10 +26,14 @@ ACCEPT = "✅ I have read and accept"
 
 async def _community(session_factory, *, units=(("3栋", "1201"), ("3栋", "1202"), ("5栋", "501"))):
     async with session_factory() as s:
-        community = await make_community(s, "Sunny Garden", admin_chat_id=ADMIN_CHAT, is_forum=False, locale="en")
+        community = await make_community(
+            s, "Sunny Garden", admin_chat_id=ADMIN_CHAT, is_forum=False, locale="en"
+        )
         for building, number in units:
             await make_unit(s, community, building, number)
-        manager, _ = await make_staff(s, community, 900, "Manager Li", StaffRole.MANAGER, locale="en")
+        _manager, _ = await make_staff(
+            s, community, 900, "Manager Li", StaffRole.MANAGER, locale="en"
+        )
         await s.commit()
         return community
 
@@ -53,7 +57,9 @@ async def _accept_documents(user):
 async def test_invitation_link_makes_an_active_resident(running_bot, emulator, session_factory):
     community = await _community(session_factory)
     async with session_factory() as s:
-        issued = await issue_unit_invitations(s, community, secret_key=TEST_SECRET, clock=SystemClock())
+        issued = await issue_unit_invitations(
+            s, community, secret_key=TEST_SECRET, clock=SystemClock()
+        )
         await s.commit()
     invitation = next(i for i in issued if (i.building, i.unit) == ("3栋", "1201"))
     group = _admin_group(emulator)
@@ -88,7 +94,9 @@ async def test_invitation_link_makes_an_active_resident(running_bot, emulator, s
 async def test_typed_code_and_wrong_codes(running_bot, emulator, session_factory):
     community = await _community(session_factory)
     async with session_factory() as s:
-        issued = await issue_unit_invitations(s, community, secret_key=TEST_SECRET, clock=SystemClock())
+        issued = await issue_unit_invitations(
+            s, community, secret_key=TEST_SECRET, clock=SystemClock()
+        )
         await s.commit()
     user = emulator.user(502, "Mei", language_code="en")
     await user.send("/start")
@@ -176,7 +184,9 @@ async def test_application_with_photos_is_approved_in_the_admin_group(
     assert [e.action for e in await audit_actions(session_factory, action="movein.approved")]
 
 
-async def test_non_staff_pressing_approve_is_refused_and_audited(running_bot, emulator, session_factory):
+async def test_non_staff_pressing_approve_is_refused_and_audited(
+    running_bot, emulator, session_factory
+):
     community = await _community(session_factory)
     async with session_factory() as s:
         await make_staff(s, community, 902, "Tech Wang", StaffRole.TECHNICIAN, locale="en")
@@ -275,7 +285,9 @@ async def test_reject_with_reason_and_ask_for_more(running_bot, emulator, sessio
         assert residency.status == ResidencyStatus.REJECTED
 
 
-async def test_a_restart_in_the_middle_of_an_application_loses_nothing(settings, emulator, session_factory):
+async def test_a_restart_in_the_middle_of_an_application_loses_nothing(
+    settings, emulator, session_factory
+):
     await _community(session_factory)
     group = _admin_group(emulator)
     user = emulator.user(506, "Restart", language_code="en")
@@ -324,3 +336,27 @@ async def test_cancel_leaves_cleanly(running_bot, emulator, session_factory):
     await user.expect("Cancelled. Nothing was saved.")
     await user.send("Zhang San")
     await user.expect("didn't catch that")
+
+
+async def test_in_a_forum_applications_get_their_own_topic(running_bot, emulator, session_factory):
+    async with session_factory() as s:
+        community = await make_community(
+            s, "Forum Garden", admin_chat_id=ADMIN_CHAT, is_forum=True, locale="en"
+        )
+        await make_unit(s, community, "3栋", "1201")
+        await make_staff(s, community, 900, "Manager Li", StaffRole.MANAGER, locale="en")
+        await s.commit()
+    group = emulator.group(ADMIN_CHAT, "Forum staff", is_forum=True)
+    group.add_member(900, "Manager Li", "administrator")
+    user = emulator.user(508, "Forum", language_code="en")
+    await _apply(user)
+    card = await group.expect("Move-in application #")
+    topic = group.topic("Move-in applications")
+    assert card["message_thread_id"] == topic.thread_id
+    await group.press(card, "✅ Approve", from_user=900)
+    await group.expect("Hand over keys", thread_id=topic.thread_id)
+    # The topic is reused, not created again.
+    other = emulator.user(509, "Second", language_code="en")
+    await _apply(other, unit="1201")
+    await group.expect("Move-in application #2", thread_id=topic.thread_id)
+    assert [t.name for t in group.topics.values()].count("Move-in applications") == 1

@@ -17,7 +17,9 @@ ACCEPT = "✅ I have read and accept"
 
 async def _home(session_factory):
     async with session_factory() as s:
-        community = await make_community(s, "Sunny Garden", admin_chat_id=CHAT, is_forum=False, locale="en")
+        community = await make_community(
+            s, "Sunny Garden", admin_chat_id=CHAT, is_forum=False, locale="en"
+        )
         unit = await make_unit(s, community, "3栋", "1201")
         owner, residency = await make_resident(s, unit, 8001, "Owner Chen", locale="en")
         await make_staff(s, community, 900, "Manager Li", StaffRole.MANAGER, locale="en")
@@ -32,7 +34,9 @@ async def test_owner_adds_family_members(running_bot, emulator, session_factory)
     await owner.send("/start")
     home = await owner.expect(button="👪 Add family member")
     await owner.press(home, "👪 Add family member")
-    menu = await owner.expect("Family members in 3栋-1201", button="👶 Add someone without Telegram")
+    menu = await owner.expect(
+        "Family members in 3栋-1201", button="👶 Add someone without Telegram"
+    )
     await owner.press(menu, "👶 Add someone without Telegram")
     await owner.expect("full name")
     await owner.send("Chen Xiaobao")
@@ -64,8 +68,14 @@ async def test_owner_adds_family_members(running_bot, emulator, session_factory)
     await other.send(f"/start {payload}")
     await other.expect("already been used")
     async with session_factory() as s:
-        roles = (await s.scalars(select(Residency.role).where(Residency.status == ResidencyStatus.ACTIVE))).all()
-        assert sorted(roles) == sorted([ResidencyRole.OWNER, ResidencyRole.FAMILY, ResidencyRole.FAMILY])
+        roles = (
+            await s.scalars(
+                select(Residency.role).where(Residency.status == ResidencyStatus.ACTIVE)
+            )
+        ).all()
+        assert sorted(roles) == sorted(
+            [ResidencyRole.OWNER, ResidencyRole.FAMILY, ResidencyRole.FAMILY]
+        )
 
 
 async def test_profile_and_move_out_revokes_everything(running_bot, emulator, session_factory):

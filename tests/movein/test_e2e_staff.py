@@ -21,10 +21,15 @@ async def _community(session_factory, name="Sunny Garden", *, bound=False):
         return community
 
 
-async def test_setup_binds_the_group_and_names_missing_rights(running_bot, emulator, session_factory):
+async def test_setup_binds_the_group_and_names_missing_rights(
+    running_bot, emulator, session_factory
+):
     await _community(session_factory)
     group = emulator.group(
-        CHAT, "Staff", is_forum=True, bot_rights={"can_pin_messages": False, "can_manage_topics": False}
+        CHAT,
+        "Staff",
+        is_forum=True,
+        bot_rights={"can_pin_messages": False, "can_manage_topics": False},
     )
     group.add_member(900, "Manager Li", "administrator")
     group.add_member(901, "Someone")
@@ -113,7 +118,7 @@ async def test_staff_end_a_residency_from_the_group(running_bot, emulator, sessi
     community = await _community(session_factory, bound=True)
     async with session_factory() as s:
         unit = await make_unit(s, community, "3栋", "1201")
-        person, residency = await make_resident(s, unit, 7777, "Tenant Wu", locale="en")
+        _person, residency = await make_resident(s, unit, 7777, "Tenant Wu", locale="en")
         await s.commit()
     tenant = emulator.user(7777, "Tenant", language_code="en")
     group = emulator.group(CHAT, "Staff")

@@ -100,7 +100,7 @@ async def _application(session, clock, role=ResidencyRole.OWNER, end_date=None):
 
 
 async def test_submit_writes_everything_and_approval_activates(session, clock):
-    community, unit, person, app = await _application(session, clock)
+    community, _unit, _person, app = await _application(session, clock)
     manager, _ = await make_staff(session, community)
     await session.commit()
     residency = await session.get(Residency, app.residency_id)
@@ -112,7 +112,11 @@ async def test_submit_writes_everything_and_approval_activates(session, clock):
     assert all(a.version == "2026.1" and len(a.content_sha256) == 64 for a in acc)
 
     approved = await approve_application(
-        session, app.id, staff_person_id=manager.id, staff_telegram_id=manager.telegram_id, clock=clock
+        session,
+        app.id,
+        staff_person_id=manager.id,
+        staff_telegram_id=manager.telegram_id,
+        clock=clock,
     )
     assert approved.status == ApplicationStatus.APPROVED
     await session.refresh(residency)
@@ -175,7 +179,12 @@ async def test_ask_for_more_then_reject(session, clock):
     assert again.status == ApplicationStatus.SUBMITTED
     assert [d.kind for d in again.documents].count(DocumentKind.EXTRA) == 1
     rejected = await reject_application(
-        session, app.id, "房号与产权证不符", staff_person_id=manager.id, staff_telegram_id=None, clock=clock
+        session,
+        app.id,
+        "房号与产权证不符",
+        staff_person_id=manager.id,
+        staff_telegram_id=None,
+        clock=clock,
     )
     residency = await session.get(Residency, app.residency_id)
     assert rejected.decision_reason == "房号与产权证不符"
@@ -186,7 +195,9 @@ async def test_documents_are_purged_after_retention(session, clock):
     community, _, _, app = await _application(session, clock)
     community.config = {"document_retention_days": 10}
     manager, _ = await make_staff(session, community)
-    await approve_application(session, app.id, staff_person_id=manager.id, staff_telegram_id=None, clock=clock)
+    await approve_application(
+        session, app.id, staff_person_id=manager.id, staff_telegram_id=None, clock=clock
+    )
     await session.commit()
     clock.advance(timedelta(days=9))
     assert await purge_documents(session, clock) == 0
@@ -279,51 +290,87 @@ async def test_letterbox_invitations_admit_each_household_member_once(session, c
     a = await make_person(session, 9001)
     b = await make_person(session, 9002)
     c = await make_person(session, 9003)
-    inv = await find_invitation(session, code, secret_key=SECRET, clock=clock, telegram_id=9001, person_id=a.id)
+    inv = await find_invitation(
+        session, code, secret_key=SECRET, clock=clock, telegram_id=9001, person_id=a.id
+    )
     r = await redeem_invitation(
-        session, inv.id, a.id, role=ResidencyRole.OWNER, end_date=None, today=NOW.date(), clock=clock
+        session,
+        inv.id,
+        a.id,
+        role=ResidencyRole.OWNER,
+        end_date=None,
+        today=NOW.date(),
+        clock=clock,
     )
     assert r.status == ResidencyStatus.ACTIVE and r.unit_id == u1.id
     with pytest.raises(InvitationError) as exc:
-        await find_invitation(session, code, secret_key=SECRET, clock=clock, telegram_id=9001, person_id=a.id)
+        await find_invitation(
+            session, code, secret_key=SECRET, clock=clock, telegram_id=9001, person_id=a.id
+        )
     assert exc.value.code == "already_used_by_you"
-    inv = await find_invitation(session, code, secret_key=SECRET, clock=clock, telegram_id=9002, person_id=b.id)
+    inv = await find_invitation(
+        session, code, secret_key=SECRET, clock=clock, telegram_id=9002, person_id=b.id
+    )
     with pytest.raises(InvitationError) as exc:
         await redeem_invitation(
-            session, inv.id, b.id, role=ResidencyRole.TENANT, end_date=None, today=NOW.date(), clock=clock
+            session,
+            inv.id,
+            b.id,
+            role=ResidencyRole.TENANT,
+            end_date=None,
+            today=NOW.date(),
+            clock=clock,
         )
     assert exc.value.code == "end_date_required"
     await redeem_invitation(
-        session, inv.id, b.id, role=ResidencyRole.FAMILY, end_date=None, today=NOW.date(), clock=clock
+        session,
+        inv.id,
+        b.id,
+        role=ResidencyRole.FAMILY,
+        end_date=None,
+        today=NOW.date(),
+        clock=clock,
     )
     with pytest.raises(InvitationError) as exc:
-        await find_invitation(session, code, secret_key=SECRET, clock=clock, telegram_id=9003, person_id=c.id)
+        await find_invitation(
+            session, code, secret_key=SECRET, clock=clock, telegram_id=9003, person_id=c.id
+        )
     assert exc.value.code == "used_up"
 
     # Re-issuing revokes the old letter.
     await issue_unit_invitations(session, community, secret_key=SECRET, clock=clock)
     with pytest.raises(InvitationError) as exc:
-        await find_invitation(session, issued[1].code, secret_key=SECRET, clock=clock, telegram_id=9003)
+        await find_invitation(
+            session, issued[1].code, secret_key=SECRET, clock=clock, telegram_id=9003
+        )
     assert exc.value.code == "revoked"
 
 
 async def test_invitations_expire_and_wrong_codes_are_throttled(session_factory, session, clock):
     community = await make_community(session)
     await make_unit(session, community)
-    issued = await issue_unit_invitations(session, community, secret_key=SECRET, clock=clock, valid_days=1)
+    issued = await issue_unit_invitations(
+        session, community, secret_key=SECRET, clock=clock, valid_days=1
+    )
     await session.commit()
     clock.advance(timedelta(days=1, seconds=1))
     with pytest.raises(InvitationError) as exc:
-        await find_invitation(session, issued[0].code, secret_key=SECRET, clock=clock, telegram_id=1)
+        await find_invitation(
+            session, issued[0].code, secret_key=SECRET, clock=clock, telegram_id=1
+        )
     assert exc.value.code == "expired"
     for _ in range(5):
         await record_failure(session_factory, 4242, clock.now())
     with pytest.raises(InvitationError) as exc:
-        await find_invitation(session, issued[0].code, secret_key=SECRET, clock=clock, telegram_id=4242)
+        await find_invitation(
+            session, issued[0].code, secret_key=SECRET, clock=clock, telegram_id=4242
+        )
     assert exc.value.code == "throttled"
     clock.advance(timedelta(minutes=16))
     with pytest.raises(InvitationError) as exc:
-        await find_invitation(session, "0000000000", secret_key=SECRET, clock=clock, telegram_id=4242)
+        await find_invitation(
+            session, "0000000000", secret_key=SECRET, clock=clock, telegram_id=4242
+        )
     assert exc.value.code == "invalid"
 
 
@@ -357,7 +404,7 @@ async def test_owner_adds_family_member_without_telegram(session, clock):
 
 
 async def test_erasure_ends_residencies_and_forgets_the_person(session, clock):
-    community, unit, person, app = await _application(session, clock)
+    community, _unit, person, _app = await _application(session, clock)
     other = await make_unit(session, community, "5栋", "501")
     _, lived = await make_resident(session, other, telegram_id=None)
     # Move the second residency to the same person.
@@ -371,7 +418,9 @@ async def test_erasure_ends_residencies_and_forgets_the_person(session, clock):
     await session.commit()
     fresh = await session.get(Person, person.id)
     assert (fresh.telegram_id, fresh.full_name, fresh.phone) == (None, "", None)
-    statuses = (await session.scalars(select(Residency.status).where(Residency.person_id == person.id))).all()
+    statuses = (
+        await session.scalars(select(Residency.status).where(Residency.person_id == person.id))
+    ).all()
     assert set(statuses) == {ResidencyStatus.ENDED}
     assert await session.scalar(select(func.count(ApplicationDocument.id))) == 0
 
