@@ -51,6 +51,7 @@ from handlers.tickets_ui import (
     overdue_report,
     placement_kwargs,
     post_in_ticket,
+    publish_ticket,
     sync_group,
     ticket_line,
     ticket_link,
@@ -336,8 +337,6 @@ async def _digest_text(ctx: AppContext, session: AsyncSession, community: Commun
 
 async def run_publisher(ctx: AppContext) -> int:
     """Post tickets the admin group has not seen (no group bound then, or Telegram failed)."""
-    from handlers.tickets_ui import publish_ticket
-
     published = 0
     with ctx.i18n.context():
         async with ctx.session_factory() as session:

@@ -60,12 +60,16 @@ from handlers.tickets_ui import (
     TicketView,
     category_label,
     duty_phone,
+    group_locale,
     hazard_label,
     kind_label,
     load_view,
     mention,
+    placement_kwargs,
     post_in_ticket,
+    publish_ticket,
     resident_summary,
+    resolved_keyboard,
     status_label,
     subject_label,
     sync_group,
@@ -372,6 +376,7 @@ async def _start_filing(
     await state.clear()
     await state.set_state(FileTicket.kind)
     await state.set_data({"draft": secrets.token_hex(12)})
+    await session.commit()  # before asking: the answer may come at once
     await ask_kind(event)
 
 
@@ -447,14 +452,17 @@ async def chose_kind(
     await state.update_data(kind=kind.value)
     if kind == TicketKind.REPAIR:
         await state.set_state(FileTicket.category)
+        await session.commit()  # before asking: the answer may come at once
         await ask_category(query)
     elif kind == TicketKind.HAZARD:
         await state.set_state(FileTicket.hazard)
+        await session.commit()  # before asking: the answer may come at once
         await ask_hazard(query)
     elif len(identity.units) == 1:
         await _chose_unit(query, state, identity, session, app, identity.units[0].unit_id)
     else:
         await state.set_state(FileTicket.place)
+        await session.commit()  # before asking: the answer may come at once
         await ask_place(query, identity, session, common_area=False)
 
 
@@ -473,6 +481,7 @@ async def chose_category(
         return
     await state.update_data(category=category.value)
     await state.set_state(FileTicket.place)
+    await session.commit()  # before asking: the answer may come at once
     await ask_place(query, identity, session, common_area=True)
 
 
@@ -491,6 +500,7 @@ async def chose_hazard(
         return
     await state.update_data(hazard=hazard.value)
     await state.set_state(FileTicket.place)
+    await session.commit()  # before asking: the answer may come at once
     await ask_place(query, identity, session, common_area=True)
 
 
@@ -513,6 +523,7 @@ async def _chose_unit(
         return
     await state.update_data(unit_id=unit.unit_id, community_id=unit.community_id)
     await state.set_state(FileTicket.description)
+    await session.commit()  # before asking: the answer may come at once
     await ask_description(event)
 
 
@@ -546,6 +557,7 @@ async def chose_place(
         return
     await state.update_data(unit_id=None, community_id=target)
     await state.set_state(FileTicket.common_area)
+    await session.commit()  # before asking: the answer may come at once
     await ask_common_area(query)
 
 
@@ -555,23 +567,25 @@ def _is_plain_text(message: Message) -> bool:
 
 @router.message(FileTicket.common_area, F.location)
 @router.message(FileTicket.common_more, F.location)
-async def common_area_pin(message: Message, state: FSMContext) -> None:
+async def common_area_pin(message: Message, state: FSMContext, session: AsyncSession) -> None:
     assert message.location is not None
     await state.update_data(lat=message.location.latitude, lon=message.location.longitude)
     data = await state.get_data()
     if data.get("location_text"):
         await state.set_state(FileTicket.description)
+        await session.commit()  # before asking: the answer may come at once
         await message.answer(_("Got the pin."), reply_markup=ReplyKeyboardRemove())
         await ask_description(message)
         return
     await state.set_state(FileTicket.common_more)
+    await session.commit()  # before asking: the answer may come at once
     await message.answer(_("Got the pin."), reply_markup=ReplyKeyboardRemove())
     await ask_common_more(message, await state.get_data())
 
 
 @router.message(FileTicket.common_area, PLAIN_TEXT)
 @router.message(FileTicket.common_more, PLAIN_TEXT)
-async def common_area_text(message: Message, state: FSMContext) -> None:
+async def common_area_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
     text = (message.text or "").strip()
     if not text or len(text) > service.MAX_LOCATION_TEXT:
         await message.answer(
@@ -584,21 +598,24 @@ async def common_area_text(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     if data.get("lat") is not None:
         await state.set_state(FileTicket.description)
+        await session.commit()  # before asking: the answer may come at once
         await ask_description(message)
         return
     await state.set_state(FileTicket.common_more)
+    await session.commit()  # before asking: the answer may come at once
     await ask_common_more(message, data)
 
 
 @router.callback_query(FileTicket.common_more, Filing.filter(F.step == "more"))
-async def common_area_done(query: CallbackQuery, state: FSMContext) -> None:
+async def common_area_done(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     await query.answer()
     await state.set_state(FileTicket.description)
+    await session.commit()  # before asking: the answer may come at once
     await ask_description(query)
 
 
 @router.message(FileTicket.description, PLAIN_TEXT)
-async def got_description(message: Message, state: FSMContext) -> None:
+async def got_description(message: Message, state: FSMContext, session: AsyncSession) -> None:
     text = (message.text or "").strip()
     if len(text) < MIN_DESCRIPTION:
         await message.answer(_("Please write a little more, so staff know what to bring."))
@@ -612,6 +629,7 @@ async def got_description(message: Message, state: FSMContext) -> None:
         return
     await state.update_data(description=text)
     await state.set_state(FileTicket.media)
+    await session.commit()  # before asking: the answer may come at once
     await ask_media(message)
 
 
@@ -637,6 +655,7 @@ async def got_media(
     )
     if result.duplicate or not result.first_of_group:
         return  # one answer per album (or per repeated delivery) is enough
+    await session.commit()  # "Done" may be pressed the moment the answer arrives
     done = _media_keyboard(_("Done ➡️"))
     if not result.accepted:
         if result.reason == "mixed":
@@ -668,10 +687,12 @@ async def media_done(
     data = await state.get_data()
     if _needs_location(TicketKind(data["kind"])):
         await state.set_state(FileTicket.urgency)
+        await session.commit()  # before asking: the answer may come at once
         await ask_urgency(query)
     else:
         await state.update_data(urgency=Urgency.NORMAL.value)
         await state.set_state(FileTicket.confirm)
+        await session.commit()  # before asking: the answer may come at once
         await ask_confirm(query, await state.get_data(), identity, session)
 
 
@@ -695,6 +716,7 @@ async def chose_urgency(
         # The phone number first: in an emergency, a call beats any chat.
         await _show_duty_phone(query, app, session, int(data["community_id"]))
     await state.set_state(FileTicket.confirm)
+    await session.commit()  # before asking: the answer may come at once
     await ask_confirm(query, data, identity, session)
 
 
@@ -760,14 +782,20 @@ async def submit(
     # The ticket must exist whatever happens next in the admin group.
     await session.commit()
     view = await load_view(session, ticket)
-    from handlers.tickets_ui import publish_ticket
-
-    await publish_ticket(app, session, view)
-    text = _(
-        "✅ Your report is filed as ticket <b>{ref}</b>. The property office sees it now; "
-        "I will tell you here when someone takes it.\n"
-        "Reply to this message to add anything for the staff."
-    ).format(ref=ticket_ref(ticket))
+    if await publish_ticket(app, session, view):
+        text = _(
+            "✅ Your report is filed as ticket <b>{ref}</b>. The property office sees it now; "
+            "I will tell you here when someone takes it.\n"
+            "Reply to this message to add anything for the staff."
+        ).format(ref=ticket_ref(ticket))
+    else:
+        # Saved, but not in front of staff yet (no group bound, or Telegram failed):
+        # the publisher job posts it as soon as it can. Say so honestly.
+        text = _(
+            "✅ Your report is filed as ticket <b>{ref}</b>. It will reach the property "
+            "office's staff group as soon as it is connected; I will tell you here when "
+            "someone takes it."
+        ).format(ref=ticket_ref(ticket))
     if ticket.urgency == Urgency.EMERGENCY:
         phone = duty_phone(app, community)
         if phone:
@@ -940,6 +968,7 @@ async def start_writing(
         return
     await state.set_state(TicketTalk.writing)
     await state.set_data({"ticket_id": view.ticket.id})
+    await session.commit()  # before asking: the answer may come at once
     await _reply(
         query,
         _(
@@ -980,8 +1009,6 @@ async def relay_from_resident(
             )
         )
         return
-    from handlers.tickets_ui import group_locale, placement_kwargs
-
     with app.i18n.use_locale(group_locale(app, view.community)):
         header = _("💬 <b>{name}</b> ({place}) about {ref}:").format(
             name=escape(view.reporter.full_name if view.reporter else ""),
@@ -1144,8 +1171,6 @@ async def ask_rating(
     if view is None:
         return
     await query.answer()
-    from handlers.tickets_ui import resolved_keyboard
-
     await _reply(
         query,
         _("How happy are you with how {ref} was handled? 1 = not at all, 5 = very.").format(
@@ -1190,6 +1215,7 @@ async def rate(
     await sync_group(app, session, view)
     await state.set_state(TicketTalk.rating_comment)
     await state.set_data({"ticket_id": view.ticket.id})
+    await session.commit()  # before asking: the answer may come at once
     await _reply(
         query,
         _(
@@ -1277,6 +1303,7 @@ async def ask_reopen(
     await query.answer()
     await state.set_state(TicketTalk.reopen_reason)
     await state.set_data({"ticket_id": view.ticket.id})
+    await session.commit()  # before asking: the answer may come at once
     await _reply(
         query, _("What is still not right? Your answer goes to the staff with the reopened ticket.")
     )
@@ -1297,6 +1324,7 @@ async def got_reopen_reason(
     except service.InvalidTicketData:
         await state.set_state(TicketTalk.reopen_reason)
         await state.set_data(data)
+        await session.commit()  # before asking: the answer may come at once
         await message.answer(_("Please tell the staff in a few words what is still wrong."))
         return
     except service.TicketError:

@@ -18,6 +18,7 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -31,13 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import group_command
 from bot.context import AppContext
 from bot.notify import locale_of
-from bot.sender import deliver
+from bot.sender import Delivery, deliver
 from core.audit import record_audit
 from core.formatting import babel_locale, fmt_duration
 from core.identity import Identity
 from core.models import Community, Person, StaffRole
 from core.tickets import reports, service
-from core.tickets.models import LinkRole, Ticket, TicketKind
+from core.tickets.models import DeadlineKind, LinkRole, RepairCategory, Ticket, TicketKind
 from handlers.staff import AdminGroup, ensure_staff
 from handlers.tickets_ui import (
     INTERNAL_PREFIX,
@@ -76,6 +77,21 @@ group_command("report", __("Monthly report: /report tickets [YYYY-MM]"), order=3
 # Who may do what. Accountants see tickets but do not work on them.
 WORKERS = (StaffRole.MANAGER, StaffRole.TECHNICIAN, StaffRole.GUARD)
 MANAGERS = (StaffRole.MANAGER,)
+
+
+# What a staff message may carry to the resident, and what people send that cannot go.
+RELAYED = {ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VIDEO}
+OTHER_CONTENT = {
+    ContentType.STICKER,
+    ContentType.VOICE,
+    ContentType.AUDIO,
+    ContentType.ANIMATION,
+    ContentType.VIDEO_NOTE,
+    ContentType.LOCATION,
+    ContentType.CONTACT,
+    ContentType.POLL,
+    ContentType.VENUE,
+}
 
 
 class RejectReason(StatesGroup):
@@ -308,6 +324,7 @@ async def ask_reject_reason(
     await query.answer()
     await state.set_state(RejectReason.reason)
     await state.set_data({"ticket_id": ticket.id})
+    await session.commit()  # before asking: the answer may come at once
     view = await load_view(session, ticket)
     person = await session.get(Person, identity.person_id) if identity.person_id else None
     await post_in_ticket(
@@ -460,8 +477,6 @@ def parse_month(arg: str, today: date) -> date | None:
 
 
 def _chart_labels(title: str) -> reports.ChartLabels:
-    from core.tickets.models import DeadlineKind, RepairCategory
-
     return reports.ChartLabels(
         title=title,
         by_kind_title=_("Tickets by kind"),
@@ -627,9 +642,10 @@ async def relay_to_resident(
             )
         )
         return
-    if not (message.text or message.photo or message.document or message.video):
-        await message.reply(_("Only text, photos, documents and videos reach the resident."))
-        return
+    if message.content_type not in RELAYED:
+        if message.content_type in OTHER_CONTENT:
+            await message.reply(_("Only text, photos, documents and videos reach the resident."))
+        return  # service messages (pins, members …) are nobody's business
     delivered = await _send_to_resident(app, view, message, identity)
     if delivered is None:
         await post_in_ticket(app, session, view, lambda: unreachable_text("no_telegram"))
@@ -651,7 +667,9 @@ async def relay_to_resident(
 
 async def _send_to_resident(
     app: AppContext, view: TicketView, message: Message, identity: Identity
-):  # type: ignore[no-untyped-def]
+) -> Delivery | None:
+    """Copy a staff message to the resident (by file id, with the ticket number);
+    None when the resident has no Telegram account at all."""
     assert app.bot is not None
     person = view.reporter
     if person is None or person.telegram_id is None:

@@ -50,6 +50,7 @@ from core.tickets.models import (
     TicketStatus,
     Urgency,
 )
+from handlers.staff import role_names
 
 log = logging.getLogger(__name__)
 
@@ -391,8 +392,6 @@ def card_keyboard(ticket: Ticket) -> InlineKeyboardMarkup | None:
 
 
 def assign_keyboard(ticket: Ticket, staff: Sequence[tuple[Person, Any]]) -> InlineKeyboardMarkup:
-    from handlers.staff import role_names
-
     names = role_names()
     rows = [
         [

@@ -182,6 +182,7 @@ class ChartLabels:
 
 def render_chart(report: TicketReport, labels: ChartLabels, *, use_cjk_font: bool = True) -> bytes:
     """A PNG with three panels: tickets by kind, repairs by category, deadlines met (%)."""
+    # Imported here: matplotlib takes seconds to import and only reports need it.
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -709,14 +709,32 @@ async def cancel(
 async def record_staff_answer(
     session: AsyncSession, clock: Clock, ticket: Ticket, actor_person_id: int | None
 ) -> bool:
-    """A staff message reached the resident; True when it was the first answer."""
+    """A staff message reached the resident; True when it was the first answer.
+
+    Conditional UPDATEs rather than a versioned save: a chat message must never
+    fail because someone pressed a button on the card at the same moment.
+    """
     now = clock.now()
-    first = ticket.first_response_at is None
-    if first:
-        ticket.first_response_at = now
-    met = meet_deadlines(ticket, [DeadlineKind.FIRST_RESPONSE], now)
-    if first or met:
-        await _save(session, ticket, now)
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.first_response_at.is_(None))
+        .values(first_response_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    first = getattr(result, "rowcount", 0) == 1
+    met = await session.execute(
+        update(TicketDeadline)
+        .where(
+            TicketDeadline.ticket_id == ticket.id,
+            TicketDeadline.kind == DeadlineKind.FIRST_RESPONSE,
+            TicketDeadline.met_at.is_(None),
+            TicketDeadline.voided_at.is_(None),
+        )
+        .values(met_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if first or getattr(met, "rowcount", 0):
+        await session.refresh(ticket, ["first_response_at", "deadlines"])
     return first
 
 

@@ -3,11 +3,20 @@ groups, unreachable residents, cancelling, reopening and reports."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.tickets import service
-from core.tickets.models import HazardType, Ticket, TicketKind, TicketStatus, Urgency
+from core.tickets.models import (
+    HazardType,
+    Ticket,
+    TicketDraftMedia,
+    TicketKind,
+    TicketStatus,
+    Urgency,
+)
 from tests.tickets.conftest import MANAGER_ID, TECH_ID, attach_emulator, build_world, jpeg
 from tests.tickets.test_e2e import _file_urgent_repair_with_photos
 
@@ -71,6 +80,18 @@ async def test_hazard_in_a_common_area_with_pin_and_emergency_phone(running_bot,
     assert (round(ticket.latitude, 4), round(ticket.longitude, 4)) == (31.2304, 121.4737)
 
 
+async def _until_draft_has(session, count: int) -> None:
+    for _ in range(200):
+        accepted = await session.scalar(
+            select(func.count(TicketDraftMedia.id)).where(TicketDraftMedia.accepted.is_(True))
+        )
+        if accepted == count:
+            return
+        await session.rollback()
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the draft never had {count} items")
+
+
 async def test_an_album_over_the_limit_keeps_five_photos(running_bot, world, session):
     resident = world.resident_chat
     await resident.send("/ticket")
@@ -80,6 +101,7 @@ async def test_an_album_over_the_limit_keeps_five_photos(running_bot, world, ses
     await resident.expect("Add up to 5 photos")
     await resident.send_media_group([jpeg(c) for c in ("red", "green", "blue", "white", "black")])
     await resident.expect("Got your album")
+    await _until_draft_has(session, 5)  # every item of the first album is in
     await resident.send_media_group([jpeg(c) for c in ("yellow", "gray")])
     done = await resident.expect("Only 5 photos fit")
     await resident.send("here you go")
