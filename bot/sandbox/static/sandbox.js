@@ -752,7 +752,7 @@
     $("#topic-name").textContent = S.topic === GENERAL ? t("group.general") : topic ? topic.name : "";
     $("#group-title").textContent = S.config.group.title;
     const icon = $("#group-avatar");
-    icon.textContent = S.topic === GENERAL ? "#" : initials(topic ? topic.name.replace(/^[^\p{L}\p{N}]+/u, "") : "#");
+    icon.textContent = "#";
     icon.style.background = S.topic === GENERAL ? "var(--accent)" : colorForTopic(topic);
     $("textarea", pane.form).placeholder = t("group.placeholder_in", {
       topic: S.topic === GENERAL ? t("group.general") : topic ? topic.name : "",
@@ -1253,8 +1253,10 @@
 
   // --------------------------------------------------------------- toasts
 
-  function toast(text, { error = false, action = null, timeout = 4200 } = {}) {
-    const node = el("div", { class: `toast${error ? " error" : ""}` }, text);
+  /** A short note at the bottom; a toast with the same key replaces the earlier one. */
+  function toast(text, { error = false, action = null, timeout = 4200, key = null } = {}) {
+    if (key) for (const old of $$(".toast")) if (old.dataset.key === key) old.remove();
+    const node = el("div", { class: `toast${error ? " error" : ""}`, dataset: key ? { key } : {} }, text);
     if (action) {
       node.append(" ", el("button", { type: "button", class: "chip", style: "margin-left:8px", onclick: () => { action.run(); node.remove(); } }, action.label));
     }
@@ -1334,7 +1336,8 @@
     if (chatId === groupId()) {
       const thread = threadOf(msg);
       if (thread !== GENERAL && !S.topics.has(thread)) refreshTopics();
-      if (!shown && !edited) S.topicUnread.set(thread, (S.topicUnread.get(thread) || 0) + 1);
+      const topicService = msg.forum_topic_created || msg.forum_topic_edited || msg.forum_topic_closed || msg.forum_topic_reopened;
+      if (!shown && !edited && !topicService) S.topicUnread.set(thread, (S.topicUnread.get(thread) || 0) + 1);
       renderTopics();
       return;
     }
@@ -1348,7 +1351,9 @@
       renderPersonPicker();
       const p = person(chatId);
       if (p && p.kind !== "staff") {
-        toast(t("chat.new_message_for", { name: p.name }), { action: { label: t("chat.show"), run: () => selectPerson(chatId) } });
+        toast(t("chat.new_message_for", { name: p.name }), {
+          key: `chat-${chatId}`, timeout: 8000, action: { label: t("chat.show"), run: () => selectPerson(chatId) },
+        });
       }
     }
     refreshPeopleSoon();
@@ -1496,7 +1501,7 @@
     if (d.granted) {
       const main = d.holder ? t("gate.welcome", { name: d.holder }) : t("gate.granted");
       let sub = t(`gate.door.${d.door}`);
-      if (d.uses_left !== null && d.uses_left !== undefined) sub += ` · ${t("gate.uses_left", { n: d.uses_left })}`;
+      if (d.uses_left) sub += ` · ${t("gate.uses_left", { n: d.uses_left })}`;
       setDisplay(d.door === "failed" ? "warn" : "granted", main, sub, 6000);
     } else {
       setDisplay("denied", t("gate.denied"), reasonText(d.reason), 6000);
@@ -1536,12 +1541,12 @@
     const previous = gate.lastLogId;
     body.replaceChildren();
     for (const row of rows) {
-      const who = [row.holder, row.unit ? `(${row.unit})` : "", row.pass_kind ? `· ${t(`pass.${row.pass_kind}`)}` : ""]
-        .filter(Boolean).join(" ");
+      // Who came, then on whose behalf: "Sam Taylor / visitor · Block 1-502".
+      const detail = [row.pass_kind ? t(`pass.${row.pass_kind}`) : "", row.unit].filter(Boolean).join(" · ");
       body.append(el("tr", { class: previous && row.id > previous ? "new" : "" },
         el("td", { class: "time", text: fmtLogTime(new Date(row.at)) }),
         el("td", { text: `${t(`method.${row.method}`)}${row.direction === "out" ? ` · ${t("gate.out")}` : ""}` }),
-        el("td", { text: who || "—" }),
+        el("td", {}, el("div", { text: row.holder || (detail ? "" : "—") }), detail ? el("div", { class: "log-detail", text: detail }) : null),
         el("td", {}, el("span", {
           class: `result ${row.granted ? "ok" : "no"}`,
           text: row.granted ? `✔ ${row.reason === "door_failed" ? reasonText("door_failed") : t("gate.log.granted")}` : `✖ ${reasonText(row.reason)}`,
