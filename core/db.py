@@ -176,14 +176,32 @@ def _install_sqlite_write_queue(engine: AsyncEngine) -> None:
         if info.pop("holds_write_lock", False) and lock.locked():
             lock.release()
 
+    def _release_conn(conn: Any) -> None:
+        try:
+            info = conn.info
+        except Exception:  # an invalidated connection: the pool events below release
+            return
+        _release(info)
+
     @event.listens_for(engine.sync_engine, "commit")
     def _commit(conn: Any) -> None:
-        _release(conn.info)
+        _release_conn(conn)
 
     @event.listens_for(engine.sync_engine, "rollback")
     def _rollback(conn: Any) -> None:
-        _release(conn.info)
+        _release_conn(conn)
 
-    @event.listens_for(engine.sync_engine.pool, "reset")
-    def _reset(dbapi_conn: Any, record: Any, *_args: Any) -> None:
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "reset")
+    def _reset(dbapi_conn: Any, record: Any, reset_state: Any) -> None:
+        _release(record.info)
+
+    @event.listens_for(pool, "checkin")
+    def _checkin(dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            _release(record.info)
+
+    @event.listens_for(pool, "invalidate")
+    def _invalidate(dbapi_conn: Any, record: Any, exception: Any) -> None:
         _release(record.info)
