@@ -33,6 +33,7 @@ from aiogram.types import (
     InputMediaDocument,
     InputMediaPhoto,
     Message,
+    User,
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
@@ -360,6 +361,21 @@ async def tell_staff_unreachable(
     )
 
 
+async def staff_name(session: AsyncSession, identity: Identity, user: User | None) -> str:
+    """The acting staff member's name. Staff added by the operator may never
+    have written to the bot in private: learn their name from Telegram then,
+    so cards and hand-over logs say who did it."""
+    if identity.full_name:
+        return identity.full_name
+    if user is None:
+        return str(identity.telegram_id)
+    if identity.person_id is not None:
+        person = await session.get(Person, identity.person_id)
+        if person is not None and not person.full_name:
+            person.full_name = user.full_name[:120]
+    return user.full_name
+
+
 # --- approve / reject / ask for more ----------------------------------------------------------
 
 
@@ -414,7 +430,9 @@ async def approve(
         return
     await session.commit()  # the decision stands even if Telegram fails below
     await query.answer(_("Approved."))
-    await _after_decision(app, session, community, application, identity)
+    await _after_decision(
+        app, community, application, await staff_name(session, identity, query.from_user)
+    )
     person = application.person
     delivery = await send_to_person(
         app,
@@ -458,10 +476,9 @@ def _resident_identity(person: Person, application: MoveInApplication) -> Identi
 
 async def _after_decision(
     app: AppContext,
-    session: AsyncSession,
     community: Community,
     application: MoveInApplication,
-    identity: Identity,
+    staff: str,
 ) -> None:
     if app.bot is None or application.admin_message_id is None or application.admin_chat_id is None:
         return
@@ -469,7 +486,7 @@ async def _after_decision(
         assert application.decided_at is not None
         outcome = _("{status} by {staff} on {when}").format(
             status=status_label(application.status).capitalize(),
-            staff=html.escape(identity.full_name or str(identity.telegram_id)),
+            staff=html.escape(staff),
             when=fmt_short_datetime(application.decided_at, community.timezone, community.locale),
         )
         await _edit_quietly(
@@ -599,7 +616,9 @@ async def reason_given(
     await session.commit()
     person = application.person
     if application.status == ApplicationStatus.REJECTED:
-        await _after_decision(app, session, community, application, identity)
+        await _after_decision(
+            app, community, application, await staff_name(session, identity, message.from_user)
+        )
         with app.i18n.use_locale(community.locale):
             await message.reply(_("Rejected. I have told the applicant."))
         delivery = await send_to_person(
@@ -734,6 +753,7 @@ async def handover_pressed(
         await query.answer(_("This resident is not in this community."), show_alert=True)
         return
     assert identity.person_id is not None
+    await staff_name(session, identity, query.from_user)  # shown in the log below
     direction = HandoverDirection(callback_data.direction)
     entry = await record_handover(
         session,
@@ -880,7 +900,7 @@ async def end_pressed(
             _("Residency of {name} in {unit} ended by {staff}.").format(
                 name=html.escape(person.full_name),
                 unit=html.escape(label),
-                staff=html.escape(identity.full_name),
+                staff=html.escape(await staff_name(session, identity, query.from_user)),
             )
         )
     delivery = await send_to_person(
