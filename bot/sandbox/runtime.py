@@ -182,6 +182,8 @@ class Sandbox:
         if app is not None:
             with contextlib.suppress(RuntimeError):
                 await app.dp.stop_polling()
+            # Release the bot's pending long poll now instead of at its timeout.
+            self.emulator.core.updates.shutdown()
             if self._polling is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(self._polling, 5)

@@ -23,7 +23,7 @@ from what the bot actually sent.
 from __future__ import annotations
 
 import asyncio
-import base64
+import io
 import json
 import logging
 import time
@@ -60,6 +60,7 @@ MAX_NEW_PEOPLE = 200
 GATE_TIMEOUT_S = 15.0
 MAX_CLOCK_STEP_MIN = 7 * 24 * 60
 MAX_FACE_BYTES = 4 * 1024 * 1024
+MAX_FACE_PIXELS = 24_000_000
 
 
 class ApiError(Exception):
@@ -379,16 +380,31 @@ class SandboxWeb:
             }
         )
 
-    async def _forward(self, gate: Any, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    async def _forward(
+        self,
+        gate: Any,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        jpeg: bytes | None = None,
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         settings = self.sandbox.settings
         if settings is None or self.sandbox.access_runtime() is None:
             raise ApiError("gate_api_down", 503)
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=GATE_TIMEOUT_S))
         url = f"http://127.0.0.1:{settings.gate_api_port}/v1/gates/{gate.id}/{path}"
+        headers = {"Authorization": f"Bearer {gate.api_key}"}
+        if jpeg is not None:
+            headers["Content-Type"] = "image/jpeg"
         try:
             async with self._http.post(
-                url, json=body, headers={"Authorization": f"Bearer {gate.api_key}"}
+                url,
+                json=body if jpeg is None else None,
+                data=jpeg,
+                params=params,
+                headers=headers,
             ) as response:
                 try:
                     payload = await response.json(content_type=None)
@@ -409,14 +425,16 @@ class SandboxWeb:
         return _ok({"status": status, "decision": payload, "door": self._door(gate.id)})
 
     async def gate_face(self, request: web.Request) -> web.Response:
-        """A photo from the page's upload or webcam, shown to the gate's camera."""
+        """A photo from the page's upload or webcam, shown to the gate's camera.
+
+        A terminal's camera sends JPEG; an uploaded PNG is converted first.
+        """
         gate = self._gate(request)
-        field = face_field()
-        if field is None:
-            raise ApiError("face_unavailable", 501)
         image = await _image_upload(request)
-        body = {field: base64.b64encode(image).decode("ascii"), "terminal": f"sandbox-{gate.id}"}
-        status, payload = await self._forward(gate, "verify", body)
+        jpeg = await asyncio.get_running_loop().run_in_executor(None, as_jpeg, image)
+        status, payload = await self._forward(
+            gate, "verify", jpeg=jpeg, params={"terminal": f"sandbox-{gate.id}"}
+        )
         return _ok({"status": status, "decision": payload, "door": self._door(gate.id)})
 
     async def read_qr(self, request: web.Request) -> web.Response:
@@ -455,14 +473,22 @@ class SandboxWeb:
         )
 
 
-def face_field() -> str | None:
-    """The verify field the gate API takes a face image in, if this build has one."""
-    from access.api import CREDENTIAL_PARSERS
+def as_jpeg(data: bytes) -> bytes:
+    """The image as JPEG (unchanged when it already is one)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return data
+    from PIL import Image, UnidentifiedImageError
 
-    for name in ("face", "image", "face_image", "photo"):
-        if name in CREDENTIAL_PARSERS:
-            return name
-    return None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if image.width * image.height > MAX_FACE_PIXELS:
+                raise ApiError("bad_image")
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, format="JPEG", quality=92)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ApiError("bad_image") from None
+    return buffer.getvalue()
 
 
 async def _image_upload(request: web.Request) -> bytes:

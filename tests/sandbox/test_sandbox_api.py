@@ -211,6 +211,36 @@ async def test_the_gate_proxy_decides_with_the_real_gate_api(module_sandbox: San
     assert (status, body["error"]) == (404, "unknown_gate")
 
 
+async def test_a_photo_is_shown_to_the_gate_camera(module_sandbox: Sandbox) -> None:
+    gate = module_sandbox.state.gates[0]
+    png = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (640, 480), (200, 200, 200)).save(png, format="PNG")
+    form = aiohttp.FormData()
+    form.add_field("image", png.getvalue(), filename="wall.png", content_type="image/png")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{module_sandbox.url}sandbox/api/gates/{gate.id}/face", data=form) as response,
+    ):
+        body = await response.json()
+    assert response.status == 200
+    result = body["result"]
+    # The PNG went to the gate as a JPEG. Without face access set up the gate
+    # refuses images (415); with it, a blank wall is "no face", never a grant.
+    assert result["status"] in (200, 415, 503), result
+    if result["status"] == 200:
+        assert result["decision"]["granted"] is False
+        assert result["decision"]["face_problem"] == "no_face"
+    form = aiohttp.FormData()
+    form.add_field("image", b"not an image", filename="x.png", content_type="image/png")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{module_sandbox.url}sandbox/api/gates/{gate.id}/face", data=form) as response,
+    ):
+        assert (response.status, (await response.json())["error"]) == (400, "bad_image")
+
+
 async def test_terminal_alarms_reach_the_gate_api(module_sandbox: Sandbox) -> None:
     gate = module_sandbox.state.gates[1]
     _, body = await _post(module_sandbox, f"sandbox/api/gates/{gate.id}/events", {"type": "tamper"})

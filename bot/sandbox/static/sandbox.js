@@ -1494,6 +1494,14 @@
       gate.lockTimer = setInterval(tick, 1000);
       return;
     }
+    if (result.status === 415) {
+      setDisplay("warn", t("gate.face_off"), "", 6000);
+      return;
+    }
+    if (result.status === 503) {
+      setDisplay("warn", t("gate.face_unavailable"), "", 6000);
+      return;
+    }
     if (result.status >= 400) {
       setDisplay("denied", t("gate.bad_input"), d.detail || d.error || "", 6000);
       return;
@@ -1504,7 +1512,8 @@
       if (d.uses_left) sub += ` · ${t("gate.uses_left", { n: d.uses_left })}`;
       setDisplay(d.door === "failed" ? "warn" : "granted", main, sub, 6000);
     } else {
-      setDisplay("denied", t("gate.denied"), reasonText(d.reason), 6000);
+      const problem = d.face_problem ? t(`face.${d.face_problem}`) : "";
+      setDisplay("denied", t("gate.denied"), problem || reasonText(d.reason), 6000);
     }
   }
 
