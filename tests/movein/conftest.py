@@ -4,6 +4,8 @@ pacing itself is tested with the sender."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.settings import Settings
@@ -18,3 +20,21 @@ def settings(settings: Settings) -> Settings:
             "send_rate_global": 100_000.0,
         }
     )
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wait up to 15 s (not 5) for the bot's next message.
+
+    Only a failing test waits that long; a passing one returns as soon as the
+    message is there. The longer bound keeps these conversation tests reliable
+    on a loaded 2-core machine, where one step can take a few seconds.
+    """
+    from bot.emulator.client import ChatHandle
+
+    original = ChatHandle.expect
+
+    async def expect(self: ChatHandle, *args: Any, timeout: float = 15.0, **kwargs: Any) -> Any:  # noqa: ASYNC109
+        return await original(self, *args, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(ChatHandle, "expect", expect)
