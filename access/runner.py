@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _RETRY_SQLSTATES = {"40001", "40P01"}
+PG_POOL_SIZE = 8
+PG_MAX_OVERFLOW = 4
 
 
 def sync_sqlite_url(database_url: str) -> str:
@@ -91,6 +93,7 @@ class TxRunner:
         self._sync: Engine | None = None
         self._async: AsyncEngine | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._slots: asyncio.Semaphore | None = None
         if self.is_sqlite:
             self._sync = _create_sqlite_engine(database_url)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="access-db")
@@ -101,10 +104,11 @@ class TxRunner:
             self._async = create_async_engine(
                 database_url,
                 json_serializer=_json_dumps,
-                pool_size=8,
-                max_overflow=4,
+                pool_size=PG_POOL_SIZE,
+                max_overflow=PG_MAX_OVERFLOW,
                 pool_recycle=900,
             )
+            self._slots = asyncio.Semaphore(PG_POOL_SIZE + PG_MAX_OVERFLOW)
 
     async def run(self, fn: Callable[..., T], *args: Any, readonly: bool = False) -> T:
         if self._sync is not None and self._thread is not None:
@@ -118,6 +122,13 @@ class TxRunner:
                         return fn(conn, *args)
 
             return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+        assert self._async is not None and self._slots is not None
+        # Wait for a connection here rather than time out in the pool: a burst of
+        # terminals queues instead of failing.
+        async with self._slots:
+            return await self._run_pg(fn, *args)
+
+    async def _run_pg(self, fn: Callable[..., T], *args: Any) -> T:
         assert self._async is not None
         for attempt in range(1, 4):
             try:

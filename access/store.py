@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
 
-from access.models import AccessLogEntry, Pass, PassStatus
+from access.models import AccessLogEntry, GateThrottle, Pass, PassStatus
 from access.throttle import (
     Lockout,
     ThrottlePolicy,
@@ -123,6 +123,12 @@ _REFUND = (
     .values(uses_count=_passes.c.uses_count - 1, inside=False)
 )
 _INSERT_LOG = insert(_log)
+_throttle = cast(Table, GateThrottle.__table__)
+_SEL_STATE_SKIP = (
+    select(_throttle.c.consecutive_failures, _throttle.c.locked_until)
+    .where(_throttle.c.gate_id == bindparam("b_gate"))
+    .with_for_update(skip_locked=True)
+)
 
 
 def _pass_row(row: Any) -> PassRow:
@@ -151,11 +157,24 @@ class DecisionStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def throttle_state(self, gate_id: int, *, lock: bool = False) -> ThrottleState:
-        """``lock``: hold the terminal's row until commit, so concurrent code attempts at
-        one terminal are judged one after another and a 6th guess cannot slip in
-        before the 5th has locked the terminal (SQLite serialises all writers anyway)."""
-        return read_state(self.conn, gate_id, lock=lock)
+    def throttle_state(self, gate_id: int) -> ThrottleState:
+        return read_state(self.conn, gate_id)
+
+    def code_throttle_state(self, gate_id: int, now: datetime) -> ThrottleState:
+        """The terminal's state, its row held until commit unless it is locked out.
+
+        Uncontended, one round trip takes the row lock. When another decision at
+        the same terminal holds it, a locked-out terminal is answered at once (no
+        counting happens while locked out, so no lock is needed) and otherwise we
+        wait our turn.
+        """
+        row = self.conn.execute(_SEL_STATE_SKIP, {"b_gate": gate_id}).first()
+        if row is not None:
+            return ThrottleState(row.consecutive_failures, row.locked_until)
+        state = read_state(self.conn, gate_id)
+        if state.locked(now):
+            return state
+        return read_state(self.conn, gate_id, lock=True)
 
     def throttle_failure(
         self, gate_id: int, now: datetime, policy: ThrottlePolicy
@@ -266,7 +285,11 @@ class SqliteDecisionStore(DecisionStore):
         # Inside the transaction SQLAlchemy began (BEGIN IMMEDIATE, see access.runner).
         self.raw: Any = conn.connection.dbapi_connection
 
-    def throttle_state(self, gate_id: int, *, lock: bool = False) -> ThrottleState:
+    def code_throttle_state(self, gate_id: int, now: datetime) -> ThrottleState:
+        # BEGIN IMMEDIATE already serialises every writer of the database.
+        return self.throttle_state(gate_id)
+
+    def throttle_state(self, gate_id: int) -> ThrottleState:
         row = self.raw.execute(_SQL_THROTTLE, (gate_id,)).fetchone()
         if row is None:
             return ThrottleState(0, None)

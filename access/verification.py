@@ -429,7 +429,12 @@ def decide(store: DecisionStore, inp: DecisionInput) -> Decision:
         )
         return _decision(inp, True, Reason.EMERGENCY, log_id=log_id, door=DoorOutcome.HELD_OPEN)
 
-    state = store.throttle_state(inp.gate.id, lock=method == Method.CODE)
+    if method == Method.CODE:
+        # Concurrent codes at one terminal are judged one after another, so a 6th
+        # guess cannot slip in before the 5th has locked the terminal.
+        state = store.code_throttle_state(inp.gate.id, inp.now)
+    else:
+        state = store.throttle_state(inp.gate.id)
     if method == Method.CODE and state.locked(inp.now):
         # Refused without evaluation; the pass (if the code is right) is noted for
         # whoever investigates, but nothing is spent or revealed to the terminal.
