@@ -54,7 +54,7 @@ NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(q * len(ordered))) - 1))
+    index = max(0, min(len(ordered) - 1, round(q * len(ordered)) - 1))
     return ordered[index]
 
 
@@ -84,10 +84,10 @@ async def populate(factory: Any, units: int, months: int, payers: int) -> dict[s
         ]
         for start in range(0, len(rows), 2000):
             await session.execute(Unit.__table__.insert(), rows[start : start + 2000])
+        await add_fee_item(session, community, name="物业费", kind=FeeKind.PER_M2, amount_minor=185)
         await add_fee_item(
-            session, community, name="物业费", kind=FeeKind.PER_M2, amount_minor=185
+            session, community, name="垃圾清运费", kind=FeeKind.FIXED, amount_minor=1500
         )
-        await add_fee_item(session, community, name="垃圾清运费", kind=FeeKind.FIXED, amount_minor=1500)
         await session.commit()
     last = Period.of(NOW.date())
     for m in range(months):
@@ -102,9 +102,7 @@ async def populate(factory: Any, units: int, months: int, payers: int) -> dict[s
             .where(Bill.period < str(last.shift(-1)), Bill.unit_id % 7 != 0)
             .values(status=BillStatus.PAID, paid_minor=Bill.amount_due_minor)
         )
-        unit_ids = (
-            await session.scalars(select(Unit.id).order_by(Unit.id).limit(payers))
-        ).all()
+        unit_ids = (await session.scalars(select(Unit.id).order_by(Unit.id).limit(payers))).all()
         people = []
         for n, unit_id in enumerate(unit_ids):
             person = Person(telegram_id=700_000 + n, full_name=f"Payer {n}", locale="zh_Hans")
@@ -242,7 +240,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     async def bare_select(bill_id: int) -> float:
         t0 = time.perf_counter()
         async with factory() as session:
-            await session.execute(select(Bill.status, Bill.amount_due_minor).where(Bill.id == bill_id))
+            await session.execute(
+                select(Bill.status, Bill.amount_due_minor).where(Bill.id == bill_id)
+            )
         return (time.perf_counter() - t0) * 1000
 
     baseline: list[float] = []

@@ -113,8 +113,9 @@ def register(main: click.Group) -> None:
                         if item.late_fee_minor
                         else ""
                     )
+                    amount = minor_to_decimal(item.amount_minor, found.currency)
                     lines.append(
-                        f"#{item.id} {item.name}: {minor_to_decimal(item.amount_minor, found.currency)} "
+                        f"#{item.id} {item.name}: {amount} "
                         f"{found.currency} {item.kind.value}, every {item.period_months} month(s), "
                         f"due day {item.due_day}{late} — {targets}"
                     )
@@ -126,9 +127,7 @@ def register(main: click.Group) -> None:
     @fees.command("add")
     @click.argument("community")
     @click.argument("name")
-    @click.option(
-        "--kind", type=click.Choice(["per_m2", "fixed", "parking"]), required=True
-    )
+    @click.option("--kind", type=click.Choice(["per_m2", "fixed", "parking"]), required=True)
     @click.option("--amount", required=True, help="Per m², per unit or per space, per month.")
     @click.option("--due-day", type=int, default=15, show_default=True)
     @click.option("--every", type=int, default=1, show_default=True, help="Billing period, months.")

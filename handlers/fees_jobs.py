@@ -210,8 +210,11 @@ async def _deliver_one(ctx: AppContext, item: outbox.OutboxItem) -> int:
             attempts=item.attempts,
         )
         return 0
-    except (TelegramAPIError, OSError, asyncio.TimeoutError) as exc:
-        log.warning("outbox delivery failed, will retry", extra={"fields": {"error": str(exc)}})
+    except Exception as exc:  # any failure: keep the message pending and retry later
+        if isinstance(exc, TelegramAPIError | OSError | asyncio.TimeoutError):
+            log.warning("outbox delivery failed, will retry", extra={"fields": {"error": str(exc)}})
+        else:
+            log.exception("outbox delivery crashed, will retry")
         await outbox.mark_failed(
             ctx.session_factory,
             item.id,
@@ -259,9 +262,7 @@ async def _send_receipt(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool,
         pdf = await asyncio.to_thread(doc.pdf)
         if pdf is not None:
             sent = await deliver(
-                ctx.bot.send_document(
-                    item.chat_id, BufferedInputFile(pdf, filename=doc.filename)
-                )
+                ctx.bot.send_document(item.chat_id, BufferedInputFile(pdf, filename=doc.filename))
             )
             if not sent.ok:
                 return False, sent.reason

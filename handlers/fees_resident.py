@@ -29,13 +29,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import private_command
 from bot.context import AppContext
-from handlers.fees_jobs import (
-    kick_outbox,
-    payments_enabled,
-    send_fee_invoice,
-    translations,
-    write_slot,
-)
 from core.fees.billing import bills_of_units
 from core.fees.common import FeeError, local_today
 from core.fees.models import Bill, BillStatus
@@ -50,6 +43,13 @@ from core.fees.payments import (
 from core.formatting import fmt_date, fmt_money
 from core.identity import Identity
 from core.models import Community
+from handlers.fees_jobs import (
+    kick_outbox,
+    payments_enabled,
+    send_fee_invoice,
+    translations,
+    write_slot,
+)
 from handlers.menu import menu_entry, residents
 
 log = logging.getLogger(__name__)
@@ -389,7 +389,9 @@ async def _send_accounts(
 
     from core.fees.accounts import build_statement, half_year_bounds, render_statement
 
-    ids = sorted({u.community_id for u in identity.units} | {s.community_id for s in identity.staff})
+    ids = sorted(
+        {u.community_id for u in identity.units} | {s.community_id for s in identity.staff}
+    )
     if community_id is not None and community_id in ids:
         ids = [community_id]
     if not ids:
@@ -405,7 +407,9 @@ async def _send_accounts(
         text=_("Previous half-year") if not half else _("This half-year so far"),
         callback_data=AccountsCb(community_id=community.id, half=0 if half else 1).pack(),
     )
-    await message.answer(rendered.text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[other]]))
+    await message.answer(
+        rendered.text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[other]])
+    )
     png = await asyncio.to_thread(rendered.chart)
     if png is not None:
         await message.answer_photo(BufferedInputFile(png, filename="accounts.png"))

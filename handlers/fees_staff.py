@@ -32,7 +32,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import group_command
 from bot.context import AppContext
-from handlers.fees_jobs import kick_outbox, translations
 from core.fees.accounts import (
     allowed_categories,
     category_labels,
@@ -68,6 +67,7 @@ from core.fees.schedule import (
 from core.formatting import fmt_date, fmt_money
 from core.identity import Identity
 from core.models import Community, StaffRole
+from handlers.fees_jobs import kick_outbox, translations
 from handlers.staff import AdminGroup, ensure_staff
 
 router = Router(name="fees_staff")
@@ -129,9 +129,7 @@ def _error_text(exc: FeeError, currency: str = "CNY") -> str:
         ),
         "no_such_bill": _("There is no such bill."),
         "below_zero": _("A bill cannot go below zero."),
-        "refund_instead": _(
-            "This bill is already paid: record a refund instead of lowering it."
-        ),
+        "refund_instead": _("This bill is already paid: record a refund instead of lowering it."),
         "reason_required": _("Please give a reason: it goes into the audit log."),
         "bad_category": _("Unknown category. Send the command alone to see the categories."),
         "unknown_units": _("Unknown units: {names}. Write them like 1栋-301.").format(
@@ -186,9 +184,7 @@ def _confirm_keyboard() -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     text=_("✅ Confirm"), callback_data=ConfirmCb(yes=True).pack()
                 ),
-                InlineKeyboardButton(
-                    text=_("✖ Cancel"), callback_data=ConfirmCb(yes=False).pack()
-                ),
+                InlineKeyboardButton(text=_("✖ Cancel"), callback_data=ConfirmCb(yes=False).pack()),
             ]
         ]
     )
@@ -505,7 +501,9 @@ async def fee_add_need_text(message: Message) -> None:
 # --- confirming money-changing actions ---------------------------------------------------------
 
 
-@router.callback_query(ConfirmCb.filter(), StateFilter(FeeAdd.confirm, Pending.confirm), AdminGroup())
+@router.callback_query(
+    ConfirmCb.filter(), StateFilter(FeeAdd.confirm, Pending.confirm), AdminGroup()
+)
 async def confirm(
     query: CallbackQuery,
     callback_data: ConfirmCb,
@@ -599,7 +597,9 @@ async def _carry_out(
                 )
             ).all()
         )
-        return _("Payment #{id} recorded: {amount} for {unit} ({bills}). Receipts go to the residents.").format(
+        return _(
+            "Payment #{id} recorded: {amount} for {unit} ({bills}). Receipts go to the residents."
+        ).format(
             id=result.payment.id,
             amount=money(data["amount"]),
             unit=data["unit_label"],
@@ -696,7 +696,9 @@ async def pay_offline(
     usage = (
         _("Usage: /pay_cash UNIT AMOUNT NOTE, e.g. /pay_cash 1栋-1201 465.58 paid at the office")
         if method == PaymentMethod.CASH
-        else _("Usage: /pay_bank UNIT AMOUNT REFERENCE, e.g. /pay_bank 1栋-1201 465.58 ref 2026110512")
+        else _(
+            "Usage: /pay_bank UNIT AMOUNT REFERENCE, e.g. /pay_bank 1栋-1201 465.58 ref 2026110512"
+        )
     )
     if len(parts) < 3:
         await message.reply(usage)
@@ -712,7 +714,9 @@ async def pay_offline(
         return
     bills = (
         await session.scalars(
-            select(Bill).where(Bill.unit_id == unit.id, Bill.status == BillStatus.OPEN).order_by(Bill.period)
+            select(Bill)
+            .where(Bill.unit_id == unit.id, Bill.status == BillStatus.OPEN)
+            .order_by(Bill.period)
         )
     ).all()
     due = sum(b.outstanding_minor for b in bills)
@@ -764,7 +768,9 @@ async def refund(
     identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MONEY_ROLES, action="fees.refund"):
+    if not await ensure_staff(
+        message, app, identity, community, *MONEY_ROLES, action="fees.refund"
+    ):
         return
     usage = _("Usage: /refund PAYMENT AMOUNT REASON, e.g. /refund 42 150 parking not used")
     parts = (command.args or "").split(maxsplit=2)
@@ -790,7 +796,9 @@ async def refund(
             )
         )
         return
-    summary = _("Record a refund of {amount} from payment #{id} ({paid} paid)?\nReason: {reason}").format(
+    summary = _(
+        "Record a refund of {amount} from payment #{id} ({paid} paid)?\nReason: {reason}"
+    ).format(
         amount=fmt_money(amount, community.currency, _loc()),
         id=payment.id,
         paid=fmt_money(payment.amount_minor, community.currency, _loc()),
@@ -814,7 +822,9 @@ async def adjust(
     identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MONEY_ROLES, action="fees.adjust"):
+    if not await ensure_staff(
+        message, app, identity, community, *MONEY_ROLES, action="fees.adjust"
+    ):
         return
     usage = _(
         "Usage: /adjust UNIT PERIOD ±AMOUNT REASON, e.g. /adjust 1栋-1201 2026-11 -20 "
@@ -893,7 +903,9 @@ async def expense(
     community: Community,
     locale: str,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MONEY_ROLES, action="fees.expense"):
+    if not await ensure_staff(
+        message, app, identity, community, *MONEY_ROLES, action="fees.expense"
+    ):
         return
     fund, direction = {
         "expense": (Fund.OPERATING, Direction.OUT),
@@ -975,7 +987,9 @@ async def expense_reverse(
             "expense_id": int(parts[0].lstrip("#")),
             "reason": parts[1],
         },
-        _("Reverse entry #{id}?\nReason: {reason}").format(id=parts[0].lstrip("#"), reason=parts[1]),
+        _("Reverse entry #{id}?\nReason: {reason}").format(
+            id=parts[0].lstrip("#"), reason=parts[1]
+        ),
     )
 
 
@@ -1016,7 +1030,10 @@ async def bills_generate(
         session, community, period, now=app.clock.now(), trigger="staff", **_actor(identity)
     )
     await message.reply(
-        _("Bills for {period}: {created} created, {existing} already existed, {none} units without fees.").format(
+        _(
+            "Bills for {period}: {created} created, {existing} already existed, "
+            "{none} units without fees."
+        ).format(
             period=period,
             created=result.created,
             existing=result.existing,
@@ -1034,7 +1051,9 @@ async def report(
     identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MONEY_ROLES, action="fees.report"):
+    if not await ensure_staff(
+        message, app, identity, community, *MONEY_ROLES, action="fees.report"
+    ):
         return
     try:
         first, last = _periods(command.args, community, app)
@@ -1043,14 +1062,14 @@ async def report(
         return
     rows = await collection_by_building(session, community.id, first, last)
     money = lambda m: fmt_money(m, community.currency, _loc())  # noqa: E731
-    lines = [
-        _("<b>Collection rate, {first} – {last}</b>").format(first=first, last=last)
-    ]
+    lines = [_("<b>Collection rate, {first} – {last}</b>").format(first=first, last=last)]
     if not rows:
         lines.append(_("No bills in these periods."))
     for r in rows:
         lines.append(
-            _("{period} {building}: {rate} — {collected} of {due}, {paid}/{bills} bills paid").format(
+            _(
+                "{period} {building}: {rate} — {collected} of {due}, {paid}/{bills} bills paid"
+            ).format(
                 period=r.period,
                 building=r.building,
                 rate=f"{r.rate * 100:.1f}%",
@@ -1082,7 +1101,9 @@ async def overdue(
     community: Community,
     locale: str,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MONEY_ROLES, action="fees.overdue"):
+    if not await ensure_staff(
+        message, app, identity, community, *MONEY_ROLES, action="fees.overdue"
+    ):
         return
     today = local_today(community, app.clock.now())
     units = await overdue_units(session, community.id, today, limit=60)
@@ -1115,7 +1136,9 @@ async def export(
     identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MONEY_ROLES, action="fees.export"):
+    if not await ensure_staff(
+        message, app, identity, community, *MONEY_ROLES, action="fees.export"
+    ):
         return
     try:
         first, last = _periods(command.args, community, app)
@@ -1129,4 +1152,3 @@ async def export(
         BufferedInputFile(data, filename=f"bills-{first}-{last}.csv"),
         caption=_("Bills and payments, {first} – {last}.").format(first=first, last=last),
     )
-

@@ -19,7 +19,6 @@ from aiogram.types import BufferedInputFile
 from sqlalchemy import func, or_, select
 
 from bot.context import AppContext
-from handlers.fees_jobs import STATEMENT, locale_for, runtime, translations
 from bot.sender import deliver
 from core.db import transaction
 from core.fees import outbox
@@ -27,6 +26,7 @@ from core.fees.accounts import build_statement, half_year_bounds, render_stateme
 from core.fees.common import in_quiet_hours, local_today
 from core.fees.models import FeeStatement
 from core.models import Community, Person, Residency, ResidencyStatus, Unit
+from handlers.fees_jobs import STATEMENT, locale_for, runtime, translations
 
 log = logging.getLogger(__name__)
 

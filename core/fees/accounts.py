@@ -351,13 +351,13 @@ async def build_statement(
     data.bills_paid = sum(int(c) for s, c in counts if s == BillStatus.PAID)
 
     t0, t1 = _utc(start, community.timezone), _utc(end, community.timezone)
-    t1 = min(t1, as_of) if as_of > t0 else t1
     for method, amount in await session.execute(
         select(Payment.method, func.sum(Payment.amount_minor))
         .where(
             Payment.community_id == community.id,
             Payment.received_at >= t0,
             Payment.received_at < t1,
+            Payment.received_at <= as_of,
         )
         .group_by(Payment.method)
     ):
@@ -368,6 +368,7 @@ async def build_statement(
                 Refund.community_id == community.id,
                 Refund.created_at >= t0,
                 Refund.created_at < t1,
+                Refund.created_at <= as_of,
             )
         )
         or 0
@@ -570,7 +571,11 @@ def render_chart(chart: dict[str, object]) -> bytes | None:
     ys = list(range(len(names)))
     ax.barh([y + 0.2 for y in ys], billed, height=0.4, color="#9ecae1", label=chart["billed_label"])
     ax.barh(
-        [y - 0.2 for y in ys], collected, height=0.4, color="#3182bd", label=chart["collected_label"]
+        [y - 0.2 for y in ys],
+        collected,
+        height=0.4,
+        color="#3182bd",
+        label=chart["collected_label"],
     )
     ax.set_yticks(ys)
     ax.set_yticklabels(names, **kw)

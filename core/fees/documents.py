@@ -110,9 +110,7 @@ def render_pdf(html: str, *, title: str) -> bytes | None:
     pdf.set_font("cjk", size=10)
     # One regular face only: bold would load the whole font a second time.
     styles: dict[str, Any] = {
-        tag: TextStyle(
-            font_family="cjk", font_style="", font_size_pt=size, t_margin=3, b_margin=2
-        )
+        tag: TextStyle(font_family="cjk", font_style="", font_size_pt=size, t_margin=3, b_margin=2)
         for tag, size in (("h1", 17), ("h2", 13), ("h3", 11))
     }
     for tag in ("b", "strong", "em", "i"):

@@ -68,7 +68,9 @@ async def refresh_bills(
                 .where(BillAdjustment.bill_id.in_(ids))
                 .group_by(BillAdjustment.bill_id)
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     allocated = dict(
         (
@@ -77,7 +79,9 @@ async def refresh_bills(
                 .where(PaymentAllocation.bill_id.in_(ids))
                 .group_by(PaymentAllocation.bill_id)
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     refunded = dict(
         (
@@ -86,7 +90,9 @@ async def refresh_bills(
                 .where(Refund.bill_id.in_(ids))
                 .group_by(Refund.bill_id)
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     bills = (
         await session.scalars(
@@ -154,7 +160,9 @@ async def record_payment(
     if telegram_payment_charge_id is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["telegram_payment_charge_id"])
     payment = (
-        await session.scalars(stmt.returning(Payment), execution_options={"populate_existing": True})
+        await session.scalars(
+            stmt.returning(Payment), execution_options={"populate_existing": True}
+        )
     ).first()
     if payment is None:
         existing = await session.scalar(
@@ -295,7 +303,9 @@ async def payment_refundable(session: AsyncSession, payment: Payment) -> Refunda
                     PaymentAllocation.payment_id == payment.id
                 )
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     refunds = (
         await session.execute(
@@ -305,15 +315,11 @@ async def payment_refundable(session: AsyncSession, payment: Payment) -> Refunda
         )
     ).all()
     refunded_by_bill = {r[0]: int(r[1]) for r in refunds}
-    unallocated = (
-        payment.amount_minor - sum(allocations.values()) - refunded_by_bill.get(None, 0)
-    )
+    unallocated = payment.amount_minor - sum(allocations.values()) - refunded_by_bill.get(None, 0)
     periods = dict(
-        (
-            await session.execute(
-                select(Bill.id, Bill.period).where(Bill.id.in_(list(allocations)))
-            )
-        ).tuples().all()
+        (await session.execute(select(Bill.id, Bill.period).where(Bill.id.in_(list(allocations)))))
+        .tuples()
+        .all()
     )
     per_bill: dict[int, int] = {}
     for bill_id in sorted(allocations, key=lambda b: periods.get(b, ""), reverse=True):
@@ -371,12 +377,12 @@ async def refund_payment(
         take = min(remaining, left)
         parts.append((bill_id, take))
         remaining -= take
-    for bill_id, take in parts:
+    for part_bill_id, take in parts:
         refund = Refund(
             group=group,
             community_id=community.id,
             payment_id=payment.id,
-            bill_id=bill_id,
+            bill_id=part_bill_id,
             amount_minor=take,
             reason=reason[:MAX_REASON],
             actor_person_id=actor_person_id,

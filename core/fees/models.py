@@ -118,9 +118,7 @@ class FeeItemTarget(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     fee_item_id: Mapped[int] = mapped_column(ForeignKey("fee_items.id", ondelete="CASCADE"))
-    building_id: Mapped[int | None] = mapped_column(
-        ForeignKey("buildings.id", ondelete="CASCADE")
-    )
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
 

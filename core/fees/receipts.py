@@ -101,7 +101,9 @@ async def load_receipt(session: AsyncSession, payment_id: int) -> ReceiptData | 
                     PaymentAllocation.payment_id == payment.id
                 )
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     bills = (
         await session.scalars(

@@ -15,8 +15,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.fees.common import Period
-from core.formatting import minor_to_decimal
 from core.fees.models import Bill, BillStatus, FeeReminder, Payment, PaymentAllocation
+from core.formatting import minor_to_decimal
 from core.models import Building, Unit
 
 

@@ -193,9 +193,7 @@ def split_list(text: str) -> list[str]:
     return [part for part in _SPLIT.split(text.strip()) if part]
 
 
-async def resolve_buildings(
-    session: AsyncSession, community_id: int, text: str
-) -> list[Target]:
+async def resolve_buildings(session: AsyncSession, community_id: int, text: str) -> list[Target]:
     names = split_list(text)
     if not names:
         raise FeeError("no_targets")

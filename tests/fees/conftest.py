@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from bot.settings import Settings
 from core.clock import FrozenClock
-from core.fees.schedule import Target, add_fee_item
 from core.fees.models import FeeKind, FeeScope
+from core.fees.schedule import Target, add_fee_item
 from core.models import Community, Person, ResidencyRole, StaffRole, Unit
 from tests.factories import make_community, make_resident, make_staff, make_unit
 from tests.fees.helpers import NOW

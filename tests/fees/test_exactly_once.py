@@ -8,7 +8,6 @@ import random
 import time
 
 import pytest
-
 from aiogram.types import Update
 from sqlalchemy import func, select
 
@@ -68,9 +67,7 @@ async def test_thousand_payments_each_delivered_2_to_5_times(
         await make_person(session, 10_000 + n, f"Payer {n}")
     await generate_bills(session, community, PERIOD, now=NOW, trigger="test")
     unit_ids = (await session.scalars(select(Bill.unit_id).order_by(Bill.id))).all()
-    drafts = [
-        await create_invoice(session, unit_id=u, person_id=None, now=NOW) for u in unit_ids
-    ]
+    drafts = [await create_invoice(session, unit_id=u, person_id=None, now=NOW) for u in unit_ids]
     await session.commit()
     assert len(drafts) == PAYMENTS
 
@@ -115,19 +112,15 @@ async def test_thousand_payments_each_delivered_2_to_5_times(
         )
     ).all()
     assert len(per_bill) == PAYMENTS and {c for _, c in per_bill} == {1}
-    bills = (
-        await session.scalars(select(Bill).execution_options(populate_existing=True))
-    ).all()
+    bills = (await session.scalars(select(Bill).execution_options(populate_existing=True))).all()
     assert all(b.status == BillStatus.PAID and b.paid_minor == b.amount_due_minor for b in bills)
-    receipts = (
-        await session.scalars(select(FeeOutbox).where(FeeOutbox.kind == "receipt"))
-    ).all()
+    receipts = (await session.scalars(select(FeeOutbox).where(FeeOutbox.kind == "receipt"))).all()
     assert len(receipts) == PAYMENTS
     assert len({r.payload["payment_id"] for r in receipts}) == PAYMENTS
 
 
-async def _wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_for(predicate, within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not await predicate():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.05)

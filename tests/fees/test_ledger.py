@@ -125,7 +125,9 @@ async def test_checkout_hold_blocks_a_second_invoice(session, session_factory) -
         await s.rollback()
     later = NOW + timedelta(minutes=11)
     async with session_factory() as s:
-        await validate_checkout(s, payload=b.payload, currency="CNY", total_amount=amount, now=later)
+        await validate_checkout(
+            s, payload=b.payload, currency="CNY", total_amount=amount, now=later
+        )
 
 
 async def test_checkout_refuses_forged_and_changed(session, session_factory) -> None:
