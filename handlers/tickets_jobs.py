@@ -44,6 +44,7 @@ from core.tickets.models import LinkRole, Ticket, TicketDigest, TicketStatus
 from handlers.tickets_ui import (
     TicketView,
     deadline_label,
+    fit_lines,
     group_locale,
     load_view,
     mention,
@@ -322,14 +323,14 @@ async def _digest_text(ctx: AppContext, session: AsyncSession, community: Commun
         ),
         _("Resolved, waiting for the resident: {count}").format(count=len(waiting)),
         "",
-        await overdue_report(ctx, session, community, now),
+        *(await overdue_report(ctx, session, community, now)).split("\n"),
     ]
     new = [t for t in open_ if t.status == TicketStatus.NEW]
     if new:
         lines += ["", _("<b>Not taken yet</b>")]
         for ticket in new[:20]:
             lines.append(ticket_line(await load_view(session, ticket)))
-    return "\n".join(lines)[:4096]
+    return fit_lines(lines)
 
 
 # --------------------------------------------------------- publishing, drafts

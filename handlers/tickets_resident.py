@@ -54,6 +54,7 @@ from core.tickets.models import (
 )
 from handlers.menu import menu_entry, residents
 from handlers.tickets_ui import (
+    CAPTION_LIMIT,
     KIND_ICONS,
     MyTicket,
     RateTicket,
@@ -75,6 +76,7 @@ from handlers.tickets_ui import (
     sync_group,
     ticket_ref,
     urgency_label,
+    with_header,
 )
 
 log = logging.getLogger(__name__)
@@ -1017,23 +1019,24 @@ async def relay_from_resident(
         )
     placement = placement_kwargs(ticket)
     chat_id = ticket.admin_chat_id
-    body = escape(message.text or message.caption or "")
-    text = f"{header}\n{body}" if body else header
+    body = message.text or message.caption or ""
+    text = with_header(header, body)
+    caption = with_header(header, body, CAPTION_LIMIT)
     try:
         if message.photo:
             sent = await app.bot.send_photo(
-                chat_id, message.photo[-1].file_id, caption=text[:1024], **placement
+                chat_id, message.photo[-1].file_id, caption=caption, **placement
             )
         elif message.document:
             sent = await app.bot.send_document(
-                chat_id, message.document.file_id, caption=text[:1024], **placement
+                chat_id, message.document.file_id, caption=caption, **placement
             )
         elif message.video:
             sent = await app.bot.send_video(
-                chat_id, message.video.file_id, caption=text[:1024], **placement
+                chat_id, message.video.file_id, caption=caption, **placement
             )
         else:
-            sent = await app.bot.send_message(chat_id, text[:4096], **placement)
+            sent = await app.bot.send_message(chat_id, text, **placement)
     except Exception:
         log.exception("relay to the admin group failed", extra={"fields": {"ticket": ticket.id}})
         await message.answer(_("Sorry, I could not pass that on just now. Please try again."))

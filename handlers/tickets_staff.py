@@ -41,6 +41,7 @@ from core.tickets import reports, service
 from core.tickets.models import DeadlineKind, LinkRole, RepairCategory, Ticket, TicketKind
 from handlers.staff import AdminGroup, ensure_staff
 from handlers.tickets_ui import (
+    CAPTION_LIMIT,
     INTERNAL_PREFIX,
     TicketAction,
     TicketAssign,
@@ -49,6 +50,7 @@ from handlers.tickets_ui import (
     card_keyboard,
     category_label,
     deadline_label,
+    fit_lines,
     group_locale,
     hazard_label,
     kind_label,
@@ -64,6 +66,7 @@ from handlers.tickets_ui import (
     ticket_line,
     ticket_ref,
     unreachable_text,
+    with_header,
 )
 
 log = logging.getLogger(__name__)
@@ -450,10 +453,10 @@ async def tickets_command(
                 for ticket in open_:
                     view = await load_view(session, ticket)
                     lines.append(f"{ticket_line(view)} — {escape(status_label(ticket.status))}")
-                text = "\n".join(lines)
+                text = fit_lines(lines)
         else:
             text = _("Usage: /tickets — open tickets; /tickets overdue — the late ones.")
-    await message.reply(text[:4096])
+    await message.reply(text)
 
 
 MONTH_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
@@ -679,17 +682,17 @@ async def _send_to_resident(
         header = _("💬 Property office ({name}) about your ticket {ref}:").format(
             name=escape(identity.full_name or _("staff")), ref=ticket_ref(ticket)
         )
-    body = escape(message.text or message.caption or "")
-    text = f"{header}\n{body}" if body else header
+    body = message.text or message.caption or ""
+    caption = with_header(header, body, CAPTION_LIMIT)
     chat_id = person.telegram_id
     if message.photo:
-        call = app.bot.send_photo(chat_id, message.photo[-1].file_id, caption=text[:1024])
+        call = app.bot.send_photo(chat_id, message.photo[-1].file_id, caption=caption)
     elif message.document:
-        call = app.bot.send_document(chat_id, message.document.file_id, caption=text[:1024])
+        call = app.bot.send_document(chat_id, message.document.file_id, caption=caption)
     elif message.video:
-        call = app.bot.send_video(chat_id, message.video.file_id, caption=text[:1024])
+        call = app.bot.send_video(chat_id, message.video.file_id, caption=caption)
     else:
-        call = app.bot.send_message(chat_id, text[:4096])
+        call = app.bot.send_message(chat_id, with_header(header, body))
     return await deliver(call)
 
 
