@@ -40,6 +40,9 @@ def include_routers(dp: Dispatcher) -> None:
 
     dp.include_router(errors.router)
     dp.include_router(common.router)
+    from handlers.fees_resident import payments_router
+
+    dp.include_router(payments_router)  # before any flow's catch-all (see its docstring)
     from handlers import admin_setup, movein, profile, review
 
     dp.include_routers(admin_setup.router, review.router, movein.router, profile.router)

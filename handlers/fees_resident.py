@@ -55,6 +55,10 @@ from handlers.menu import menu_entry, residents
 log = logging.getLogger(__name__)
 
 router = Router(name="fees_resident")
+# Payment updates get their own router, included right after ``common``: a
+# successful_payment must be recorded even when the payer is in the middle of
+# another conversation whose catch-all would otherwise take the message.
+payments_router = Router(name="fees_payments")
 
 menu_entry("fees", __("My bills"), residents, order=30)
 menu_entry("accounts", __("Community accounts"), residents, order=60)
@@ -258,7 +262,7 @@ async def pay_button(
     )
 
 
-@router.pre_checkout_query(F.invoice_payload.startswith(PAYLOAD_PREFIX + ":"))
+@payments_router.pre_checkout_query(F.invoice_payload.startswith(PAYLOAD_PREFIX + ":"))
 async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, app: AppContext) -> None:
     """Answer fast: three indexed reads, one upsert, committed before the answer."""
     now = app.clock.now()
@@ -284,7 +288,7 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, app: AppC
     await query.answer(ok=True)
 
 
-@router.message(
+@payments_router.message(
     F.successful_payment,
     F.successful_payment.invoice_payload.startswith(PAYLOAD_PREFIX + ":"),
 )

@@ -82,3 +82,17 @@ async def test_offline_payment_by_accountant(fees_bot, emulator, world, session)
     await world.tenant_chat.expect("Receipt", timeout=30)
     bill = await session.scalar(select(Bill).where(Bill.unit_id == world.unit.id))
     assert bill.status == BillStatus.PAID
+
+
+async def test_payment_recorded_in_the_middle_of_another_conversation(
+    fees_bot, emulator, world, session
+):
+    await fees_bot.ctx.scheduler.run_now("fees.bills")
+    owner = world.owner_chat
+    invoice_msg = await _invoice_for(owner)
+    # The resident starts filing a repair ticket, then pays the older invoice.
+    await owner.send("/ticket")
+    await owner.expect("What would you like to report?")
+    assert (await owner.pay(invoice_msg)).ok
+    await owner.expect("Receipt", timeout=30)
+    assert await session.scalar(select(func.count()).select_from(Payment)) == 1
