@@ -145,3 +145,24 @@ async def test_resolved_tickets_close_themselves_after_seven_days(
     row = await session.scalar(select(Ticket.status).where(Ticket.id == ticket.id))
     assert row == TicketStatus.CLOSED
     assert RESIDENT_ID == resident.id
+
+
+async def test_a_ticket_filed_before_the_group_is_bound_is_posted_later(
+    running_bot, world, session
+):
+    world.community.admin_chat_id = None
+    await session.commit()
+    resident = world.resident_chat
+    await resident.send("/ticket")
+    await resident.press(await resident.expect("What would you like to report?"), "📣 Complaint")
+    await resident.expect("Describe the problem")
+    await resident.send("Dogs off the leash in the garden")
+    await resident.press(await resident.expect("Add up to 5 photos"), "Skip ➡️")
+    await resident.press(await resident.expect("Please check your report"), "✅ Submit")
+    await resident.expect("as soon as it is connected")
+    assert await run_publisher(running_bot.ctx) == 0
+    world.community.admin_chat_id = world.group.id
+    await session.commit()
+    assert await run_publisher(running_bot.ctx) == 1
+    await world.group.expect("#1 Complaint")
+    assert await run_publisher(running_bot.ctx) == 0
