@@ -155,14 +155,18 @@ class Sandbox:
                 self.settings,
                 clock=self.clock,
                 migrate=False,
-                start_scheduler=self.options.start_scheduler,
+                start_scheduler=False,
                 start_services=True,
             )
         except BaseException:
             await self.emulator.stop()
             raise
         app = self.application
+        # Jobs and polling run inside the translations' context: the scheduler's
+        # timers keep the context they were started in, and jobs speak to people.
         with app.ctx.i18n.context():
+            if self.options.start_scheduler and app.ctx.scheduler is not None:
+                app.ctx.scheduler.start()
             self._polling = asyncio.create_task(
                 app.dp.start_polling(
                     app.bot, handle_signals=False, close_bot_session=False, polling_timeout=10
@@ -216,7 +220,8 @@ class Sandbox:
             save_state(self.state_path, self.state)
         app = self.application
         if app is not None and app.ctx.scheduler is not None:
-            await app.ctx.scheduler.run_all_once()
+            with app.ctx.i18n.context():
+                await app.ctx.scheduler.run_all_once()
         return self.clock.now()
 
     # --- internals ------------------------------------------------------------------------

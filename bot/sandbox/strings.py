@@ -50,7 +50,7 @@ UI: dict[str, str] = {
     "common.close": _("Close"),
     "common.ok": _("OK"),
     # the chat pane
-    "chat.kicker": _("Resident's phone"),
+    "chat.kicker": _("Phone"),
     "chat.switch_person": _("Switch person"),
     "chat.bot": _("bot"),
     "chat.typing": _("typing…"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import aiohttp
@@ -262,13 +263,34 @@ async def test_the_qr_reader_reads_a_picture_the_bot_sent(module_sandbox: Sandbo
     assert status == 404
 
 
-async def test_time_moves_forward_only(module_sandbox: Sandbox) -> None:
+async def test_moving_time_forward_makes_deadlines_pass(module_sandbox: Sandbox) -> None:
+    # An urgent repair: someone must be on site within 10 minutes.
+    resident = module_sandbox.emulator.user(700_002)
+    await resident.send("/ticket")
+    for prompt, button in (
+        ("What would you like to report?", "Repair"),
+        ("What needs repairing?", "Water"),
+        ("Where is it?", "Block 1-502"),
+    ):
+        await resident.press(await resident.expect(prompt, timeout=20), button)
+    await resident.expect("Describe the problem")
+    await resident.send("The pipe under the sink is leaking")
+    await resident.press(await resident.expect("Add up to 5 photos"), "Skip")
+    await resident.press(await resident.expect("How urgent is it?"), "Urgent")
+    await resident.press(await resident.expect("Please check your report"), "Submit")
+    filed = await resident.expect(regex=r"ticket #\d+")
+    number = re.search(r"#(\d+)", filed["text"]).group(1)
+    group = module_sandbox.emulator.group(module_sandbox.state.admin_chat_id)
+    group.skip()
+
     before = module_sandbox.clock.now()
     status, body = await _post(module_sandbox, "sandbox/api/clock", {"minutes": 60})
     assert status == 200 and body["result"]["clock_offset_s"] == 3600
     assert module_sandbox.clock.now() - before >= timedelta(minutes=60)
     saved = json.loads(module_sandbox.state_path.read_text(encoding="utf-8"))
     assert saved["clock_offset_s"] == 3600
+    # The scheduled jobs ran at once: the ticket's topic hears the deadline passed.
+    await group.expect(f"#{number}: the deadline", timeout=20)
     for minutes in (0, -5, 7 * 24 * 60 + 1):
         status, body = await _post(module_sandbox, "sandbox/api/clock", {"minutes": minutes})
         assert (status, body["error"]) == (400, "bad_step")

@@ -560,6 +560,7 @@
         class: "photo", src: emu.file(shown.file_id), alt: t("snippet.photo"), loading: "lazy",
         width: shown.width, height: shown.height,
         onclick: () => showImage(emu.file(full.file_id)),
+        onload: (event) => keepAtBottom(event.currentTarget),
       }));
       const fromBot = msg.from && msg.from.id === botId();
       if (view.pane === "chat" && fromBot) {
@@ -707,6 +708,12 @@
   const threadOf = (msg) => msg.message_thread_id || GENERAL;
 
   function nearBottom(list) { return list.scrollHeight - list.scrollTop - list.clientHeight < 160; }
+
+  /** A picture that finished loading grew the list: stay at the bottom if we were there. */
+  function keepAtBottom(node) {
+    const list = node.closest(".messages");
+    if (list && list.scrollHeight - list.scrollTop - list.clientHeight < 480) toBottom(list);
+  }
   function toBottom(list) { list.scrollTop = list.scrollHeight; }
 
   function renderChat() {
@@ -845,7 +852,7 @@
     const list = panes[view.pane].list;
     const node = list.querySelector(`[data-id="${messageId}"]`);
     if (!node) return;
-    node.scrollIntoView({ block: "center" });
+    node.scrollIntoView({ block: "center", behavior: "smooth" });
     node.classList.remove("flash");
     void node.offsetWidth;
     node.classList.add("flash");
