@@ -82,6 +82,10 @@ def reason_label(reason: str) -> str:
         "gate_disabled": _("gate disabled"),
         "not_allowed": _("not allowed"),
         "rate_limited": _("too many openings"),
+        "face_unusable": _("face not clear enough"),
+        "no_match": _("face not recognised"),
+        "ambiguous": _("face not told apart"),
+        "use_code": _("face paused (too many tries)"),
     }
     return labels.get(reason, reason)
 
@@ -145,6 +149,19 @@ def qr_png(token: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(token, error="m").save(buffer, kind="png", scale=8, border=4)
     return buffer.getvalue()
+
+
+def fit_lines(lines: list[str], limit: int = 3900) -> str:
+    """Join as many lines as fit in one Telegram message (4096 characters)."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            kept.append("…")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
 
 
 def format_code(code: str) -> str:

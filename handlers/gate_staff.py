@@ -44,6 +44,7 @@ from core.identity import Identity
 from core.models import Building, Community, Person, StaffRole, Unit
 from handlers.access_common import (
     GateAlertCb,
+    fit_lines,
     fmt_days,
     fmt_minutes,
     fmt_weekdays,
@@ -510,7 +511,7 @@ async def log_command(
             ]
         ]
     )
-    await message.reply("\n".join(lines), reply_markup=keyboard)
+    await message.reply(fit_lines(lines), reply_markup=keyboard)
 
 
 @router.callback_query(LogCsvCb.filter(), AdminGroup())

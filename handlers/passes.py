@@ -66,6 +66,7 @@ from core.formatting import fmt_duration, fmt_short_datetime, local_dt
 from core.identity import Identity, UnitMembership
 from core.models import Community, Person
 from handlers.access_common import (
+    fit_lines,
     fmt_days,
     fmt_minutes,
     fmt_weekdays,
@@ -97,6 +98,8 @@ private_command("workerpass", __("Request a worker pass"), order=33)
 # A remote-open confirmation older than this is refused: an old button must not
 # open the gate for whoever happens to be standing there now.
 CONFIRM_TTL_S = 120
+# "My passes" lists this many (one revoke button each).
+MAX_LISTED = 20
 _TIME_RE = r"(\d{1,2})[:：](\d{2})"
 _DATE_RE = r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
 _SEPARATORS = r"\s*(?:-|–|—|~|～|to|至|到)\s*"
@@ -943,7 +946,7 @@ async def mine(
         return
     lines = [_("Your active passes:")]
     buttons: list[list[InlineKeyboardButton]] = []
-    for row in rows:
+    for row in rows[:MAX_LISTED]:
         community = await session.get(Community, row.community_id)
         assert community is not None
         tz = community.timezone
@@ -955,7 +958,9 @@ async def mine(
             f"{_status_line(row)}"
         )
         buttons.append([_button(_("🚫 Revoke #{id}").format(id=row.id), "revoke", row.id)])
-    await _say(event, "\n".join(lines), reply_markup=_keyboard(buttons))
+    if len(rows) > MAX_LISTED:
+        lines.append(_("… and {count} more.").format(count=len(rows) - MAX_LISTED))
+    await _say(event, fit_lines(lines), reply_markup=_keyboard(buttons))
 
 
 @router.callback_query(PassCb.filter(F.action == "revoke"), StateFilter("*"))
@@ -1049,7 +1054,7 @@ async def history(
             f"{mark} {fmt_short_datetime(rec.at, tz, locale)} · {escape(rec.gate_name)} · "
             f"#{rec.pass_id} {who} · {reason_label(rec.reason)}"
         )
-    await _say(event, "\n".join(lines))
+    await _say(event, fit_lines(lines))
 
 
 # --- remote opening --------------------------------------------------------------------------
