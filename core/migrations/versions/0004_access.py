@@ -135,7 +135,10 @@ def upgrade() -> None:
         sa.Column("locked_until", DT, nullable=True),
         sa.Column("updated_at", DT, nullable=True),
         sa.ForeignKeyConstraint(
-            ["gate_id"], ["gates.id"], name=op.f("fk_gate_throttle_gate_id_gates"), ondelete="CASCADE"
+            ["gate_id"],
+            ["gates.id"],
+            name=op.f("fk_gate_throttle_gate_id_gates"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("gate_id", name=op.f("pk_gate_throttle")),
     )
@@ -157,9 +160,13 @@ def upgrade() -> None:
         sa.Column("terminal", sa.String(length=64), nullable=True),
         sa.Column("ref_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["community_id"], ["communities.id"], name=op.f("fk_access_log_community_id_communities")
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_access_log_community_id_communities"),
         ),
-        sa.ForeignKeyConstraint(["gate_id"], ["gates.id"], name=op.f("fk_access_log_gate_id_gates")),
+        sa.ForeignKeyConstraint(
+            ["gate_id"], ["gates.id"], name=op.f("fk_access_log_gate_id_gates")
+        ),
         sa.ForeignKeyConstraint(
             ["pass_id"], ["passes.id"], name=op.f("fk_access_log_pass_id_passes")
         ),
@@ -175,9 +182,7 @@ def upgrade() -> None:
     op.create_index("ix_access_log_gate_at", "access_log", ["gate_id", "at"])
     op.create_index("ix_access_log_unit_at", "access_log", ["host_unit_id", "at"])
     op.create_index("ix_access_log_pass", "access_log", ["pass_id"])
-    op.create_index(
-        "ix_access_log_person_method_at", "access_log", ["person_id", "method", "at"]
-    )
+    op.create_index("ix_access_log_person_method_at", "access_log", ["person_id", "method", "at"])
     make_append_only("access_log")
 
     op.create_table(
@@ -190,9 +195,13 @@ def upgrade() -> None:
         sa.Column("terminal", sa.String(length=64), nullable=True),
         sa.Column("details", sa.String(length=500), nullable=False),
         sa.ForeignKeyConstraint(
-            ["community_id"], ["communities.id"], name=op.f("fk_gate_events_community_id_communities")
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_gate_events_community_id_communities"),
         ),
-        sa.ForeignKeyConstraint(["gate_id"], ["gates.id"], name=op.f("fk_gate_events_gate_id_gates")),
+        sa.ForeignKeyConstraint(
+            ["gate_id"], ["gates.id"], name=op.f("fk_gate_events_gate_id_gates")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gate_events")),
     )
     op.create_index("ix_gate_events_gate_at", "gate_events", ["gate_id", "at"])
