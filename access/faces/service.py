@@ -1,0 +1,212 @@
+"""Face access at run time: one :class:`FaceService` per process.
+
+It owns the engine (shared per configuration, models load once), the per-community
+indexes (:mod:`access.faces.registry`) and the gate's face decision:
+
+1. pre-check (one read): the community's template counter, and whether the gate is on
+   hold after repeated failures (:mod:`access.faces.gate`) — then the answer is
+   ``use_code`` and the image is not examined;
+2. the template, computed in a worker thread (the event loop keeps serving);
+3. the 1:N search in the community's index, rebuilt first if the counter moved: granted
+   only when the nearest person is within the threshold *and* the nearest other person
+   is at least the margin farther (:func:`access.faces.index.decide`);
+4. the decision proper through :meth:`access.service.AccessRuntime.verify` — emergency
+   mode, disabled gates, the resident check, the access log row (method ``face``; no
+   image is kept), the door.
+
+The chat side calls :meth:`analyze` for enrollment photos and :meth:`changed` after
+committing a change, so this process's index follows at once; other processes follow on
+their next decision or poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from access.faces import gate as _gate  # registers the FACE resolver
+from access.faces.engine import DlibDeepFaceEngine, FaceAnalysis, FaceEngine, analyze_async
+from access.faces.index import Decision as MatchDecision
+from access.faces.index import DenialReason, FaceIndex
+from access.faces.quality import FaceProblem
+from access.faces.registry import FaceIndexes, RunnerSource
+from access.faces.settings import FaceSettings
+from access.faces.store import communities_with_templates_tx
+from access.runner import TxRunner
+from access.verification import Credential, Decision, Direction, Reason
+
+if TYPE_CHECKING:
+    from access.gates import GateInfo
+    from access.service import AccessRuntime
+
+log = logging.getLogger(__name__)
+
+FaceGatePolicy = _gate.FaceGatePolicy
+
+_engines: dict[FaceSettings, DlibDeepFaceEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(settings: FaceSettings) -> DlibDeepFaceEngine:
+    """The process's engine for this configuration (models are large: load them once)."""
+    with _engines_lock:
+        engine = _engines.get(settings)
+        if engine is None:
+            engine = _engines[settings] = DlibDeepFaceEngine(settings)
+        return engine
+
+
+@dataclass(frozen=True)
+class FaceVerdict:
+    decision: Decision
+    #: With reason ``face_unusable``: what is wrong with the image.
+    problem: FaceProblem | None = None
+
+
+_DENIAL = {DenialReason.NO_MATCH: Reason.NO_MATCH, DenialReason.AMBIGUOUS: Reason.AMBIGUOUS}
+
+
+class FaceService:
+    def __init__(
+        self,
+        *,
+        runner: TxRunner,
+        secret_key: str,
+        settings: FaceSettings,
+        engine: FaceEngine | None = None,
+        policy: FaceGatePolicy | None = None,
+        poll_s: float = 3.0,
+    ) -> None:
+        self.runner = runner
+        self.secret_key = secret_key
+        self.settings = settings
+        self.engine: FaceEngine = engine or engine_for(settings)
+        self.policy = policy or FaceGatePolicy()
+        self.poll_s = poll_s
+        self.indexes = FaceIndexes(RunnerSource(runner), secret_key, settings.model_name)
+        self.threshold = settings.match_threshold
+        self.margin = settings.match_margin
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def model(self) -> str:
+        return self.settings.model_name
+
+    # --- the photo ---------------------------------------------------------------------
+
+    async def analyze(self, image: bytes) -> FaceAnalysis:
+        """Check one photo and compute its template, in a worker thread.
+
+        Raises :class:`~access.faces.engine.FaceEngineNotReady` when the engine cannot
+        run (weights missing and not provisionable).
+        """
+        return await analyze_async(self.engine, image)
+
+    # --- the indexes -------------------------------------------------------------------
+
+    async def changed(self, community_id: int) -> None:
+        """After committing a change of the community's templates: rebuild now."""
+        await self.indexes.reload(community_id)
+
+    async def index(self, community_id: int) -> FaceIndex:
+        return await self.indexes.get(community_id)
+
+    async def identify(self, community_id: int, template: object) -> MatchDecision:
+        index = await self.indexes.get(community_id)
+        return index.identify(template, self.threshold, self.margin)  # type: ignore[arg-type]
+
+    # --- the gate ----------------------------------------------------------------------
+
+    async def verify(
+        self,
+        runtime: AccessRuntime,
+        gate: GateInfo,
+        image: bytes,
+        *,
+        direction: Direction = Direction.IN,
+        terminal: str | None = None,
+    ) -> FaceVerdict:
+        """Decide on a face image at ``gate`` (see the module doc)."""
+
+        async def decide(credential: Credential, problem: FaceProblem | None = None) -> FaceVerdict:
+            decision = await runtime.verify(
+                gate, credential, direction=direction, terminal=terminal
+            )
+            return FaceVerdict(decision, problem)
+
+        if not gate.active or gate.emergency:
+            # The decision does not depend on whose face it is.
+            return await decide(Credential.face(None, Reason.NO_MATCH))
+        pre = await self.runner.run(
+            _gate.precheck_tx,
+            gate.id,
+            gate.community_id,
+            runtime.clock.now(),
+            self.policy,
+            readonly=True,
+        )
+        if pre.fallback:
+            return await decide(Credential.face(None, Reason.USE_CODE))
+        analysis = await self.analyze(image)
+        if analysis.template is None:
+            # Also a frame that does not decode: it counts as a failed face, like a blur.
+            problem = analysis.problem or FaceProblem.NO_FACE
+            return await decide(Credential.face(None, Reason.FACE_UNUSABLE), problem)
+        index = await self.indexes.get(gate.community_id, pre.version)
+        match = index.identify(analysis.template, self.threshold, self.margin)
+        if match.granted:
+            assert isinstance(match.person_id, int)
+            return await decide(Credential.face(match.person_id))
+        assert match.reason is not None
+        return await decide(Credential.face(None, _DENIAL[match.reason]))
+
+    # --- background: warm-up and polling ----------------------------------------------
+
+    def start(self) -> None:
+        """Start the poll loop (idempotent); needs a running event loop."""
+        if self._task is None and not self._closed:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="faces.poll")
+
+    async def warm_up(self) -> list[int]:
+        """Load the engine and every community's index when anyone is enrolled; returns
+        the communities loaded. Nothing is loaded on a deployment without faces."""
+        communities = await self.runner.run(
+            communities_with_templates_tx, self.model, readonly=True
+        )
+        if not communities:
+            return []
+        await asyncio.to_thread(self.engine.check_ready)
+        for community_id in communities:
+            await self.indexes.get(community_id)
+        return communities
+
+    async def _run(self) -> None:
+        try:
+            await self.warm_up()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The gate still works: the engine and indexes then load on first use, and
+            # that failure is reported to whoever asks.
+            log.exception("face engine warm-up failed")
+        while True:
+            await asyncio.sleep(self.poll_s)
+            try:
+                await self.indexes.sync()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("face index sync failed")
+
+    async def close(self) -> None:
+        self._closed = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
