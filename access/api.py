@@ -1,7 +1,8 @@
 """The gate terminal HTTP API (aiohttp).
 
-- ``POST /v1/gates/{gate}/verify`` — a keypad code or a QR token → the decision;
-  the door is released when granted.
+- ``POST /v1/gates/{gate}/verify`` — a keypad code or a QR token (JSON), or a face
+  image (``image/jpeg`` body, or ``multipart/form-data`` with a ``face`` part) → the
+  decision; the door is released when granted.
 - ``POST /v1/gates/{gate}/events`` — door forced, door held open, tamper → staff alerted.
 - ``GET /v1/health`` — liveness and database reachability.
 - ``GET /v1/openapi.json`` — the OpenAPI document of all of the above.
@@ -21,10 +22,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from access.credentials import normalize_code
+from access.faces import gate as _face_gate  # noqa: F401  (registers the FACE resolver)
+from access.faces.engine import FaceEngineNotReady
+from access.faces.quality import FaceProblem
 from access.gates import GateInfo, authenticate
 from access.models import GateEventType
 from access.service import AccessRuntime
@@ -130,6 +135,8 @@ def decision_body(decision: Decision) -> dict[str, Any]:
 async def verify(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     gate = await _authenticated_gate(request)
+    if request.content_type in FACE_CONTENT_TYPES:
+        return await _verify_face(request, runtime, gate)
     body = await _json_object(request)
     unknown = set(body) - set(CREDENTIAL_PARSERS) - _VERIFY_FIELDS
     if unknown:
@@ -151,6 +158,86 @@ async def verify(request: web.Request) -> web.Response:
             decision_body(decision), status=429, headers={"Retry-After": str(wait)}
         )
     return web.json_response(decision_body(decision))
+
+
+# --- faces -------------------------------------------------------------------------------
+
+FACE_CONTENT_TYPES = ("image/jpeg", "multipart/form-data")
+_FIELD_MAX = 256
+
+
+async def _read_part(part: Any, limit: int, what: str) -> bytes:
+    data = bytearray()
+    while chunk := await part.read_chunk(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            if what == "face":
+                raise BadRequest(f"the body may be at most {MAX_BODY} bytes", 413, "too_large")
+            raise BadRequest(f"{what} is too long")
+    return bytes(data)
+
+
+async def _face_request(request: web.Request) -> tuple[bytes, dict[str, Any]]:
+    """The image and the other fields of a face verify request."""
+    if request.content_type == "image/jpeg":
+        if request.query:
+            # Silently entering "in" for an exit camera would corrupt the log.
+            raise BadRequest(
+                "a raw JPEG carries no fields: send direction and terminal as parts of a "
+                "multipart/form-data body"
+            )
+        return await request.read(), {}
+    image: bytes | None = None
+    fields: dict[str, Any] = {}
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            name = getattr(part, "name", None)
+            if name == "face" and image is None:
+                image = await _read_part(part, MAX_BODY, "face")
+            elif name in _VERIFY_FIELDS and name not in fields:
+                raw = await _read_part(part, _FIELD_MAX, name)
+                fields[name] = raw.decode("utf-8")
+            elif name == "face" or name in fields:
+                raise BadRequest(f"the part {name!r} is given twice")
+            else:
+                raise BadRequest(f"unknown part {name!r}: send face, direction, terminal")
+    except (ValueError, LookupError, AssertionError, TypeError, HttpProcessingError) as exc:
+        # aiohttp's multipart reader raises these on a malformed body.
+        raise BadRequest(f"malformed multipart body: {exc}") from None
+    if image is None:
+        raise BadRequest("the multipart body needs a 'face' part holding a JPEG image")
+    return image, fields
+
+
+async def _verify_face(
+    request: web.Request, runtime: AccessRuntime, gate: GateInfo
+) -> web.Response:
+    image, fields = await _face_request(request)
+    direction_raw = fields.get("direction", "in")
+    if direction_raw not in ("in", "out"):
+        raise BadRequest("direction must be 'in' or 'out'")
+    terminal = _terminal(fields)
+    direction = Direction(direction_raw)
+    if runtime.faces is None:
+        # Face access is not set up here: the terminal should offer the keypad. Logged
+        # like any refused face, so a misconfigured terminal shows in the access log.
+        decision = await runtime.verify(
+            gate, Credential.face(None, Reason.USE_CODE), direction=direction, terminal=terminal
+        )
+        return web.json_response({**decision_body(decision), "face_problem": None})
+    try:
+        verdict = await runtime.faces.verify(
+            runtime, gate, image, direction=direction, terminal=terminal
+        )
+    except FaceEngineNotReady:
+        log.exception("gate API: the face engine is not ready")
+        return error_response(
+            503, "unavailable", "face recognition is unavailable; use a code or card"
+        )
+    body = decision_body(verdict.decision)
+    body["face_problem"] = verdict.problem.value if verdict.problem else None
+    return web.json_response(body)
 
 
 async def events(request: web.Request) -> web.Response:
@@ -284,8 +371,19 @@ _DECISION = {
             "type": ["integer", "null"],
             "description": "With reason locked_out: seconds until codes are accepted again.",
         },
+        "face_problem": {
+            "type": ["string", "null"],
+            "enum": [*(p.value for p in FaceProblem), None],
+            "description": (
+                "Face requests only, with reason face_unusable: what to fix in front of the "
+                "camera (one person at a time, come closer, more light …)."
+            ),
+        },
     },
 }
+
+_DIRECTION = {"type": "string", "enum": ["in", "out"], "default": "in"}
+_TERMINAL = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -314,8 +412,23 @@ OPENAPI: dict[str, Any] = {
                         "description": "Digits typed on the keypad (visitor codes have 8).",
                     },
                     "qr": {"type": "string", "minLength": 1, "maxLength": 256},
-                    "direction": {"type": "string", "enum": ["in", "out"], "default": "in"},
-                    "terminal": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                    "direction": _DIRECTION,
+                    "terminal": _TERMINAL,
+                },
+            },
+            "FaceRequest": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["face"],
+                "properties": {
+                    "face": {
+                        "type": "string",
+                        "format": "binary",
+                        "contentMediaType": "image/jpeg",
+                        "description": "One camera frame, JPEG, at most 4 MiB.",
+                    },
+                    "direction": _DIRECTION,
+                    "terminal": _TERMINAL,
                 },
             },
             "EventRequest": {
@@ -334,7 +447,22 @@ OPENAPI: dict[str, Any] = {
         "/v1/gates/{gate}/verify": {
             "post": {
                 "operationId": "verify",
-                "summary": "Decide on a code or QR token; releases the door when granted.",
+                "summary": (
+                    "Decide on a code, a QR token or a face; releases the door when granted."
+                ),
+                "description": (
+                    "A code or QR token is sent as JSON. A face is sent either as the raw "
+                    "JPEG (`Content-Type: image/jpeg`; direction `in`, no terminal name) or "
+                    "as `multipart/form-data` with a `face` part and optional `direction` "
+                    "and `terminal` parts. "
+                    "A face opens only for an enrolled resident of the gate's community "
+                    "whose match is both close and clearly closer than anyone else's; "
+                    "otherwise the reason is `face_unusable` (see `face_problem`; also for "
+                    "a frame that does not decode), `no_match` or `ambiguous`. After 5 "
+                    "failed faces in a row at a gate the answer is `use_code` until a quiet "
+                    "minute has passed or someone got in with a code or card; it is also "
+                    "the answer of a server without face access. No image is kept."
+                ),
                 "security": [{"gateKey": []}],
                 "parameters": [_GATE_PARAM],
                 "requestBody": {
@@ -342,7 +470,18 @@ OPENAPI: dict[str, Any] = {
                     "content": {
                         "application/json": {
                             "schema": {"$ref": "#/components/schemas/VerifyRequest"}
-                        }
+                        },
+                        "image/jpeg": {
+                            "schema": {
+                                "type": "string",
+                                "format": "binary",
+                                "contentMediaType": "image/jpeg",
+                            }
+                        },
+                        "multipart/form-data": {
+                            "schema": {"$ref": "#/components/schemas/FaceRequest"},
+                            "encoding": {"face": {"contentType": "image/jpeg"}},
+                        },
                     },
                 },
                 "responses": {

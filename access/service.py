@@ -19,7 +19,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, insert, select, update
 
@@ -41,6 +41,9 @@ from access.verification import (
     record_door_failure,
 )
 from core.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from access.faces.service import FaceService
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ class AccessRuntime:
         self.policy = policy or AccessPolicy()
         self.doors = doors or DoorRegistry()
         self.gates = GateDirectory(self.runner)
+        # Face images at the gate (access.faces.service); None: faces get "use_code".
+        self.faces: FaceService | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- background notifications -------------------------------------------------
@@ -105,6 +110,8 @@ class AccessRuntime:
         await self.drain(5.0)
         for task in list(self._tasks):
             task.cancel()
+        if self.faces is not None:
+            await self.faces.close()
         await self.doors.close()
         await self.runner.close()
 

@@ -82,6 +82,11 @@ class Reason(enum.StrEnum):
     GATE_DISABLED = "gate_disabled"
     NOT_ALLOWED = "not_allowed"
     RATE_LIMITED = "rate_limited"
+    # denied, face (access.faces.gate)
+    FACE_UNUSABLE = "face_unusable"  # no single usable face in the image
+    NO_MATCH = "no_match"  # nobody enrolled is close enough
+    AMBIGUOUS = "ambiguous"  # two enrolled persons about as close: refuse
+    USE_CODE = "use_code"  # too many face failures at this gate: use a code or card
 
 
 class DoorOutcome(enum.StrEnum):
@@ -98,6 +103,9 @@ class Credential:
     method: Method
     secret: str = ""
     person_id: int | None = None
+    # Set when the presenting side already knows the answer is no (the face engine
+    # matched nobody): the decision logs and returns it like any other denial.
+    denial: Reason | None = None
 
     @classmethod
     def code(cls, code: str) -> Credential:
@@ -110,6 +118,10 @@ class Credential:
     @classmethod
     def person(cls, method: Method, person_id: int | None) -> Credential:
         return cls(method, person_id=person_id)
+
+    @classmethod
+    def face(cls, person_id: int | None, denial: Reason | None = None) -> Credential:
+        return cls(Method.FACE, person_id=person_id, denial=denial)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,9 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     from handlers.access_common import register_access_jobs
 
     register_access_jobs(ctx, scheduler)
+    from handlers.faces_common import setup_faces
+
+    setup_faces(ctx, scheduler)
 
 
 def background_services(ctx: AppContext) -> list[ServiceFactory]:

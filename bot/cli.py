@@ -54,6 +54,9 @@ def run(webhook: bool) -> None:
     """Run the bot (long polling by default), migrating the database first."""
     settings = get_settings()
     settings.require_bot_token()
+    from handlers.faces_common import check_face_startup
+
+    check_face_startup(settings)  # before migrating: a bad face setup is one line, exit 2
     from bot.app import run_polling, run_webhook
 
     run_async(lambda: run_webhook(settings) if webhook else run_polling(settings))
@@ -83,6 +86,9 @@ def register_cli() -> None:
     from bot import cli_gate
 
     cli_gate.register(main)
+    from bot import cli_faces
+
+    cli_faces.register(main)
 
 
 register_cli()

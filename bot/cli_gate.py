@@ -251,6 +251,9 @@ def register(main: click.Group) -> None:
         from bot.cli import get_settings, run_async
 
         settings = get_settings()
+        from handlers.faces_common import check_face_startup
+
+        check_face_startup(settings)
         run_async(
             lambda: serve_gate_api(
                 settings, host or settings.gate_api_host, port or settings.gate_api_port
@@ -304,6 +307,9 @@ async def serve_gate_api(
         notifier=notifier,
     )
     ctx.extras[EXTRAS_KEY] = runtime
+    from handlers.faces_common import attach_faces
+
+    attach_faces(ctx, runtime).start()
     runner = await serve(runtime, host, port)
     click.echo(f"gate API listening on http://{host}:{port}/v1/ (Ctrl+C to stop)", err=True)
     try:

@@ -57,6 +57,9 @@ def include_routers(dp: Dispatcher) -> None:
     from handlers import gate_staff, passes
 
     dp.include_routers(passes.router, gate_staff.router)
+    from handlers import faces
+
+    dp.include_routers(faces.router, faces.staff_router)
     dp.include_router(common.fallback_router)
 
 

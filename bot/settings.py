@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     gate_api_port: int = 8090
     payments_provider_token: SecretStr | None = None
     duty_phone: str = ""
+    # Face access (access/faces; docs/decisions/0005-face-engine.md).
+    face_model: str = Field(default="Dlib", description="deepface model for face templates.")
+    face_threshold: float | None = Field(
+        default=None, gt=0, description="Match distance; empty: the measured one for the model."
+    )
+    face_margin: float | None = Field(
+        default=None, ge=0, description="Runner-up person must be this much farther."
+    )
+    face_anti_spoofing: bool = False
+    face_deepface_home: Path | None = Field(
+        default=None, description="Folder holding .deepface/weights; empty: $DEEPFACE_HOME."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -81,6 +93,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("face_threshold", "face_margin", "face_deepface_home", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        # .env.example lists these empty: empty means "the default", not "invalid".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

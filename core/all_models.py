@@ -8,3 +8,4 @@ from core import movein_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
 from access import models as access_models  # noqa: F401
+from access.faces import models as faces_models  # noqa: F401

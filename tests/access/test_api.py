@@ -196,6 +196,9 @@ async def test_running_server_conforms_to_its_openapi_document(session, site, cl
             @given(case=strategy)
             def check(case) -> None:
                 nonlocal count
+                if mode == GenerationMode.NEGATIVE and case.media_type != "application/json":
+                    # A "schema-invalid" face image is just other bytes on the wire.
+                    return
                 case.call_and_validate(base_url=api)
                 count += 1
 
