@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 STATEMENT = "statement"
 EXTRAS_KEY = "fees"
+# Bills are generated on the first day of the period; the job catches up on a
+# missed day (the bot was down) during the first week only.
+GENERATE_WITHIN_DAYS = 7
 
 
 @dataclass
@@ -333,7 +336,8 @@ async def _alert_undeliverable(ctx: AppContext, item: outbox.OutboxItem, reason:
 
 
 async def generate_due_bills(ctx: AppContext) -> int:
-    """On the first day of a period (community time), generate its bills once."""
+    """On the first day of a period (community time), generate its bills once;
+    apply late fees to overdue bills."""
     now = ctx.clock.now()
     async with ctx.session_factory() as session:
         communities = (
@@ -345,9 +349,13 @@ async def generate_due_bills(ctx: AppContext) -> int:
         ).all()
     created = 0
     for community in communities:
-        period = Period.of(local_today(community, now))
+        today = local_today(community, now)
+        period = Period.of(today)
         async with transaction(ctx.session_factory) as session:
-            if not await has_run(session, community.id, period):
+            # Only early in the period: a schedule set up mid-month starts with the
+            # next period (staff can still run /bills_generate for this one).
+            due = today.day <= GENERATE_WITHIN_DAYS
+            if due and not await has_run(session, community.id, period):
                 result = await generate_bills(
                     session, community, period, now=now, trigger="schedule"
                 )

@@ -30,6 +30,10 @@ from handlers.fees_jobs import STATEMENT, locale_for, runtime, translations
 
 log = logging.getLogger(__name__)
 
+# Statements go out in the first two weeks of January and July (a missed day is
+# caught up); residents ask for any other period with /accounts.
+PUBLISH_WITHIN_DAYS = 14
+
 
 @dataclass
 class CachedStatement:
@@ -50,7 +54,11 @@ async def publish_due_statements(ctx: AppContext) -> int:
     for community in communities:
         if in_quiet_hours(community, now):
             continue
-        start, end = half_year_bounds(local_today(community, now), previous=True)
+        today = local_today(community, now)
+        start, end = half_year_bounds(today, previous=True)
+        if (today - end).days >= PUBLISH_WITHIN_DAYS:
+            # Not a fresh half-year: a new deployment does not send old statements.
+            continue
         queued += await publish_statement(ctx, community, start, end, trigger="schedule", now=now)
     return queued
 

@@ -174,6 +174,11 @@ async def test_accounts_on_demand_and_every_six_months(
     await owner.expect(photo=True, timeout=30)
     await owner.expect(document=True, timeout=30)
 
+    # In November no statement goes out (a new deployment sends no stale ones).
+    await fees_bot.ctx.scheduler.run_now("fees.statements")
+    await fees_bot.ctx.scheduler.run_now("fees.outbox")
+    await world.tenant_chat.expect_nothing(within=0.3, text_contains="Community accounts")
+
     # 1 January 2027, 09:00 in Shanghai: the second half of 2026 goes to everyone.
     clock.set(datetime(2027, 1, 1, 1, 0, tzinfo=UTC))
     await fees_bot.ctx.scheduler.run_now("fees.statements")

@@ -116,6 +116,17 @@ async def test_late_fee_once_and_reports(session, world) -> None:
     assert table[0]["status"] == "open" and table[1]["billed"] == "111.00"
 
 
+async def test_bills_job_only_early_in_the_period(fees_bot, world, session, clock) -> None:
+    clock.set(datetime(2026, 11, 12, 2, 0, tzinfo=UTC))
+    await fees_bot.ctx.scheduler.run_now("fees.bills")  # mid-month: nothing
+    assert await session.scalar(select(func.count()).select_from(Bill)) == 0
+    clock.set(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))  # missed the 1st: caught up
+    await fees_bot.ctx.scheduler.run_now("fees.bills")
+    await fees_bot.ctx.scheduler.run_now("fees.bills")
+    periods = (await session.scalars(select(Bill.period))).all()
+    assert periods == ["2026-12", "2026-12"]
+
+
 async def test_staff_overdue_and_export_in_group(fees_bot, emulator, world, clock) -> None:
     await fees_bot.ctx.scheduler.run_now("fees.bills")
     clock.set(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
