@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aiogram import Dispatcher, Router
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.context import AppContext
 from bot.middlewares import (
@@ -63,8 +64,19 @@ def include_routers(dp: Dispatcher) -> None:
     dp.include_router(common.fallback_router)
 
 
+def _isolation(app: AppContext, storage: BaseStorage) -> BaseEventIsolation:
+    if app.settings.fsm_storage == "redis":
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        if isinstance(storage, RedisStorage):
+            return RedisEventIsolation(redis=storage.redis)
+    return SimpleEventIsolation()
+
+
 def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
-    dp = CourtyardDispatcher(storage=storage)
+    # One update at a time per chat and user: the next answer in a conversation is
+    # processed only after the previous step's state has been committed.
+    dp = CourtyardDispatcher(storage=storage, events_isolation=_isolation(app, storage))
     dp["app"] = app
     dp["settings"] = app.settings
     dp["clock"] = app.clock
