@@ -380,7 +380,7 @@ async def generate_due_bills(ctx: AppContext) -> int:
 async def send_reminders(ctx: AppContext) -> int:
     """Remind owners and tenants of unpaid bills: before the due day and when overdue,
     at most once per bill every N days, never in the community's quiet hours."""
-    if ctx.bot is None or not payments_enabled(ctx):
+    if ctx.bot is None:
         return 0
     now = ctx.clock.now()
     async with ctx.session_factory() as session:
@@ -460,6 +460,38 @@ async def _remind_unit(
             periods = ", ".join(b.period for b in draft.bills)
             amount = fmt_money(draft.invoice.amount_minor, community.currency, locale)
             due = fmt_date(min(b.due_date for b in draft.bills), locale)
+            if not payments_enabled(ctx):
+                # Paying in chat is not set up: remind in words, pay at the office.
+                text = (
+                    _(
+                        "Reminder from {community}: {periods} for {unit}, {amount}, was due "
+                        "on {date} and is overdue. Please pay at the property office."
+                    )
+                    if overdue
+                    else _(
+                        "Reminder from {community}: {periods} for {unit}, {amount}, is due "
+                        "on {date}. Please pay at the property office."
+                    )
+                ).format(
+                    community=community.name, unit=label, periods=periods, amount=amount, date=due
+                )
+                result = await deliver(
+                    ctx.bot.send_message(
+                        person.telegram_id,
+                        text,
+                        reply_markup=InlineKeyboardMarkup(
+                            inline_keyboard=[
+                                [
+                                    InlineKeyboardButton(
+                                        text=_("My bills"), callback_data="menu:fees"
+                                    )
+                                ]
+                            ]
+                        ),
+                    )
+                )
+                delivered += result.ok
+                continue
             if overdue:
                 description = _(
                     "{community} {unit}: {periods}, {amount}, was due on {date} and is "

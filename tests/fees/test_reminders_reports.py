@@ -143,3 +143,18 @@ async def test_staff_overdue_and_export_in_group(fees_bot, emulator, world, cloc
     await group.send(OWNER_ID, "/overdue")
     await group.expect("Only manager, accountant can do this.")
     _ = TENANT_ID
+
+
+async def test_reminder_without_payments_is_a_message(settings, emulator, world, clock) -> None:
+    from tests.harness import start_bot
+
+    async with start_bot(settings, emulator, clock=clock) as app:  # no provider token
+        await app.ctx.scheduler.run_now("fees.bills")
+        clock.set(datetime(2026, 11, 14, 2, 0, tzinfo=UTC))
+        await app.ctx.scheduler.run_now("fees.reminders")
+        reminder = await world.owner_chat.expect("Reminder from Sunny Garden")
+        assert "CN¥465.58, is due on Nov 15, 2026" in reminder["text"]
+        assert "property office" in reminder["text"]
+        await world.owner_chat.send("/bills")
+        overview = await world.owner_chat.expect("3栋-1201")
+        assert "Paying in chat is not available yet" in overview["text"]
