@@ -50,7 +50,9 @@ async def world(session, settings, emulator, home, face_engine) -> AsyncIterator
     created = await create_gate(
         session, secret_key=TEST_SECRET, community_id=home.community.id, name="East Gate"
     )
-    await make_staff(session, home.community, MANAGER_ID, "Li Manager", StaffRole.MANAGER)
+    await make_staff(
+        session, home.community, MANAGER_ID, "Li Manager", StaffRole.MANAGER, locale="en"
+    )
     await session.commit()
     owner = emulator.user(OWNER_ID, "Wang", language_code="en")
     neighbour = emulator.user(NEIGHBOUR_ID, "Li", language_code="en")
@@ -89,10 +91,10 @@ async def at_gate(w: World, name: str) -> dict:
         return await response.json()
 
 
-async def send_and_check(user, name: str) -> dict:
+async def send_and_check(user, name: str, checking_text: str = "Checking the photo") -> dict:
     """Send a committed photo; return the "checking…" message as edited with the verdict."""
     await user.send_photo(photo(name))
-    checking = await user.expect("Checking the photo", timeout=SLOW)
+    checking = await user.expect(checking_text, timeout=SLOW)
     return await user.expect_edit(checking, timeout=SLOW)
 
 
@@ -294,3 +296,19 @@ async def test_cancel_and_bad_files_store_nothing(world, session, emulator):
     w.clock.advance(timedelta(hours=1))
     assert await purge_pending_job(w.app.ctx) == 1
     assert await count(session, FaceTemplate) == 0
+
+
+async def test_in_chinese(world, session, emulator):
+    person, _ = await make_resident(session, world.home.other_unit, 504, "张伟", locale="zh_Hans")
+    await session.commit()
+    me = emulator.user(504, "张伟", language_code="zh-hans")
+    await me.send("/face")
+    home = await me.expect("刷脸通行")
+    await me.press(home, "📸 录入我的人脸")
+    consent = await me.expect("同意前请阅读")
+    assert "照片本身从不保存" in consent["text"] and "Telegram 的服务器" in consent["text"]
+    await me.press(consent, "✅ 我同意")
+    await me.expect("现在请以照片形式发送 1 到 3 张自拍")
+    verdict = await send_and_check(me, "two_faces.jpg", "正在检测照片")
+    assert "照片中有 2 张人脸" in verdict["text"]
+    assert person.id
