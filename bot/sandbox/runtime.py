@@ -265,8 +265,11 @@ class Sandbox:
     # --- what the page needs -------------------------------------------------------------
 
     def require_app(self) -> Application:
+        """The running application; the page is served a moment before it exists."""
         if self.application is None:
-            raise RuntimeError("the sandbox is not running")
+            from bot.sandbox.server import ApiError
+
+            raise ApiError("starting", 503)
         return self.application
 
     def access_runtime(self) -> Any | None:

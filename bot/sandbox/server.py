@@ -386,8 +386,7 @@ class SandboxWeb:
         path: str,
         body: dict[str, Any] | None = None,
         *,
-        jpeg: bytes | None = None,
-        params: dict[str, str] | None = None,
+        form: aiohttp.FormData | None = None,
     ) -> tuple[int, Any]:
         settings = self.sandbox.settings
         if settings is None or self.sandbox.access_runtime() is None:
@@ -396,15 +395,9 @@ class SandboxWeb:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=GATE_TIMEOUT_S))
         url = f"http://127.0.0.1:{settings.gate_api_port}/v1/gates/{gate.id}/{path}"
         headers = {"Authorization": f"Bearer {gate.api_key}"}
-        if jpeg is not None:
-            headers["Content-Type"] = "image/jpeg"
         try:
             async with self._http.post(
-                url,
-                json=body if jpeg is None else None,
-                data=jpeg,
-                params=params,
-                headers=headers,
+                url, json=body if form is None else None, data=form, headers=headers
             ) as response:
                 try:
                     payload = await response.json(content_type=None)
@@ -432,9 +425,10 @@ class SandboxWeb:
         gate = self._gate(request)
         image = await _image_upload(request)
         jpeg = await asyncio.get_running_loop().run_in_executor(None, as_jpeg, image)
-        status, payload = await self._forward(
-            gate, "verify", jpeg=jpeg, params={"terminal": f"sandbox-{gate.id}"}
-        )
+        form = aiohttp.FormData()
+        form.add_field("face", jpeg, filename="face.jpg", content_type="image/jpeg")
+        form.add_field("terminal", f"sandbox-{gate.id}")
+        status, payload = await self._forward(gate, "verify", form=form)
         return _ok({"status": status, "decision": payload, "door": self._door(gate.id)})
 
     async def read_qr(self, request: web.Request) -> web.Response:

@@ -312,6 +312,7 @@ UI: dict[str, str] = {
     # errors
     "error.generic": _("Something went wrong: {detail}"),
     "error.offline": _("The sandbox is not answering. Is it still running?"),
+    "error.starting": _("The sandbox is still starting. Try again in a moment."),
     "error.gate_api_down": _("The gate module is not running in this build."),
     "error.unknown_gate": _("There is no such gate."),
     "error.bad_request": _("The sandbox did not understand the request."),

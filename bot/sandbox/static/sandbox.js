@@ -739,7 +739,7 @@
     if (p && p.started) {
       box.append(el("button", { type: "button", class: "primary", style: "margin-top:12px", onclick: () => sendText("chat", "/start") }, t("chat.open_menu")));
     }
-    if (p && (p.kind === "new" || p.kind === "visitor") && S.invitations.length && p.kind === "new") {
+    if (p && p.kind === "new" && S.invitations.length) {
       box.append(el("div", { class: "invitations" }, invitationCards({ forPerson: p })));
     }
     return box;
@@ -1274,6 +1274,7 @@
   // ------------------------------------------------------------ live events
 
   let events = null;
+  let lostEvents = false;
   const typingTimers = new Map();
 
   function connectEvents(since) {
@@ -1283,15 +1284,29 @@
       try { event = JSON.parse(message.data); } catch { return; }
       handleEvent(event);
     };
-    events.onerror = () => { checkRestart(); };
+    // The browser reconnects by itself; once it is back, make sure it is still the
+    // same sandbox (a restarted one numbers its events from 1 again: reload).
+    events.onerror = () => { lostEvents = true; };
+    events.onopen = () => { if (lostEvents) { lostEvents = false; checkRestart(); } };
   }
 
-  const checkRestart = debounce(async () => {
-    try {
-      const config = await api("GET", "/sandbox/api/config");
-      if (config.boot_id !== S.config.boot_id) window.location.reload();
-    } catch { /* still down: EventSource keeps retrying */ }
-  }, 1500);
+  async function checkRestart() {
+    const config = await whenReady(() => api("GET", "/sandbox/api/config"));
+    if (config.boot_id !== S.config.boot_id) window.location.reload();
+  }
+
+  /** Retry while the sandbox is (re)starting: it serves the page before the bot is up. */
+  async function whenReady(call, seconds = 180) {
+    for (let waited = 0; ; waited += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        const starting = error instanceof ApiError && (error.status === 503 || error.status === 0);
+        if (!starting || waited >= seconds) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
 
   function handleEvent(event) {
     switch (event.type) {
@@ -1821,7 +1836,7 @@
     await setLocale(locale === "en" ? "en" : "zh_Hans");
     for (const button of $$(".lang-switch button")) button.addEventListener("click", () => setLocale(button.dataset.lang));
 
-    S.config = await api("GET", "/sandbox/api/config");
+    S.config = await whenReady(() => api("GET", "/sandbox/api/config"));
     S.clockFetchedAt = Date.now();
     const since = S.config.last_event_seq;
     $("#community-name").textContent = S.config.community.name;
