@@ -178,7 +178,8 @@ async def test_report_with_chart(running_bot, world, session):
     chart = await group.expect(photo=True, timeout=60)
     assert chart["photo"]
     await group.send(MANAGER_ID, "/report tickets 13/2026")
-    await group.expect("Usage: /report tickets")
+    # Waits for the chart above: one update at a time per chat and user.
+    await group.expect("Usage: /report tickets", timeout=60)
 
 
 @pytest.fixture
