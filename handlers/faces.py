@@ -262,7 +262,7 @@ def consent_text(community: str, kind: ConsentKind, name: str = "", owner: str =
     """The consent screen. The same words for everyone; who it is about changes."""
     c = html.escape(community)
     n = html.escape(name)
-    if kind == ConsentKind.SELF:
+    if kind in (ConsentKind.SELF, ConsentKind.MEMBER):  # read by the person themselves
         head = _(
             "🙂 <b>Face access at the gate — please read before you agree</b>\n\n"
             "If you agree, the gates of {community} open when the camera recognises your face."
@@ -330,9 +330,7 @@ async def _show_consent(
     kind: ConsentKind,
 ) -> None:
     await state.set_state(FaceFlow.consent)
-    await state.update_data(
-        cid=community.id, pid=subject_id, name=name, kind=kind.value, started="consent"
-    )
+    await state.update_data(cid=community.id, pid=subject_id, name=name, kind=kind.value)
     text = consent_text(community.name, kind, name)
     await _say(
         event,

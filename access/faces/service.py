@@ -28,6 +28,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from numpy.typing import ArrayLike
+
 from access.faces import gate as _gate  # registers the FACE resolver
 from access.faces.engine import DlibDeepFaceEngine, FaceAnalysis, FaceEngine, analyze_async
 from access.faces.index import Decision as MatchDecision
@@ -116,9 +118,9 @@ class FaceService:
     async def index(self, community_id: int) -> FaceIndex:
         return await self.indexes.get(community_id)
 
-    async def identify(self, community_id: int, template: object) -> MatchDecision:
+    async def identify(self, community_id: int, template: ArrayLike) -> MatchDecision:
         index = await self.indexes.get(community_id)
-        return index.identify(template, self.threshold, self.margin)  # type: ignore[arg-type]
+        return index.identify(template, self.threshold, self.margin)
 
     # --- the gate ----------------------------------------------------------------------
 

@@ -247,6 +247,7 @@ async def test_member_with_telegram_agrees_in_their_own_chat(world, session, emu
     await me.expect("Wang Da decides: I have asked in their chat")
     request = await teen.expect("Wang Xiaoming would like to enroll your face")
     assert "numeric template" in request["text"]
+    assert "please read before you agree" in request["text"]  # written to them
     await teen.press(request, "✅ I agree")
     await teen.expect("Wang Xiaoming can now send photos of you")
     agreed = await me.expect("Wang Da agreed to face access")
