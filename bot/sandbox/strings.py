@@ -192,8 +192,6 @@ UI: dict[str, str] = {
     "gate.idle.face": _("Look into the camera"),
     "gate.checking": _("Checking…"),
     "gate.checking_face": _("Looking…"),
-    "gate.reading_qr": _("Reading the QR code…"),
-    "gate.no_qr": _("No QR code in this picture"),
     "gate.welcome": _("Welcome, {name}"),
     "gate.granted": _("Come in"),
     "gate.denied": _("Access denied"),

@@ -220,9 +220,11 @@ async def test_walk_through_the_product_in_the_browser(sandbox: Sandbox, page) -
     await group.screenshot(path=str(ARTIFACTS / "sandbox-group.png"))
     await chat.screenshot(path=str(ARTIFACTS / "sandbox-chat.png"))
 
-    # A second use of the single-entry code is refused at the gate.
-    for digit in digits:
-        await gate.locator(f"#keypad button[data-key='{digit}']").click()
-    await gate.locator("#keypad button[data-key='enter']").click()
+    # The visitor tries again with the QR code: a single entry is used up.
+    await page.click("#person-picker .picker-button")
+    await page.locator("#person-picker .picker-option", has_text="Sam Taylor").click()
+    await chat.get_by_role("button", name="Show at the gate").last.click()
+    await expect(gate.locator("#qr-token")).not_to_have_value("")
     await expect(gate.locator("#gate-display")).to_have_attribute("data-tone", "denied")
     await expect(gate.locator("#display-sub")).to_have_text("already used")
+    await expect(gate.locator("#access-log tr").first).to_contain_text("QR code")

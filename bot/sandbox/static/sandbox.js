@@ -564,8 +564,15 @@
       }));
       const fromBot = msg.from && msg.from.id === botId();
       if (view.pane === "chat" && fromBot) {
-        bubble.append(el("div", { class: "photo-actions" },
-          el("button", { type: "button", class: "chip", onclick: () => showQrAtGate(full.file_id) }, icon("qr"), t("chat.show_at_gate"))));
+        // A QR code the bot sent can be held to the gate's reader.
+        const actions = el("div", { class: "photo-actions", hidden: true });
+        bubble.append(actions);
+        qrToken(full.file_id).then((token) => {
+          if (!token) return;
+          actions.append(el("button", { type: "button", class: "chip", onclick: () => showQrAtGate(token) },
+            icon("qr"), t("chat.show_at_gate")));
+          actions.hidden = false;
+        });
       }
     }
     if (msg.document) {
@@ -1682,18 +1689,22 @@
     canvas.toBlob((blob) => { if (blob) verifyFace(blob); }, "image/jpeg", 0.92);
   }
 
+  const qrTokens = new Map(); // file id -> Promise of the QR code's text (or null)
+
+  /** What a QR reader would read in a picture (asked once per picture). */
+  function qrToken(fileId) {
+    if (!qrTokens.has(fileId)) {
+      qrTokens.set(fileId, api("POST", "/sandbox/api/qr", { file_id: fileId }).then((r) => r.token, () => null));
+    }
+    return qrTokens.get(fileId);
+  }
+
   /** The visitor holds the QR picture from the chat to the gate's reader. */
-  async function showQrAtGate(fileId) {
+  async function showQrAtGate(token) {
     showPane("gate-pane");
     selectReader("qr");
-    setDisplay("busy", t("gate.reading_qr"), "", 8000);
-    try {
-      const result = await api("POST", "/sandbox/api/qr", { file_id: fileId });
-      $("#qr-token").value = result.token;
-      await verify({ qr: result.token });
-    } catch (error) {
-      setDisplay("denied", t("gate.no_qr"), errorText(error), 5000);
-    }
+    $("#qr-token").value = token;
+    await verify({ qr: token });
   }
 
   // ---------------------------------------------------------------- the clock
