@@ -534,6 +534,8 @@ async def claim_overstays(session: AsyncSession, now: datetime) -> list[Pass]:
             select(Pass, Community)
             .join(Community, Community.id == Pass.community_id)
             .where(
+                # Workers come and go over days; the alert is about a visitor's stay.
+                Pass.kind == PassKind.VISITOR,
                 Pass.inside.is_(True),
                 Pass.overstay_notified_at.is_(None),
                 Pass.valid_until <= now,
