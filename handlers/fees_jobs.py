@@ -77,10 +77,8 @@ def runtime(ctx: AppContext) -> FeesRuntime:
 
 
 def write_slot(ctx: AppContext) -> contextlib.AbstractAsyncContextManager[Any]:
-    """Serialise payment writes within this process on SQLite; no-op on PostgreSQL
-    (row locks there)."""
-    if ctx.settings.database_url.startswith("sqlite"):
-        return runtime(ctx).write_lock
+    """Kept for call sites; a no-op. SQLite writers are queued for the whole process
+    in ``core.db`` (a second lock here could wait on a transaction that waits on it)."""
     return contextlib.nullcontext()
 
 
