@@ -33,14 +33,13 @@ def register(main: click.Group) -> None:
     @click.option(
         "--language",
         type=click.Choice(["zh_Hans", "en"]),
-        default="zh_Hans",
-        show_default=True,
-        help="Language of the demo community (used when it is first created).",
+        default=None,
+        help="Language of the demo community when it is created [default: zh_Hans].",
     )
     @click.option("--reset", is_flag=True, help="Forget the demo and seed it again.")
     @click.option("--verbose", is_flag=True, help="Show the bot's log on the console.")
     def sandbox(
-        host: str, port: int, data_dir: Path, language: str, reset: bool, verbose: bool
+        host: str, port: int, data_dir: Path, language: str | None, reset: bool, verbose: bool
     ) -> None:
         """Try Courtyard in the browser: a demo community, its bot, its office and a gate."""
         from bot.logs import setup_logging
@@ -56,7 +55,7 @@ def register(main: click.Group) -> None:
             language="en" if language == "en" else "zh_Hans",
         )
         try:
-            asyncio.run(_serve(Sandbox(options)))
+            asyncio.run(_serve(Sandbox(options), asked_language=language))
         except KeyboardInterrupt:
             pass
         except OSError as exc:
@@ -70,7 +69,7 @@ def register(main: click.Group) -> None:
             raise
 
 
-async def _serve(sandbox: object) -> None:
+async def _serve(sandbox: object, *, asked_language: str | None = None) -> None:
     from bot.sandbox.runtime import Sandbox
 
     assert isinstance(sandbox, Sandbox)
@@ -79,6 +78,12 @@ async def _serve(sandbox: object) -> None:
     click.echo("")
     click.echo(f"  Courtyard sandbox: {url}")
     click.echo(f"  Data: {sandbox.data_dir}  (start over with --reset)")
+    state = sandbox.state
+    if asked_language and state is not None and state.language != asked_language:
+        click.echo(
+            f"  Note: the demo community was created in {state.language} earlier; "
+            f"add --reset to create it again in {asked_language}."
+        )
     click.echo("  Press Ctrl+C to stop.")
     click.echo("")
     stop = asyncio.Event()

@@ -142,7 +142,9 @@ class Sandbox:
             await engine.dispose()
         self.clock.offset = timedelta(seconds=self.state.clock_offset_s)
 
-        snapshot.restore(self.emulator, self.snapshot_path)
+        # A new database means a new demo: yesterday's Telegram would not match it.
+        if not self.state.fresh:
+            snapshot.restore(self.emulator, self.snapshot_path)
         populate_emulator(self.emulator, self.state)
         SandboxWeb(self).setup(self.emulator.app)
         await self.emulator.start(self.options.host, self.options.port)

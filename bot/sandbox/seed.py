@@ -219,9 +219,13 @@ class SandboxState:
     # How far the page moved the sandbox's time forward, in seconds.
     clock_offset_s: int = 0
     version: int = STATE_VERSION
+    # Not saved: True when this start created the community (a new database).
+    fresh: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("fresh")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SandboxState:
@@ -277,6 +281,7 @@ async def ensure_demo(
                 state = await _recover_state(session, existing, secret_key=secret_key)
             else:
                 state = await _seed(session, secret_key=secret_key, clock=clock, language=language)
+                state.fresh = True
         await _top_up_invitations(session, state, secret_key=secret_key, clock=clock)
         await session.commit()
     save_state(state_path, state)

@@ -19,9 +19,14 @@ from access.passes import issue_visitor_pass
 from bot.sandbox.runtime import Sandbox
 from bot.sandbox.strings import UI
 from core.models import Community, Person, Residency, ResidencyStatus, Unit
+from tests.conftest import PG_URL
 from tests.sandbox.conftest import start_sandbox
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    # The sandbox always runs on its own SQLite file: the PostgreSQL run adds nothing.
+    pytest.mark.skipif(bool(PG_URL), reason="the sandbox uses its own SQLite database"),
+]
 
 
 async def _get(sandbox: Sandbox, path: str) -> tuple[int, dict]:
@@ -334,6 +339,16 @@ async def test_the_demo_is_seeded_once_and_survives_a_restart(tmp_path) -> None:
         assert body["result"]["status"] == 200  # the stored key still authenticates
     finally:
         await again.stop()
+
+    # Without its database the demo is seeded anew, and the old Telegram is not restored.
+    (tmp_path / "courtyard.db").unlink()
+    fresh = await start_sandbox(tmp_path)
+    try:
+        assert fresh.state.fresh
+        assert fresh.emulator.user(700_001).messages == []
+        assert [g.api_key for g in fresh.state.gates] != [g.api_key for g in state.gates]
+    finally:
+        await fresh.stop()
 
 
 def _jpeg() -> bytes:
