@@ -228,7 +228,8 @@
   function fmtMoney(minor, currency) {
     try {
       const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
-      return new Intl.NumberFormat(intlLocale(), { style: "currency", currency }).format(minor / 10 ** digits);
+      return new Intl.NumberFormat(intlLocale(), { style: "currency", currency, currencyDisplay: "narrowSymbol" })
+        .format(minor / 10 ** digits);
     } catch {
       return `${minor} ${currency}`;
     }
