@@ -3,9 +3,11 @@
 Each feature area adds one import line here.
 """
 
-from core import models  # noqa: F401
-from core import movein_models  # noqa: F401
-from core.tickets import models as tickets_models  # noqa: F401
-from core.fees import models as fees_models  # noqa: F401
 from access import models as access_models  # noqa: F401
 from access.faces import models as faces_models  # noqa: F401
+from core import (
+    models,  # noqa: F401
+    movein_models,  # noqa: F401
+)
+from core.fees import models as fees_models  # noqa: F401
+from core.tickets import models as tickets_models  # noqa: F401
