@@ -221,14 +221,15 @@ class SandboxWeb:
                     continue  # someone a test or the CLI made: not part of the demo
                 identity = await load_identity(session, user.id)
                 staff_role = identity.staff_role_in(state.community_id)
+                # What the person is now: a visitor or a new person may have moved in.
                 if staff_role is not None:
                     kind = "staff"
-                elif member is not None and member.kind == "visitor":
-                    kind = "visitor"
                 elif identity.units:
                     kind = "resident"
+                elif member is not None and member.kind == "visitor":
+                    kind = "visitor"
                 else:
-                    kind = "new" if member is None else member.kind
+                    kind = "new"
                 result.append(
                     {
                         "id": user.id,
