@@ -126,6 +126,9 @@ async def build_application(
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     i18n = create_i18n(settings.default_locale)
+    # Make it the current I18n for everything started from here on, including the
+    # scheduler's jobs (they run outside any update and translate messages too).
+    i18n.set_current(i18n)
     ctx = AppContext(
         settings=settings,
         engine=engine,

@@ -105,6 +105,12 @@ def render_pdf(html: str, *, title: str) -> bytes | None:
     pdf.set_title(title)
     pdf.set_creator("Courtyard")
     pdf.add_font("cjk", fname=font.path, collection_font_number=font.collection_index)
+    # Table headings are always bold in fpdf2's HTML tables: map "bold" to the same
+    # face (statements have tables; receipts don't, so they don't pay for it).
+    if "<th" in html:
+        pdf.add_font(
+            "cjk", style="B", fname=font.path, collection_font_number=font.collection_index
+        )
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("cjk", size=10)
