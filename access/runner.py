@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core.db import _json_dumps
@@ -46,11 +46,13 @@ def sync_sqlite_url(database_url: str) -> str:
     return f"sqlite:///{path}"
 
 
-def _create_sqlite_engine(database_url: str) -> Engine:
+def _create_sqlite_engine(database_url: str, busy_ms: int) -> Engine:
     engine = create_sync_engine(
         sync_sqlite_url(database_url),
         json_serializer=_json_dumps,
-        connect_args={"timeout": 30, "check_same_thread": False},
+        connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
+        pool_size=1,
+        max_overflow=0,
     )
 
     @event.listens_for(engine, "connect")
@@ -61,7 +63,7 @@ def _create_sqlite_engine(database_url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -71,6 +73,11 @@ def _create_sqlite_engine(database_url: str) -> Engine:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -92,10 +99,15 @@ class TxRunner:
         self.is_sqlite = database_url.startswith("sqlite")
         self._sync: Engine | None = None
         self._async: AsyncEngine | None = None
+        self._inline: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
         if self.is_sqlite:
-            self._sync = _create_sqlite_engine(database_url)
+            # Two connections: one used right in the event loop that never waits
+            # for a lock, and one in a thread that waits (busy timeout) when another
+            # process holds the write lock.
+            self._inline = _create_sqlite_engine(database_url, busy_ms=0)
+            self._sync = _create_sqlite_engine(database_url, busy_ms=30_000)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="access-db")
         else:
             # No pre-ping (one round trip per decision saved): a dropped connection
@@ -112,6 +124,9 @@ class TxRunner:
 
     async def run(self, fn: Callable[..., T], *args: Any, readonly: bool = False) -> T:
         if self._sync is not None and self._thread is not None:
+            done, result = self._try_inline(fn, args, readonly)
+            if done:
+                return result  # type: ignore[return-value]
             engine = self._sync
 
             def work() -> T:
@@ -128,6 +143,37 @@ class TxRunner:
         async with self._slots:
             return await self._run_pg(fn, *args)
 
+    def _try_inline(
+        self, fn: Callable[..., T], args: tuple[Any, ...], readonly: bool
+    ) -> tuple[bool, T | None]:
+        """Run the transaction here, in the event loop, unless the write lock is taken.
+
+        A decision is a few hundred microseconds of SQLite work; handing it to a
+        thread costs about as much again and, under CPU contention, a wait for the
+        GIL. When another connection (the thread below, another process) holds the
+        write lock, ``BEGIN IMMEDIATE`` fails at once here — nothing has been done
+        yet — and the caller queues the transaction in the waiting thread instead.
+        """
+        assert self._inline is not None
+        with self._inline.connect() as conn:
+            if readonly:
+                conn = conn.execution_options(access_readonly=True)
+            try:
+                transaction = conn.begin()
+            except OperationalError as exc:
+                if _is_busy(exc):
+                    return False, None
+                raise
+            with transaction:
+                try:
+                    return True, fn(conn, *args)
+                except OperationalError as exc:
+                    # A read-only look-up may meet a busy WAL index; nothing was written.
+                    if readonly and _is_busy(exc):
+                        transaction.rollback()
+                        return False, None
+                    raise
+
     async def _run_pg(self, fn: Callable[..., T], *args: Any) -> T:
         assert self._async is not None
         for attempt in range(1, 4):
@@ -142,6 +188,8 @@ class TxRunner:
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
+        if self._inline is not None:
+            self._inline.dispose()
         if self._thread is not None:
             engine = self._sync
             thread = self._thread
