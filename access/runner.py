@@ -4,11 +4,12 @@ A decision is a handful of small statements that must commit together. The code
 is written once, as a synchronous function of a SQLAlchemy ``Connection``, and
 run:
 
-- on **SQLite** in one dedicated thread on a plain ``sqlite3`` connection, so the
-  whole transaction is a single hop from the event loop instead of one per
-  statement. Transactions start with ``BEGIN IMMEDIATE``: the write lock is taken
-  up front, so another process (the bot, a second gate API) makes us *wait*
-  (busy timeout) instead of failing on a stale read snapshot;
+- on **SQLite** on plain ``sqlite3`` connections, the whole transaction in one go.
+  It runs right in the event loop (a few hundred microseconds) on a connection that
+  never waits; if another connection holds the write lock, its ``BEGIN IMMEDIATE``
+  fails at once and the transaction is queued in a dedicated thread whose connection
+  waits (busy timeout). Taking the write lock up front means another process (the
+  bot, a second gate API) makes us *wait* instead of failing on a stale snapshot;
 - on **PostgreSQL** through the async engine (``run_sync``), with a retry when
   the database reports a deadlock or serialization failure.
 
