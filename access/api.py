@@ -255,6 +255,9 @@ async def events(request: web.Request) -> web.Response:
     details = body.get("details", "")
     if not isinstance(details, str) or len(details) > 500:
         raise BadRequest("details must be a string of at most 500 characters")
+    # Free text from a terminal: drop control characters (PostgreSQL refuses NUL in
+    # text, and none belong in a log line), keep newlines and tabs.
+    details = "".join(ch for ch in details if ch >= " " or ch in "\n\t")
     event_id = await runtime.record_event(gate, event_type, details, _terminal(body))
     return web.json_response({"recorded": True, "event_id": event_id}, status=202)
 
