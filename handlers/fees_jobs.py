@@ -8,7 +8,6 @@ loses nothing and a second run does nothing twice (see core.scheduler).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gettext
 import logging
 from collections import defaultdict
@@ -62,10 +61,6 @@ class FeesRuntime:
     # so a statement sent to 2,000 residents is rendered and uploaded once.
     statement_cache: dict[tuple[int, str], Any] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # SQLite has one writer at a time. Queueing our short payment transactions
-    # here, instead of in SQLite's busy handler (which sleeps up to 100 ms per
-    # retry), keeps pre-checkout answers fast under concurrent checkouts.
-    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def runtime(ctx: AppContext) -> FeesRuntime:
@@ -74,12 +69,6 @@ def runtime(ctx: AppContext) -> FeesRuntime:
         found = FeesRuntime()
         ctx.extras[EXTRAS_KEY] = found
     return found
-
-
-def write_slot(ctx: AppContext) -> contextlib.AbstractAsyncContextManager[Any]:
-    """Kept for call sites; a no-op. SQLite writers are queued for the whole process
-    in ``core.db`` (a second lock here could wait on a transaction that waits on it)."""
-    return contextlib.nullcontext()
 
 
 def translations(ctx: AppContext, locale: str) -> gettext.NullTranslations:

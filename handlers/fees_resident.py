@@ -48,7 +48,6 @@ from handlers.fees_jobs import (
     payments_enabled,
     send_fee_invoice,
     translations,
-    write_slot,
 )
 from handlers.menu import menu_entry, residents
 
@@ -274,13 +273,12 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, app: AppC
             total_amount=query.total_amount,
             now=now,
         )
-        async with write_slot(app):
-            try:
-                await hold_checkout(session, checkout, now=now)
-            except CheckoutRefused:
-                await session.rollback()
-                raise
-            await session.commit()
+        try:
+            await hold_checkout(session, checkout, now=now)
+        except CheckoutRefused:
+            await session.rollback()
+            raise
+        await session.commit()
     except CheckoutRefused as refused:
         log.info("checkout refused", extra={"fields": {"reason": refused.code}})
         await query.answer(ok=False, error_message=refusal_text(refused.code))
@@ -298,19 +296,18 @@ async def successful_payment(
     paid = message.successful_payment
     assert paid is not None
     try:
-        async with write_slot(app):
-            result = await record_successful_payment(
-                session,
-                payload=paid.invoice_payload,
-                currency=paid.currency,
-                total_amount=paid.total_amount,
-                telegram_payment_charge_id=paid.telegram_payment_charge_id,
-                provider_payment_charge_id=paid.provider_payment_charge_id,
-                payer_person_id=identity.person_id,
-                chat_id=message.chat.id,
-                now=app.clock.now(),
-            )
-            await session.commit()
+        result = await record_successful_payment(
+            session,
+            payload=paid.invoice_payload,
+            currency=paid.currency,
+            total_amount=paid.total_amount,
+            telegram_payment_charge_id=paid.telegram_payment_charge_id,
+            provider_payment_charge_id=paid.provider_payment_charge_id,
+            payer_person_id=identity.person_id,
+            chat_id=message.chat.id,
+            now=app.clock.now(),
+        )
+        await session.commit()
     except FeeError:
         # Money arrived that no invoice of ours explains: keep every detail in the log.
         log.error(
