@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import Dispatcher, Router
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import TelegramObject, Update
 
 from bot.context import AppContext
 from bot.middlewares import (
@@ -13,6 +19,43 @@ from bot.middlewares import (
     LocaleMiddleware,
     LogContextMiddleware,
 )
+from bot.routing import accelerate
+
+
+class DeferredStateMiddleware(FSMContextMiddleware):
+    """aiogram's FSM middleware, minus reading the state before the session exists,
+    plus a bound on how many updates are worked on at once.
+
+    It still takes the per-chat lock (one update at a time per chat and user) and
+    holds it until the update's transaction has committed; the state itself is read
+    by :class:`~bot.middlewares.DbSessionMiddleware`, inside that transaction, so
+    the read is the same one the handler's filters and the storage's cache use.
+
+    Past the chat lock, an update takes one of ``concurrency`` slots (first come,
+    first served). Without the bound a burst of a few hundred updates is a few
+    hundred tasks sharing the event loop: each advances a step per loop cycle, so
+    all of them finish late, and a transaction holding SQLite's single write lock
+    holds it for whole cycles. Updates waiting for their chat's lock hold no slot.
+    """
+
+    def __init__(self, *args: Any, concurrency: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slots = asyncio.Semaphore(concurrency)
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            async with self.slots:
+                return await handler(event, data)
+        async with self.events_isolation.lock(key=context.key), self.slots:
+            data["state"] = context
+            return await handler(event, data)
 
 
 class CourtyardDispatcher(Dispatcher):
@@ -23,12 +66,37 @@ class CourtyardDispatcher(Dispatcher):
     include them again. Only one dispatcher per process is live at a time.
     """
 
+    def __init__(self, *, concurrency: int = 24, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.update.outer_middleware[-1] is self.fsm:
+            # Same lock and storage; the state is read later, inside the update's
+            # database transaction (see DeferredStateMiddleware).
+            self.update.outer_middleware.unregister(self.fsm)
+            self.fsm = DeferredStateMiddleware(
+                storage=self.fsm.storage,
+                events_isolation=self.fsm.events_isolation,
+                strategy=self.fsm.strategy,
+                concurrency=concurrency,
+            )
+            self.update.outer_middleware(self.fsm)
+
+    in_flight = 0  # updates being handled right now (tests wait for 0: "the bot is idle")
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        self.in_flight += 1
+        try:
+            return await super().feed_update(bot, update, **kwargs)
+        finally:
+            self.in_flight -= 1
+
     def include_router(self, router: Router) -> Router:
         parent = router.parent_router
         if parent is not None and parent is not self:
             parent.sub_routers.remove(router)
             router._parent_router = None
-        return super().include_router(router)
+        included = super().include_router(router)
+        accelerate(router)
+        return included
 
 
 def include_routers(dp: Dispatcher) -> None:
@@ -76,13 +144,18 @@ def _isolation(app: AppContext, storage: BaseStorage) -> BaseEventIsolation:
 def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     # One update at a time per chat and user: the next answer in a conversation is
     # processed only after the previous step's state has been committed.
-    dp = CourtyardDispatcher(storage=storage, events_isolation=_isolation(app, storage))
+    dp = CourtyardDispatcher(
+        storage=storage,
+        events_isolation=_isolation(app, storage),
+        concurrency=app.settings.concurrent_updates,
+    )
     dp["app"] = app
     dp["settings"] = app.settings
     dp["clock"] = app.clock
     dp.update.outer_middleware(LogContextMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(app.session_factory))
-    dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale))
+    dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale, app.session_factory))
     LocaleMiddleware(app.i18n).setup(dp)
     include_routers(dp)
+    accelerate(dp)
     return dp

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     secret_key_file: Path = Path(".secret_key")
     fsm_storage: Literal["database", "redis", "memory"] = "database"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    concurrent_updates: int = Field(
+        default=24,
+        ge=1,
+        le=1000,
+        description="Updates processed at once per process (more wait their turn).",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     # Telegram limits (see docs/decisions/0003-outgoing-messages.md).

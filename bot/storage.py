@@ -1,9 +1,10 @@
 """Conversation state (aiogram FSM) kept in the application database.
 
 Inside an update, reads and writes join the handler's own transaction (the
-session the DB middleware opened), so a failing handler rolls its state change
-back together with its data: a conversation never points at a step whose data
-was not saved. Outside an update a short transaction of its own is used.
+session the DB middleware opened): the state is read once, changes are written
+when that transaction commits, and a failing handler rolls its state change back
+together with its data: a conversation never points at a step whose data was
+not saved. Outside an update a short transaction of its own is used.
 Because the state is in the database, a restarted bot continues every
 conversation where it was; Redis is the alternative for several processes
 (``COURTYARD_FSM_STORAGE=redis``).
@@ -17,10 +18,11 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.middlewares.db import current_session
 from core.db import utcnow
@@ -38,49 +40,104 @@ def _key(key: StorageKey) -> str:
     return ":".join(parts)
 
 
+# Statements are built once (their cache keys with them): this runs on every update.
+_READ = select(ConversationState.state, ConversationState.data).where(
+    ConversationState.key == bindparam("key")
+)
+_UPSERTS: dict[tuple[str, frozenset[str]], Any] = {}
+
+
+def _upsert(dialect: str, key: str, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """An upsert setting ``values``' columns, and its parameters."""
+    columns = frozenset(values)
+    stmt = _UPSERTS.get((dialect, columns))
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert(ConversationState)
+            .values(
+                key=bindparam("key"),
+                state=bindparam("state"),
+                data=bindparam("data"),
+                updated_at=bindparam("now"),
+            )
+            .on_conflict_do_update(
+                index_elements=[ConversationState.key],
+                set_={
+                    **{c: bindparam(c) for c in sorted(columns)},
+                    "updated_at": bindparam("now"),
+                },
+            )
+        )
+        _UPSERTS[(dialect, columns)] = stmt
+    params = {"key": key, "state": None, "data": "{}", **values, "now": utcnow()}
+    return stmt, params
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_state(session: Session) -> None:
+    """Write the update's conversation state changes as its transaction commits.
+
+    Inside an update, ``set_state``/``set_data`` only record the change; it is
+    written here, in the same transaction as the handler's data, one statement per
+    conversation. Writing at the end keeps SQLite's single write lock from being
+    held while the handler talks to Telegram, and a step that changes nothing
+    (a menu press in no conversation) writes nothing.
+    """
+    pending: dict[str, dict[str, Any]] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    dialect = session.get_bind().dialect.name
+    for key, values in pending.items():
+        session.execute(*_upsert(dialect, key, values))
+
+
+_CACHE = "fsm"
+_PENDING = "fsm_pending"
+
+
 class DatabaseStorage(BaseStorage):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
 
-    async def _upsert(self, session: AsyncSession, key: str, values: dict[str, Any]) -> None:
-        dialect = session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        now = utcnow()
-        row = {"key": key, "state": None, "data": "{}", "updated_at": now, **values}
-        stmt = insert(ConversationState).values(**row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[ConversationState.key], set_={**values, "updated_at": now}
-        )
-        await session.execute(stmt)
-
     async def _write(self, key: str, values: dict[str, Any]) -> None:
         session = current_session.get()
-        if session is not None:
-            await self._upsert(session, key, values)
-            cache = session.info.setdefault("fsm", {})
-            old = cache.get(key) or (None, "{}")
-            cache[key] = (values.get("state", old[0]), values.get("data", old[1]))
+        if session is None:
+            async with self.session_factory() as own:
+                await own.execute(*_upsert(own.bind.dialect.name, key, values))
+                await own.commit()
             return
-        async with self.session_factory() as own:
-            await self._upsert(own, key, values)
-            await own.commit()
+        cache = session.info.setdefault(_CACHE, {})
+        if key in cache:
+            old = cache[key] or (None, "{}")
+            new = (values.get("state", old[0]), values.get("data", old[1]))
+            if new == old:
+                return  # nothing changes: nothing to write
+            cache[key] = new
+        pending = session.info.setdefault(_PENDING, {})
+        pending.setdefault(key, {}).update(values)
 
     async def _read(self, key: str) -> tuple[str | None, str] | None:
         """(state, data-json) for ``key``; read once per update, then from the
-        session's cache (filters and handlers ask for the state several times)."""
-        query = select(ConversationState.state, ConversationState.data).where(
-            ConversationState.key == key
-        )
+        session's cache (filters and handlers ask for the state several times),
+        which also holds this update's own changes."""
         session = current_session.get()
         if session is not None:
-            cache = session.info.setdefault("fsm", {})
+            cache = session.info.setdefault(_CACHE, {})
             if key not in cache:
-                row = (await session.execute(query)).first()
-                cache[key] = (row[0], row[1]) if row else None
+                # Core on the session's connection: same transaction, no ORM overhead.
+                connection = await session.connection()
+                row = (await connection.execute(_READ, {"key": key})).first()
+                stored = (row[0], row[1]) if row else None
+                changes = session.info.get(_PENDING, {}).get(key)
+                if changes:  # written before ever being read in this update
+                    base = stored or (None, "{}")
+                    stored = (changes.get("state", base[0]), changes.get("data", base[1]))
+                cache[key] = stored
             cached: tuple[str | None, str] | None = cache[key]
             return cached
         async with self.session_factory() as own:
-            row = (await own.execute(query)).first()
+            row = (await own.execute(_READ, {"key": key})).first()
             return (row[0], row[1]) if row else None
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+from core.sqlite_inline import inline_creator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,14 +93,26 @@ def _json_dumps(value: Any) -> str:
 def create_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEngine:
     """Create an async engine tuned for the backend.
 
-    SQLite gets WAL and a busy timeout so the bot, the gate API and the scheduler
-    can share one file; foreign keys are switched on.
+    SQLite gets WAL so the bot, the gate API and the scheduler can share one file,
+    and a connection that runs statements in the event loop (no thread hop per
+    statement; a statement finding another process's lock waits in a thread);
+    foreign keys are switched on.
     """
     kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
+    inline = False
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 30}
+        path = make_url(url).database
+        inline = bool(path) and path != ":memory:" and "?" not in url
+        if inline:
+            # Statements run in the event loop; see core/sqlite_inline.py.
+            kwargs["async_creator"] = inline_creator(str(path))
+        else:
+            kwargs["connect_args"] = {"timeout": 30}
         if not pool:
             kwargs["poolclass"] = NullPool
+        elif inline:  # connections are cheap; one per update in flight (and spares)
+            kwargs["pool_size"] = 32
+            kwargs["max_overflow"] = 16
     else:
         kwargs["pool_pre_ping"] = True
         if not pool:
@@ -116,7 +130,8 @@ def create_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEn
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            if not inline:  # an inline connection never waits in the loop
+                cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
     return engine
@@ -169,7 +184,10 @@ def _install_sqlite_write_queue(engine: AsyncEngine) -> None:
         if conn.info.get("holds_write_lock"):
             return
         if statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
-            await_only(asyncio.wait_for(lock.acquire(), SQLITE_WRITE_WAIT_S))
+            if lock.locked():
+                await_only(asyncio.wait_for(lock.acquire(), SQLITE_WRITE_WAIT_S))
+            else:  # free: taken without a trip through the event loop
+                await_only(lock.acquire())
             conn.info["holds_write_lock"] = True
 
     def _release(info: dict[str, Any]) -> None:

@@ -6,10 +6,13 @@ filters read it instead of querying again.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import utcnow
 from core.models import (
@@ -80,40 +83,48 @@ class Identity:
         return next((u for u in self.units if u.unit_id == unit_id), None)
 
 
+# Built once: a statement object carries its own cache key, so executing the same
+# object again skips rebuilding the expression and recomputing the key (this runs
+# on most updates).
+_PERSON_QUERY = select(Person.id, Person.full_name, Person.locale).where(
+    Person.telegram_id == bindparam("telegram_id")
+)
+_RESIDENCIES_QUERY = (
+    select(
+        Residency.id,
+        Residency.unit_id,
+        Residency.role,
+        Residency.status,
+        Residency.end_date,
+        Unit.community_id,
+        Building.name,
+        Unit.number,
+    )
+    .join(Unit, Unit.id == Residency.unit_id)
+    .join(Building, Building.id == Unit.building_id)
+    .where(
+        Residency.person_id == bindparam("person_id"),
+        Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
+    )
+    .order_by(Residency.id)
+)
+_STAFF_QUERY = select(Staff.id, Staff.community_id, Staff.role).where(
+    Staff.person_id == bindparam("person_id"), Staff.active.is_(True)
+)
+
+
 async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
     """Resolve a Telegram user in at most three small column queries (this runs on
-    every update, so it selects columns, not ORM objects)."""
-    person = (
-        await session.execute(
-            select(Person.id, Person.full_name, Person.locale).where(
-                Person.telegram_id == telegram_id
-            )
-        )
-    ).first()
+    every update it is not cached for, so it selects columns, not ORM objects, on
+    the session's connection: same transaction, no ORM bookkeeping)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # Core statements do not autoflush
+    connection = await session.connection()
+    person = (await connection.execute(_PERSON_QUERY, {"telegram_id": telegram_id})).first()
     if person is None:
         return Identity(person_id=None, telegram_id=telegram_id)
     person_id, full_name, locale = person
-    rows = (
-        await session.execute(
-            select(
-                Residency.id,
-                Residency.unit_id,
-                Residency.role,
-                Residency.status,
-                Residency.end_date,
-                Unit.community_id,
-                Building.name,
-                Unit.number,
-            )
-            .join(Unit, Unit.id == Residency.unit_id)
-            .join(Building, Building.id == Unit.building_id)
-            .where(
-                Residency.person_id == person_id,
-                Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
-            )
-            .order_by(Residency.id)
-        )
-    ).all()
+    rows = (await connection.execute(_RESIDENCIES_QUERY, {"person_id": person_id})).all()
     active: list[UnitMembership] = []
     pending: list[UnitMembership] = []
     today = utcnow().date()
@@ -129,13 +140,7 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
             active.append(m)
         elif status == ResidencyStatus.PENDING:
             pending.append(m)
-    staff_rows = (
-        await session.execute(
-            select(Staff.id, Staff.community_id, Staff.role).where(
-                Staff.person_id == person_id, Staff.active.is_(True)
-            )
-        )
-    ).all()
+    staff_rows = (await connection.execute(_STAFF_QUERY, {"person_id": person_id})).all()
     return Identity(
         person_id=person_id,
         telegram_id=telegram_id,
@@ -144,6 +149,44 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
         units=tuple(active),
         pending_units=tuple(pending),
         staff=tuple(StaffMembership(sid, cid, role) for sid, cid, role in staff_rows),
+    )
+
+
+async def register_first_contact(
+    session_factory: async_sessionmaker[AsyncSession],
+    telegram_id: int,
+    *,
+    full_name: str = "",
+    locale: str | None = None,
+) -> Identity | None:
+    """Record a person on their first message, in a short transaction of its own.
+
+    Committed at once, so the update's own transaction does not hold the database's
+    write lock while its handler talks to Telegram (on SQLite there is one writer at
+    a time), and the person stays recorded even if that handler fails. Returns the
+    new identity, or None if the person already existed (then load it).
+    """
+    insert = pg_insert if session_factory.kw["bind"].dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    stmt = (
+        insert(Person)
+        .values(
+            telegram_id=telegram_id,
+            full_name=full_name,
+            locale=locale,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Person.telegram_id])
+        .returning(Person.id)
+    )
+    async with session_factory() as own:
+        person_id = (await own.execute(stmt)).scalar()
+        await own.commit()
+    if person_id is None:
+        return None
+    return Identity(
+        person_id=person_id, telegram_id=telegram_id, locale=locale, full_name=full_name
     )
 
 
@@ -182,18 +225,33 @@ async def unit_label(session: AsyncSession, unit_id: int) -> str:
 #
 # Resolving the sender costs three queries on every update. Most updates come from
 # people whose roles did not change in the last seconds, so the middleware keeps
-# identities for a few seconds. Any commit that adds, changes or deletes a Person,
-# Residency or Staff row in this process bumps a generation counter and drops every
-# cached entry at once; other processes see changes within the TTL. Security checks
-# never rely on the cache: staff actions re-read the role (handlers.staff.ensure_staff),
-# and services check residencies in their own queries.
+# identities for a few seconds. A commit in this process that adds, changes or
+# deletes a Person, Residency or Staff row drops the cached identity of the person
+# it concerns (a staff approval reaches the resident's next message at once); other
+# processes see changes within the TTL. Security checks never rely on the cache:
+# staff actions re-read the role (handlers.staff.ensure_staff), and services check
+# residencies in their own queries.
 
-_generation = 0
+_seq = 0  # advances on every commit that changed someone's identity
+_floor = 0  # entries loaded before this are stale (set when the change log is trimmed)
+_changed_at: dict[int, int] = {}  # person id -> _seq of their last change
+_CHANGE_LOG_MAX = 50_000
 
 
-def _bump_generation() -> None:
-    global _generation
-    _generation += 1
+def _note_changes(person_ids: set[int]) -> None:
+    global _seq, _floor
+    _seq += 1
+    if len(_changed_at) + len(person_ids) > _CHANGE_LOG_MAX:
+        _changed_at.clear()
+        _floor = _seq
+    for person_id in person_ids:
+        _changed_at[person_id] = _seq
+
+
+def _still_valid(identity: Identity, loaded_at: int) -> bool:
+    if loaded_at < _floor or identity.person_id is None:
+        return False
+    return _changed_at.get(identity.person_id, 0) <= loaded_at
 
 
 class IdentityCache:
@@ -203,18 +261,16 @@ class IdentityCache:
         self._entries: dict[int, tuple[Identity, float, int]] = {}
 
     async def load(self, session: AsyncSession, telegram_id: int) -> Identity:
-        import time
-
         now = time.monotonic()
         hit = self._entries.get(telegram_id)
-        if hit is not None and hit[1] > now and hit[2] == _generation:
+        if hit is not None and hit[1] > now and _still_valid(hit[0], hit[2]):
             return hit[0]
-        generation = _generation
+        loaded_at = _seq
         identity = await load_identity(session, telegram_id)
         if identity.is_known:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
-            self._entries[telegram_id] = (identity, now + self.ttl_s, generation)
+            self._entries[telegram_id] = (identity, now + self.ttl_s, loaded_at)
         return identity
 
     def invalidate(self, telegram_id: int | None = None) -> None:
@@ -228,19 +284,26 @@ def _install_invalidation() -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    watched = (Person, Residency, Staff)
-
     @event.listens_for(Session, "after_flush")
     def _note(session: Session, _ctx: object) -> None:
+        changed: set[int] | None = None
         for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, watched):
-                session.info["identity_changed"] = True
-                return
+            if isinstance(obj, Person):
+                person_id = obj.id
+            elif isinstance(obj, Residency | Staff):
+                person_id = obj.person_id
+            else:
+                continue
+            if changed is None:
+                changed = session.info.setdefault("identity_changed", set())
+            if person_id is not None:
+                changed.add(person_id)
 
     @event.listens_for(Session, "after_commit")
     def _apply(session: Session) -> None:
-        if session.info.pop("identity_changed", False):
-            _bump_generation()
+        changed = session.info.pop("identity_changed", None)
+        if changed:
+            _note_changes(changed)
 
     @event.listens_for(Session, "after_rollback")
     def _forget(session: Session) -> None:

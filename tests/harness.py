@@ -51,3 +51,18 @@ async def start_bot(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(polling, 5)
             await app.close()
+
+
+async def idle(app: Application, within: float = 10.0) -> None:
+    """Wait until the bot has finished (and committed) every update it took.
+
+    A bot message is visible to a test the moment the Bot API receives it, a little
+    before the handler that sent it commits; a test that then reads the database, or
+    answers faster than any person could, waits for this first.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while app.dp.in_flight:  # type: ignore[attr-defined]
+        if loop.time() > deadline:
+            raise TimeoutError("the bot is still handling updates")
+        await asyncio.sleep(0.005)

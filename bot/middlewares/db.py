@@ -1,5 +1,6 @@
 """One database session per update: committed when the handler succeeds, rolled back
-when it fails. The conversation store joins the same transaction (see bot.storage).
+when it fails. The conversation store joins the same transaction (see bot.storage);
+the conversation state is read here, first thing in the transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class DbSessionMiddleware(BaseMiddleware):
             token = current_session.set(session)
             data["session"] = session
             try:
+                state = data.get("state")
+                if state is not None and "raw_state" not in data:
+                    # Read inside this transaction (bot.dispatcher.DeferredStateMiddleware).
+                    data["raw_state"] = await state.get_state()
                 result = await handler(event, data)
                 await session.commit()
                 return result

@@ -11,15 +11,21 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import telegram_to_locale
-from core.identity import Identity, IdentityCache, get_or_create_person, load_identity
+from core.identity import Identity, IdentityCache, load_identity, register_first_contact
 
 
 class IdentityMiddleware(BaseMiddleware):
-    def __init__(self, default_locale: str, cache: IdentityCache | None = None) -> None:
+    def __init__(
+        self,
+        default_locale: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        cache: IdentityCache | None = None,
+    ) -> None:
         self.default_locale = default_locale
+        self.session_factory = session_factory
         self.cache = cache or IdentityCache()
 
     async def __call__(
@@ -42,7 +48,9 @@ class IdentityMiddleware(BaseMiddleware):
         if not identity.is_known and (chat is None or chat.type == "private"):
             full_name = user.full_name[:120]
             locale = telegram_to_locale(user.language_code, self.default_locale)
-            await get_or_create_person(session, user.id, full_name=full_name, locale=locale)
-            identity = await load_identity(session, user.id)
+            created = await register_first_contact(
+                self.session_factory, user.id, full_name=full_name, locale=locale
+            )
+            identity = created or await load_identity(session, user.id)
         data["identity"] = identity
         return await handler(event, data)

@@ -17,7 +17,7 @@ from core.movein_models import (
 )
 from tests.conftest import TEST_SECRET
 from tests.factories import make_community, make_staff, make_unit
-from tests.harness import start_bot
+from tests.harness import idle, start_bot
 from tests.movein.helpers import audit_actions, jpeg
 
 ADMIN_CHAT = -1001234567890
@@ -173,6 +173,7 @@ async def test_application_with_photos_is_approved_in_the_admin_group(
     assert "handed over by Manager Li" in after["text"]
     assert "🔑 Keys handed over" not in str(after.get("reply_markup"))
 
+    await idle(running_bot)
     async with session_factory() as s:
         app = await s.scalar(select(MoveInApplication))
         assert app.status == ApplicationStatus.APPROVED

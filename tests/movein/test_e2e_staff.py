@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from core.models import Community, Residency, ResidencyStatus, Staff, StaffRole
 from tests.factories import make_community, make_resident, make_staff, make_unit
+from tests.harness import idle
 from tests.movein.helpers import audit_actions
 
 CHAT = -1009876543210
@@ -102,6 +103,7 @@ async def test_managers_add_change_and_remove_staff(running_bot, emulator, sessi
     confirm = await group.expect_edit(listing, text_contains="Remove Guard Zhao")
     await group.press(confirm, "Yes, remove", from_user=900)
     await group.expect_edit(listing, text_contains="Guard Zhao is no longer staff")
+    await idle(running_bot)
     async with session_factory() as s:
         rows = (await s.scalars(select(Staff).where(Staff.community_id == community.id))).all()
         assert {(r.role, r.active) for r in rows} == {

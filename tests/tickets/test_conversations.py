@@ -17,6 +17,7 @@ from core.tickets.models import (
     TicketStatus,
     Urgency,
 )
+from tests.harness import idle
 from tests.tickets.conftest import MANAGER_ID, TECH_ID, attach_emulator, build_world, jpeg
 from tests.tickets.test_e2e import _file_urgent_repair_with_photos
 
@@ -197,6 +198,7 @@ async def test_non_forum_group_relays_through_replies_and_reports_unreachable(
     assert not group.topics
     await group.send(TECH_ID, "Which floor is the valve on?", reply_to=card)
     question = await resident.expect("Which floor is the valve on?")
+    await idle(running_bot)  # the relay is recorded when the staff update commits
     await resident.reply(question, "Under the sink, left side")
     relayed = await group.expect("Under the sink, left side")
     assert relayed["reply_to_message"]["message_id"] == card["message_id"]

@@ -1,0 +1,164 @@
+"""A SQLite connection for the async engine that runs statements in the event loop.
+
+SQLAlchemy's ``aiosqlite`` adapter sends every driver call (cursor, execute, fetch,
+close) to the connection's own thread and waits for the answer: four thread hops
+per statement, about 0.7 ms on two cores, while the statement itself — an indexed
+look-up in a local file — takes tens of microseconds. On a chat bot doing a few
+statements per update the hops were most of the time spent per update.
+
+:class:`InlineConnection` has the small part of ``aiosqlite.Connection``'s interface
+the adapter uses, but its coroutines call :mod:`sqlite3` directly and return
+without suspending. Nothing ever *waits* in the event loop:
+
+- the connection's busy timeout is zero, so a statement that finds the database
+  locked by another connection fails at once (``SQLITE_BUSY``) instead of sleeping;
+- that statement is then retried in a worker thread with a real busy timeout, and
+  the coroutine awaits the thread — the loop keeps serving other updates.
+
+Within one process writers never meet at SQLite's lock: :mod:`core.db` queues them
+on an asyncio lock, and a statement runs to completion before the loop switches
+task. The thread path is for other processes (a separate ``courtyard gate-api``,
+the command line) and for the gate module's own connection (:mod:`access.runner`).
+
+The price is that a long statement (a report over a year of bills, a bulk import)
+holds the loop while it runs; on the embedded single-process deployment that is
+milliseconds, and PostgreSQL (asyncpg) is the choice for large deployments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: How long a statement retried in a thread waits for another process's lock.
+BUSY_WAIT_MS = 30_000
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+class InlineCursor:
+    """The cursor surface SQLAlchemy's aiosqlite adapter uses."""
+
+    __slots__ = ("_cursor", "_owner")
+
+    def __init__(self, owner: InlineConnection, cursor: sqlite3.Cursor) -> None:
+        self._owner = owner
+        self._cursor = cursor
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
+        await self._owner._call(self._cursor.execute, sql, parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
+        # A generator cannot be replayed if the first attempt finds the database busy.
+        params = parameters if isinstance(parameters, Sequence) else list(parameters)
+        await self._owner._call(self._cursor.executemany, sql, params)
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        return await self._owner._call(self._cursor.fetchall)
+
+    async def fetchone(self) -> Any:
+        return await self._owner._call(self._cursor.fetchone)
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        n = self._cursor.arraysize if size is None else size
+        return await self._owner._call(self._cursor.fetchmany, n)
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _ImmediateQueue:
+    """Stands in for aiosqlite's request queue (used to set ``isolation_level``)."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            future.set_result(function())
+        except Exception as exc:  # handed to the awaiting adapter
+            future.set_exception(exc)
+
+
+class InlineConnection:
+    """A :mod:`sqlite3` connection behind aiosqlite's coroutine interface."""
+
+    def __init__(self, path: str, *, busy_wait_ms: int = BUSY_WAIT_MS) -> None:
+        self._conn = sqlite3.connect(path, timeout=0, check_same_thread=False)
+        self._busy_wait_ms = busy_wait_ms
+        self._tx = _ImmediateQueue()
+        self._conn.execute("PRAGMA busy_timeout=0")
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return fn(*args)
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+        return await asyncio.to_thread(self._call_waiting, fn, args)
+
+    def _call_waiting(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        self._conn.execute(f"PRAGMA busy_timeout={int(self._busy_wait_ms)}")
+        try:
+            return fn(*args)
+        finally:
+            self._conn.execute("PRAGMA busy_timeout=0")
+
+    # -- the aiosqlite.Connection surface ------------------------------------------
+    @property
+    def isolation_level(self) -> str | None:
+        return self._conn.isolation_level
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    async def cursor(self) -> InlineCursor:
+        return InlineCursor(self, self._conn.cursor())
+
+    async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
+        cursor = await self.cursor()
+        return await cursor.execute(sql, parameters)
+
+    async def commit(self) -> None:
+        await self._call(self._conn.commit)
+
+    async def rollback(self) -> None:
+        await self._call(self._conn.rollback)
+
+    async def close(self) -> None:
+        self._conn.close()
+
+    def stop(self) -> None:
+        self._conn.close()
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._conn.create_function(*args, **kwargs)
+
+
+def inline_creator(path: str) -> Callable[[], Any]:
+    """An ``async_creator`` for :func:`sqlalchemy.ext.asyncio.create_async_engine`."""
+
+    async def connect() -> InlineConnection:
+        return InlineConnection(path)
+
+    return connect
