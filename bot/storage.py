@@ -167,12 +167,22 @@ class DatabaseStorage(BaseStorage):
         return None
 
 
+REDIS_CONNECTIONS = 64
+REDIS_WAIT_S = 20
+
+
 def create_storage(settings: Any, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:
     if settings.fsm_storage == "redis":
         from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        return RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        # A burst of updates waits for a free connection instead of failing with
+        # "Too many connections" (every update in flight holds its chat's lock key).
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S
+        )
+        return RedisStorage(
+            redis=Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True)
         )
     if settings.fsm_storage == "memory":
         from aiogram.fsm.storage.memory import MemoryStorage

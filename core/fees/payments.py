@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,6 +136,73 @@ class Checkout:
     bills: dict[int, int]  # bill id → the amount the invoice asks for it
 
 
+# The pre-checkout runs under Telegram's 10 s deadline and in bursts (a payday):
+# its statements are built once (with their cache keys) and run as Core statements
+# on the session's connection, without the ORM's per-statement bookkeeping.
+_OTHER_HOLD = (
+    select(CheckoutHold.bill_id)
+    .where(
+        CheckoutHold.bill_id == Bill.id,
+        CheckoutHold.invoice_id != bindparam("invoice_id"),
+        CheckoutHold.expires_at > bindparam("now"),
+    )
+    .exists()
+)
+_CHECKOUT_QUERY = (
+    select(
+        FeeInvoiceBill.bill_id,
+        FeeInvoiceBill.amount_minor,
+        Bill.status,
+        Bill.amount_due_minor,
+        Bill.paid_minor,
+        FeeInvoice.amount_minor,
+        FeeInvoice.currency,
+        _OTHER_HOLD,
+    )
+    .join(FeeInvoice, FeeInvoice.id == FeeInvoiceBill.invoice_id)
+    .join(Bill, Bill.id == FeeInvoiceBill.bill_id)
+    .where(
+        FeeInvoiceBill.invoice_id == bindparam("invoice_id"),
+        FeeInvoice.token == bindparam("token"),
+    )
+)
+_BILLS_QUERY = select(Bill.id, Bill.status, Bill.amount_due_minor, Bill.paid_minor).where(
+    Bill.id.in_(bindparam("bill_ids", expanding=True))
+)
+_HOLD_STATEMENTS: dict[tuple[str, int], Any] = {}
+
+
+def _hold_statement(dialect: str, bills: int) -> Any:
+    """The upsert taking the holds of ``bills`` bills (built once per shape)."""
+    stmt = _HOLD_STATEMENTS.get((dialect, bills))
+    if stmt is None:
+        insert_fn: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert_fn(CheckoutHold).values(
+            [
+                {
+                    "bill_id": bindparam(f"bill_{i}"),
+                    "invoice_id": bindparam("invoice_id"),
+                    "expires_at": bindparam("expires_at"),
+                }
+                for i in range(bills)
+            ]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[CheckoutHold.bill_id],
+            set_={"invoice_id": stmt.excluded.invoice_id, "expires_at": stmt.excluded.expires_at},
+            where=(CheckoutHold.expires_at <= bindparam("now"))
+            | (CheckoutHold.invoice_id == stmt.excluded.invoice_id),
+        ).returning(CheckoutHold.bill_id)
+        _HOLD_STATEMENTS[(dialect, bills)] = stmt
+    return stmt
+
+
+async def _connection(session: AsyncSession) -> Any:
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # Core statements do not autoflush
+    return await session.connection()
+
+
 async def check_checkout(
     session: AsyncSession,
     *,
@@ -150,30 +217,10 @@ async def check_checkout(
     if parsed is None:
         raise CheckoutRefused("unknown_invoice")
     invoice_id, token = parsed
-    other_hold = (
-        select(CheckoutHold.bill_id)
-        .where(
-            CheckoutHold.bill_id == Bill.id,
-            CheckoutHold.invoice_id != invoice_id,
-            CheckoutHold.expires_at > now,
-        )
-        .exists()
-    )
+    connection = await _connection(session)
     rows = (
-        await session.execute(
-            select(
-                FeeInvoiceBill.bill_id,
-                FeeInvoiceBill.amount_minor,
-                Bill.status,
-                Bill.amount_due_minor,
-                Bill.paid_minor,
-                FeeInvoice.amount_minor,
-                FeeInvoice.currency,
-                other_hold,
-            )
-            .join(FeeInvoice, FeeInvoice.id == FeeInvoiceBill.invoice_id)
-            .join(Bill, Bill.id == FeeInvoiceBill.bill_id)
-            .where(FeeInvoiceBill.invoice_id == invoice_id, FeeInvoice.token == token)
+        await connection.execute(
+            _CHECKOUT_QUERY, {"invoice_id": invoice_id, "token": token, "now": now}
         )
     ).all()
     if not rows:
@@ -205,29 +252,15 @@ async def hold_checkout(session: AsyncSession, checkout: Checkout, *, now: datet
     taken, closing the gap to a payment committed in between. The caller
     commits before answering Telegram (and rolls back on refusal).
     """
-    insert_fn: Any = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert_fn(CheckoutHold).values(
-        [
-            {"bill_id": bill_id, "invoice_id": checkout.invoice_id, "expires_at": now + HOLD}
-            for bill_id in checkout.bills
-        ]
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[CheckoutHold.bill_id],
-        set_={"invoice_id": stmt.excluded.invoice_id, "expires_at": stmt.excluded.expires_at},
-        where=(CheckoutHold.expires_at <= now)
-        | (CheckoutHold.invoice_id == stmt.excluded.invoice_id),
-    ).returning(CheckoutHold.bill_id)
-    taken = set((await session.scalars(stmt)).all())
-    if taken != set(checkout.bills):
+    connection = await _connection(session)
+    bill_ids = list(checkout.bills)
+    params: dict[str, Any] = {f"bill_{i}": bill_id for i, bill_id in enumerate(bill_ids)}
+    params.update(invoice_id=checkout.invoice_id, expires_at=now + HOLD, now=now)
+    stmt = _hold_statement(connection.dialect.name, len(bill_ids))
+    taken = set((await connection.execute(stmt, params)).scalars().all())
+    if taken != set(bill_ids):
         raise CheckoutRefused("in_progress")
-    rows = (
-        await session.execute(
-            select(Bill.id, Bill.status, Bill.amount_due_minor, Bill.paid_minor).where(
-                Bill.id.in_(list(checkout.bills))
-            )
-        )
-    ).all()
+    rows = (await connection.execute(_BILLS_QUERY, {"bill_ids": bill_ids})).all()
     _check_bills([(r[0], checkout.bills[r[0]], r[1], r[2], r[3]) for r in rows])
 
 
