@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core.db import _json_dumps
+from core.sqlite_inline import ensure_checkpointer, no_autocheckpoint
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,12 +48,12 @@ def sync_sqlite_url(database_url: str) -> str:
     return f"sqlite:///{path}"
 
 
-def _create_sqlite_engine(database_url: str, busy_ms: int) -> Engine:
+def _create_sqlite_engine(database_url: str, busy_ms: int, connections: int = 1) -> Engine:
     engine = create_sync_engine(
         sync_sqlite_url(database_url),
         json_serializer=_json_dumps,
         connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
-        pool_size=1,
+        pool_size=connections,
         max_overflow=0,
     )
 
@@ -66,12 +67,17 @@ def _create_sqlite_engine(database_url: str, busy_ms: int) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cur.close()
+        # Checkpoints run in a background thread, not in a decision's commit.
+        no_autocheckpoint(dbapi_conn)
+        ensure_checkpointer(sync_sqlite_url(database_url).split(":///", 1)[1])
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # Reads need no write lock; everything else takes it before its first read.
         readonly = conn.get_execution_options().get("access_readonly", False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        # Straight to the driver: this runs on every decision.
+        driver: Any = conn.connection.driver_connection
+        driver.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -107,7 +113,10 @@ class TxRunner:
             # Two connections: one used right in the event loop that never waits
             # for a lock, and one in a thread that waits (busy timeout) when another
             # process holds the write lock.
-            self._inline = _create_sqlite_engine(database_url, busy_ms=0)
+            self._inline = _create_sqlite_engine(database_url, busy_ms=0, connections=2)
+            # Kept open (one read-write, one read-only): a decision should not pay
+            # for a pool check-out and check-in.
+            self._held: dict[bool, Connection] = {}
             self._sync = _create_sqlite_engine(database_url, busy_ms=30_000)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="access-db")
         else:
@@ -155,25 +164,32 @@ class TxRunner:
         write lock, ``BEGIN IMMEDIATE`` fails at once here — nothing has been done
         yet — and the caller queues the transaction in the waiting thread instead.
         """
-        assert self._inline is not None
-        with self._inline.connect() as conn:
-            if readonly:
-                conn = conn.execution_options(access_readonly=True)
+        conn = self._held_connection(readonly)
+        try:
+            transaction = conn.begin()
+        except OperationalError as exc:
+            if _is_busy(exc):
+                return False, None
+            raise
+        with transaction:
             try:
-                transaction = conn.begin()
+                return True, fn(conn, *args)
             except OperationalError as exc:
-                if _is_busy(exc):
+                # A read-only look-up may meet a busy WAL index; nothing was written.
+                if readonly and _is_busy(exc):
+                    transaction.rollback()
                     return False, None
                 raise
-            with transaction:
-                try:
-                    return True, fn(conn, *args)
-                except OperationalError as exc:
-                    # A read-only look-up may meet a busy WAL index; nothing was written.
-                    if readonly and _is_busy(exc):
-                        transaction.rollback()
-                        return False, None
-                    raise
+
+    def _held_connection(self, readonly: bool) -> Connection:
+        assert self._inline is not None
+        conn = self._held.get(readonly)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._inline.connect()
+            if readonly:
+                conn = conn.execution_options(access_readonly=True)
+            self._held[readonly] = conn
+        return conn
 
     async def _run_pg(self, fn: Callable[..., T], *args: Any) -> T:
         assert self._async is not None
@@ -190,6 +206,9 @@ class TxRunner:
 
     async def close(self) -> None:
         if self._inline is not None:
+            for conn in self._held.values():
+                conn.close()
+            self._held.clear()
             self._inline.dispose()
         if self._thread is not None:
             engine = self._sync

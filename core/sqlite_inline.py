@@ -28,11 +28,16 @@ milliseconds, and PostgreSQL (asyncpg) is the choice for large deployments.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: How long a statement retried in a thread waits for another process's lock.
 BUSY_WAIT_MS = 30_000
@@ -107,6 +112,7 @@ class InlineConnection:
         self._busy_wait_ms = busy_wait_ms
         self._tx = _ImmediateQueue()
         self._conn.execute("PRAGMA busy_timeout=0")
+        no_autocheckpoint(self._conn)
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         try:
@@ -159,6 +165,64 @@ def inline_creator(path: str) -> Callable[[], Any]:
     """An ``async_creator`` for :func:`sqlalchemy.ext.asyncio.create_async_engine`."""
 
     async def connect() -> InlineConnection:
+        ensure_checkpointer(path)
         return InlineConnection(path)
 
     return connect
+
+
+# --- WAL checkpoints off the request path ----------------------------------------------
+#
+# In WAL mode SQLite copies the log back into the database file ("checkpoint") when
+# a commit finds the log longer than 1,000 pages, in that commit, with an fsync. On
+# a connection that runs in the event loop that is a pause of several milliseconds
+# for everything the process is doing, every few hundred writes: the slowest one
+# percent of gate decisions and chat answers. Our connections switch the automatic
+# checkpoint off and one thread per database file and process checkpoints instead
+# (PASSIVE: it never blocks readers or writers), at most every CHECKPOINT_EVERY_S.
+
+CHECKPOINT_EVERY_S = 1.0
+_checkpointers: dict[str, threading.Thread] = {}
+_checkpointers_lock = threading.Lock()
+
+
+def no_autocheckpoint(connection: sqlite3.Connection) -> None:
+    """Leave checkpoints to the background thread (see above)."""
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def ensure_checkpointer(path: str, every_s: float = CHECKPOINT_EVERY_S) -> None:
+    """Start (once per process) the thread that checkpoints the database at ``path``."""
+    key = os.path.realpath(path)
+    with _checkpointers_lock:
+        thread = _checkpointers.get(key)
+        if thread is not None and thread.is_alive():
+            return
+        thread = threading.Thread(
+            target=_checkpoint_loop, args=(key, every_s), name="sqlite-checkpoint", daemon=True
+        )
+        _checkpointers[key] = thread
+        thread.start()
+
+
+def _checkpoint_loop(path: str, every_s: float) -> None:
+    connection: sqlite3.Connection | None = None
+    try:
+        while os.path.exists(path):
+            time.sleep(every_s)
+            if not os.path.exists(path + "-wal"):
+                continue
+            if connection is None:
+                connection = sqlite3.connect(path, timeout=0, check_same_thread=False)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.OperationalError:  # busy or locked right now: next round
+                continue
+    except Exception:  # the file went away, or the process is ending
+        log.debug("checkpoint thread for %s stopped", path, exc_info=True)
+    finally:
+        if connection is not None:
+            connection.close()
+        with _checkpointers_lock:
+            if _checkpointers.get(path) is threading.current_thread():
+                del _checkpointers[path]
