@@ -118,8 +118,11 @@ def create_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEn
         if not pool:
             kwargs["poolclass"] = NullPool
         else:
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 20
+            # Enough kept open for every update in flight (COURTYARD_CONCURRENT_UPDATES,
+            # 24) and a few background sessions: a connection beyond the pool's size is
+            # closed when returned, and a new one costs a connect and type set-up.
+            kwargs["pool_size"] = 28
+            kwargs["max_overflow"] = 12
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _install_sqlite_write_queue(engine)
