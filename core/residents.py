@@ -10,7 +10,8 @@ Public API other areas rely on:
   passes, face templates, invitations… are revoked together with the residency
   or not at all. Calling it on an ENDED residency is a no-op.
 - :func:`on_person_erased` — register ``async def hook(session, person_id)``
-  to delete an area's personal data when a person erases theirs (``/privacy``).
+  to delete an area's personal data when a person erases theirs (``/privacy``);
+  :func:`on_personal_export` — register the area's section of the export.
 
 Applications: :func:`submit_application` writes the whole application in one
 transaction (a PENDING residency, the application, its documents, the accepted
@@ -902,6 +903,30 @@ async def purge_documents(session: AsyncSession, clock: Clock) -> int:
 
 PersonErasedHook = Callable[[AsyncSession, int], Awaitable[None]]
 _erase_hooks: dict[str, PersonErasedHook] = {}
+
+
+PersonExportHook = Callable[[AsyncSession, int], Awaitable[Any]]
+_export_hooks: dict[str, PersonExportHook] = {}
+
+
+def on_personal_export(name: str) -> Callable[[PersonExportHook], PersonExportHook]:
+    """Decorator: ``@on_personal_export("faces")`` adds an area's section (any JSON
+    value) under ``name`` to the export a person downloads with /privacy — every area
+    that keeps personal data registers one, beside its :func:`on_person_erased` hook."""
+
+    def register(func: PersonExportHook) -> PersonExportHook:
+        _export_hooks[name] = func
+        return func
+
+    return register
+
+
+async def personal_export(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    """The complete machine-readable export: this module's part and every area's."""
+    export = personal_data_json(await personal_data(session, person_id))
+    for name, hook in sorted(_export_hooks.items()):
+        export[name] = await hook(session, person_id)
+    return export
 
 
 def on_person_erased(name: str) -> Callable[[PersonErasedHook], PersonErasedHook]:

@@ -38,7 +38,7 @@ from core.residents import (
     end_residency,
     erase_personal_data,
     personal_data,
-    personal_data_json,
+    personal_export,
     withdraw_application,
 )
 from handlers.menu import menu_entry, menu_keyboard
@@ -366,14 +366,14 @@ async def privacy_button(
 @router.callback_query(PrCb.filter(F.action == "export"), StateFilter("*"))
 async def export(query: CallbackQuery, session: AsyncSession, identity: Identity) -> None:
     assert identity.person_id is not None and isinstance(query.message, Message)
-    data = personal_data_json(await personal_data(session, identity.person_id))
+    data = await personal_export(session, identity.person_id)
     await query.answer()
     await query.message.answer_document(
         BufferedInputFile(
             json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"),
             filename="courtyard-my-data.json",
         ),
-        caption=_("Everything the move-in service keeps about you."),
+        caption=_("Everything Courtyard keeps about you."),
     )
 
 

@@ -46,7 +46,15 @@ from access.faces.models import (
 )
 from core.audit import record_audit
 from core.db import utcnow
-from core.models import Building, Person, Residency, ResidencyRole, ResidencyStatus, Unit
+from core.models import (
+    Building,
+    Community,
+    Person,
+    Residency,
+    ResidencyRole,
+    ResidencyStatus,
+    Unit,
+)
 
 #: Version of the consent text the chat shows. Bump it whenever the wording changes in
 #: substance; each consent row also keeps the SHA-256 of the exact text shown.
@@ -710,3 +718,75 @@ def is_enrolled_tx(conn: Connection, person_id: int, community_id: int) -> bool:
         ).first()
         is not None
     )
+
+
+async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    """The person's face data for their /privacy export.
+
+    Every consent given for them (by themselves or by an owner of their home) or by
+    them for someone else, and what is enrolled per community: how many templates,
+    of which model, since when. The templates themselves are not included: they
+    are encrypted numbers only the gate can use, and the export travels through
+    Telegram; "delete my face data" removes them at once.
+    """
+    consents = (
+        await session.execute(
+            select(FaceConsent, Community.name)
+            .join(Community, Community.id == FaceConsent.community_id)
+            .where(
+                or_(
+                    FaceConsent.subject_person_id == person_id,
+                    FaceConsent.given_by_person_id == person_id,
+                )
+            )
+            .order_by(FaceConsent.id)
+        )
+    ).all()
+    templates = (
+        await session.execute(
+            select(
+                Community.name,
+                FaceTemplate.model,
+                func.count(FaceTemplate.id),
+                func.min(FaceTemplate.created_at),
+            )
+            .join(Community, Community.id == FaceTemplate.community_id)
+            .where(
+                FaceTemplate.person_id == person_id,
+                FaceTemplate.status == TemplateStatus.ACTIVE,
+            )
+            .group_by(Community.name, FaceTemplate.model)
+            .order_by(Community.name)
+        )
+    ).all()
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "consents": [
+            {
+                "community": community,
+                "about": "me" if c.subject_person_id == person_id else "a household member",
+                "given_by": "me" if c.given_by_person_id == person_id else "an owner of my home",
+                "kind": c.kind.value,
+                "minor": c.minor,
+                "text_version": c.text_version,
+                "text_sha256": c.text_sha256,
+                "language": c.locale,
+                "given_at": when(c.given_at),
+                "ended_at": when(c.ended_at),
+                "end_reason": c.end_reason,
+            }
+            for c, community in consents
+        ],
+        "enrolled": [
+            {
+                "community": community,
+                "templates": count,
+                "model": model,
+                "since": when(cast(datetime | None, since)),
+            }
+            for community, model, count, since in templates
+        ],
+    }

@@ -3,6 +3,7 @@ templates here are random vectors; the gate and chat tests use real photos)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import numpy as np
@@ -27,7 +28,7 @@ from access.faces.store import (
 )
 from access.runner import TxRunner
 from core.models import AuditEntry, ResidencyRole
-from core.residents import end_residency, erase_personal_data
+from core.residents import end_residency, erase_personal_data, personal_export
 from tests.conftest import TEST_SECRET
 from tests.faces_chat.conftest import START
 from tests.factories import make_resident
@@ -308,3 +309,32 @@ async def test_indexes_follow_the_change_counter(session, home, database_url):
         assert indexes.info(home.community.id).templates == 0
     finally:
         await runner.close()
+
+
+async def test_privacy_export_lists_consents_and_enrolment_without_templates(session, home):
+    await consent(session, home, home.owner)
+    vectors = [vec(), vec()]
+    await enroll(session, home, home.owner, vectors)
+    export = await personal_export(session, home.owner.id)
+    faces = export["faces"]
+    assert export["person"]["full_name"] == home.owner.full_name
+    [given] = faces["consents"]
+    assert (given["about"], given["given_by"], given["kind"]) == ("me", "me", "self")
+    assert given["given_at"].startswith(START.date().isoformat()) and given["ended_at"] is None
+    [enrolled] = faces["enrolled"]
+    assert (enrolled["templates"], enrolled["model"]) == (2, "Dlib")
+    assert enrolled["community"] == home.community.name
+    # The templates themselves never leave the database.
+    text = json.dumps(export, ensure_ascii=False)
+    assert "blob" not in text and vectors[0].tobytes().hex()[:16] not in text
+    # After "delete my face data" the export shows the consent withdrawn, nothing enrolled.
+    await delete_face_data(
+        session,
+        community_id=home.community.id,
+        person_id=home.owner.id,
+        actor_person_id=home.owner.id,
+        now=START,
+    )
+    await session.commit()
+    after = (await personal_export(session, home.owner.id))["faces"]
+    assert after["enrolled"] == [] and after["consents"][0]["ended_at"] is not None
