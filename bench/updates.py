@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -227,7 +228,7 @@ async def _worker(job: dict[str, Any], barrier: Any) -> dict[str, Any]:
             job["url"], Path(job["tmp"]), job["storage"], job["prefix"]
         )
     result: dict[str, Any] = {}
-    with i18n.context() if i18n is not None else _null():
+    with i18n.context() if i18n is not None else contextlib.nullcontext():
         await drive(dp, bot, [conversation(job["warm_user"] + index * 10 + i) for i in range(5)])
         if job["sequential"]:
             seq = await drive(dp, bot, [[u for k in range(40) for u in conversation(7_000 + k)]])
@@ -249,14 +250,6 @@ async def _worker(job: dict[str, Any], barrier: Any) -> dict[str, Any]:
     if engine is not None:
         await engine.dispose()
     return result
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _process(job: dict[str, Any], barrier: Any, results: Any) -> None:

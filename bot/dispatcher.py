@@ -156,6 +156,5 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp.update.outer_middleware(DbSessionMiddleware(app.session_factory))
     dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale, app.session_factory))
     LocaleMiddleware(app.i18n).setup(dp)
-    include_routers(dp)
-    accelerate(dp)
+    include_routers(dp)  # CourtyardDispatcher.include_router accelerates each router
     return dp

@@ -18,6 +18,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -142,6 +143,18 @@ def create_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEn
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def core_connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, for prebuilt Core statements on a hot path.
+
+    Same transaction as the session's ORM work, without the ORM's per-statement
+    bookkeeping; pending ORM changes are flushed first (Core statements do not
+    autoflush), so the statement sees them.
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return await session.connection()
 
 
 @asynccontextmanager

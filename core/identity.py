@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
+from core.db import core_connection, utcnow
 from core.models import (
     Building,
     Community,
@@ -117,9 +117,7 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
     """Resolve a Telegram user in at most three small column queries (this runs on
     every update it is not cached for, so it selects columns, not ORM objects, on
     the session's connection: same transaction, no ORM bookkeeping)."""
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # Core statements do not autoflush
-    connection = await session.connection()
+    connection = await core_connection(session)
     person = (await connection.execute(_PERSON_QUERY, {"telegram_id": telegram_id})).first()
     if person is None:
         return Identity(person_id=None, telegram_id=telegram_id)
@@ -166,21 +164,22 @@ async def register_first_contact(
     a time), and the person stays recorded even if that handler fails. Returns the
     new identity, or None if the person already existed (then load it).
     """
-    insert = pg_insert if session_factory.kw["bind"].dialect.name == "postgresql" else sqlite_insert
-    now = utcnow()
-    stmt = (
-        insert(Person)
-        .values(
-            telegram_id=telegram_id,
-            full_name=full_name,
-            locale=locale,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[Person.telegram_id])
-        .returning(Person.id)
-    )
     async with session_factory() as own:
+        postgres = own.bind.dialect.name == "postgresql"
+        insert = pg_insert if postgres else sqlite_insert
+        now = utcnow()
+        stmt = (
+            insert(Person)
+            .values(
+                telegram_id=telegram_id,
+                full_name=full_name,
+                locale=locale,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[Person.telegram_id])
+            .returning(Person.id)
+        )
         person_id = (await own.execute(stmt)).scalar()
         await own.commit()
     if person_id is None:

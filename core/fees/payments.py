@@ -33,6 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.db import core_connection
 from core.fees.common import FeeError
 from core.fees.ledger import PaymentResult, record_payment
 from core.fees.models import (
@@ -197,12 +198,6 @@ def _hold_statement(dialect: str, bills: int) -> Any:
     return stmt
 
 
-async def _connection(session: AsyncSession) -> Any:
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # Core statements do not autoflush
-    return await session.connection()
-
-
 async def check_checkout(
     session: AsyncSession,
     *,
@@ -217,7 +212,7 @@ async def check_checkout(
     if parsed is None:
         raise CheckoutRefused("unknown_invoice")
     invoice_id, token = parsed
-    connection = await _connection(session)
+    connection = await core_connection(session)
     rows = (
         await connection.execute(
             _CHECKOUT_QUERY, {"invoice_id": invoice_id, "token": token, "now": now}
@@ -252,7 +247,7 @@ async def hold_checkout(session: AsyncSession, checkout: Checkout, *, now: datet
     taken, closing the gap to a payment committed in between. The caller
     commits before answering Telegram (and rolls back on refusal).
     """
-    connection = await _connection(session)
+    connection = await core_connection(session)
     bill_ids = list(checkout.bills)
     params: dict[str, Any] = {f"bill_{i}": bill_id for i, bill_id in enumerate(bill_ids)}
     params.update(invoice_id=checkout.invoice_id, expires_at=now + HOLD, now=now)
