@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 RUNTIME_KEY = web.AppKey("access_runtime", AccessRuntime)
 MAX_BODY = 4 * 1024 * 1024
-_TERMINAL_RE = re.compile(r"^[\w.:-]{1,64}$")
+_TERMINAL_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # ASCII only, as the OpenAPI document says
 
 CredentialParser = Callable[[AccessRuntime, GateInfo, Any], Awaitable[Credential]]
 
@@ -97,7 +97,7 @@ def _terminal(body: dict[str, Any]) -> str | None:
     value = body.get("terminal")
     if value is None:
         return None
-    if not isinstance(value, str) or not _TERMINAL_RE.match(value):
+    if not isinstance(value, str) or not _TERMINAL_RE.fullmatch(value):
         raise BadRequest("terminal must be 1 to 64 letters, digits, '.', ':', '_' or '-'")
     return value
 
