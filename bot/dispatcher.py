@@ -19,7 +19,7 @@ from bot.middlewares import (
     LocaleMiddleware,
     LogContextMiddleware,
 )
-from bot.routing import accelerate
+from bot.routing import accelerate, propagate
 
 
 class DeferredStateMiddleware(FSMContextMiddleware):
@@ -89,6 +89,9 @@ class CourtyardDispatcher(Dispatcher):
         finally:
             self.in_flight -= 1
 
+    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        return await propagate(self, update_type, event, kwargs)
+
     def include_router(self, router: Router) -> Router:
         parent = router.parent_router
         if parent is not None and parent is not self:
@@ -154,7 +157,7 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp["clock"] = app.clock
     dp.update.outer_middleware(LogContextMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(app.session_factory))
-    dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale, app.session_factory))
+    dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale))
     LocaleMiddleware(app.i18n).setup(dp)
     include_routers(dp)  # CourtyardDispatcher.include_router accelerates each router
     return dp

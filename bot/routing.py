@@ -15,17 +15,25 @@ dominate:
    text starts with a command prefix. :func:`accelerate` works out these
    conditions once and the observer's ``trigger`` skips such handlers with a set
    look-up, before aiogram's own check (which still runs for the rest, so the
-   filters keep the last word).
+   filters keep the last word). A ``Command`` filter with plain command names
+   also skips on the name (``/nosuchcommand`` is not offered to every command
+   handler in turn).
+3. **Walking the routers costs more than it needs to.** aiogram wraps every
+   router's step in its outer-middleware chain (partials rebuilt per router, per
+   update) even when a router has none; :func:`propagate` walks the same tree in
+   the same order with the same data, going through a middleware chain only where
+   one is registered.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Router
-from aiogram.dispatcher.event.bases import UNHANDLED, SkipHandler
+from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED, SkipHandler
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Command, StateFilter
@@ -96,18 +104,33 @@ def _required_states(handler: HandlerObject) -> frozenset[str | None] | None:
     return frozenset(required) if required is not None else _ANY
 
 
-def _command_prefixes(handler: HandlerObject) -> str | None:
-    """Characters a message must start with for the handler's Command filter."""
+@dataclass(frozen=True)
+class _CommandNeed:
+    prefixes: str  # characters the text must start with
+    names: frozenset[str] | None  # the command names it can be, None if a pattern is among them
+    ignore_case: bool
+
+
+def _command_need(handler: HandlerObject) -> _CommandNeed | None:
+    """What a message's text must look like for the handler's Command filter."""
     for event_filter in handler.filters or ():
         callback = _original(event_filter)
         if isinstance(callback, Command):
-            return callback.prefix
+            plain = all(isinstance(c, str) for c in callback.commands)
+            names = frozenset(callback.commands) if plain else None
+            return _CommandNeed(callback.prefix, names, callback.ignore_case)
     return None
 
 
-def _plan(observer: TelegramEventObserver) -> list[tuple[HandlerObject, Any, str | None]]:
+def _command_name(text: str) -> str:
+    """The command a text names, as aiogram's Command filter extracts it."""
+    parts = text.split(maxsplit=1)
+    return parts[0][1:].partition("@")[0] if parts else ""
+
+
+def _plan(observer: TelegramEventObserver) -> list[tuple[HandlerObject, Any, _CommandNeed | None]]:
     return [
-        (handler, _required_states(handler), _command_prefixes(handler))
+        (handler, _required_states(handler), _command_need(handler))
         for handler in observer.handlers
     ]
 
@@ -121,13 +144,21 @@ def _install_trigger(observer: TelegramEventObserver) -> None:
             plan = plans[0] = _plan(observer)
         raw_state = kwargs.get("raw_state")
         text: str | None = None
+        name: str | None = None
         if isinstance(event, Message):
             text = event.text or event.caption
-        for handler, states, prefixes in plan:
+        for handler, states, command in plan:
             if states is not _ANY and raw_state not in states:
                 continue
-            if prefixes is not None and (not text or text[0] not in prefixes):
-                continue
+            if command is not None:
+                if not text or text[0] not in command.prefixes:
+                    continue
+                if command.names is not None:
+                    if name is None:
+                        name = _command_name(text)
+                    wanted = name.casefold() if command.ignore_case else name
+                    if wanted not in command.names:
+                        continue
             kwargs["handler"] = handler
             result, data = await handler.check(event, **kwargs)
             if result:
@@ -142,3 +173,47 @@ def _install_trigger(observer: TelegramEventObserver) -> None:
         return UNHANDLED
 
     observer.trigger = trigger  # type: ignore[method-assign]
+
+
+async def propagate(
+    router: Router, update_type: str, event: TelegramObject, kwargs: dict[str, Any]
+) -> Any:
+    """``router.propagate_event(update_type, event, **kwargs)``, the same walk:
+    the router's root filters, its handlers, then its sub-routers in order, each
+    sub-router with its own copy of the data; an observer's outer middlewares
+    wrap its step only when it has some. ``kwargs`` is this call's own copy."""
+    kwargs["event_router"] = router
+    observer = router.observers.get(update_type)
+    if observer is not None and observer.outer_middleware:
+
+        async def step(telegram_event: TelegramObject, **data: Any) -> Any:
+            return await _step(router, observer, update_type, telegram_event, data)
+
+        return await observer.wrap_outer_middleware(step, event=event, data=kwargs)
+    return await _step(router, observer, update_type, event, kwargs)
+
+
+async def _step(
+    router: Router,
+    observer: TelegramEventObserver | None,
+    update_type: str,
+    event: TelegramObject,
+    kwargs: dict[str, Any],
+) -> Any:
+    if observer is not None:
+        if observer._handler.filters:  # the router's root filters
+            passed, data = await observer.check_root_filters(event, **kwargs)
+            if not passed:
+                return UNHANDLED
+            kwargs.update(data)
+        if observer.handlers:
+            response = await observer.trigger(event, **kwargs)
+            if response is REJECTED:
+                return UNHANDLED
+            if response is not UNHANDLED:
+                return response
+    for sub_router in router.sub_routers:
+        response = await propagate(sub_router, update_type, event, dict(kwargs))
+        if response is not UNHANDLED:
+            return response
+    return UNHANDLED

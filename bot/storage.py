@@ -8,6 +8,12 @@ not saved. Outside an update a short transaction of its own is used.
 Because the state is in the database, a restarted bot continues every
 conversation where it was; Redis is the alternative for several processes
 (``COURTYARD_FSM_STORAGE=redis``).
+
+The database store serves one bot process (its per-chat lock is in-process too),
+so it also remembers what it last committed for each conversation: most updates
+(a menu, /help, free text) then need no database round trip for their state at
+all. The database stays the record — the memory is filled from it, updated only
+after a commit succeeded, and lost harmlessly on restart.
 """
 
 from __future__ import annotations
@@ -90,24 +96,58 @@ def _write_pending_state(session: Session) -> None:
     dialect = session.get_bind().dialect.name
     for key, values in pending.items():
         session.execute(*_upsert(dialect, key, values))
+    session.info[_WRITTEN] = pending
 
 
-_CACHE = "fsm"
-_PENDING = "fsm_pending"
+@event.listens_for(Session, "after_commit")
+def _remember_committed_state(session: Session) -> None:
+    """What was written is now what the database holds: remember it."""
+    written: dict[str, dict[str, Any]] | None = session.info.pop(_WRITTEN, None)
+    storage: DatabaseStorage | None = session.info.get(_STORAGE)
+    if written and storage is not None:
+        cache = session.info.get(_CACHE, {})
+        for key in written:
+            storage._remember(key, cache.get(key))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_written_state(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+_CACHE = "fsm"  # this update's view: committed state plus its own changes
+_PENDING = "fsm_pending"  # changes to write when the update's transaction commits
+_WRITTEN = "fsm_written"  # written in the committing transaction
+_STORAGE = "fsm_storage"
+_UNREAD = object()
 
 
 class DatabaseStorage(BaseStorage):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, remember: int = 100_000
+    ) -> None:
         self.session_factory = session_factory
+        # key -> committed (state, data-json), or None for "no row"; at most
+        # ``remember`` conversations (then it starts over: the database has them).
+        self._committed: dict[str, tuple[str | None, str] | None] = {}
+        self._remember_max = remember
+
+    def _remember(self, key: str, value: tuple[str | None, str] | None) -> None:
+        if len(self._committed) >= self._remember_max:
+            self._committed.clear()
+        self._committed[key] = value
 
     async def _write(self, key: str, values: dict[str, Any]) -> None:
         session = current_session.get()
         if session is None:
+            self._committed.pop(key, None)
             async with self.session_factory() as own:
                 await own.execute(*_upsert(own.bind.dialect.name, key, values))
                 await own.commit()
             return
-        cache = session.info.setdefault(_CACHE, {})
+        if key not in session.info.get(_CACHE, ()):
+            await self._read(key)  # the update's view starts from the committed state
+        cache = session.info[_CACHE]
         if key in cache:
             old = cache[key] or (None, "{}")
             new = (values.get("state", old[0]), values.get("data", old[1]))
@@ -116,6 +156,7 @@ class DatabaseStorage(BaseStorage):
             cache[key] = new
         pending = session.info.setdefault(_PENDING, {})
         pending.setdefault(key, {}).update(values)
+        session.info[_STORAGE] = self
 
     async def _read(self, key: str) -> tuple[str | None, str] | None:
         """(state, data-json) for ``key``; read once per update, then from the
@@ -125,14 +166,15 @@ class DatabaseStorage(BaseStorage):
         if session is not None:
             cache = session.info.setdefault(_CACHE, {})
             if key not in cache:
-                # Core on the session's connection: same transaction, no ORM overhead.
-                connection = await session.connection()
-                row = (await connection.execute(_READ, {"key": key})).first()
-                stored = (row[0], row[1]) if row else None
-                changes = session.info.get(_PENDING, {}).get(key)
-                if changes:  # written before ever being read in this update
-                    base = stored or (None, "{}")
-                    stored = (changes.get("state", base[0]), changes.get("data", base[1]))
+                stored = self._committed.get(key, _UNREAD)
+                if stored is _UNREAD:
+                    # Core on the session's connection: same transaction, no ORM
+                    # overhead. Only this process writes conversations (see above),
+                    # and the chat's lock is held, so the row cannot change under us.
+                    connection = await session.connection()
+                    row = (await connection.execute(_READ, {"key": key})).first()
+                    stored = (row[0], row[1]) if row else None
+                    self._remember(key, stored)
                 cache[key] = stored
             cached: tuple[str | None, str] | None = cache[key]
             return cached
@@ -159,6 +201,7 @@ class DatabaseStorage(BaseStorage):
         return loaded
 
     async def clear_all(self) -> None:
+        self._committed.clear()
         async with self.session_factory() as own:
             await own.execute(delete(ConversationState))
             await own.commit()

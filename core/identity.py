@@ -7,12 +7,13 @@ filters read it instead of querying again.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import core_connection, utcnow
 from core.models import (
@@ -150,43 +151,87 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
     )
 
 
+def _first_contact_insert(insert: Any) -> Any:
+    return (
+        insert(Person)
+        .values(
+            telegram_id=bindparam("telegram_id"),
+            full_name=bindparam("full_name"),
+            locale=bindparam("locale"),
+            created_at=bindparam("now"),
+            updated_at=bindparam("now"),
+        )
+        .on_conflict_do_nothing(index_elements=[Person.telegram_id])
+        .returning(Person.id)
+    )
+
+
+# Built once per dialect and run as Core (the ORM's insert-with-returning set-up
+# alone cost more than the statement): every new person's first message runs it.
+_FIRST_CONTACT = {
+    False: _first_contact_insert(sqlite_insert),
+    True: _first_contact_insert(pg_insert),
+}
+
+
 async def register_first_contact(
-    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
     telegram_id: int,
     *,
     full_name: str = "",
     locale: str | None = None,
 ) -> Identity | None:
-    """Record a person on their first message, in a short transaction of its own.
+    """Record a person on their first message, and commit at once.
 
-    Committed at once, so the update's own transaction does not hold the database's
-    write lock while its handler talks to Telegram (on SQLite there is one writer at
-    a time), and the person stays recorded even if that handler fails. Returns the
-    new identity, or None if the person already existed (then load it).
+    ``session`` is the update's own session, with nothing of its own to write yet
+    (the sender was only looked up). Committing here means the update's transaction
+    does not hold the database's write lock while its handler talks to Telegram (on
+    SQLite there is one writer at a time), and the person stays recorded even if
+    that handler fails; the session goes on in a new transaction. Returns the new
+    identity, or None if the person already existed (then load it).
     """
-    async with session_factory() as own:
-        postgres = own.bind.dialect.name == "postgresql"
-        insert = pg_insert if postgres else sqlite_insert
-        now = utcnow()
-        stmt = (
-            insert(Person)
-            .values(
-                telegram_id=telegram_id,
-                full_name=full_name,
-                locale=locale,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[Person.telegram_id])
-            .returning(Person.id)
-        )
-        person_id = (await own.execute(stmt)).scalar()
-        await own.commit()
+    connection = await core_connection(session)
+    params = {"telegram_id": telegram_id, "full_name": full_name, "locale": locale, "now": utcnow()}
+    stmt = _FIRST_CONTACT[connection.dialect.name == "postgresql"]
+    person_id = (await connection.execute(stmt, params)).scalar()
+    await session.commit()
     if person_id is None:
         return None
     return Identity(
         person_id=person_id, telegram_id=telegram_id, locale=locale, full_name=full_name
     )
+
+
+_SET_LOCALE = (
+    update(Person)
+    .where(Person.id == bindparam("person_id"))
+    .values(locale=bindparam("locale"), updated_at=bindparam("now"))
+)
+
+
+async def set_locale(
+    session: AsyncSession,
+    identity: Identity,
+    locale: str,
+    cache: IdentityCache | None = None,
+) -> Identity:
+    """Change a known person's language; returns their identity speaking it.
+
+    One Core statement. At commit the change counts as an identity change (cached
+    identities of the person are dropped) and ``cache`` learns the new identity,
+    so the person's next message needs no look-up; a rollback changes nothing.
+    """
+    if identity.person_id is None:
+        raise ValueError("only a known person has a language to change")
+    connection = await core_connection(session)
+    await connection.execute(
+        _SET_LOCALE, {"person_id": identity.person_id, "locale": locale, "now": utcnow()}
+    )
+    refreshed = replace(identity, locale=locale)
+    session.info.setdefault(_CHANGED, set()).add(identity.person_id)
+    if cache is not None:
+        session.info.setdefault(_FRESH, []).append((cache, refreshed))
+    return refreshed
 
 
 async def get_or_create_person(
@@ -266,11 +311,18 @@ class IdentityCache:
             return hit[0]
         loaded_at = _seq
         identity = await load_identity(session, telegram_id)
+        self._keep(identity, now, loaded_at)
+        return identity
+
+    def remember(self, identity: Identity) -> None:
+        """Keep an identity this process has just created (a first contact)."""
+        self._keep(identity, time.monotonic(), _seq)
+
+    def _keep(self, identity: Identity, now: float, loaded_at: int) -> None:
         if identity.is_known:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
-            self._entries[telegram_id] = (identity, now + self.ttl_s, loaded_at)
-        return identity
+            self._entries[identity.telegram_id] = (identity, now + self.ttl_s, loaded_at)
 
     def invalidate(self, telegram_id: int | None = None) -> None:
         if telegram_id is None:
@@ -294,19 +346,26 @@ def _install_invalidation() -> None:
             else:
                 continue
             if changed is None:
-                changed = session.info.setdefault("identity_changed", set())
+                changed = session.info.setdefault(_CHANGED, set())
             if person_id is not None:
                 changed.add(person_id)
 
     @event.listens_for(Session, "after_commit")
     def _apply(session: Session) -> None:
-        changed = session.info.pop("identity_changed", None)
+        changed = session.info.pop(_CHANGED, None)
         if changed:
             _note_changes(changed)
+        for cache, identity in session.info.pop(_FRESH, ()):
+            cache.remember(identity)  # after the change was noted: valid from now
 
     @event.listens_for(Session, "after_rollback")
     def _forget(session: Session) -> None:
-        session.info.pop("identity_changed", None)
+        session.info.pop(_CHANGED, None)
+        session.info.pop(_FRESH, None)
+
+
+_CHANGED = "identity_changed"  # person ids whose identity this transaction changed
+_FRESH = "identity_fresh"  # (cache, identity) to keep once the transaction commits
 
 
 _install_invalidation()

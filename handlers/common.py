@@ -22,8 +22,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import private_command
-from core.identity import Identity
-from core.models import Person
+from core.identity import Identity, IdentityCache, set_locale
 from handlers.menu import menu_keyboard
 
 router = Router(name="common")
@@ -120,22 +119,23 @@ async def language(message: Message) -> None:
 
 @router.callback_query(F.data.startswith("lang:"), StateFilter("*"))
 async def set_language(
-    query: CallbackQuery, session: AsyncSession, identity: Identity, i18n: I18n
+    query: CallbackQuery,
+    session: AsyncSession,
+    identity: Identity,
+    i18n: I18n,
+    identity_cache: IdentityCache | None = None,
 ) -> None:
     code = (query.data or "").split(":", 1)[1]
     if code not in LANGUAGE_NAMES or identity.person_id is None:
         await query.answer()
         return
-    person = await session.get(Person, identity.person_id)
-    if person is not None:
-        person.locale = code
+    refreshed = await set_locale(session, identity, code, identity_cache)
     with i18n.use_locale(code):
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_text(
                 _("Language set to {language}.").format(language=LANGUAGE_NAMES[code])
             )
-            refreshed = Identity(**{**identity.__dict__, "locale": code})
             await query.message.answer(home_text(refreshed), reply_markup=menu_keyboard(refreshed))
 
 

@@ -1,6 +1,10 @@
 """One database session per update: committed when the handler succeeds, rolled back
 when it fails. The conversation store joins the same transaction (see bot.storage);
 the conversation state is read here, first thing in the transaction.
+
+A session costs nothing until it is used: an update whose state and sender are
+already known (a menu press, /help) and whose handler reads nothing opens no
+transaction, and then there is nothing to commit.
 """
 
 from __future__ import annotations
@@ -26,19 +30,35 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.session_factory() as session:
-            token = current_session.set(session)
-            data["session"] = session
-            try:
-                state = data.get("state")
-                if state is not None and "raw_state" not in data:
-                    # Read inside this transaction (bot.dispatcher.DeferredStateMiddleware).
-                    data["raw_state"] = await state.get_state()
-                result = await handler(event, data)
+        session = self.session_factory()
+        token = current_session.set(session)
+        data["session"] = session
+        try:
+            state = data.get("state")
+            if state is not None and "raw_state" not in data:
+                # Read inside this transaction (bot.dispatcher.DeferredStateMiddleware).
+                data["raw_state"] = await state.get_state()
+            result = await handler(event, data)
+            if _has_work(session):
                 await session.commit()
-                return result
-            except BaseException:
+            return result
+        except BaseException:
+            if session.in_transaction():
                 await session.rollback()
-                raise
-            finally:
-                current_session.reset(token)
+            raise
+        finally:
+            current_session.reset(token)
+            if session.in_transaction():  # only if commit and rollback both failed
+                await session.close()
+
+
+def _has_work(session: AsyncSession) -> bool:
+    """Anything to commit: an open transaction, or changes not yet flushed
+    (objects added, conversation state set) that commit would write."""
+    return bool(
+        session.in_transaction()
+        or session.info.get("fsm_pending")
+        or session.new
+        or session.dirty
+        or session.deleted
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import telegram_to_locale
 from core.identity import Identity, IdentityCache, load_identity, register_first_contact
@@ -21,11 +21,9 @@ class IdentityMiddleware(BaseMiddleware):
     def __init__(
         self,
         default_locale: str,
-        session_factory: async_sessionmaker[AsyncSession],
         cache: IdentityCache | None = None,
     ) -> None:
         self.default_locale = default_locale
-        self.session_factory = session_factory
         self.cache = cache or IdentityCache()
 
     async def __call__(
@@ -49,8 +47,11 @@ class IdentityMiddleware(BaseMiddleware):
             full_name = user.full_name[:120]
             locale = telegram_to_locale(user.language_code, self.default_locale)
             created = await register_first_contact(
-                self.session_factory, user.id, full_name=full_name, locale=locale
+                session, user.id, full_name=full_name, locale=locale
             )
+            if created is not None:
+                self.cache.remember(created)
             identity = created or await load_identity(session, user.id)
         data["identity"] = identity
+        data["identity_cache"] = self.cache
         return await handler(event, data)
