@@ -56,6 +56,7 @@ from bot.settings import Settings
 from bot.storage import create_storage
 from core.clock import SystemClock
 from core.db import create_engine, create_session_factory
+from core.heap import freeze_startup_heap
 from core.migrate import upgrade_database_async
 
 _uid = 0
@@ -230,6 +231,7 @@ async def _worker(job: dict[str, Any], barrier: Any) -> dict[str, Any]:
     result: dict[str, Any] = {}
     with i18n.context() if i18n is not None else contextlib.nullcontext():
         await drive(dp, bot, [conversation(job["warm_user"] + index * 10 + i) for i in range(5)])
+        freeze_startup_heap()  # as `courtyard run` does once started
         if job["sequential"]:
             seq = await drive(dp, bot, [[u for k in range(40) for u in conversation(7_000 + k)]])
             result["sequential"] = seq

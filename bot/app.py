@@ -27,6 +27,7 @@ from bot.settings import Settings
 from bot.storage import create_storage
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_session_factory
+from core.heap import freeze_startup_heap
 from core.migrate import upgrade_database_async
 from core.scheduler import Scheduler
 
@@ -170,6 +171,7 @@ def _i18n_context(app: Application) -> contextlib.AbstractContextManager[object]
 
 async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with running_application(settings) as app:
+        freeze_startup_heap()
         with _i18n_context(app):
             await app.bot.delete_webhook(drop_pending_updates=False)
             log.info("polling started", extra={"fields": {"bot": app.ctx.bot_username}})
@@ -214,6 +216,7 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
             "COURTYARD_WEBHOOK_SECRET is not set: webhooks must verify Telegram's secret token."
         )
     async with running_application(settings) as app:
+        freeze_startup_heap()
         with _i18n_context(app):
             web_app = build_webhook_app(app)
             runner = web.AppRunner(web_app)

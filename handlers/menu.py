@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from core.identity import Identity
@@ -34,6 +35,7 @@ def menu_entry(
     order: int = 50,
 ) -> None:
     MENU[key] = MenuEntry(key, label, visible, order)
+    _KEYBOARDS.clear()
 
 
 def residents(identity: Identity) -> bool:
@@ -44,10 +46,26 @@ def everyone(identity: Identity) -> bool:
     return True
 
 
+# (locale, entries shown) -> the keyboard: a handful of combinations, each built
+# once (a keyboard is a tree of validated models; the home menu is on most answers).
+# Callers must not change the keyboard they get.
+_KEYBOARDS: dict[tuple[str, tuple[str, ...]], InlineKeyboardMarkup] = {}
+
+
 def menu_keyboard(identity: Identity) -> InlineKeyboardMarkup:
     entries = sorted(
         (e for e in MENU.values() if e.visible(identity)), key=lambda e: (e.order, e.key)
     )
+    key = (get_i18n().current_locale, tuple(e.key for e in entries))
+    keyboard = _KEYBOARDS.get(key)
+    if keyboard is None:
+        if len(_KEYBOARDS) > 256:
+            _KEYBOARDS.clear()
+        keyboard = _KEYBOARDS[key] = _build(entries)
+    return keyboard
+
+
+def _build(entries: list[MenuEntry]) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     row: list[InlineKeyboardButton] = []
     for entry in entries:
