@@ -387,6 +387,12 @@ _DECISION = {
 
 _DIRECTION = {"type": "string", "enum": ["in", "out"], "default": "in"}
 _TERMINAL = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}
+# In a JSON body ``"terminal": null`` means "not given", as the handlers treat it.
+_JSON_TERMINAL = {
+    "type": ["string", "null"],
+    "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
+    "description": "The terminal's name; null or absent: not given.",
+}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -416,7 +422,7 @@ OPENAPI: dict[str, Any] = {
                     },
                     "qr": {"type": "string", "minLength": 1, "maxLength": 256},
                     "direction": _DIRECTION,
-                    "terminal": _TERMINAL,
+                    "terminal": _JSON_TERMINAL,
                 },
             },
             "FaceRequest": {
@@ -441,7 +447,7 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "type": {"type": "string", "enum": [t.value for t in GateEventType]},
                     "details": {"type": "string", "maxLength": 500},
-                    "terminal": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+                    "terminal": _JSON_TERMINAL,
                 },
             },
         },
