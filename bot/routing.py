@@ -164,8 +164,11 @@ def _install_trigger(observer: TelegramEventObserver) -> None:
             if result:
                 kwargs.update(data)
                 try:
+                    middlewares = observer._resolve_middlewares()
+                    if not middlewares:  # what wrapping nothing would call
+                        return await handler.call(event, **kwargs)
                     wrapped_inner = observer.outer_middleware.wrap_middlewares(
-                        observer._resolve_middlewares(), handler.call
+                        middlewares, handler.call
                     )
                     return await wrapped_inner(event, kwargs)
                 except SkipHandler:
