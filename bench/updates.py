@@ -22,7 +22,8 @@ machine in the same run:
                updates_per_s, echo_updates_per_s
   latency      an open-loop load of ``--rate`` updates/s for ``--seconds`` s
                spread over the processes: p50_ms / p99_ms, measured from each
-               update's scheduled arrival, so queueing counts
+               update's scheduled arrival, so queueing counts; 100 people who
+               have talked to the bot before, each at a different step of the mix
   sequential   one user, one update at a time: sequential_p50_ms /
                sequential_p99_ms (the cost of an update with nothing else going on)
 """
@@ -153,9 +154,12 @@ async def open_loop(
 ) -> tuple[list[float], int]:
     """Updates arrive at ``rate`` per second whatever happens to earlier ones; latency
     counts from the scheduled arrival. Arrivals visit the users in turn, so each
-    user's updates stay in order and far apart."""
+    user's updates stay in order and far apart, and the users are spread over their
+    conversations (user ``u`` starts at step ``u``), as people at any moment are at
+    different steps: every stretch of time carries the whole mix, not a hundred
+    language switches in a row."""
     latencies: list[float] = []
-    cursors = [0] * len(users)
+    cursors = list(range(len(users)))
     tasks: list[asyncio.Task[None]] = []
 
     async def one(raw: dict[str, Any], due: float) -> None:
@@ -242,6 +246,9 @@ async def _worker(job: dict[str, Any], barrier: Any) -> dict[str, Any]:
         result.update(start=t0, end=time.time(), updates=sum(len(b) for b in batches))
         if job["rate"]:
             users = [conversation(job["latency_user"] + index + k * processes) for k in range(100)]
+            # Steady state: these people have talked to the bot before (first
+            # contacts are measured in the throughput reading above).
+            await drive(dp, bot, users)
             barrier.wait()
             latencies, sent = await open_loop(
                 dp, bot, users, job["rate"] / processes, job["seconds"]

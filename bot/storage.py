@@ -25,13 +25,11 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import bindparam, delete, event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.middlewares.db import current_session
-from core.db import utcnow
+from core.db import upsert, utcnow
 from core.models import ConversationState
 
 
@@ -50,33 +48,22 @@ def _key(key: StorageKey) -> str:
 _READ = select(ConversationState.state, ConversationState.data).where(
     ConversationState.key == bindparam("key")
 )
-_UPSERTS: dict[tuple[str, frozenset[str]], Any] = {}
+_UPSERTS: dict[frozenset[str], Any] = {}
 
 
-def _upsert(dialect: str, key: str, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """An upsert setting ``values``' columns, and its parameters."""
+def _upsert(key: str, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """An upsert setting ``values``' columns (one cacheable statement per column
+    set, see core.db.upsert), and its parameters."""
     columns = frozenset(values)
-    stmt = _UPSERTS.get((dialect, columns))
+    stmt = _UPSERTS.get(columns)
     if stmt is None:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = (
-            insert(ConversationState)
-            .values(
-                key=bindparam("key"),
-                state=bindparam("state"),
-                data=bindparam("data"),
-                updated_at=bindparam("now"),
-            )
-            .on_conflict_do_update(
-                index_elements=[ConversationState.key],
-                set_={
-                    **{c: bindparam(c) for c in sorted(columns)},
-                    "updated_at": bindparam("now"),
-                },
-            )
+        stmt = _UPSERTS[columns] = upsert(
+            ConversationState.__table__,  # type: ignore[arg-type]
+            insert=("key", "state", "data", "updated_at"),
+            conflict=("key",),
+            update=(*sorted(columns), "updated_at"),
         )
-        _UPSERTS[(dialect, columns)] = stmt
-    params = {"key": key, "state": None, "data": "{}", **values, "now": utcnow()}
+    params = {"key": key, "state": None, "data": "{}", **values, "updated_at": utcnow()}
     return stmt, params
 
 
@@ -93,9 +80,8 @@ def _write_pending_state(session: Session) -> None:
     pending: dict[str, dict[str, Any]] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
-    dialect = session.get_bind().dialect.name
     for key, values in pending.items():
-        session.execute(*_upsert(dialect, key, values))
+        session.execute(*_upsert(key, values))
     session.info[_WRITTEN] = pending
 
 
@@ -142,7 +128,7 @@ class DatabaseStorage(BaseStorage):
         if session is None:
             self._committed.pop(key, None)
             async with self.session_factory() as own:
-                await own.execute(*_upsert(own.bind.dialect.name, key, values))
+                await own.execute(*_upsert(key, values))
                 await own.commit()
             return
         if key not in session.info.get(_CACHE, ()):

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import core_connection, utcnow
+from core.db import core_connection, upsert, utcnow
 from core.models import (
     Building,
     Community,
@@ -151,27 +148,14 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
     )
 
 
-def _first_contact_insert(insert: Any) -> Any:
-    return (
-        insert(Person)
-        .values(
-            telegram_id=bindparam("telegram_id"),
-            full_name=bindparam("full_name"),
-            locale=bindparam("locale"),
-            created_at=bindparam("now"),
-            updated_at=bindparam("now"),
-        )
-        .on_conflict_do_nothing(index_elements=[Person.telegram_id])
-        .returning(Person.id)
-    )
-
-
-# Built once per dialect and run as Core (the ORM's insert-with-returning set-up
-# alone cost more than the statement): every new person's first message runs it.
-_FIRST_CONTACT = {
-    False: _first_contact_insert(sqlite_insert),
-    True: _first_contact_insert(pg_insert),
-}
+# Built once, and cacheable (see core.db.upsert): every new person's first message
+# runs it.
+_FIRST_CONTACT = upsert(
+    Person.__table__,  # type: ignore[arg-type]
+    insert=("telegram_id", "full_name", "locale", "created_at", "updated_at"),
+    conflict=("telegram_id",),
+    returning=("id",),
+)
 
 
 async def register_first_contact(
@@ -191,9 +175,15 @@ async def register_first_contact(
     identity, or None if the person already existed (then load it).
     """
     connection = await core_connection(session)
-    params = {"telegram_id": telegram_id, "full_name": full_name, "locale": locale, "now": utcnow()}
-    stmt = _FIRST_CONTACT[connection.dialect.name == "postgresql"]
-    person_id = (await connection.execute(stmt, params)).scalar()
+    now = utcnow()
+    params = {
+        "telegram_id": telegram_id,
+        "full_name": full_name,
+        "locale": locale,
+        "created_at": now,
+        "updated_at": now,
+    }
+    person_id = (await connection.execute(_FIRST_CONTACT, params)).scalar()
     await session.commit()
     if person_id is None:
         return None

@@ -52,3 +52,50 @@ async def test_audit_log_is_append_only(session):
     rows = (await session.scalars(select(AuditEntry))).all()
     assert [r.action for r in rows] == ["staff.added"]
     assert rows[0].at.tzinfo is not None
+
+
+async def test_cacheable_upsert_inserts_updates_and_reports(session):
+    """core.db.upsert: one statement for SQLite and PostgreSQL, columns typed as
+    the ORM types them, DO NOTHING / DO UPDATE, and compiled once."""
+    from datetime import UTC, datetime
+
+    from core.db import upsert
+    from core.models import ConversationState, Person
+
+    people = Person.__table__
+    first = upsert(
+        people,
+        insert=("telegram_id", "full_name", "locale", "created_at", "updated_at"),
+        conflict=("telegram_id",),
+        returning=("id",),
+    )
+    at = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+    row = {"telegram_id": 777, "full_name": "李雷", "locale": "zh_Hans"}
+    row |= {"created_at": at, "updated_at": at}
+    person_id = (await session.execute(first, row)).scalar()
+    assert isinstance(person_id, int)
+    again = {**row, "full_name": "someone else"}
+    assert (await session.execute(first, again)).scalar() is None  # exists: nothing
+    person = await session.get(Person, person_id)
+    assert person is not None and person.full_name == "李雷" and person.created_at == at
+
+    states = ConversationState.__table__
+    set_state = upsert(
+        states,
+        insert=("key", "state", "data", "updated_at"),
+        conflict=("key",),
+        update=("state", "updated_at"),
+    )
+    params = {"key": "1:2:2", "state": "Flow:a", "data": '{"n": 1}', "updated_at": at}
+    await session.execute(set_state, params)
+    await session.execute(set_state, {**params, "state": "Flow:b", "data": "{}"})
+    stored = (
+        await session.execute(select(states.c.state, states.c.data).where(states.c.key == "1:2:2"))
+    ).one()
+    assert tuple(stored) == ("Flow:b", '{"n": 1}')  # data was not among the updated columns
+    # it has a cache key (the dialects' on_conflict constructs have none: compiled
+    # again on every execution)
+    assert first._generate_cache_key() is not None
+    assert set_state._generate_cache_key() is not None
+    with pytest.raises(KeyError):
+        upsert(people, insert=("telegram_id", "nickname"), conflict=("telegram_id",))
