@@ -311,6 +311,9 @@ async def serve_gate_api(
 
     attach_faces(ctx, runtime).start()
     runner = await serve(runtime, host, port)
+    from core.heap import freeze_startup_heap
+
+    freeze_startup_heap()
     click.echo(f"gate API listening on http://{host}:{port}/v1/ (Ctrl+C to stop)", err=True)
     try:
         await (stop or _signal_event()).wait()
