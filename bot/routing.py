@@ -14,8 +14,9 @@ dominate:
    update's state is one of them; a handler with a ``Command`` filter only when the
    text starts with a command prefix. :func:`accelerate` works out these
    conditions once and the observer's ``trigger`` skips such handlers with a set
-   look-up, before aiogram's own check (which still runs for the rest, so the
-   filters keep the last word). A ``Command`` filter with plain command names
+   look-up; the rest are checked with every one of their filters, as aiogram's
+   ``HandlerObject.check`` does (so the filters keep the last word), a magic
+   filter being resolved on the event directly. A ``Command`` filter with plain command names
    also skips on the name (``/nosuchcommand`` is not offered to every command
    handler in turn).
 3. **Walking the routers costs more than it needs to.** aiogram wraps every
@@ -41,6 +42,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message, TelegramObject
 
 _ORIGINAL = "_courtyard_original"
+_TRIGGER_WITH = "_courtyard_trigger_with"
 _ANY = None  # "no constraint"
 
 
@@ -128,9 +130,35 @@ def _command_name(text: str) -> str:
     return parts[0][1:].partition("@")[0] if parts else ""
 
 
-def _plan(observer: TelegramEventObserver) -> list[tuple[HandlerObject, Any, _CommandNeed | None]]:
+_Filters = tuple[tuple[Callable[[Any], Any] | None, FilterObject], ...]
+
+
+def _filters(handler: HandlerObject) -> _Filters:
+    """The handler's filters, each with its magic filter's resolver when it is one
+    (a magic filter takes only the event: it is resolved right here)."""
+    return tuple((_original(f) if f.magic is not None else None, f) for f in handler.filters or ())
+
+
+async def _passes(filters: _Filters, event: TelegramObject, kwargs: dict[str, Any]) -> Any:
+    """``HandlerObject.check``: None if a filter rejects, else the data the handler
+    gets (``kwargs`` itself, or a copy with what the filters added)."""
+    data = kwargs
+    for resolve, event_filter in filters:
+        check = resolve(event) if resolve is not None else await event_filter.call(event, **data)
+        if not check:
+            return None
+        if isinstance(check, dict):
+            if data is kwargs:
+                data = dict(kwargs)
+            data.update(check)
+    return data
+
+
+def _plan(
+    observer: TelegramEventObserver,
+) -> list[tuple[HandlerObject, Any, _CommandNeed | None, _Filters]]:
     return [
-        (handler, _required_states(handler), _command_need(handler))
+        (handler, _required_states(handler), _command_need(handler), _filters(handler))
         for handler in observer.handlers
     ]
 
@@ -138,7 +166,11 @@ def _plan(observer: TelegramEventObserver) -> list[tuple[HandlerObject, Any, _Co
 def _install_trigger(observer: TelegramEventObserver) -> None:
     plans = [_plan(observer)]
 
-    async def trigger(event: TelegramObject, **kwargs: Any) -> Any:
+    async def trigger_with(event: TelegramObject, given: dict[str, Any]) -> Any:
+        """``trigger`` on the caller's data, copied (as ``**kwargs`` would) only
+        once some handler gets past the quick checks."""
+        kwargs: dict[str, Any] = given
+        copied = False
         plan = plans[0]
         if len(plan) != len(observer.handlers):  # a handler registered since
             plan = plans[0] = _plan(observer)
@@ -147,7 +179,7 @@ def _install_trigger(observer: TelegramEventObserver) -> None:
         name: str | None = None
         if isinstance(event, Message):
             text = event.text or event.caption
-        for handler, states, command in plan:
+        for handler, states, command, filters in plan:
             if states is not _ANY and raw_state not in states:
                 continue
             if command is not None:
@@ -159,10 +191,13 @@ def _install_trigger(observer: TelegramEventObserver) -> None:
                     wanted = name.casefold() if command.ignore_case else name
                     if wanted not in command.names:
                         continue
+            if not copied:
+                kwargs, copied = dict(given), True
             kwargs["handler"] = handler
-            result, data = await handler.check(event, **kwargs)
-            if result:
-                kwargs.update(data)
+            data = await _passes(filters, event, kwargs)
+            if data is not None:
+                if data is not kwargs:
+                    kwargs.update(data)
                 try:
                     middlewares = observer._resolve_middlewares()
                     if not middlewares:  # what wrapping nothing would call
@@ -175,7 +210,11 @@ def _install_trigger(observer: TelegramEventObserver) -> None:
                     continue
         return UNHANDLED
 
+    async def trigger(event: TelegramObject, **kwargs: Any) -> Any:
+        return await trigger_with(event, kwargs)
+
     observer.trigger = trigger  # type: ignore[method-assign]
+    setattr(observer, _TRIGGER_WITH, trigger_with)
 
 
 async def propagate(
@@ -210,7 +249,11 @@ async def _step(
                 return UNHANDLED
             kwargs.update(data)
         if observer.handlers:
-            response = await observer.trigger(event, **kwargs)
+            trigger_with = getattr(observer, _TRIGGER_WITH, None)
+            if trigger_with is not None:
+                response = await trigger_with(event, kwargs)
+            else:
+                response = await observer.trigger(event, **kwargs)
             if response is REJECTED:
                 return UNHANDLED
             if response is not UNHANDLED:
