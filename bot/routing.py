@@ -16,9 +16,9 @@ dominate:
    conditions once and the observer's ``trigger`` skips such handlers with a set
    look-up; the rest are checked with every one of their filters, as aiogram's
    ``HandlerObject.check`` does (so the filters keep the last word), a magic
-   filter being resolved on the event directly. A ``Command`` filter with plain command names
-   also skips on the name (``/nosuchcommand`` is not offered to every command
-   handler in turn).
+   filter being resolved on the event directly. A ``Command`` filter with plain
+   command names also skips on the name (``/nosuchcommand`` is not offered to
+   every command handler in turn).
 3. **Walking the routers costs more than it needs to.** aiogram wraps every
    router's step in its outer-middleware chain (partials rebuilt per router, per
    update) even when a router has none; :func:`propagate` walks the same tree in

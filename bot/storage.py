@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from bot.middlewares.db import current_session
+from bot.middlewares.db import PENDING_STATE, current_session
 from core.db import upsert, utcnow
 from core.models import ConversationState
 
@@ -77,7 +77,7 @@ def _write_pending_state(session: Session) -> None:
     held while the handler talks to Telegram, and a step that changes nothing
     (a menu press in no conversation) writes nothing.
     """
-    pending: dict[str, dict[str, Any]] | None = session.info.pop(_PENDING, None)
+    pending: dict[str, dict[str, Any]] | None = session.info.pop(PENDING_STATE, None)
     if not pending:
         return
     for key, values in pending.items():
@@ -102,7 +102,6 @@ def _forget_written_state(session: Session) -> None:
 
 
 _CACHE = "fsm"  # this update's view: committed state plus its own changes
-_PENDING = "fsm_pending"  # changes to write when the update's transaction commits
 _WRITTEN = "fsm_written"  # written in the committing transaction
 _STORAGE = "fsm_storage"
 _UNREAD = object()
@@ -134,13 +133,12 @@ class DatabaseStorage(BaseStorage):
         if key not in session.info.get(_CACHE, ()):
             await self._read(key)  # the update's view starts from the committed state
         cache = session.info[_CACHE]
-        if key in cache:
-            old = cache[key] or (None, "{}")
-            new = (values.get("state", old[0]), values.get("data", old[1]))
-            if new == old:
-                return  # nothing changes: nothing to write
-            cache[key] = new
-        pending = session.info.setdefault(_PENDING, {})
+        old = cache[key] or (None, "{}")
+        new = (values.get("state", old[0]), values.get("data", old[1]))
+        if new == old:
+            return  # nothing changes: nothing to write
+        cache[key] = new
+        pending = session.info.setdefault(PENDING_STATE, {})
         pending.setdefault(key, {}).update(values)
         session.info[_STORAGE] = self
 

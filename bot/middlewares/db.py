@@ -18,6 +18,8 @@ from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+# session.info key of conversation-state changes waiting for the commit (bot.storage)
+PENDING_STATE = "fsm_pending"
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -57,7 +59,7 @@ def _has_work(session: AsyncSession) -> bool:
     (objects added, conversation state set) that commit would write."""
     return bool(
         session.in_transaction()
-        or session.info.get("fsm_pending")
+        or session.info.get(PENDING_STATE)
         or session.new
         or session.dirty
         or session.deleted
