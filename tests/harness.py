@@ -32,11 +32,12 @@ async def start_bot(
         start_scheduler=start_scheduler,
         start_services=start_services,
     )
-    for router in extra_routers:
-        # Test-only routers go right after the common router, before the fallback.
+    for position, router in enumerate(extra_routers, start=2):
+        # Test-only routers go right after the common router, before the fallback,
+        # in the order given.
         router.parent_router = app.dp
         app.dp.sub_routers.remove(router)
-        app.dp.sub_routers.insert(2, router)
+        app.dp.sub_routers.insert(position, router)
     with app.ctx.i18n.context():
         polling = asyncio.create_task(
             app.dp.start_polling(
