@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core.db import _json_dumps
-from core.sqlite_inline import ensure_checkpointer, no_autocheckpoint
+from core.sqlite_inline import checkpointer_acquire, checkpointer_release, no_autocheckpoint
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +57,7 @@ def sync_sqlite_url(database_url: str) -> str:
 
 
 def _create_sqlite_engine(database_url: str, busy_ms: int, connections: int = 1) -> Engine:
+    _detached: dict[int, str] = {}
     engine = create_sync_engine(
         sync_sqlite_url(database_url),
         json_serializer=_json_dumps,
@@ -66,7 +67,7 @@ def _create_sqlite_engine(database_url: str, busy_ms: int, connections: int = 1)
     )
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+    def _pragmas(dbapi_conn: Any, record: Any) -> None:
         # Autocommit at the driver level; we issue BEGIN IMMEDIATE ourselves.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -77,7 +78,28 @@ def _create_sqlite_engine(database_url: str, busy_ms: int, connections: int = 1)
         cur.close()
         # Checkpoints run in a background thread, not in a decision's commit.
         no_autocheckpoint(dbapi_conn)
-        ensure_checkpointer(sync_sqlite_url(database_url).split(":///", 1)[1])
+        record.info["checkpointer"] = checkpointer_acquire(
+            sync_sqlite_url(database_url).split(":///", 1)[1]
+        )
+
+    @event.listens_for(engine, "close")
+    def _closed(_dbapi_conn: Any, record: Any) -> None:
+        # Just before the connection closes: the last one out stops the checkpoint thread.
+        key = record.info.pop("checkpointer", None)
+        if key is not None:
+            checkpointer_release(key)
+
+    @event.listens_for(engine, "close_detached")
+    def _closed_detached(dbapi_conn: Any) -> None:
+        key = _detached.pop(id(dbapi_conn), None)
+        if key is not None:
+            checkpointer_release(key)
+
+    @event.listens_for(engine, "detach")
+    def _detached_conn(dbapi_conn: Any, record: Any) -> None:
+        key = record.info.pop("checkpointer", None)
+        if key is not None:
+            _detached[id(dbapi_conn)] = key
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:

@@ -32,7 +32,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -113,6 +112,7 @@ class InlineConnection:
         self._tx = _ImmediateQueue()
         self._conn.execute("PRAGMA busy_timeout=0")
         no_autocheckpoint(self._conn)
+        self._checkpointer: str | None = checkpointer_acquire(path)
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         try:
@@ -152,10 +152,13 @@ class InlineConnection:
         await self._call(self._conn.rollback)
 
     async def close(self) -> None:
-        self._conn.close()
+        self.stop()
 
     def stop(self) -> None:
         self._conn.close()
+        if self._checkpointer is not None:
+            key, self._checkpointer = self._checkpointer, None
+            checkpointer_release(key)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
@@ -165,7 +168,6 @@ def inline_creator(path: str) -> Callable[[], Any]:
     """An ``async_creator`` for :func:`sqlalchemy.ext.asyncio.create_async_engine`."""
 
     async def connect() -> InlineConnection:
-        ensure_checkpointer(path)
         return InlineConnection(path)
 
     return connect
@@ -189,7 +191,65 @@ def inline_creator(path: str) -> Callable[[], Any]:
 # With nothing new in the log a checkpoint does nothing.
 
 CHECKPOINT_EVERY_S = 0.2
-_checkpointers: dict[str, threading.Thread] = {}
+#
+# The thread lives exactly as long as this process has a connection open to the file:
+# each connection takes a reference (:func:`checkpointer_acquire`) and gives it back
+# when it closes (:func:`checkpointer_release`); the last one closes the thread's own
+# connection before returning. That matters. SQLite deletes the WAL when the *last*
+# connection to a database closes; a checkpoint connection left open after the
+# application closed its own kept the WAL and its index alive, so a database file
+# deleted and created anew (``sandbox --reset``, an operator starting over) met the
+# old log's frames and read them as its own: "database disk image is malformed".
+
+
+class _Checkpointer:
+    """The checkpoint thread of one database file, and how many connections use it."""
+
+    def __init__(self, path: str, every_s: float) -> None:
+        self.path = path
+        self.every_s = every_s
+        self.users = 0
+        self.stopped = False
+        self.wake = threading.Event()
+        # Held while checkpointing and while closing: the last release waits for a
+        # checkpoint in progress, then closes the connection before it returns.
+        self.lock = threading.Lock()
+        self.connection: sqlite3.Connection | None = None
+        self.thread = threading.Thread(target=self._loop, name="sqlite-checkpoint", daemon=True)
+
+    def _loop(self) -> None:
+        while not self.wake.wait(self.every_s):
+            with self.lock:
+                if self.stopped:
+                    return
+                try:
+                    self._checkpoint()
+                except sqlite3.OperationalError:  # busy or locked right now: next round
+                    continue
+                except Exception:  # the file went away, or the process is ending
+                    log.debug("checkpoint of %s failed", self.path, exc_info=True)
+                    self._close()
+
+    def _checkpoint(self) -> None:
+        if not os.path.exists(self.path + "-wal"):
+            return  # nothing written since the log was last removed
+        if self.connection is None:
+            self.connection = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
+        self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            connection, self.connection = self.connection, None
+            connection.close()
+
+    def stop(self) -> None:
+        self.wake.set()
+        with self.lock:
+            self.stopped = True
+            self._close()
+
+
+_checkpointers: dict[str, _Checkpointer] = {}
 _checkpointers_lock = threading.Lock()
 
 
@@ -198,38 +258,34 @@ def no_autocheckpoint(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
-def ensure_checkpointer(path: str, every_s: float = CHECKPOINT_EVERY_S) -> None:
-    """Start (once per process) the thread that checkpoints the database at ``path``."""
+def checkpointer_acquire(path: str, every_s: float = CHECKPOINT_EVERY_S) -> str:
+    """Count one more connection to ``path``; start its checkpoint thread if needed.
+
+    Returns the key to give back to :func:`checkpointer_release` when that
+    connection closes.
+    """
     key = os.path.realpath(path)
     with _checkpointers_lock:
-        thread = _checkpointers.get(key)
-        if thread is not None and thread.is_alive():
+        checkpointer = _checkpointers.get(key)
+        if checkpointer is None:
+            checkpointer = _checkpointers[key] = _Checkpointer(key, every_s)
+            checkpointer.thread.start()
+        checkpointer.users += 1
+    return key
+
+
+def checkpointer_release(key: str) -> None:
+    """One connection to the file closed; the last one stops the checkpoint thread.
+
+    The thread's connection is closed before this returns, so when the caller's
+    own connection was the last, nothing of this process keeps the WAL open.
+    """
+    with _checkpointers_lock:
+        checkpointer = _checkpointers.get(key)
+        if checkpointer is None:
             return
-        thread = threading.Thread(
-            target=_checkpoint_loop, args=(key, every_s), name="sqlite-checkpoint", daemon=True
-        )
-        _checkpointers[key] = thread
-        thread.start()
-
-
-def _checkpoint_loop(path: str, every_s: float) -> None:
-    connection: sqlite3.Connection | None = None
-    try:
-        while os.path.exists(path):
-            time.sleep(every_s)
-            if not os.path.exists(path + "-wal"):
-                continue
-            if connection is None:
-                connection = sqlite3.connect(path, timeout=0, check_same_thread=False)
-            try:
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.OperationalError:  # busy or locked right now: next round
-                continue
-    except Exception:  # the file went away, or the process is ending
-        log.debug("checkpoint thread for %s stopped", path, exc_info=True)
-    finally:
-        if connection is not None:
-            connection.close()
-        with _checkpointers_lock:
-            if _checkpointers.get(path) is threading.current_thread():
-                del _checkpointers[path]
+        checkpointer.users -= 1
+        if checkpointer.users > 0:
+            return
+        del _checkpointers[key]
+    checkpointer.stop()
