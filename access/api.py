@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -270,7 +271,7 @@ async def health(request: web.Request) -> web.Response:
 
     try:
         await runtime.runner.run(ping, readonly=True)
-    except (OperationalError, DBAPIError, OSError):
+    except (OperationalError, DBAPIError, sqlite3.Error, OSError):
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
 
@@ -300,7 +301,7 @@ async def json_errors(
         if exc.status >= 500:
             raise
         return error_response(exc.status, "malformed", exc.reason)
-    except (OperationalError, DBAPIError):
+    except (OperationalError, DBAPIError, sqlite3.Error):
         log.exception("gate API: database unavailable")
         return error_response(503, "unavailable", "the database is unavailable; retry shortly")
     except Exception:

@@ -107,13 +107,18 @@ def _create_sqlite_engine(database_url: str, busy_ms: int, connections: int = 1)
         readonly = conn.get_execution_options().get("access_readonly", False)
         # Straight to the driver: this runs on every decision.
         driver: Any = conn.connection.driver_connection
-        driver.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        try:
+            driver.execute(statement)
+        except sqlite3.Error as exc:
+            # SQLAlchemy does not wrap what a listener raises: wrap it here, so every
+            # database failure reaches callers (the gate API's 503) as the same kind.
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
     return engine
 
 
-# The BEGIN IMMEDIATE of the "begin" hook above reaches us unwrapped (SQLAlchemy
-# does not wrap what an event listener raises): both kinds mean the same here.
+# The "begin" hook above wraps its driver errors; a raw one is still taken as the same.
 _OPERATIONAL_ERRORS = (OperationalError, sqlite3.OperationalError)
 
 
