@@ -10,14 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-import cv2
-import numpy as np
 import pytest
 from sqlalchemy import select
 
 from access.api import serve
 from access.gates import create_gate
 from access.models import AccessLogEntry, Pass, PassStatus
+from bot.sandbox.server import decode_qr
 from core.clock import FrozenClock
 from core.models import AuditEntry, Community, Person, StaffRole
 from handlers.access_common import runtime_of
@@ -101,10 +100,7 @@ async def terminal(w: World, gate: str, body: dict) -> tuple[int, dict]:
 
 def qr_payload(emulator, message: dict) -> str:
     largest = max(message["photo"], key=lambda p: p["width"])
-    data = emulator.world.files[largest["file_id"]].data
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    return text
+    return decode_qr(emulator.world.files[largest["file_id"]].data) or ""
 
 
 async def invite(resident, *, multi: bool = False) -> tuple[str, str, dict]:
