@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     gate_api_host: str = "127.0.0.1"
     gate_api_port: int = 8090
     payments_provider_token: SecretStr | None = None
+    spool_dir: Path = Field(
+        default=Path("var/spool"),
+        description="Where a payment the database could not take waits to be recorded.",
+    )
     duty_phone: str = ""
     # Face access (access/faces; docs/decisions/0005-face-engine.md).
     face_model: str = Field(default="Dlib", description="deepface model for face templates.")

@@ -14,14 +14,17 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.context import AppContext
 from bot.i18n import telegram_to_locale
+from core.formatting import fmt_money
+from handlers.fees_jobs import is_fee_payment, spool_failed_payment
 
 router = Router(name="errors")
 log = logging.getLogger("courtyard.errors")
 
 
 @router.errors()
-async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n) -> bool:
+async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, app: AppContext) -> bool:
     update = event.update
     exc = event.exception
     log.error(
@@ -39,8 +42,23 @@ async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n) -> bool:
     elif update.callback_query is not None:
         user = update.callback_query.from_user
     locale = telegram_to_locale(user.language_code if user else None, i18n.default_locale)
+    payment = update.message is not None and is_fee_payment(update.message)
+    # Money has moved and Telegram will not report it again: keep it (fees spool).
+    spooled = payment and await spool_failed_payment(app, update.message, locale)
     with i18n.use_locale(locale):
-        if isinstance(exc, OperationalError | DBAPIError):
+        if spooled:
+            paid = update.message.successful_payment
+            text = _(
+                "We received your payment of {amount}. We could not record it just "
+                "now; it is saved and will be recorded within a few minutes, and your "
+                "receipt will follow. You do not need to pay again."
+            ).format(amount=fmt_money(paid.total_amount, paid.currency, locale))
+        elif payment:
+            text = _(
+                "We received your payment but could not record it. Please show this "
+                "message to the property office: {charge}"
+            ).format(charge=update.message.successful_payment.telegram_payment_charge_id)
+        elif isinstance(exc, OperationalError | DBAPIError):
             text = _(
                 "Sorry, I could not save that just now. Nothing was changed — "
                 "please try again in a minute."

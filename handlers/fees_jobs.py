@@ -22,9 +22,11 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LabeledPrice,
+    Message,
 )
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.context import AppContext
 from bot.logs import log_context
@@ -32,10 +34,19 @@ from bot.sender import deliver
 from core.db import transaction
 from core.fees import outbox
 from core.fees.billing import apply_late_fees, generate_bills, has_run
-from core.fees.common import Period, fees_config, in_quiet_hours, local_today
+from core.fees.common import FeeError, Period, fees_config, in_quiet_hours, local_today
 from core.fees.models import Bill, BillStatus, FeeItem, FeeReminder
-from core.fees.payments import RECEIPT, STAFF_ALERT, InvoiceDraft, create_invoice, unit_payers
+from core.fees.payments import (
+    PAYLOAD_PREFIX,
+    RECEIPT,
+    STAFF_ALERT,
+    InvoiceDraft,
+    create_invoice,
+    record_successful_payment,
+    unit_payers,
+)
 from core.fees.receipts import load_receipt, render_receipt
+from core.fees.spool import PaymentSpool, SpooledPayment
 from core.formatting import fmt_date, fmt_money
 from core.identity import unit_label
 from core.models import Community, Person
@@ -518,6 +529,103 @@ async def _remind_unit(
     return delivered
 
 
+# --- payments the database could not take (core.fees.spool) ---------------------------
+
+
+def is_fee_payment(message: Message) -> bool:
+    """A ``successful_payment`` for one of our fee invoices."""
+    paid = message.successful_payment
+    return paid is not None and paid.invoice_payload.startswith(PAYLOAD_PREFIX + ":")
+
+
+async def spool_failed_payment(ctx: AppContext, message: Message, locale: str) -> bool:
+    """Keep a payment whose update failed (the database was down) until it can be
+    recorded; False if even that failed (then every detail is in the log)."""
+    paid = message.successful_payment
+    assert paid is not None
+    details = {
+        "payload": paid.invoice_payload,
+        "charge": paid.telegram_payment_charge_id,
+        "amount": paid.total_amount,
+        "currency": paid.currency,
+        "chat_id": message.chat.id,
+    }
+    record = SpooledPayment(
+        payload=paid.invoice_payload,
+        currency=paid.currency,
+        total_amount=paid.total_amount,
+        telegram_payment_charge_id=paid.telegram_payment_charge_id,
+        provider_payment_charge_id=paid.provider_payment_charge_id,
+        payer_telegram_id=message.from_user.id if message.from_user else None,
+        chat_id=message.chat.id,
+        received_at=ctx.clock.now(),
+        locale=locale,
+    )
+    try:
+        await asyncio.to_thread(PaymentSpool(ctx.settings.spool_dir).put, record)
+    except OSError:
+        log.critical(
+            "payment neither recorded nor spooled", exc_info=True, extra={"fields": details}
+        )
+        return False
+    log.error("payment spooled until the database answers", extra={"fields": details})
+    return True
+
+
+async def record_spooled_payments(ctx: AppContext) -> int:
+    """Record the spooled payments (oldest first); returns how many left the spool.
+
+    Stops at the first database failure: the rest wait for the next run.
+    """
+    spool = PaymentSpool(ctx.settings.spool_dir)
+    done = 0
+    for path, item in await asyncio.to_thread(spool.pending):
+        fields = {"charge": item.telegram_payment_charge_id, "amount": item.total_amount}
+        try:
+            async with transaction(ctx.session_factory) as session:
+                payer_id = None
+                if item.payer_telegram_id is not None:
+                    payer_id = await session.scalar(
+                        select(Person.id).where(Person.telegram_id == item.payer_telegram_id)
+                    )
+                result = await record_successful_payment(
+                    session,
+                    payload=item.payload,
+                    currency=item.currency,
+                    total_amount=item.total_amount,
+                    telegram_payment_charge_id=item.telegram_payment_charge_id,
+                    provider_payment_charge_id=item.provider_payment_charge_id,
+                    payer_person_id=payer_id,
+                    chat_id=item.chat_id,
+                    now=item.received_at,
+                )
+        except FeeError:
+            # Not one of our invoices after all: the payer hears what the live path
+            # would have told them, and the log keeps every detail.
+            log.error("spooled payment for an unknown invoice", extra={"fields": fields})
+            await _tell_unmatched(ctx, item)
+        except DBAPIError:
+            log.warning("spooled payments still wait for the database", extra={"fields": fields})
+            break
+        else:
+            if result.created:
+                kick_outbox(ctx, result.outbox_ids)
+            log.info("spooled payment recorded", extra={"fields": fields})
+        await asyncio.to_thread(spool.remove, path)
+        done += 1
+    return done
+
+
+async def _tell_unmatched(ctx: AppContext, item: SpooledPayment) -> None:
+    assert ctx.bot is not None
+    with ctx.i18n.use_locale(item.locale or ctx.settings.default_locale):
+        text = _(
+            "We received your payment but could not match it to a bill. Please show "
+            "this message to the property office: {charge}"
+        ).format(charge=item.telegram_payment_charge_id)
+    await deliver(ctx.bot.send_message(item.chat_id, text))
+
+
 def register_fee_jobs(ctx: AppContext, scheduler: Any) -> None:
     """Bill generation and late fees, the receipt outbox, reminders, statements."""
     from handlers.fees_statements import publish_due_statements
@@ -525,5 +633,6 @@ def register_fee_jobs(ctx: AppContext, scheduler: Any) -> None:
     runtime(ctx)
     scheduler.add_periodic("fees.bills", lambda: generate_due_bills(ctx), 900)
     scheduler.add_periodic("fees.outbox", lambda: deliver_outbox(ctx), 20)
+    scheduler.add_periodic("fees.spool", lambda: record_spooled_payments(ctx), 15)
     scheduler.add_periodic("fees.reminders", lambda: send_reminders(ctx), 600)
     scheduler.add_periodic("fees.statements", lambda: publish_due_statements(ctx), 1800)

@@ -113,6 +113,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
         secret_key_file=tmp_path / ".secret_key",
+        spool_dir=tmp_path / "spool",
         default_locale="zh_Hans",
         log_format="text",
     )

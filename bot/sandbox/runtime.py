@@ -237,6 +237,7 @@ class Sandbox:
             database_url=f"sqlite+aiosqlite:///{self.data_dir / 'courtyard.db'}",
             secret_key=None,
             secret_key_file=self.data_dir / ".secret_key",
+            spool_dir=self.data_dir / "spool",
             default_locale=self.options.language,
             fsm_storage="database",
             payments_provider_token=PROVIDER_TOKEN,  # type: ignore[arg-type]
