@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.credentials import api_key_matches, hash_api_key, new_api_key
 from access.doors import validate_driver_config
+from access.doors.sealing import seal_driver_config
 from access.models import DoorDriverKind, Emergency, Gate, GateKind, GateThrottle
 from core.models import Community
 
@@ -155,7 +156,7 @@ async def create_gate(
         name=name,
         kind=kind,
         driver=driver,
-        driver_config=config,
+        driver_config=seal_driver_config(config, secret_key),  # no door secret in clear
         api_key_hash=hash_api_key(secret_key, api_key),
         active=True,
     )
@@ -164,6 +165,18 @@ async def create_gate(
     session.add(GateThrottle(gate_id=gate.id))
     await session.flush()
     return CreatedGate(gate=gate, api_key=api_key)
+
+
+async def seal_stored_door_secrets(session: AsyncSession, *, secret_key: str) -> list[int]:
+    """Seal door secrets stored in clear by an older version; returns the gates changed."""
+    changed = []
+    for gate in (await session.scalars(select(Gate).order_by(Gate.id))).all():
+        sealed = seal_driver_config(dict(gate.driver_config or {}), secret_key)
+        if sealed != gate.driver_config:
+            gate.driver_config = sealed
+            changed.append(gate.id)
+    await session.flush()
+    return changed
 
 
 async def rotate_gate_key(session: AsyncSession, *, secret_key: str, gate_id: int) -> str:

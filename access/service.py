@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 
 from access.doors import DoorError, DoorRegistry
+from access.doors.sealing import open_driver_config
 from access.gates import GateDirectory, GateInfo
 from access.models import Emergency, Gate, GateEvent, GateEventType
 from access.notify import AccessNotifier, DoorFailure, GateAlarm, LoggingNotifier
@@ -82,7 +83,7 @@ class AccessRuntime:
         self.clock: Clock = clock or SystemClock()
         self.notifier: AccessNotifier = notifier or LoggingNotifier()
         self.policy = policy or AccessPolicy()
-        self.doors = doors or DoorRegistry()
+        self.doors = doors or DoorRegistry(lambda c: open_driver_config(c, secret_key))
         self.gates = GateDirectory(self.runner)
         # Face images at the gate (access.faces.service); None: faces get "use_code".
         self.faces: FaceService | None = None

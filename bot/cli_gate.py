@@ -179,6 +179,23 @@ def register(main: click.Group) -> None:
                 f"{g.driver.value} {settings}  {state}"
             )
 
+    @gate.command("seal-secrets")
+    def gate_seal_secrets() -> None:
+        """Seal door passwords and tokens that an older version stored in clear."""
+        from access.gates import seal_stored_door_secrets
+
+        async def work(settings: Any, session_factory: Any) -> list[int]:
+            async with session_factory() as session:
+                changed = await seal_stored_door_secrets(session, secret_key=settings.secret())
+                await session.commit()
+                return changed
+
+        changed = _run(work)
+        if changed:
+            click.echo(f"Sealed the door secrets of {len(changed)} gate(s): {changed}.")
+        else:
+            click.echo("No door secret is stored in clear.")
+
     @gate.command("rotate-key")
     @click.argument("community")
     @click.argument("name")
@@ -262,7 +279,9 @@ def register(main: click.Group) -> None:
 
 
 def _redacted(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("***" if k in {"password", "token"} else v) for k, v in config.items()}
+    from access.doors.sealing import redacted
+
+    return redacted(config)
 
 
 async def serve_gate_api(

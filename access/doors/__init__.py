@@ -9,6 +9,7 @@ change.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from access.doors.base import DoorConfigError, DoorDriver, DoorError
@@ -48,16 +49,22 @@ def validate_driver_config(kind: str, config: dict[str, Any]) -> None:
 
 
 class DoorRegistry:
-    def __init__(self) -> None:
+    """``open_config`` turns a gate's stored settings into the driver's (it opens
+    sealed secrets, :mod:`access.doors.sealing`); it runs only when a driver is built."""
+
+    def __init__(
+        self, open_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    ) -> None:
         self._drivers: dict[int, tuple[str, str, DoorDriver]] = {}
         self._lock = asyncio.Lock()
+        self._open_config = open_config or dict
 
     def get(self, gate_id: int, kind: str, config: dict[str, Any]) -> DoorDriver:
         fingerprint = repr(sorted(config.items()))
         current = self._drivers.get(gate_id)
         if current is not None and current[0] == kind and current[1] == fingerprint:
             return current[2]
-        driver = build_driver(kind, gate_id, config)
+        driver = build_driver(kind, gate_id, self._open_config(config))
         if current is not None:
             # The old driver may hold a connection; close it in the background.
             task = asyncio.ensure_future(current[2].close())

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from access.doors import DoorConfigError, DoorError, HttpDoor, MqttDoor, build_driver
 from access.gates import create_gate
-from access.models import AccessLogEntry, DoorDriverKind
+from access.models import AccessLogEntry, DoorDriverKind, Gate
 from access.verification import Credential, DoorOutcome
 from tests.access.helpers import visitor_pass
 from tests.conftest import TEST_SECRET
@@ -212,3 +212,64 @@ async def test_unreachable_relay_means_granted_door_failed(session, site, runtim
     assert notifier.door_failures[0].gate.id == gate.id
     reasons = list(await session.scalars(select(AccessLogEntry.reason).order_by(AccessLogEntry.id)))
     assert reasons == ["ok", "door_failed"]
+
+
+async def test_a_sealed_relay_token_reaches_the_relay(session, site, runtime, clock, relay):
+    """The token is stored sealed, and opened only to build the driver."""
+    url, received, state = relay
+    created = await create_gate(
+        session,
+        secret_key=TEST_SECRET,
+        community_id=site.community.id,
+        name="继电器门",
+        driver=DoorDriverKind.HTTP,
+        driver_config={"url": url, "token": "relay-s3cret", "pulse_ms": 600},
+    )
+    await session.commit()
+    stored = await session.scalar(select(Gate.driver_config).where(Gate.id == created.gate.id))
+    assert stored["url"] == url and stored["token"].startswith("sealed:v1:")
+    assert "relay-s3cret" not in json.dumps(stored)
+
+    issued = await visitor_pass(session, site, clock.now())
+    gate = await runtime.gates.get(created.gate.id)
+    decision = await runtime.verify(gate, Credential.code(issued.code))
+    assert decision.granted and decision.door == DoorOutcome.RELEASED
+    assert state["auth"] == "Bearer relay-s3cret"
+    assert received[0]["action"] == "release" and received[0]["pulse_ms"] == 600
+
+
+async def test_a_door_secret_that_does_not_open_fails_closed(
+    session, site, runtime, clock, notifier
+):
+    """Sealed under another secret key (changed by mistake): the door is not
+    commanded, the decision says so, staff hear."""
+    created = await create_gate(
+        session,
+        secret_key="the key it was sealed with",
+        community_id=site.community.id,
+        name="继电器门",
+        driver=DoorDriverKind.HTTP,
+        driver_config={"url": "http://127.0.0.1:9/", "token": "relay-s3cret"},
+    )
+    await session.commit()
+    issued = await visitor_pass(session, site, clock.now())
+    gate = await runtime.gates.get(created.gate.id)
+    decision = await runtime.verify(gate, Credential.code(issued.code))
+    assert decision.granted and decision.door == DoorOutcome.FAILED
+    await runtime.drain()
+    assert notifier.door_failures[0].gate.id == gate.id
+
+
+def test_sealing_keeps_other_settings_and_binds_the_name():
+    from access.doors.sealing import open_driver_config, seal_driver_config
+
+    config = {"topic": "gate/1", "password": "pw", "token": "tk", "pulse_ms": 900}
+    sealed = seal_driver_config(config, TEST_SECRET)
+    assert sealed["topic"] == "gate/1" and sealed["pulse_ms"] == 900
+    assert sealed["password"] != "pw" and seal_driver_config(sealed, TEST_SECRET) == sealed
+    assert open_driver_config(sealed, TEST_SECRET) == config
+    swapped = {**sealed, "token": sealed["password"]}  # moved into another setting
+    with pytest.raises(DoorConfigError):
+        open_driver_config(swapped, TEST_SECRET)
+    with pytest.raises(DoorConfigError):
+        open_driver_config(sealed, "another secret key")

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 import core.all_models  # noqa: F401
 from access.gates import create_gate
-from access.models import AccessLogEntry, WorkerCategory
+from access.models import AccessLogEntry, DoorDriverKind, WorkerCategory
 from access.passes import MON_TO_SAT, approve_worker_pass, request_worker_pass
 from access.verification import Credential, Reason
 from core.db import Base
@@ -95,8 +95,26 @@ async def test_database_dump_holds_no_plaintext_secret(session, site, runtime, c
         await runtime.verify(gate, Credential.code(p.code))
         await runtime.verify(gate, Credential.qr(p.token))
 
+    # Door secrets: whoever has the relay's token or the broker's password opens the
+    # door without a pass.
+    door_secrets = ["relay-token-7f3a9c1e5b", "broker-password-2d8e6b4a"]
+    for name, driver, config in (
+        ("继电器门", DoorDriverKind.HTTP, {"url": "http://relay.local/", "token": door_secrets[0]}),
+        ("MQTT 门", DoorDriverKind.MQTT, {"topic": "gate/x", "password": door_secrets[1]}),
+    ):
+        await create_gate(
+            session,
+            secret_key=TEST_SECRET,
+            community_id=site.community.id,
+            name=name,
+            driver=driver,
+            driver_config=config,
+        )
+    await session.commit()
+
     secrets_ = [p.code for p in issued] + [p.token for p in issued]
     secrets_ += [p.share_key for p in issued] + list(site.keys.values()) + [TEST_SECRET]
+    secrets_ += door_secrets
 
     # A logical dump: every row of every table, as text.
     dump: list[str] = []

@@ -180,19 +180,40 @@ def test_gate_cli(database_url, tmp_path, monkeypatch):
     )
     assert "overstay alert off, grace 45 min" in settings.output
 
-    async def check() -> None:
+    from access.doors.sealing import open_driver_config
+
+    plain = {"topic": "yg/east/door", "pulse_ms": 800, "password": "hunter2"}
+
+    async def check() -> dict:
         engine = create_engine(database_url)
         async with create_session_factory(engine)() as session:
             gate = await session.scalar(select(Gate))
-            assert gate.driver_config == {
-                "topic": "yg/east/door",
-                "pulse_ms": 800,
-                "password": "hunter2",
-            }
             assert key not in gate.api_key_hash
+            stored = dict(gate.driver_config)
+        await engine.dispose()
+        return stored
+
+    stored = asyncio.run(check())
+    assert stored["password"].startswith("sealed:v1:") and "hunter2" not in str(stored)
+    assert open_driver_config(stored, TEST_SECRET) == plain
+    assert (
+        "No door secret is stored in clear" in runner.invoke(main, ["gate", "seal-secrets"]).output
+    )
+
+    # A gate written by an older version, password in clear: sealed in place.
+    async def older_version() -> None:
+        engine = create_engine(database_url)
+        async with create_session_factory(engine)() as session:
+            gate = await session.scalar(select(Gate))
+            gate.driver_config = plain
+            await session.commit()
         await engine.dispose()
 
-    asyncio.run(check())
+    asyncio.run(older_version())
+    sealed = runner.invoke(main, ["gate", "seal-secrets"])
+    assert sealed.exit_code == 0 and "Sealed the door secrets of 1 gate(s)" in sealed.output
+    stored = asyncio.run(check())
+    assert "hunter2" not in str(stored) and open_driver_config(stored, TEST_SECRET) == plain
 
 
 async def test_gate_api_runs_alone(database_url, site, tmp_path):
