@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import base64
 import os
-from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from access.doors.base import DoorConfigError
+from access.keys import derive_key
 
 #: Settings of any driver that are secrets.
 SECRET_SETTINGS = frozenset({"password", "token"})
@@ -32,13 +30,8 @@ _INFO = b"courtyard/access/doors/settings-key/v1"
 _NONCE = 12
 
 
-@lru_cache(maxsize=4)
 def _key(secret_key: str) -> bytes:
-    if not secret_key:
-        raise ValueError("the secret key is empty")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        secret_key.encode("utf-8")
-    )
+    return derive_key(secret_key, _INFO)
 
 
 def is_sealed(value: object) -> bool:

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import os
 import struct
-from functools import lru_cache
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from numpy.typing import ArrayLike, NDArray
+
+from access.keys import derive_key
 
 VERSION = 1
 _INFO = b"courtyard/access/faces/template-key/v1"
@@ -38,14 +37,8 @@ class TemplateDecryptionError(ValueError):
     """The blob is malformed, of an unknown version, or the key/context is wrong."""
 
 
-@lru_cache(maxsize=4)
 def _key(secret_key: str) -> bytes:
-    # Cached: HKDF is cheap, but a community re-index decrypts thousands of blobs.
-    if not secret_key:
-        raise ValueError("the secret key is empty")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        secret_key.encode("utf-8")
-    )
+    return derive_key(secret_key, _INFO)
 
 
 def encrypt_template(vec: ArrayLike, secret_key: str, *, context: bytes = b"") -> bytes:
