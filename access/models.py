@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 from core.db import Base, BigIntPK, str_enum, utcnow
 from core.lifecycle import on_residency_ended
+from core.residents import on_person_erased, on_personal_export
 
 
 class GateKind(enum.StrEnum):
@@ -256,3 +257,18 @@ async def _revoke_passes_on_move_out(session: AsyncSession, residency: Residency
     from access.passes import revoke_passes_of_residency
 
     await revoke_passes_of_residency(session, residency)
+
+
+@on_personal_export("access")
+async def _export_passes_and_gate_records(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    from access.passes import personal_access_data
+
+    return await personal_access_data(session, person_id)
+
+
+# The access log is not touched: it is append-only (decision 0013).
+@on_person_erased("access")
+async def _blank_pass_holders_on_erasure(session: AsyncSession, person_id: int) -> None:
+    from access.passes import erase_pass_holders
+
+    await erase_pass_holders(session, person_id, now=utcnow())

@@ -328,8 +328,8 @@ async def _privacy(session: AsyncSession, app: AppContext, identity: Identity) -
     lines.append(
         _(
             "ID and ownership documents stay on Telegram's servers; we keep only a "
-            "reference to them, deleted after the review period. Other features (repairs, "
-            "visitors, payments, face access) show their own data in their menus."
+            "reference to them, deleted after the review period. The download also has "
+            "your repair tickets, passes and gate records, payments and face data."
         )
     )
     return "\n".join(lines)
@@ -393,7 +393,9 @@ async def erase(
             _(
                 "Delete your data? You will be moved out of every home (passes and face "
                 "access revoked), open applications are withdrawn, and your name, phone and "
-                "documents are deleted. The audit log keeps that these things happened, "
+                "documents are deleted, as are your visitors' and workers' details and what "
+                "you wrote in finished repair tickets. Payments and gate entry records are "
+                "kept, as the law requires; the audit log keeps that these things happened, "
                 "without your name. This cannot be undone."
             ),
             InlineKeyboardMarkup(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -32,6 +32,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigIntPK, str_enum, utcnow
+from core.residents import on_personal_export
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class FeeKind(enum.StrEnum):
@@ -402,3 +406,12 @@ APPEND_ONLY_TABLES = (
     "expenses",
     "bill_lines",
 )
+
+
+# Registered with the tables, so that any process that imports them puts the person's
+# payments in their /privacy export. No erasure hook: the ledger is kept (decision 0013).
+@on_personal_export("fees")
+async def _export_payments(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    from core.fees.payments import personal_fee_data
+
+    return await personal_fee_data(session, person_id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +32,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigIntPK, str_enum, utcnow
+from core.residents import on_person_erased, on_personal_export
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class TicketKind(enum.StrEnum):
@@ -313,3 +317,19 @@ class TicketDigest(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Registered with the tables, so that any process that imports them puts the person's
+# tickets in their /privacy export and blanks what they wrote when they erase their data.
+@on_personal_export("tickets")
+async def _export_tickets(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
+    from core.tickets.service import personal_ticket_data
+
+    return await personal_ticket_data(session, person_id)
+
+
+@on_person_erased("tickets")
+async def _blank_ticket_text_on_erasure(session: AsyncSession, person_id: int) -> None:
+    from core.tickets.service import erase_reporter_text
+
+    await erase_reporter_text(session, person_id)

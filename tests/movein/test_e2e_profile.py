@@ -4,11 +4,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from access.gates import create_gate
+from access.passes import issue_visitor_pass
+from core.clock import SystemClock
+from core.db import utcnow
 from core.lifecycle import _hooks, on_residency_ended
 from core.models import Person, Residency, ResidencyRole, ResidencyStatus, StaffRole
+from core.tickets import service as tickets
+from core.tickets.models import RepairCategory, TicketKind
+from tests.conftest import TEST_SECRET
 from tests.factories import make_community, make_resident, make_staff, make_unit
 
 CHAT = -1005555555555
@@ -105,7 +113,34 @@ async def test_profile_and_move_out_revokes_everything(running_bot, emulator, se
 
 
 async def test_privacy_shows_exports_and_deletes(running_bot, emulator, session_factory):
-    _, _, person, residency = await _home(session_factory)
+    community, unit, person, residency = await _home(session_factory)
+    async with session_factory() as s:  # a repair and a visitor pass to find in the export
+        await tickets.file_ticket(
+            s,
+            SystemClock(),
+            community=community,
+            reporter_person_id=person.id,
+            kind=TicketKind.REPAIR,
+            category=RepairCategory.WATER,
+            description="Kitchen tap drips",
+            unit_id=unit.id,
+        )
+        await create_gate(s, secret_key=TEST_SECRET, community_id=community.id, name="East")
+        now = utcnow()
+        visitor = await issue_visitor_pass(
+            s,
+            secret_key=TEST_SECRET,
+            now=now,
+            host_person_id=person.id,
+            host_unit_id=unit.id,
+            holder_name="Aunt May",
+            purpose="visit",
+            valid_from=now,
+            valid_until=now + timedelta(hours=2),
+            multi_entry=False,
+            gate_ids=[],
+        )
+        await s.commit()
     owner = emulator.user(8001, "Owner", language_code="en")
     await owner.send("/privacy")
     shown = await owner.expect("What we keep about you", button="📥 Download my data")
@@ -116,6 +151,11 @@ async def test_privacy_shows_exports_and_deletes(running_bot, emulator, session_
     data = json.loads(emulator.core.files.get(export["document"]["file_id"]).data)
     assert data["person"]["full_name"] == "Owner Chen"
     assert data["residencies"][0]["unit"] == "3栋-1201"
+    assert data["tickets"][0]["description"] == "Kitchen tap drips"
+    assert data["access"]["passes"][0]["name"] == "Aunt May"
+    assert data["fees"] == {"payments": [], "invoices": [], "sent_to_me": []}
+    raw = emulator.core.files.get(export["document"]["file_id"]).data.decode()
+    assert visitor.code not in raw and visitor.token not in raw and visitor.share_key not in raw
 
     await owner.press(shown, "🗑 Delete my data")
     confirm = await owner.expect_edit(shown, text_contains="cannot be undone")
