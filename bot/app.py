@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -36,7 +37,7 @@ log = logging.getLogger("courtyard")
 # Extra aiohttp sub-applications / background services (the gate API, the
 # sandbox page) register here: called with the context, they return a coroutine
 # factory run alongside the bot and cancelled with it.
-ServiceFactory = Callable[[AppContext], Awaitable[None]]
+ServiceFactory = Callable[[AppContext], Coroutine[Any, Any, None]]
 
 
 @dataclass

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"courtyard: {message}", err=True)
     sys.exit(code)
 

@@ -119,7 +119,7 @@ def _command_need(handler: HandlerObject) -> _CommandNeed | None:
         callback = _original(event_filter)
         if isinstance(callback, Command):
             plain = all(isinstance(c, str) for c in callback.commands)
-            names = frozenset(callback.commands) if plain else None
+            names = frozenset(str(c) for c in callback.commands) if plain else None
             return _CommandNeed(callback.prefix, names, callback.ignore_case)
     return None
 

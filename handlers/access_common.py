@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 
 import segno
 from aiogram.filters.callback_data import CallbackData
@@ -182,7 +183,7 @@ class BotAccessNotifier:
         async with self.ctx.session_factory() as session:
             return await session.get(Community, community_id)
 
-    async def _group(self, community_id: int, build: Callable[[], str], **kwargs: object) -> None:
+    async def _group(self, community_id: int, build: Callable[[], str], **kwargs: Any) -> None:
         if self.ctx.bot is None:
             return
         community = await self._community(community_id)

@@ -577,8 +577,9 @@ async def _check_photo(
     progress = await message.reply(_("🔎 Checking the photo…"))
     try:
         # In memory only: the photo never touches the disk and is dropped after the check.
-        buffer = await bot.download(file_id, destination=io.BytesIO())
-        image = buffer.getvalue() if buffer is not None else b""
+        buffer = io.BytesIO()
+        await bot.download(file_id, destination=buffer)
+        image = buffer.getvalue()
         if len(image) > MAX_IMAGE_BYTES:
             analysis = None
             problem: FaceProblem | None = FaceProblem.IMAGE_TOO_LARGE

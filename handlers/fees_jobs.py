@@ -441,6 +441,8 @@ async def _remind_unit(
     today: date,
     now: datetime,
 ) -> int:
+    bot = ctx.bot
+    assert bot is not None  # send_reminders returns early without one
     async with ctx.session_factory() as session:
         people = await unit_payers(session, unit_id, today)
         label = await unit_label(session, unit_id)
@@ -474,7 +476,7 @@ async def _remind_unit(
                     community=community.name, unit=label, periods=periods, amount=amount, date=due
                 )
                 result = await deliver(
-                    ctx.bot.send_message(
+                    bot.send_message(
                         person.telegram_id,
                         text,
                         reply_markup=InlineKeyboardMarkup(

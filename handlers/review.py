@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -954,11 +955,7 @@ async def movein_housekeeping(ctx: AppContext) -> None:
                 delivery = await send_to_person(
                     ctx,
                     person,
-                    lambda label=label: _(
-                        "Your lease for {unit} has ended, so your access to it has ended too. "
-                        "If you are staying longer, ask the property office to register the "
-                        "new lease."
-                    ).format(unit=label),
+                    partial(_lease_ended_text, label),
                 )
                 if person.telegram_id is not None:
                     await tell_staff_unreachable(ctx, community, person.full_name, delivery)
@@ -991,3 +988,11 @@ async def movein_housekeeping(ctx: AppContext) -> None:
                 except TelegramBadRequest:
                     log.warning("application still not posted", exc_info=True)
                     await session.rollback()
+
+
+def _lease_ended_text(unit: str) -> str:
+    return _(
+        "Your lease for {unit} has ended, so your access to it has ended too. "
+        "If you are staying longer, ask the property office to register the "
+        "new lease."
+    ).format(unit=unit)

@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import (
@@ -235,27 +236,32 @@ async def run_auto_close(ctx: AppContext) -> int:
                     ctx,
                     session,
                     view,
-                    lambda days=days, ref=ticket_ref(ticket): _(
-                        "Ticket {ref} was closed automatically: it was resolved {days} days ago "
-                        "and we did not hear back. If something is still wrong, please file a new "
-                        "report."
-                    ).format(ref=ref, days=days),
+                    partial(_auto_closed_for_resident, ticket_ref(ticket), days),
                     report_failure=False,
                 )
                 await post_in_ticket(
                     ctx,
                     session,
                     view,
-                    lambda days=days: (
-                        "✅ "
-                        + _(
-                            "Closed automatically: no answer from the resident for {days} days."
-                        ).format(days=days)
-                    ),
+                    partial(_auto_closed_for_staff, days),
                 )
                 await sync_group(ctx, session, view)
                 await session.commit()
         return closed
+
+
+def _auto_closed_for_resident(ref: str, days: int) -> str:
+    return _(
+        "Ticket {ref} was closed automatically: it was resolved {days} days ago "
+        "and we did not hear back. If something is still wrong, please file a new "
+        "report."
+    ).format(ref=ref, days=days)
+
+
+def _auto_closed_for_staff(days: int) -> str:
+    return "✅ " + _("Closed automatically: no answer from the resident for {days} days.").format(
+        days=days
+    )
 
 
 # -------------------------------------------------------------- the digest
@@ -289,7 +295,7 @@ async def run_morning_digest(ctx: AppContext) -> int:
                     continue
                 with ctx.i18n.use_locale(group_locale(ctx, community)):
                     text = await _digest_text(ctx, session, community)
-                delivery = await send_to_admin_group(ctx, community, lambda text=text: text)
+                delivery = await send_to_admin_group(ctx, community, partial(str, text))
                 if delivery.ok:
                     sent += 1
                 else:
@@ -310,7 +316,7 @@ async def _digest_text(ctx: AppContext, session: AsyncSession, community: Commun
             )
         )
     ).all()
-    counts = defaultdict(int)
+    counts: defaultdict[TicketStatus, int] = defaultdict(int)
     for ticket in open_:
         counts[ticket.status] += 1
     lines = [
