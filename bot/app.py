@@ -56,15 +56,19 @@ class Application:
                 await task
         if self.ctx.scheduler is not None:
             self.ctx.scheduler.shutdown()
-        # Long-lived helpers areas keep in ctx.extras (the gate runtime …) close here.
-        for extra in list(self.ctx.extras.values()):
-            closer = getattr(extra, "close", None)
-            if closer is not None and asyncio.iscoroutinefunction(closer):
-                with contextlib.suppress(Exception):
-                    await closer()
+        await _close_extras(self.ctx)
         await self.storage.close()
         await self.bot.session.close()
         await self.ctx.engine.dispose()
+
+
+async def _close_extras(ctx: AppContext) -> None:
+    """Long-lived helpers areas keep in ctx.extras (the gate runtime …) close here."""
+    for extra in list(ctx.extras.values()):
+        closer = getattr(extra, "close", None)
+        if closer is not None and asyncio.iscoroutinefunction(closer):
+            with contextlib.suppress(Exception):
+                await closer()
 
 
 def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
@@ -121,39 +125,54 @@ async def build_application(
     start_scheduler: bool = True,
     start_services: bool = True,
 ) -> Application:
+    """Everything ``run`` needs, started. Telegram is asked who the bot is before the
+    database is migrated (a wrong token or an unreachable Bot API changes nothing);
+    if any step fails, what the earlier steps opened is closed before the error
+    goes on (no session, engine or task is left behind)."""
     token = settings.require_bot_token()
     settings.secret()  # generate and persist on first run, before anything needs it
-    if migrate:
-        await upgrade_database_async(settings.database_url)
-    engine = create_engine(settings.database_url)
-    session_factory = create_session_factory(engine)
-    i18n = create_i18n(settings.default_locale)
-    # Make it the current I18n for everything started from here on, including the
-    # scheduler's jobs (they run outside any update and translate messages too).
-    i18n.set_current(i18n)
-    ctx = AppContext(
-        settings=settings,
-        engine=engine,
-        session_factory=session_factory,
-        i18n=i18n,
-        clock=clock or SystemClock(),
-    )
-    bot = create_bot(settings, ctx, token)
-    ctx.bot = bot
-    storage = create_storage(settings, session_factory)
-    dp = create_dispatcher(ctx, storage)
-    scheduler = Scheduler(timezone="UTC")
-    ctx.scheduler = scheduler
-    register_jobs(ctx, scheduler)
-    me = await bot.get_me()
-    ctx.bot_username = me.username or ctx.bot_username
-    await publish_commands(bot, i18n, settings.default_locale)
-    if start_scheduler:
-        scheduler.start()
-    application = Application(ctx=ctx, bot=bot, dp=dp, storage=storage)
-    if start_services:
-        for factory in background_services(ctx):
-            application.services.append(asyncio.create_task(factory(ctx)))
+    opened = contextlib.AsyncExitStack()
+    try:
+        engine = create_engine(settings.database_url)
+        opened.push_async_callback(engine.dispose)
+        session_factory = create_session_factory(engine)
+        i18n = create_i18n(settings.default_locale)
+        # Make it the current I18n for everything started from here on, including the
+        # scheduler's jobs (they run outside any update and translate messages too).
+        i18n.set_current(i18n)
+        ctx = AppContext(
+            settings=settings,
+            engine=engine,
+            session_factory=session_factory,
+            i18n=i18n,
+            clock=clock or SystemClock(),
+        )
+        bot = create_bot(settings, ctx, token)
+        opened.push_async_callback(bot.session.close)
+        ctx.bot = bot
+        me = await bot.get_me()
+        ctx.bot_username = me.username or ctx.bot_username
+        if migrate:
+            await upgrade_database_async(settings.database_url)
+        storage = create_storage(settings, session_factory)
+        opened.push_async_callback(storage.close)
+        dp = create_dispatcher(ctx, storage)
+        scheduler = Scheduler(timezone="UTC")
+        ctx.scheduler = scheduler
+        opened.push_async_callback(_close_extras, ctx)
+        register_jobs(ctx, scheduler)
+        await publish_commands(bot, i18n, settings.default_locale)
+        if start_scheduler:
+            scheduler.start()
+            opened.callback(scheduler.shutdown)
+        application = Application(ctx=ctx, bot=bot, dp=dp, storage=storage)
+        if start_services:
+            for factory in background_services(ctx):
+                application.services.append(asyncio.create_task(factory(ctx)))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await opened.aclose()
+        raise
     return application
 
 
@@ -210,30 +229,34 @@ def build_webhook_app(app: Application) -> web.Application:
 async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
     from bot.settings import SettingsError
 
-    if not settings.webhook_url:
-        raise SettingsError("COURTYARD_WEBHOOK_URL is not set: the public HTTPS URL for Telegram.")
-    if settings.webhook_secret is None:
-        raise SettingsError(
-            "COURTYARD_WEBHOOK_SECRET is not set: webhooks must verify Telegram's secret token."
-        )
+    url, secret = settings.require_webhook()  # `courtyard run` checked it before anything
     async with running_application(settings) as app:
         freeze_startup_heap()
         with _i18n_context(app):
             web_app = build_webhook_app(app)
             runner = web.AppRunner(web_app)
             await runner.setup()
-            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-            await site.start()
-            await app.bot.set_webhook(
-                settings.webhook_url.rstrip("/") + settings.webhook_path,
-                secret_token=settings.webhook_secret.get_secret_value(),
-                allowed_updates=app.dp.resolve_used_update_types(),
-            )
-            log.info(
-                "webhook listening",
-                extra={"fields": {"host": settings.webhook_host, "port": settings.webhook_port}},
-            )
             try:
+                site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+                try:
+                    await site.start()
+                except OSError as exc:
+                    raise SettingsError(
+                        f"COURTYARD_WEBHOOK_HOST/PORT: cannot listen on {settings.webhook_host}:"
+                        f"{settings.webhook_port} ({exc.strerror or exc}); choose a free port "
+                        "(COURTYARD_WEBHOOK_PORT) or another address (COURTYARD_WEBHOOK_HOST)."
+                    ) from None
+                await app.bot.set_webhook(
+                    url.rstrip("/") + settings.webhook_path,
+                    secret_token=secret,
+                    allowed_updates=app.dp.resolve_used_update_types(),
+                )
+                log.info(
+                    "webhook listening",
+                    extra={
+                        "fields": {"host": settings.webhook_host, "port": settings.webhook_port}
+                    },
+                )
                 await (stop or _signal_event()).wait()
             finally:
                 await runner.cleanup()

@@ -2,6 +2,11 @@
 
 Operator commands of each feature area live in ``bot/commands_cli/<area>.py``
 and are added in :func:`register_cli` — one visible place.
+
+A command that cannot start prints one line, ``courtyard: …``, naming the setting
+to set or check, and exits 2 (a setting is missing or wrong) or 3 (a service a
+setting points at — Telegram, the database — could not be reached; trying again
+later may work). See :mod:`bot.startup`.
 """
 
 from __future__ import annotations
@@ -13,18 +18,26 @@ from typing import Any
 
 import click
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, load_settings
+
+SETTINGS_KEY = "courtyard.settings"
 
 
 class CourtyardGroup(click.Group):
-    """Turns a settings problem into one clear line and exit code 2."""
+    """Turns a start-up failure (a setting, an unreachable dependency) into one clear
+    line and exit code 2 or 3 (see :mod:`bot.startup`); anything else goes on."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SettingsError as exc:
-            click.echo(f"courtyard: {exc}", err=True)
-            sys.exit(2)
+        except Exception as exc:
+            from bot.startup import explain
+
+            failure = explain(exc, ctx.meta.get(SETTINGS_KEY))
+            if failure is None:
+                raise
+            click.echo(f"courtyard: {failure.message}", err=True)
+            sys.exit(failure.code)
 
 
 @click.group(cls=CourtyardGroup)
@@ -33,11 +46,24 @@ def main() -> None:
     """Courtyard — the chat service desk of residential communities."""
 
 
-def get_settings() -> Settings:
+def read_settings() -> Settings:
+    """The settings, kept for the error line (it masks their secrets); no logging yet."""
     settings = load_settings()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[SETTINGS_KEY] = settings
+    return settings
+
+
+def start_logging(settings: Settings) -> None:
     from bot.logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
+
+
+def get_settings() -> Settings:
+    settings = read_settings()
+    start_logging(settings)
     return settings
 
 
@@ -52,11 +78,16 @@ def run_async(factory: Callable[[], Any]) -> Any:
 @click.option("--webhook", is_flag=True, help="Serve Telegram's webhook instead of long polling.")
 def run(webhook: bool) -> None:
     """Run the bot (long polling by default), migrating the database first."""
-    settings = get_settings()
+    # Every check that needs no network comes before logging and migrating, so a
+    # bad setting is exactly one line (and exit 2).
+    settings = read_settings()
     settings.require_bot_token()
+    if webhook:
+        settings.require_webhook()
     from handlers.faces_common import check_face_startup
 
-    check_face_startup(settings)  # before migrating: a bad face setup is one line, exit 2
+    check_face_startup(settings)
+    start_logging(settings)
     from bot.app import run_polling, run_webhook
 
     run_async(lambda: run_webhook(settings) if webhook else run_polling(settings))

@@ -45,6 +45,18 @@ def register(main: click.Group) -> None:
         from bot.logs import setup_logging
         from bot.sandbox.runtime import Sandbox, SandboxOptions, reset_data
 
+        try:  # its database, keys and Telegram state live there: one line if it can't
+            data_dir.mkdir(parents=True, exist_ok=True)
+            probe = data_dir / ".courtyard-write-test"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            click.echo(
+                f"courtyard: cannot use --data-dir {data_dir} ({exc.strerror or exc}): "
+                "choose a folder this user can write.",
+                err=True,
+            )
+            sys.exit(2)
         setup_logging("INFO" if verbose else "WARNING", "text")
         if reset:
             reset_data(data_dir)

@@ -20,6 +20,7 @@ from bot.middlewares import (
     LogContextMiddleware,
 )
 from bot.routing import accelerate, propagate
+from core.identity import IdentityCache
 
 
 class DeferredStateMiddleware(FSMContextMiddleware):
@@ -157,7 +158,11 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp["clock"] = app.clock
     dp.update.outer_middleware(LogContextMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(app.session_factory))
-    dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale))
+    # Shared with the error handler: it speaks the person's language even when the
+    # failure came before their identity was loaded (handlers.errors).
+    identity_cache = IdentityCache()
+    dp["identity_cache"] = identity_cache
+    dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale, identity_cache))
     LocaleMiddleware(app.i18n).setup(dp)
     include_routers(dp)  # CourtyardDispatcher.include_router accelerates each router
     return dp

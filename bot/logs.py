@@ -63,3 +63,5 @@ def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
     # aiogram logs every handled update at INFO; our own context log is enough.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic lists every plugin it sets up (seven lines per migrate): noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

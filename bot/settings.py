@@ -8,6 +8,7 @@ command line can print it and exit instead of showing a traceback.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_Hans", "en")
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(Exception):
@@ -110,6 +112,13 @@ class Settings(BaseSettings):
         # .env.example lists these empty: empty means "the default", not "invalid".
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("telegram_api")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"https?://[^/\s]+", value.strip()):
+            raise ValueError("use the Bot API's base URL, e.g. https://api.telegram.org")
+        return value.strip()
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -133,22 +142,49 @@ class Settings(BaseSettings):
             raise SettingsError("COURTYARD_BOT_TOKEN does not look like a bot token (123456:ABC…).")
         return token
 
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook's public URL and secret token, or :class:`SettingsError`."""
+        url = (self.webhook_url or "").strip()
+        if not url:
+            raise SettingsError(
+                "COURTYARD_WEBHOOK_URL is not set: the public HTTPS URL for Telegram."
+            )
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not secret:
+            raise SettingsError(
+                "COURTYARD_WEBHOOK_SECRET is not set: webhooks must verify Telegram's secret token."
+            )
+        if not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
+            # Telegram's rule for secret_token; it would refuse setWebhook otherwise.
+            raise SettingsError(
+                "COURTYARD_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -."
+            )
+        return url, secret
+
     def secret(self) -> str:
         """The secret key, generating and persisting one on first use."""
         if self.secret_key is not None and self.secret_key.get_secret_value():
             return self.secret_key.get_secret_value()
         path = self.secret_key_file
-        if path.exists():
-            value = path.read_text(encoding="utf-8").strip()
-            if value:
-                self.secret_key = SecretStr(value)
-                return value
-        value = secrets.token_urlsafe(48)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created with 0600 so the key is readable by the service user only.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(value + "\n")
+        try:
+            if path.exists():
+                value = path.read_text(encoding="utf-8").strip()
+                if value:
+                    self.secret_key = SecretStr(value)
+                    return value
+            value = secrets.token_urlsafe(48)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Created with 0600 so the key is readable by the service user only.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(value + "\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise SettingsError(
+                f"COURTYARD_SECRET_KEY_FILE={path}: cannot read or create the secret key "
+                f"file ({reason}); point it at a file the service can write, or set "
+                "COURTYARD_SECRET_KEY."
+            ) from None
         self.secret_key = SecretStr(value)
         return value
 
@@ -160,4 +196,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "COURTYARD_" + "_".join(str(p) for p in first["loc"]).upper()
-        raise SettingsError(f"{name}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from sqlalchemy import (
     JSON,
@@ -150,6 +151,29 @@ def create_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEn
             cur.close()
 
     return engine
+
+
+_SECRET_QUERY_KEYS = ("pass", "secret", "token", "key")
+
+
+def masked_url(url: str) -> str:
+    """``url`` fit to show an operator: its password (``user:***@host``) and any
+    query value that looks like a credential replaced by ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(any(word in k.lower() for word in _SECRET_QUERY_KEYS) for k, _ in pairs):
+        query = "&".join(
+            f"{k}=***" if any(word in k.lower() for word in _SECRET_QUERY_KEYS) else f"{k}={v}"
+            for k, v in pairs
+        )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # (urlunsplit would also drop sqlite:///'s empty host)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

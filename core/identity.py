@@ -304,6 +304,15 @@ class IdentityCache:
         self._keep(identity, now, loaded_at)
         return identity
 
+    def peek(self, telegram_id: int) -> Identity | None:
+        """The identity this process last knew for ``telegram_id``, without asking the
+        database (None if it knows none, or the person changed since). It may be past
+        its time to live: good enough to choose a language, never to check a right."""
+        hit = self._entries.get(telegram_id)
+        if hit is None or not _still_valid(hit[0], hit[2]):
+            return None
+        return hit[0]
+
     def remember(self, identity: Identity) -> None:
         """Keep an identity this process has just created (a first contact)."""
         self._keep(identity, time.monotonic(), _seq)

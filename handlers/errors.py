@@ -15,8 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.context import AppContext
-from bot.i18n import telegram_to_locale
+from bot.middlewares.locale import person_locale
 from core.formatting import fmt_money
+from core.identity import Identity, IdentityCache
 from handlers.fees_jobs import is_fee_payment, spool_failed_payment
 
 router = Router(name="errors")
@@ -24,7 +25,14 @@ log = logging.getLogger("courtyard.errors")
 
 
 @router.errors()
-async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, app: AppContext) -> bool:
+async def on_error(
+    event: ErrorEvent,
+    bot: Bot,
+    i18n: I18n,
+    app: AppContext,
+    identity: Identity | None = None,
+    identity_cache: IdentityCache | None = None,
+) -> bool:
     update = event.update
     exc = event.exception
     log.error(
@@ -41,7 +49,14 @@ async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, app: AppContext) -> 
         thread_id = update.message.message_thread_id if update.message.is_topic_message else None
     elif update.callback_query is not None:
         user = update.callback_query.from_user
-    locale = telegram_to_locale(user.language_code if user else None, i18n.default_locale)
+    elif update.pre_checkout_query is not None:
+        user = update.pre_checkout_query.from_user
+    # The language the person chose. ``identity`` is here when the failure came after
+    # the identity middleware (it shares this update's data); before it (the
+    # database failed), what this process last knew of them, without a database call.
+    if identity is None and user is not None and identity_cache is not None:
+        identity = identity_cache.peek(user.id)
+    locale = person_locale(identity, user, i18n.default_locale)
     payment = update.message is not None and is_fee_payment(update.message)
     # Money has moved and Telegram will not report it again: keep it (fees spool).
     spooled = payment and await spool_failed_payment(app, update.message, locale)

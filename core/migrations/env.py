@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 import core.all_models  # noqa: F401  (fills Base.metadata)
 from core.db import Base, create_engine
+from core.migrate import DatabaseUnavailable
 
 config = context.config
 target_metadata = Base.metadata
@@ -28,9 +29,15 @@ def _run(connection: Connection) -> None:
 async def _run_async(url: str) -> None:
     engine = create_engine(url, pool=False)
     try:
-        async with engine.connect() as connection:
+        try:
+            connection = await engine.connect()
+        except Exception as exc:  # not even connected: one line for the operator
+            raise DatabaseUnavailable.from_error(url, exc) from exc
+        try:
             await connection.run_sync(_run)
             await connection.commit()
+        finally:
+            await connection.close()
     finally:
         await engine.dispose()
 
