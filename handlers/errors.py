@@ -57,22 +57,24 @@ async def on_error(
     if identity is None and user is not None and identity_cache is not None:
         identity = identity_cache.peek(user.id)
     locale = person_locale(identity, user, i18n.default_locale)
-    payment = update.message is not None and is_fee_payment(update.message)
-    # Money has moved and Telegram will not report it again: keep it (fees spool).
-    spooled = payment and await spool_failed_payment(app, update.message, locale)
+    paid = None
+    spooled = False
+    if update.message is not None and is_fee_payment(update.message):
+        paid = update.message.successful_payment
+        # Money has moved and Telegram will not report it again: keep it (fees spool).
+        spooled = await spool_failed_payment(app, update.message, locale)
     with i18n.use_locale(locale):
-        if spooled:
-            paid = update.message.successful_payment
+        if paid is not None and spooled:
             text = _(
                 "We received your payment of {amount}. We could not record it just "
                 "now; it is saved and will be recorded within a few minutes, and your "
                 "receipt will follow. You do not need to pay again."
             ).format(amount=fmt_money(paid.total_amount, paid.currency, locale))
-        elif payment:
+        elif paid is not None:
             text = _(
                 "We received your payment but could not record it. Please show this "
                 "message to the property office: {charge}"
-            ).format(charge=update.message.successful_payment.telegram_payment_charge_id)
+            ).format(charge=paid.telegram_payment_charge_id)
         elif isinstance(exc, OperationalError | DBAPIError):
             text = _(
                 "Sorry, I could not save that just now. Nothing was changed — "
