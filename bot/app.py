@@ -25,7 +25,7 @@ from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
 from bot.sender import OutgoingLimiter, RateLimiter
 from bot.settings import Settings
-from bot.storage import create_storage
+from bot.storage import check_storage, create_storage
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_session_factory
 from core.heap import freeze_startup_heap
@@ -125,8 +125,9 @@ async def build_application(
     start_scheduler: bool = True,
     start_services: bool = True,
 ) -> Application:
-    """Everything ``run`` needs, started. Telegram is asked who the bot is before the
-    database is migrated (a wrong token or an unreachable Bot API changes nothing);
+    """Everything ``run`` needs, started. Telegram is asked who the bot is, and a Redis
+    conversation store must answer, before the database is migrated (a wrong token or
+    an unreachable Bot API or Redis changes nothing);
     if any step fails, what the earlier steps opened is closed before the error
     goes on (no session, engine or task is left behind)."""
     token = settings.require_bot_token()
@@ -152,10 +153,11 @@ async def build_application(
         ctx.bot = bot
         me = await bot.get_me()
         ctx.bot_username = me.username or ctx.bot_username
-        if migrate:
-            await upgrade_database_async(settings.database_url)
         storage = create_storage(settings, session_factory)
         opened.push_async_callback(storage.close)
+        await check_storage(storage)  # before migrating, like Telegram above
+        if migrate:
+            await upgrade_database_async(settings.database_url)
         dp = create_dispatcher(ctx, storage)
         scheduler = Scheduler(timezone="UTC")
         ctx.scheduler = scheduler

@@ -56,7 +56,28 @@ def _explain(exc: BaseException, settings: Settings | None) -> StartupFailure | 
             EXIT_SETTINGS,
             f"cannot open the database at {exc.url} ({exc.reason}): check COURTYARD_DATABASE_URL.",
         )
+    redis = _explain_redis(exc, settings)
+    if redis is not None:
+        return redis
     return _explain_telegram(exc, settings)
+
+
+def _explain_redis(exc: BaseException, settings: Settings | None) -> StartupFailure | None:
+    from redis.exceptions import AuthenticationError, RedisError
+
+    url = masked_url(settings.redis_url) if settings is not None else "Redis"
+    if isinstance(exc, AuthenticationError):
+        return StartupFailure(
+            EXIT_SETTINGS, f"Redis at {url} refused the login: check COURTYARD_REDIS_URL."
+        )
+    if isinstance(exc, RedisError | TimeoutError) and settings is not None:
+        if settings.fsm_storage == "redis":
+            return StartupFailure(
+                EXIT_UNAVAILABLE,
+                f"cannot reach Redis at {url} ({_one_line(str(exc)) or 'no answer'}): check "
+                "that it is running, and COURTYARD_REDIS_URL (COURTYARD_FSM_STORAGE=redis).",
+            )
+    return None
 
 
 def _explain_telegram(exc: BaseException, settings: Settings | None) -> StartupFailure | None:

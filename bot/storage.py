@@ -18,6 +18,7 @@ after a commit succeeded, and lost harmlessly on restart.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -196,6 +197,14 @@ class DatabaseStorage(BaseStorage):
 
 REDIS_CONNECTIONS = 64
 REDIS_WAIT_S = 20
+
+
+async def check_storage(storage: BaseStorage) -> None:
+    """At start-up: a Redis store that does not answer fails here, in one line
+    (bot.startup), not in every update afterwards."""
+    redis = getattr(storage, "redis", None)
+    if redis is not None:
+        await asyncio.wait_for(redis.ping(), 5)
 
 
 def create_storage(settings: Any, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:

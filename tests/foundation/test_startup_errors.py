@@ -141,6 +141,23 @@ async def test_run_with_an_unreachable_database(tmp_path: Path, emulator: Emulat
     )
 
 
+async def test_run_with_redis_state_and_no_redis(tmp_path: Path, emulator: Emulator) -> None:
+    """Several processes keep conversations in Redis: without it no update could be
+    handled, so the bot does not start."""
+    result = await _run(
+        ["run"],
+        tmp_path,
+        COURTYARD_BOT_TOKEN=TOKEN,
+        COURTYARD_TELEGRAM_API=emulator.base_url,
+        COURTYARD_FSM_STORAGE="redis",
+        COURTYARD_REDIS_URL=f"redis://:{DB_PASSWORD}@127.0.0.1:1/0",
+    )
+    line = _one_clear_line(
+        result, EXIT_UNAVAILABLE, "COURTYARD_REDIS_URL", secrets=(DB_PASSWORD, TOKEN)
+    )
+    assert "Redis at redis://:***@127.0.0.1:1/0" in line
+
+
 @pytest.mark.parametrize("command", ["migrate", "run"])
 async def test_sqlite_file_in_a_folder_that_cannot_exist(
     tmp_path: Path, emulator: Emulator, command: str
