@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -75,39 +76,103 @@ class _Bucket:
         return -self.tokens / self.rate
 
 
+class _Window:
+    """Books send times, in order, so that no ``period`` holds more than ``limit``.
+
+    A token bucket alone allows its capacity *plus* a period's refill within one
+    period (a full 30/s bucket let ~60 sends out in the first second; a full 20/min
+    group bucket, 40 in a minute, and Telegram refused the 21st with a ~1 minute
+    429). Only the last ``limit`` bookings can matter, so that is all it keeps.
+    """
+
+    __slots__ = ("limit", "period", "times")
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = max(1, int(limit))
+        self.period = period
+        self.times: deque[float] = deque(maxlen=self.limit)
+
+    def book(self, at: float) -> float:
+        """The time, at or after ``at``, this send may go out (and book it)."""
+        times = self.times
+        when = max(at, times[-1]) if times else at  # first come, first served
+        if len(times) == self.limit:
+            when = max(when, times[0] + self.period)
+        times.append(when)
+        return when
+
+
+# A group's messages: up to this many at once, then spaced out evenly, and never more
+# than COURTYARD_SEND_PER_MINUTE_GROUP in any minute. The minute is counted a little
+# long: a send booked in its group's window may still wait a moment for the global one.
+GROUP_BURST = 5
+GROUP_PERIOD_S = 61.0
+
+
 class RateLimiter:
+    """Telegram's limits: at most ``global_rate`` sends in any second; per private chat
+    a burst of 3, then one per ``private_interval``; per group a burst of
+    :data:`GROUP_BURST`, then an even pace, and at most ``group_per_minute`` in any
+    minute.
+
+    A send first waits for its chat, then books the global window: a message held
+    back for a busy group does not hold up everyone else's.
+    """
+
     def __init__(
-        self, global_rate: float = 30.0, private_interval: float = 1.0, group_per_minute: int = 20
+        self,
+        global_rate: float = 30.0,
+        private_interval: float = 1.0,
+        group_per_minute: int = 20,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        now = time.monotonic()
-        self._global = _Bucket(global_rate, global_rate, global_rate, now)
+        self.clock = clock
+        self._global = _Window(max(1, round(global_rate)), 1.0)
         self._private_rate = 1.0 / private_interval
-        self._group_rate = group_per_minute / 60.0
-        self._group_cap = float(group_per_minute)
-        self._chats: dict[int, _Bucket] = {}
+        self._group_limit = max(1, group_per_minute)
+        self._group_rate = self._group_limit / 60.0
+        self._private: dict[int, _Bucket] = {}
+        self._groups: dict[int, tuple[_Bucket, _Window]] = {}
         self._lock = asyncio.Lock()
 
-    def _chat_bucket(self, chat_id: int, now: float) -> _Bucket:
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
-            if chat_id < 0:
-                bucket = _Bucket(self._group_cap, self._group_rate, self._group_cap, now)
-            else:
-                # A burst of 3 keeps multi-part answers snappy, then 1/s.
-                bucket = _Bucket(3.0, self._private_rate, 3.0, now)
-            if len(self._chats) > 50_000:
-                self._chats.clear()
-            self._chats[chat_id] = bucket
-        return bucket
+    def book_chat(self, chat_id: int, now: float) -> float:
+        """When the chat allows its next send (booked)."""
+        if chat_id < 0:
+            found = self._groups.get(chat_id)
+            if found is None:
+                burst = float(min(GROUP_BURST, self._group_limit))
+                bucket = _Bucket(burst, self._group_rate, burst, now)
+                found = (bucket, _Window(self._group_limit, GROUP_PERIOD_S))
+                if len(self._groups) > 50_000:
+                    self._groups.clear()
+                self._groups[chat_id] = found
+            bucket, window = found
+            return window.book(now + bucket.reserve(now))
+        private = self._private.get(chat_id)
+        if private is None:
+            # A burst of 3 keeps multi-part answers snappy, then 1/s.
+            private = _Bucket(3.0, self._private_rate, 3.0, now)
+            if len(self._private) > 50_000:
+                self._private.clear()
+            self._private[chat_id] = private
+        return now + private.reserve(now)
+
+    def book_global(self, now: float) -> float:
+        """When the next send may go out as far as all chats together go (booked)."""
+        return self._global.book(now)
 
     async def acquire(self, chat_id: int | None) -> None:
+        if chat_id is not None:
+            async with self._lock:
+                now = self.clock()
+                ready = self.book_chat(chat_id, now)
+            if ready > now:
+                await asyncio.sleep(ready - now)
         async with self._lock:
-            now = time.monotonic()
-            wait = self._global.reserve(now)
-            if chat_id is not None:
-                wait = max(wait, self._chat_bucket(chat_id, now).reserve(now))
-        if wait > 0:
-            await asyncio.sleep(wait)
+            now = self.clock()
+            ready = self.book_global(now)
+        if ready > now:
+            await asyncio.sleep(ready - now)
 
 
 def _chat_id_of(method: TelegramMethod[Any]) -> int | None:

@@ -75,10 +75,30 @@ async def test_redis_storage_against_real_redis(settings: Settings) -> None:
 
 
 def test_rate_limiter_buckets() -> None:
-    # Deterministic: reserve() is given the time explicitly.
+    # Deterministic: bookings are given the time explicitly.
     bucket = _Bucket(capacity=3, rate=1.0, tokens=3, stamp=0.0)
     assert [bucket.reserve(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
     assert bucket.reserve(0.0) == pytest.approx(1.0)
-    group = RateLimiter(group_per_minute=20)._chat_bucket(-100, 0.0)
-    waits = [group.reserve(0.0) for _ in range(21)]
-    assert waits[:20] == [0.0] * 20 and waits[20] == pytest.approx(3.0)
+
+
+def test_a_group_never_gets_more_than_twenty_in_a_minute() -> None:
+    """A burst of 5, then one every 3 s, and never 21 within a minute (Telegram's
+    limit: a full 20/min bucket used to let 40 through in the first minute)."""
+    limiter = RateLimiter(group_per_minute=20)
+    times = [limiter.book_chat(-100, 0.0) for _ in range(45)]
+    assert times[:5] == [0.0] * 5
+    assert times[5:8] == pytest.approx([3.0, 6.0, 9.0])
+    for i in range(len(times) - 20):
+        assert times[i + 20] - times[i] >= 60.0, (i, times[i], times[i + 20])
+    # Another group is not held up by this one.
+    assert limiter.book_chat(-200, 0.0) == 0.0
+
+
+def test_the_global_rate_holds_in_every_second() -> None:
+    limiter = RateLimiter(global_rate=30)
+    times = [limiter.book_global(0.0) for _ in range(100)]
+    assert times[:30] == [0.0] * 30 and times[30] == pytest.approx(1.0)
+    for i in range(len(times) - 30):
+        assert times[i + 30] - times[i] >= 1.0
+    # Later traffic books after what is already booked, never in between.
+    assert limiter.book_global(0.5) >= times[-1]
