@@ -126,7 +126,11 @@ def fmt_window(start: datetime, end: datetime, tz: str, locale: str | None) -> s
     """ "Nov 25, 2026 14:00 – 16:00" or across days "Nov 25 14:00 – Nov 26 18:00"."""
     same_day = local_dt(start, tz).date() == local_dt(end - timedelta(microseconds=1), tz).date()
     if same_day:
-        return f"{fmt_short_datetime(start, tz, locale)} – {fmt_time(end, tz, locale)}"
+        # A window to the end of the day ("today", "tomorrow") ends at 24:00, not 00:00.
+        local_end = local_dt(end, tz)
+        at_midnight = (local_end.hour, local_end.minute, local_end.second) == (0, 0, 0)
+        end_text = "24:00" if at_midnight else fmt_time(end, tz, locale)
+        return f"{fmt_short_datetime(start, tz, locale)} – {end_text}"
     return f"{fmt_short_datetime(start, tz, locale)} – {fmt_short_datetime(end, tz, locale)}"
 
 

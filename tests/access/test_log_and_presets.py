@@ -219,11 +219,6 @@ def shown_window(line: str) -> tuple[datetime, datetime]:
     return start.replace(tzinfo=SHANGHAI), end.replace(tzinfo=SHANGHAI)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fmt_window shows a window ending at local midnight as 'HH:MM – 00:00' of the "
-    "start day (handlers/access_common.py:126-128): it reads as ending before it starts",
-)
 @pytest.mark.parametrize(
     ("preset", "start", "end"),
     [
