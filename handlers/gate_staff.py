@@ -54,7 +54,7 @@ from handlers.access_common import (
     runtime_of,
 )
 from handlers.passes import pass_error_text, send_pass_to_host
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.staff import AdminGroup, ensure_staff, speak_for_group
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,7 @@ async def worker_decision(
     action = f"passes.worker_{callback_data.action}"
     if not await ensure_staff(query, app, identity, community, *OPENERS, action=action):
         return
+    speak_for_group(app, community)
     assert identity.person_id is not None
     now = app.clock.now()
     staff_name = escape(identity.full_name)
@@ -313,6 +314,7 @@ async def open_command(
 ) -> None:
     if not await ensure_staff(message, app, identity, community, *OPENERS, action="access.open"):
         return
+    speak_for_group(app, community)
     name = (command.args or "").strip()
     if name:
         gate = await gate_by_name(session, community.id, name)
@@ -346,6 +348,7 @@ async def open_button(
 ) -> None:
     if not await ensure_staff(query, app, identity, community, *OPENERS, action="access.open"):
         return
+    speak_for_group(app, community)
     gate = next(
         (g for g in await community_gates(session, community.id) if g.id == callback_data.gate_id),
         None,
@@ -372,6 +375,7 @@ async def clear_lockout(
         query, app, identity, community, *OPENERS, action="access.clear_lockout"
     ):
         return
+    speak_for_group(app, community)
     gates = await community_gates(session, community.id, active_only=False)
     if not any(g.id == callback_data.gate_id for g in gates):
         await query.answer(_("That gate no longer exists."), show_alert=True)
@@ -470,10 +474,10 @@ async def log_command(
     session: AsyncSession,
     identity: Identity,
     app: AppContext,
-    locale: str,
 ) -> None:
     if not await ensure_staff(message, app, identity, community, *OPENERS, action="access.log"):
         return
+    locale = speak_for_group(app, community)
     tz = community.timezone
     today = local_dt(app.clock.now(), tz).date()
     resolved = await _resolve_filter(session, community, command.args or "", today)
@@ -527,6 +531,7 @@ async def log_csv(
         query, app, identity, community, *OPENERS, action="access.log_export"
     ):
         return
+    speak_for_group(app, community)
     flt = _filter_from_cb(callback_data.kind, callback_data.value)
     if flt is None:
         await query.answer()
@@ -568,7 +573,6 @@ async def emergency(
     session: AsyncSession,
     identity: Identity,
     app: AppContext,
-    locale: str,
 ) -> None:
     arg = (command.args or "").strip().lower()
     if arg not in ("open", "end"):
@@ -582,6 +586,7 @@ async def emergency(
     action = f"access.emergency_{arg}"
     if not await ensure_staff(message, app, identity, community, StaffRole.MANAGER, action=action):
         return
+    locale = speak_for_group(app, community)
     runtime = runtime_of(app)
     if arg == "open":
         result = await runtime.emergency_open(community.id, identity.person_id)

@@ -36,6 +36,15 @@ class AdminGroup(Filter):
         return {"community": community}
 
 
+def speak_for_group(app: AppContext, community: Community) -> str:
+    """From here on this update speaks the admin group's language, not the presser's:
+    what it writes (card edits, replies, alerts) is read by the whole office.
+    Returns that locale."""
+    locale = community.locale or app.settings.default_locale
+    app.i18n.ctx_locale.set(locale)
+    return locale
+
+
 def role_names() -> dict[StaffRole, str]:
     return {
         StaffRole.MANAGER: _("manager"),

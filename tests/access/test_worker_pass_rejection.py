@@ -197,3 +197,17 @@ async def test_resident_who_blocked_the_bot_is_reported_to_staff(world, session)
     assert "blocked" in failures[0].description
     w.resident.unblock_bot()
     await assert_nothing_opens(w, session)
+
+
+async def test_the_card_speaks_the_groups_language_whoever_decides(world, session):
+    """The office reads the card in its own language (简体中文), also when the manager
+    who decides reads the bot in English."""
+    w = world
+    card = await request_worker_pass(w)
+    await make_staff(session, w.community, 634, "Kim Manager", StaffRole.MANAGER, locale="en")
+    await session.commit()
+    w.group.add_member(634, "Kim Manager")
+    answer = await w.group.press(card, "⛔ 拒绝", from_user=634)
+    assert answer is not None and answer["text"] == "已拒绝。"
+    await w.group.expect_edit(card, text_contains="⛔ 已由Kim Manager拒绝。")
+    await w.resident.expect("The property office did not approve worker pass")
