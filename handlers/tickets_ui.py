@@ -597,6 +597,9 @@ async def publish_ticket(app: AppContext, session: AsyncSession, view: TicketVie
     await service.set_admin_placement(
         session, ticket, chat_id=chat_id, topic_id=ticket.topic_id, card_message_id=card.message_id
     )
+    # The card is up: staff may answer it at once, so where it is must be known before
+    # the photos go up (each a Telegram upload; on SQLite this also frees the write lock).
+    await session.commit()
     await _post_media(app, session, ticket)
     return True
 
