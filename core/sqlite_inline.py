@@ -194,17 +194,19 @@ CHECKPOINT_EVERY_S = 0.2
 #
 # A PASSIVE checkpoint copies what it can without waiting, and a writer starts the log
 # from its beginning again only when a checkpoint has copied *all* of it. Under a
-# steady stream of writes (a busy gate: a commit every millisecond or so) each
-# checkpoint finishes a few frames behind the newest, the log is never reset, and it
-# grew by ~30 MB a second in bench/gate.py (300 MB in ten seconds). So when a passive
-# round leaves the log longer than WAL_RESTART_FRAMES, a RESTART checkpoint follows:
-# it holds new writers back while it copies the last frames (2–3 ms measured; the
-# event loop's writers find the lock taken and wait in their thread, see above),
-# waiting at most RESTART_WAIT_MS for readers, and the next writer restarts the log;
-# ``journal_size_limit`` then cuts the file back. At ordinary rates a passive round
-# always catches up and this never runs.
-WAL_RESTART_FRAMES = 8192
-RESTART_WAIT_MS = 20
+# steady stream of writes with no pause (bench/gate.py: a commit every millisecond or
+# so for a minute) each checkpoint finishes a few frames behind the newest, the log is
+# never reset, and it grew by ~30 MB a second. Real traffic pauses and the log resets;
+# as a safety valve for disk space, a passive round that leaves the log longer than
+# WAL_RESTART_FRAMES (~1 GiB) is followed by a RESTART checkpoint that does not wait
+# (busy timeout RESTART_WAIT_MS = 0: if a writer or reader is in the way, next round),
+# and ``journal_size_limit`` cuts the file back once the log restarts. Not lower:
+# a RESTART holds writers back while it finishes, and done every second or so at the
+# bench's rate (8,192 frames, tried first) it turned the gate's p99 from 5–16 ms into
+# 230–330 ms in two runs of three (A/B, session 4): writers that find the lock taken
+# wait in their thread, in SQLite's busy-handler steps, and the queue behind them grows.
+WAL_RESTART_FRAMES = 262_144
+RESTART_WAIT_MS = 0
 WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024
 #
 # The thread lives exactly as long as this process has a connection open to the file:
