@@ -609,6 +609,11 @@ async def record_spooled_payments(ctx: AppContext) -> int:
         except DBAPIError:
             log.warning("spooled payments still wait for the database", extra={"fields": fields})
             break
+        except Exception:
+            # Not the database: a bug. Keep the payment on disk, and let the others
+            # behind it through.
+            log.exception("spooled payment could not be recorded", extra={"fields": fields})
+            continue
         else:
             if result.created:
                 kick_outbox(ctx, result.outbox_ids)
