@@ -35,6 +35,7 @@ from access.credentials import (
 from access.models import AccessLogEntry, Gate, Pass, PassKind, PassStatus, WorkerCategory
 from core.db import utcnow
 from core.models import Building, Community, Residency, ResidencyStatus, Unit
+from core.residents import export_time
 
 MAX_VISITOR_WINDOW = timedelta(days=7)
 MAX_VISITOR_ADVANCE = timedelta(days=30)
@@ -587,10 +588,6 @@ EXPORT_LOG_LIMIT = 1000
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _hhmm(minutes: int | None) -> str | None:
     return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -659,8 +656,8 @@ async def personal_access_data(
                 "category": p.category.value if p.category else None,
                 "purpose": p.purpose,
                 "car_plate": p.car_plate,
-                "valid_from": _iso(p.valid_from),
-                "valid_until": _iso(p.valid_until),
+                "valid_from": export_time(p.valid_from),
+                "valid_until": export_time(p.valid_until),
                 # Worker passes: daily hours in the community's local time.
                 "daily_from": _hhmm(p.daily_start_min),
                 "daily_until": _hhmm(p.daily_end_min),
@@ -674,11 +671,11 @@ async def personal_access_data(
                 "max_uses": p.max_uses,
                 "uses": p.uses_count,
                 "inside": p.inside,
-                "last_entry_at": _iso(p.last_entry_at),
-                "last_exit_at": _iso(p.last_exit_at),
-                "created_at": _iso(p.created_at),
-                "decided_at": _iso(p.decided_at),
-                "revoked_at": _iso(p.revoked_at),
+                "last_entry_at": export_time(p.last_entry_at),
+                "last_exit_at": export_time(p.last_exit_at),
+                "created_at": export_time(p.created_at),
+                "decided_at": export_time(p.decided_at),
+                "revoked_at": export_time(p.revoked_at),
                 "revoked_by": by(p.revoked_by_person_id),
                 "revoke_reason": p.revoke_reason,
             }
@@ -686,7 +683,7 @@ async def personal_access_data(
         ],
         "access_log": [
             {
-                "at": _iso(e.at),
+                "at": export_time(e.at),
                 "community": community,
                 "gate": gate,
                 "method": e.method,

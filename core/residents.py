@@ -921,6 +921,11 @@ def on_personal_export(name: str) -> Callable[[PersonExportHook], PersonExportHo
     return register
 
 
+def export_time(value: datetime | None) -> str | None:
+    """A time in an export section: ISO 8601, UTC (as every area's section shows it)."""
+    return value.isoformat() if value is not None else None
+
+
 async def personal_export(session: AsyncSession, person_id: int) -> dict[str, Any]:
     """The complete machine-readable export: this module's part and every area's."""
     export = personal_data_json(await personal_data(session, person_id))

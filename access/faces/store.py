@@ -55,6 +55,7 @@ from core.models import (
     ResidencyStatus,
     Unit,
 )
+from core.residents import export_time
 
 #: Version of the consent text the chat shows. Bump it whenever the wording changes in
 #: substance; each consent row also keeps the SHA-256 of the exact text shown.
@@ -760,9 +761,6 @@ async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str,
         )
     ).all()
 
-    def when(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
     return {
         "consents": [
             {
@@ -774,8 +772,8 @@ async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str,
                 "text_version": c.text_version,
                 "text_sha256": c.text_sha256,
                 "language": c.locale,
-                "given_at": when(c.given_at),
-                "ended_at": when(c.ended_at),
+                "given_at": export_time(c.given_at),
+                "ended_at": export_time(c.ended_at),
                 "end_reason": c.end_reason,
             }
             for c, community in consents
@@ -785,7 +783,7 @@ async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str,
                 "community": community,
                 "templates": count,
                 "model": model,
-                "since": when(cast(datetime | None, since)),
+                "since": export_time(cast(datetime | None, since)),
             }
             for community, model, count, since in templates
         ],

@@ -59,6 +59,7 @@ from core.models import (
     ResidencyStatus,
     Unit,
 )
+from core.residents import export_time
 
 PAYLOAD_PREFIX = "fees"
 HOLD = timedelta(minutes=10)
@@ -417,10 +418,6 @@ async def enqueue_offline_receipts(
 # --- a person's own data ----------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 async def personal_fee_data(session: AsyncSession, person_id: int) -> dict[str, Any]:
     """The person's payments and what was sent to them about money, for /privacy.
 
@@ -468,7 +465,7 @@ async def personal_fee_data(session: AsyncSession, person_id: int) -> dict[str, 
         ).all():
             refunds.setdefault(refund.payment_id, []).append(
                 {
-                    "at": _iso(refund.created_at),
+                    "at": export_time(refund.created_at),
                     "amount_minor": refund.amount_minor,
                     "bill_period": period,
                     "reason": refund.reason,
@@ -501,7 +498,7 @@ async def personal_fee_data(session: AsyncSession, person_id: int) -> dict[str, 
     about_payment = {m.payload.get("payment_id") for m in sent} - {None}
     receipts = {
         p.id: {
-            "received_at": _iso(p.received_at),
+            "received_at": export_time(p.received_at),
             "community": community,
             "unit": unit,
             "amount_minor": p.amount_minor,
@@ -534,9 +531,9 @@ async def personal_fee_data(session: AsyncSession, person_id: int) -> dict[str, 
     def message(m: FeeOutbox) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": m.kind,
-            "queued_at": _iso(m.created_at),
+            "queued_at": export_time(m.created_at),
             "status": m.status.value,
-            "sent_at": _iso(m.sent_at),
+            "sent_at": export_time(m.sent_at),
         }
         if m.payload.get("payment_id") in receipts:
             out["payment"] = receipts[m.payload["payment_id"]]
@@ -547,7 +544,7 @@ async def personal_fee_data(session: AsyncSession, person_id: int) -> dict[str, 
     return {
         "payments": [
             {
-                "received_at": _iso(p.received_at),
+                "received_at": export_time(p.received_at),
                 "community": community,
                 "unit": unit,
                 "amount_minor": p.amount_minor,
@@ -563,7 +560,7 @@ async def personal_fee_data(session: AsyncSession, person_id: int) -> dict[str, 
         ],
         "invoices": [
             {
-                "created_at": _iso(inv.created_at),
+                "created_at": export_time(inv.created_at),
                 "community": community,
                 "unit": unit,
                 "amount_minor": inv.amount_minor,

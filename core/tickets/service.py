@@ -35,6 +35,7 @@ from core.models import (
     StaffRole,
     Unit,
 )
+from core.residents import export_time
 from core.tickets.deadlines import (
     TicketSettings,
     meet_deadlines,
@@ -971,10 +972,6 @@ async def discard_draft_media(session: AsyncSession, draft_key: str) -> None:
 # ------------------------------------------------------- a person's own data
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 # The two sides of the conversation between the reporter and staff; of each relayed
 # message a link is kept in the reporter's private chat (positive chat id) and one in
 # the admin group (negative): the reporter's side counts each message once.
@@ -1021,7 +1018,7 @@ async def personal_ticket_data(session: AsyncSession, person_id: int) -> list[di
         for link in links:
             messages.setdefault(link.ticket_id, []).append(
                 {
-                    "at": _iso(link.created_at),
+                    "at": export_time(link.created_at),
                     "direction": _CONVERSATION[link.role],
                     "telegram_message_id": link.message_id,
                 }
@@ -1034,7 +1031,7 @@ async def personal_ticket_data(session: AsyncSession, person_id: int) -> list[di
         shown = ("reason", "rating", "deadline")  # never "assignee": a staff member's id
         return [
             {
-                "at": _iso(e.at),
+                "at": export_time(e.at),
                 "event": e.type.value,
                 "status": e.status.value,
                 "by": by(e.actor_person_id),
@@ -1065,12 +1062,12 @@ async def personal_ticket_data(session: AsyncSession, person_id: int) -> list[di
             "rating": t.rating,
             "rating_comment": t.rating_comment,
             "reopened": t.reopen_count,
-            "created_at": _iso(t.created_at),
-            "acknowledged_at": _iso(t.acknowledged_at),
-            "first_response_at": _iso(t.first_response_at),
-            "on_site_at": _iso(t.on_site_at),
-            "resolved_at": _iso(t.resolved_at),
-            "closed_at": _iso(t.closed_at),
+            "created_at": export_time(t.created_at),
+            "acknowledged_at": export_time(t.acknowledged_at),
+            "first_response_at": export_time(t.first_response_at),
+            "on_site_at": export_time(t.on_site_at),
+            "resolved_at": export_time(t.resolved_at),
+            "closed_at": export_time(t.closed_at),
             "history": history(t),
             "messages": messages.get(t.id, []),
         }
