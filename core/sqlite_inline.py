@@ -199,14 +199,13 @@ CHECKPOINT_EVERY_S = 0.2
 # never reset, and it grew by ~30 MB a second. Real traffic pauses and the log resets;
 # as a safety valve for disk space, a passive round that leaves the log longer than
 # WAL_RESTART_FRAMES (~1 GiB) is followed by a RESTART checkpoint that does not wait
-# (busy timeout RESTART_WAIT_MS = 0: if a writer or reader is in the way, next round),
+# (this thread's connection has no busy timeout: anyone in the way, and it is next round),
 # and ``journal_size_limit`` cuts the file back once the log restarts. Not lower:
 # a RESTART holds writers back while it finishes, and done every second or so at the
 # bench's rate (8,192 frames, tried first) it turned the gate's p99 from 5–16 ms into
 # 230–330 ms in two runs of three (A/B, session 4): writers that find the lock taken
 # wait in their thread, in SQLite's busy-handler steps, and the queue behind them grows.
 WAL_RESTART_FRAMES = 262_144
-RESTART_WAIT_MS = 0
 WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024
 #
 # The thread lives exactly as long as this process has a connection open to the file:
@@ -257,12 +256,9 @@ class _Checkpointer:
         row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if row is None or row[1] <= WAL_RESTART_FRAMES:
             return
-        # Starved (see above): make the next writer start the log from its beginning.
-        connection.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
-        try:
-            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
-        finally:
-            connection.execute("PRAGMA busy_timeout=0")
+        # Starved (see above): the next writer starts the log from its beginning. This
+        # connection never waits (timeout 0): anyone in the way, and it is next round.
+        connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
     def _close(self) -> None:
         if self.connection is not None:
