@@ -42,6 +42,12 @@ MAX_VISITOR_ADVANCE = timedelta(days=30)
 MAX_WORKER_DAYS = 92
 ALL_WEEKDAYS = 0b1111111
 MON_TO_SAT = 0b0111111
+#: A car plate, once normalized (沪A 12345 → 沪A12345): Chinese characters, capital
+#: letters and digits, this many of them.
+PLATE_MIN_LEN = 5
+PLATE_MAX_LEN = 10
+_PLATE_RE = re.compile(rf"[\u4e00-\u9fffA-Z0-9]{{{PLATE_MIN_LEN},{PLATE_MAX_LEN}}}")
+_PHONE_RE = re.compile(r"\+?\d{5,20}")
 
 
 class PassError(Exception):
@@ -97,6 +103,52 @@ def normalize_plate(raw: str | None) -> str | None:
         return None
     plate = re.sub(r"[\s·.-]", "", raw).upper()
     return plate or None
+
+
+def valid_plate(raw: str | None) -> str | None:
+    """The normalized plate, or None when the text is not a plate number."""
+    plate = normalize_plate(raw)
+    return plate if plate is not None and _PLATE_RE.fullmatch(plate) else None
+
+
+def clean_phone(raw: str) -> str | None:
+    """A phone number without spaces, dashes and brackets, or None when it is not one."""
+    phone = re.sub(r"[\s()-]", "", raw)
+    return phone if _PHONE_RE.fullmatch(phone) else None
+
+
+def check_visitor_window(valid_from: datetime, valid_until: datetime, now: datetime) -> datetime:
+    """The start a visitor pass with this window gets (never before ``now``).
+
+    Raises ``bad_window`` (with ``over=True`` when the window has already ended),
+    ``window_too_long`` (over :data:`MAX_VISITOR_WINDOW`) or ``too_far_ahead`` (starts
+    more than :data:`MAX_VISITOR_ADVANCE` from now).
+    """
+    start = max(valid_from, now)
+    if valid_until <= start:
+        raise PassError("bad_window", over=valid_from < valid_until)
+    if valid_until - start > MAX_VISITOR_WINDOW:
+        raise PassError("window_too_long")
+    if start - now > MAX_VISITOR_ADVANCE:
+        raise PassError("too_far_ahead")
+    return start
+
+
+def check_worker_days(first_day: date, last_day: date, today: date) -> None:
+    """Raises ``starts_in_past``, ``bad_range`` or ``range_too_long`` (over
+    :data:`MAX_WORKER_DAYS`) for days a worker pass may not cover."""
+    if first_day < today:
+        raise PassError("starts_in_past")
+    if last_day < first_day:
+        raise PassError("bad_range")
+    if (last_day - first_day).days + 1 > MAX_WORKER_DAYS:
+        raise PassError("range_too_long")
+
+
+def check_worker_hours(start_min: int, end_min: int) -> None:
+    """Raises ``bad_hours`` unless the daily hours start before they end, within a day."""
+    if not 0 <= start_min < end_min <= 24 * 60:
+        raise PassError("bad_hours")
 
 
 def weekdays_mask(days: list[int]) -> int:
@@ -205,17 +257,10 @@ async def issue_visitor_pass(
     purpose = _clean(purpose, 200)
     if not purpose:
         raise PassError("no_purpose")
-    if valid_from < now:
-        valid_from = now
-    if valid_until <= valid_from:
-        raise PassError("bad_window")
-    if valid_until - valid_from > MAX_VISITOR_WINDOW:
-        raise PassError("window_too_long")
-    if valid_from - now > MAX_VISITOR_ADVANCE:
-        raise PassError("too_far_ahead")
+    valid_from = check_visitor_window(valid_from, valid_until, now)
     chosen = await _check_gates(session, unit.community_id, gate_ids)
     plate = normalize_plate(car_plate)
-    if plate is not None and len(plate) > 20:
+    if plate is not None and valid_plate(plate) is None:
         raise PassError("bad_plate")
     row = Pass(
         community_id=unit.community_id,
@@ -279,18 +324,11 @@ async def request_worker_pass(
     worker_name = _clean(worker_name, 120)
     if not worker_name:
         raise PassError("no_name")
-    phone = re.sub(r"[\s()-]", "", worker_phone or "")
-    if not re.fullmatch(r"\+?\d{5,20}", phone):
+    phone = clean_phone(worker_phone or "")
+    if phone is None:
         raise PassError("bad_phone")
-    today = now.astimezone(ZoneInfo(community.timezone)).date()
-    if first_day < today:
-        raise PassError("starts_in_past")
-    if last_day < first_day:
-        raise PassError("bad_range")
-    if (last_day - first_day).days + 1 > MAX_WORKER_DAYS:
-        raise PassError("range_too_long")
-    if not 0 <= daily_start_min < daily_end_min <= 24 * 60:
-        raise PassError("bad_hours")
+    check_worker_days(first_day, last_day, now.astimezone(ZoneInfo(community.timezone)).date())
+    check_worker_hours(daily_start_min, daily_end_min)
     if not 0 < weekdays <= ALL_WEEKDAYS:
         raise PassError("bad_weekday")
     chosen = await _check_gates(session, unit.community_id, gate_ids)

@@ -24,6 +24,7 @@ from bot.context import AppContext
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
 from bot.sender import OutgoingLimiter, RateLimiter
+from bot.services import build_gate
 from bot.settings import Settings
 from bot.storage import check_storage, create_storage
 from core.clock import Clock, SystemClock
@@ -57,6 +58,8 @@ class Application:
         if self.ctx.scheduler is not None:
             self.ctx.scheduler.shutdown()
         await _close_extras(self.ctx)
+        with contextlib.suppress(Exception):
+            await self.ctx.gate.close()
         await self.storage.close()
         await self.bot.session.close()
         await self.ctx.engine.dispose()
@@ -101,18 +104,18 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     from handlers.fees_jobs import register_fee_jobs
 
     register_fee_jobs(ctx, scheduler)
-    from handlers.access_common import register_access_jobs
+    from handlers.gate import register_jobs as register_gate_jobs
 
-    register_access_jobs(ctx, scheduler)
-    from handlers.faces_common import setup_faces
+    register_gate_jobs(ctx, scheduler)
+    from handlers.faces_common import register_face_jobs
 
-    setup_faces(ctx, scheduler)
+    register_face_jobs(ctx, scheduler)
 
 
 def background_services(ctx: AppContext) -> list[ServiceFactory]:
     """Long-running services started with the bot (the gate API …), in one visible
     place. Each is an ``async def service(ctx)`` that runs until cancelled."""
-    from handlers.access_common import gate_api_service
+    from handlers.gate import gate_api_service
 
     return [gate_api_service]
 
@@ -158,6 +161,11 @@ async def build_application(
         await check_storage(storage)  # before migrating, like Telegram above
         if migrate:
             await upgrade_database_async(settings.database_url)
+        from handlers.gate import ChatNotifier
+
+        build_gate(ctx, ChatNotifier(ctx))
+        opened.push_async_callback(ctx.gate.close)
+        ctx.faces.start()
         dp = create_dispatcher(ctx, storage)
         scheduler = Scheduler(timezone="UTC")
         ctx.scheduler = scheduler

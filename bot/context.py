@@ -18,6 +18,8 @@ from core.clock import Clock
 if TYPE_CHECKING:
     from aiogram import Bot
 
+    from access.faces.service import FaceService
+    from access.service import AccessRuntime
     from core.scheduler import Scheduler
 
 
@@ -31,8 +33,12 @@ class AppContext:
     bot: Bot | None = None
     bot_username: str = "courtyard_bot"
     scheduler: Scheduler | None = None
-    # Feature areas may hang long-lived helpers here (face index, door drivers …),
-    # keyed by area name. Never domain state: that lives in the database.
+    # The gate runtime and its face service, built once at start-up
+    # (bot.services.build_gate); a context made without them has neither.
+    gate: AccessRuntime = field(init=False, repr=False)
+    faces: FaceService = field(init=False, repr=False)
+    # Feature areas may hang long-lived helpers here (the fees runtime …), keyed by
+    # area name. Never domain state: that lives in the database.
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

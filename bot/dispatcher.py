@@ -127,9 +127,9 @@ def include_routers(dp: Dispatcher) -> None:
     from handlers import fees_resident, fees_staff
 
     dp.include_routers(fees_resident.router, fees_staff.router)
-    from handlers import gate_staff, passes
+    from handlers.gate import ROUTERS as gate_routers
 
-    dp.include_routers(passes.router, gate_staff.router)
+    dp.include_routers(*gate_routers)
     from handlers import faces
 
     dp.include_routers(faces.router, faces.staff_router)

@@ -1,0 +1,103 @@
+"""Emergency mode for a whole community, from the admin group (managers only).
+
+1. ``/emergency open``: every gate of the community opens and is held open
+   (evacuation); the group is told who switched it on, or that it already was on
+   (the open command is sent to every gate again).
+2. ``/emergency end``: every gate returns to normal.
+Doors that did not respond are named so someone can be sent; every switch is audited.
+``/emergency`` alone (or with another word) explains the two commands.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access.service import EmergencyResult
+from bot.commands import group_command
+from bot.context import AppContext
+from core.audit import record_audit
+from core.formatting import fmt_short_datetime
+from core.identity import Identity
+from core.models import Community, StaffRole
+from handlers.staff import AdminGroup, ensure_staff, speak_for_group
+
+router = Router(name="gate.emergency")
+router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+
+group_command("emergency", __("Emergency: /emergency open | end"), order=42)
+
+
+def _door_report(result: EmergencyResult) -> str:
+    failed = [r for r in result.doors if not r.ok]
+    if not failed:
+        return ""
+    names = ", ".join(escape(r.gate.name) for r in failed)
+    return "\n" + _("⚠️ These doors did not respond — send someone: {gates}").format(gates=names)
+
+
+@router.message(Command("emergency"), AdminGroup())
+async def emergency(
+    message: Message,
+    command: CommandObject,
+    community: Community,
+    session: AsyncSession,
+    identity: Identity,
+    app: AppContext,
+) -> None:
+    arg = (command.args or "").strip().lower()
+    if arg not in ("open", "end"):
+        await message.reply(
+            _(
+                "/emergency open — open and hold every gate (evacuation)\n"
+                "/emergency end — back to normal"
+            )
+        )
+        return
+    action = f"access.emergency_{arg}"
+    if not await ensure_staff(message, app, identity, community, StaffRole.MANAGER, action=action):
+        return
+    locale = speak_for_group(app, community)
+    if arg == "open":
+        result = await app.gate.emergency_open(community.id, identity.person_id)
+    else:
+        result = await app.gate.emergency_end(community.id, identity.person_id)
+    await record_audit(
+        session,
+        action,
+        community_id=community.id,
+        actor_person_id=identity.person_id,
+        actor_telegram_id=identity.telegram_id,
+        target_type="community",
+        target_id=community.id,
+        details={
+            "changed": result.started,
+            "failed": [r.gate.id for r in result.doors if not r.ok],
+        },
+    )
+    name = escape(identity.full_name)
+    if arg == "open":
+        if result.started:
+            text = _(
+                "🚨 EMERGENCY MODE — every gate of {community} is open and held open "
+                "(by {name}). Send /emergency end to restore normal operation."
+            ).format(community=escape(community.name), name=name)
+        else:
+            since = (
+                fmt_short_datetime(result.since, community.timezone, locale) if result.since else ""
+            )
+            text = _(
+                "🚨 Emergency mode is already on (since {since}); I sent the open command to "
+                "every gate again."
+            ).format(since=since)
+    elif result.started:
+        text = _("✅ Emergency mode ended by {name}; gates are back to normal.").format(name=name)
+    else:
+        text = _("Emergency mode was not on; I told every gate to return to normal anyway.")
+    await message.answer(text + _door_report(result))

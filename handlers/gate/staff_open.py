@@ -1,0 +1,172 @@
+"""Staff open a gate from the admin group, and clear a keypad lock-out.
+
+1. ``/open GATE`` (guards and managers): the named gate opens; without a name, or
+   with a name no gate has, the gates are offered as buttons.
+2. A gate button opens that gate. Every opening is audited, allowed or not; the
+   reply says opened (by whom), door did not respond, or why not.
+3. 🔓 Clear the lock-out, on a lock-out alert (``notifier``): the gate's keypad
+   takes codes again; the alert says who cleared it.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access.gates import GateInfo, community_gates, gate_by_name
+from access.verification import DoorOutcome, Method
+from bot.commands import group_command
+from bot.context import AppContext
+from core.audit import record_audit
+from core.identity import Identity
+from core.models import Community, StaffRole
+from handlers.gate.keyboards import GateAlertCb, StaffOpenCb
+from handlers.gate.texts import reason_label
+from handlers.staff import AdminGroup, ensure_staff, speak_for_group
+
+router = Router(name="gate.staff_open")
+router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
+
+group_command("open", __("Open a gate: /open GATE"), order=40)
+
+OPENERS = (StaffRole.MANAGER, StaffRole.GUARD)
+
+
+async def _open(
+    event: Message | CallbackQuery,
+    gate: GateInfo,
+    community: Community,
+    identity: Identity,
+    app: AppContext,
+    session: AsyncSession,
+) -> None:
+    assert identity.person_id is not None
+    decision = await app.gate.open_gate(gate.id, identity.person_id, Method.STAFF)
+    await record_audit(
+        session,
+        "access.staff_open",
+        community_id=community.id,
+        actor_person_id=identity.person_id,
+        actor_telegram_id=identity.telegram_id,
+        target_type="gate",
+        target_id=gate.id,
+        allowed=bool(decision and decision.granted),
+        details={"reason": decision.reason.value if decision else "gone"},
+    )
+    name = escape(gate.name)
+    if decision is None:
+        text = _("That gate no longer exists.")
+    elif decision.granted and decision.door == DoorOutcome.FAILED:
+        text = _("⚠️ {gate}: the door did not respond. Please open it by hand.").format(gate=name)
+    elif decision.granted:
+        text = _("🔓 {gate} opened by {staff}.").format(gate=name, staff=escape(identity.full_name))
+    else:
+        text = _("{gate} was not opened: {reason}.").format(
+            gate=name, reason=reason_label(decision.reason.value)
+        )
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        if isinstance(event.message, Message):
+            await event.message.answer(text)
+    else:
+        await event.reply(text)
+
+
+@router.message(Command("open"), AdminGroup())
+async def open_command(
+    message: Message,
+    command: CommandObject,
+    community: Community,
+    session: AsyncSession,
+    identity: Identity,
+    app: AppContext,
+) -> None:
+    if not await ensure_staff(message, app, identity, community, *OPENERS, action="access.open"):
+        return
+    speak_for_group(app, community)
+    name = (command.args or "").strip()
+    if name:
+        gate = await gate_by_name(session, community.id, name)
+        if gate is not None:
+            await _open(message, gate, community, identity, app, session)
+            return
+    gates = await community_gates(session, community.id)
+    if not gates:
+        await message.reply(_("This community has no gates yet (`courtyard gate add`)."))
+        return
+    rows = [
+        [InlineKeyboardButton(text=f"🚪 {g.name}", callback_data=StaffOpenCb(gate_id=g.id).pack())]
+        for g in gates
+    ]
+    prompt = (
+        _("There is no gate named “{name}”. Which one?").format(name=escape(name))
+        if name
+        else _("Which gate?")
+    )
+    await message.reply(prompt, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(StaffOpenCb.filter(), AdminGroup())
+async def open_button(
+    query: CallbackQuery,
+    callback_data: StaffOpenCb,
+    community: Community,
+    session: AsyncSession,
+    identity: Identity,
+    app: AppContext,
+) -> None:
+    if not await ensure_staff(query, app, identity, community, *OPENERS, action="access.open"):
+        return
+    speak_for_group(app, community)
+    gate = next(
+        (g for g in await community_gates(session, community.id) if g.id == callback_data.gate_id),
+        None,
+    )
+    if gate is None:
+        await query.answer(_("That gate no longer exists."), show_alert=True)
+        return
+    await _open(query, gate, community, identity, app, session)
+
+
+@router.callback_query(GateAlertCb.filter(F.action == "clear"), AdminGroup())
+async def clear_lockout(
+    query: CallbackQuery,
+    callback_data: GateAlertCb,
+    community: Community,
+    session: AsyncSession,
+    identity: Identity,
+    app: AppContext,
+) -> None:
+    if not await ensure_staff(
+        query, app, identity, community, *OPENERS, action="access.clear_lockout"
+    ):
+        return
+    speak_for_group(app, community)
+    gates = await community_gates(session, community.id, active_only=False)
+    if not any(g.id == callback_data.gate_id for g in gates):
+        await query.answer(_("That gate no longer exists."), show_alert=True)
+        return
+    await app.gate.reset_throttle(callback_data.gate_id)
+    await record_audit(
+        session,
+        "access.clear_lockout",
+        community_id=community.id,
+        actor_person_id=identity.person_id,
+        actor_telegram_id=identity.telegram_id,
+        target_type="gate",
+        target_id=callback_data.gate_id,
+    )
+    await query.answer(_("Lock-out cleared."))
+    if isinstance(query.message, Message):
+        card = query.message.html_text if query.message.text else ""
+        await query.message.edit_text(
+            card + "\n\n" + _("🔓 Cleared by {name}.").format(name=escape(identity.full_name)),
+            reply_markup=None,
+        )
