@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -78,7 +79,7 @@ async def overstay_job(ctx: AppContext) -> int:
     for notice in notices:
         assert notice.host is not None
         with ctx.i18n.context():
-            await send_to_person(ctx, notice.host, lambda n=notice: _overstay_text(n))
+            await send_to_person(ctx, notice.host, partial(_overstay_text, notice))
     return len(notices)
 
 
