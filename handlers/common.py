@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import private_command
 from core.identity import Identity, IdentityCache, set_locale
-from handlers.menu import menu_keyboard
+from handlers.kit import home_text, menu_keyboard, send_home
 
 router = Router(name="common")
 router.message.filter(F.chat.type == "private")
@@ -35,28 +35,6 @@ private_command("language", __("Change language / 切换语言"), order=95)
 private_command("cancel", __("Cancel the current step"), order=99)
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "en": "English"}
-
-
-def home_text(identity: Identity) -> str:
-    if identity.is_resident:
-        units = ", ".join(u.unit_label for u in identity.units)
-        return _("Welcome home, {name}. Your units: {units}.\nWhat can I do for you?").format(
-            name=identity.full_name or _("neighbour"), units=units
-        )
-    if identity.pending_units:
-        return _(
-            "Welcome to Courtyard. Your application is with the property office; "
-            "I will tell you as soon as they decide."
-        )
-    return _(
-        "Welcome to Courtyard, the service desk of your residential community.\n"
-        "To join your home, open the invitation link from your property office, "
-        "or apply to move in below."
-    )
-
-
-async def send_home(message: Message, identity: Identity) -> None:
-    await message.answer(home_text(identity), reply_markup=menu_keyboard(identity))
 
 
 # Deep links (/start <payload>) go to the feature that owns the payload; one
