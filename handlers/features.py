@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING
 
 from handlers import (
     access_common,
-    admin_setup,
-    common,
-    errors,
+    admin,
     faces,
     faces_common,
     fees_jobs,
@@ -25,6 +23,7 @@ from handlers import (
     passes,
     profile,
     review,
+    start,
     tickets_jobs,
     tickets_resident,
     tickets_staff,
@@ -42,9 +41,9 @@ def _movein_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
 
 
 FEATURES: list[Feature] = [
-    Feature("start", (errors.router, common.router), domain="common", first=True),
+    start.feature,
     Feature("fees.payments", (fees_resident.payments_router,), domain="fees", first=True),
-    Feature("admin", (admin_setup.router,), domain="movein"),
+    admin.feature,
     Feature("movein", (review.router, movein.router), jobs=_movein_jobs, domain="movein"),
     Feature("profile", (profile.router,), domain="movein"),
     Feature(
@@ -72,5 +71,5 @@ FEATURES: list[Feature] = [
         jobs=faces_common.setup_faces,
         domain="faces",
     ),
-    Feature("fallback", (common.fallback_router,), domain="common"),
+    start.fallback_feature,
 ]

@@ -71,3 +71,16 @@ async def read_text(message: Message, *, max_len: int, min_len: int = 1) -> str 
         )
         return None
     return text
+
+
+async def edit(
+    query: CallbackQuery, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the text (and buttons) of the pressed button's message; an edit
+    Telegram refuses (the message is too old, gone, or unchanged) is logged."""
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_text(text, reply_markup=reply_markup)
+    except TelegramBadRequest as exc:
+        log.info("message not edited", extra={"fields": {"error": str(exc)}})

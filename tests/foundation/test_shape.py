@@ -47,7 +47,6 @@ LONG_FILES = {
     "core/invitations.py",
     "core/residents.py",
     "core/tickets/service.py",
-    "handlers/admin_setup.py",
     "handlers/faces.py",
     "handlers/fees_jobs.py",
     "handlers/fees_resident.py",
@@ -67,8 +66,6 @@ CORE_IMPORTS_ACCESS = {"core/all_models.py"}
 
 # handlers/ modules importing from SQLAlchemy more than the session type today.
 HANDLERS_USING_SQLALCHEMY = {
-    "handlers/admin_setup.py",
-    "handlers/errors.py",
     "handlers/fees_jobs.py",
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
@@ -86,7 +83,6 @@ ASSEMBLY = "bot/assembly.py"
 
 # handlers/ modules (outside the kit) calling ensure_staff / commit today.
 HANDLERS_ENSURING_STAFF = {
-    "handlers/admin_setup.py",
     "handlers/faces.py",
     "handlers/fees_staff.py",
     "handlers/gate_staff.py",
@@ -95,7 +91,6 @@ HANDLERS_ENSURING_STAFF = {
 }
 HANDLERS_COMMITTING = {
     "handlers/access_common.py",
-    "handlers/admin_setup.py",
     "handlers/faces.py",
     "handlers/faces_common.py",
     "handlers/fees_resident.py",
@@ -264,8 +259,11 @@ def _shape(line: str) -> str:
     return _SPACE.sub(" ", text)
 
 
-def _meaningful(shape: str) -> bool:
-    return bool(_WORDY.search(shape))  # a line of brackets alone says nothing
+def _meaningful(line: str) -> bool:
+    """Not blank, a comment, an import, or brackets alone: lines that say nothing
+    about what the code does."""
+    text = line.strip()
+    return bool(_WORDY.search(text)) and not text.startswith(("#", "from ", "import "))
 
 
 _WORDY = re.compile(r"[A-Za-z0-9]")
@@ -275,7 +273,7 @@ def duplicate_pairs(
     files: list[tuple[str, list[str]]], window: int = DUPLICATE_WINDOW
 ) -> list[tuple[str, int, str, int]]:
     """Pairs of places sharing ``window`` consecutive lines of the same shape
-    (blank and bracket-only lines skipped), as (file, line, file, line).
+    (see :func:`_meaningful` for the lines skipped), as (file, line, file, line).
 
     A window counts only when its lines have ``window`` different shapes: a run of
     alike lines (a parameter list, a table) is a list, not copied logic. Windows
@@ -283,8 +281,7 @@ def duplicate_pairs(
     seen: dict[bytes, list[tuple[int, int]]] = defaultdict(list)
     numbered: list[list[int]] = []
     for index, (_, lines) in enumerate(files):
-        kept = [(n, _shape(line)) for n, line in enumerate(lines, 1) if line.strip()]
-        kept = [(n, shape) for n, shape in kept if _meaningful(shape)]
+        kept = [(n, _shape(line)) for n, line in enumerate(lines, 1) if _meaningful(line)]
         numbered.append([n for n, _ in kept])
         shapes = [shape for _, shape in kept]
         for start in range(len(shapes) - window + 1):
