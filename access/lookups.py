@@ -1,6 +1,6 @@
 """What the chat side of the gate reads about passes, in one place: a resident's
 communities with their gates, a host's own pass, a worker request with who asked
-for it, and the people to tell when a pass is used or a visitor overstays.
+for it, and the people to tell when a pass is used, a visitor overstays or rings.
 
 Reads in the caller's session (the overstay claim aside, which writes in it);
 nothing here formats user text.
@@ -70,7 +70,7 @@ class PassParties:
 
 
 async def _parties(session: AsyncSession, row: Pass, community: Community) -> PassParties:
-    host = await session.get(Person, row.host_person_id)
+    host = await person_by_id(session, row.host_person_id)
     unit = await session.execute(
         select(Building.name, Unit.number)
         .join(Building, Building.id == Unit.building_id)
@@ -94,6 +94,10 @@ async def worker_request(
     return await _parties(session, row, community)
 
 
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
 @dataclass(frozen=True)
 class UseNotice:
     host: Person | None
@@ -104,7 +108,7 @@ async def pass_use_notice(
     session: AsyncSession, host_person_id: int, pass_id: int | None
 ) -> UseNotice:
     """Whom to tell that their visitor came in, and the pass they came in with."""
-    host = await session.get(Person, host_person_id)
+    host = await person_by_id(session, host_person_id)
     row = await session.get(Pass, pass_id) if pass_id else None
     return UseNotice(host, row)
 

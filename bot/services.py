@@ -13,7 +13,6 @@ from __future__ import annotations
 from access.faces import FaceSettings
 from access.faces.service import FaceService
 from access.faces.weights import ANTI_SPOOFING_FILES, missing_weights
-from access.notify import AccessNotifier
 from access.service import AccessRuntime
 from bot.context import AppContext
 from bot.settings import Settings, SettingsError
@@ -57,21 +56,19 @@ def check_face_startup(settings: Settings) -> FaceSettings:
     return config
 
 
-def build_gate(ctx: AppContext, notifier: AccessNotifier | None = None) -> AccessRuntime:
+def build_gate(ctx: AppContext) -> AccessRuntime:
     """The process's gate runtime with its face service, set on ``ctx``.
 
     The face configuration is checked first (a bad one raises
     :class:`~bot.settings.SettingsError` before anything is opened). Nothing runs
-    yet: the caller starts the face index (``ctx.faces.start()``) and closes the
-    runtime (which closes the face service) when the process ends. Without a
-    ``notifier`` the runtime only logs its alerts.
+    yet: the caller attaches the chat side (``bot.assembly.attach_features``: until
+    then the runtime's alerts are only logged), starts the face index
+    (``ctx.faces.start()``) and closes the runtime (which closes the face service)
+    when the process ends.
     """
     config = check_face_startup(ctx.settings)
     runtime = AccessRuntime(
-        database_url=ctx.settings.database_url,
-        secret_key=ctx.secret_key,
-        clock=ctx.clock,
-        notifier=notifier,
+        database_url=ctx.settings.database_url, secret_key=ctx.secret_key, clock=ctx.clock
     )
     runtime.faces = FaceService(runner=runtime.runner, secret_key=ctx.secret_key, settings=config)
     ctx.gate, ctx.faces = runtime, runtime.faces

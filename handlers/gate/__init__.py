@@ -12,8 +12,7 @@ before the entry commands of the flows after it, as they always have:
 
 from __future__ import annotations
 
-from aiogram import Router
-
+from bot.context import AppContext
 from handlers.gate import (
     emergency,
     invite,
@@ -30,20 +29,32 @@ from handlers.gate import (
 )
 from handlers.gate.jobs import gate_api_service, register_jobs
 from handlers.gate.notifier import ChatNotifier
+from handlers.kit import Feature
 
-ROUTERS: tuple[Router, ...] = (
-    invite.router,
-    invite_pass.router,
-    pass_steps.router,
-    visitor_link.router,
-    my_passes.router,
-    remote_open.router,
-    worker_request.router,
-    worker_schedule.router,
-    worker_decision.router,
-    staff_open.router,
-    staff_log.router,
-    emergency.router,
+
+def _alerts_to_chat(ctx: AppContext) -> None:
+    """The gate runtime's alerts go to the admin group and to hosts."""
+    ctx.gate.notifier = ChatNotifier(ctx)
+
+
+feature = Feature(
+    "gate",
+    (
+        invite.router,
+        invite_pass.router,
+        pass_steps.router,
+        visitor_link.router,
+        my_passes.router,
+        remote_open.router,
+        worker_request.router,
+        worker_schedule.router,
+        worker_decision.router,
+        staff_open.router,
+        staff_log.router,
+        emergency.router,
+    ),
+    jobs=register_jobs,
+    services=(gate_api_service,),
+    attach=_alerts_to_chat,
+    domain="access",
 )
-
-__all__ = ["ROUTERS", "ChatNotifier", "gate_api_service", "register_jobs"]

@@ -17,7 +17,7 @@ import re
 from datetime import datetime, timedelta
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -32,18 +32,15 @@ from access.passes import (
     PassError,
     check_visitor_window,
 )
-from bot.commands import private_command
 from core.clock import Clock
 from core.formatting import local_dt
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.pass_steps import Home, home, say, start_with_home
+from handlers.gate.pass_steps import Home, home, start_with_home
 from handlers.gate.states import Invite
-from handlers.menu import menu_entry, residents
+from handlers.kit import menu_entry, private_command, private_router, reply, residents
 
-router = Router(name="gate.invite")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("gate.invite")
 
 menu_entry("passes_invite", __("🎫 Invite a visitor"), residents, order=30)
 private_command("invite", __("Invite a visitor"), order=30)
@@ -64,7 +61,7 @@ async def _invite_begin(event: Message | CallbackQuery, state: FSMContext, found
     await state.update_data(
         unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
     )
-    await say(
+    await reply(
         event,
         _(
             "🎫 Inviting a visitor to {unit}.\nWhat is the visitor's name? (optional — it is "
@@ -94,7 +91,7 @@ async def invite_unit(
 
 async def _ask_purpose(event: Message | CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Invite.purpose)
-    await say(
+    await reply(
         event,
         _("What is the purpose of the visit? Choose one or type it."),
         reply_markup=with_cancel(
@@ -166,7 +163,7 @@ async def invite_purpose_reask(message: Message) -> None:
 
 async def ask_window(event: Message | CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Invite.window)
-    await say(
+    await reply(
         event,
         _("When may the visitor come in?"),
         reply_markup=with_cancel(
@@ -192,7 +189,7 @@ async def invite_window(
             f"{example_start:%Y-%m-%d %H:%M} - "
             f"{example_start + timedelta(days=1, hours=8):%Y-%m-%d %H:%M}"
         )
-        await say(
+        await reply(
             query,
             _(
                 "Send the start and the end, in your community's time, like this:\n<code>{example}"
@@ -253,7 +250,7 @@ async def _window_chosen(
 ) -> None:
     await state.update_data(valid_from=start.isoformat(), valid_until=end.isoformat())
     await state.set_state(Invite.entries)
-    await say(
+    await reply(
         event,
         _("Single entry, or any number of entries within the window?"),
         reply_markup=with_cancel(

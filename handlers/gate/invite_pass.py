@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -24,14 +24,13 @@ from bot.context import AppContext
 from core.identity import Identity
 from handlers.gate.invite import ask_window
 from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.pass_steps import Home, ask_gates, chosen_home, say
+from handlers.gate.pass_steps import Home, ask_gates, chosen_home
 from handlers.gate.states import Invite
 from handlers.gate.texts import fmt_window, gate_names, pass_error_text
 from handlers.gate.views import send_pass_to_host
+from handlers.kit import commit_before_send, private_router, reply
 
-router = Router(name="gate.invite_pass")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("gate.invite_pass")
 
 
 @router.callback_query(Invite.entries, PassCb.filter(F.action == "entries"))
@@ -41,7 +40,7 @@ async def invite_entries(query: CallbackQuery, callback_data: PassCb, state: FSM
         return
     await state.update_data(multi=callback_data.value == "multi")
     await state.set_state(Invite.plate)
-    await say(
+    await reply(
         query,
         _("Is the visitor coming by car? Send the plate number (e.g. 沪A12345), or press No car."),
         reply_markup=with_cancel([button(_("🚶 No car"), "no_plate")]),
@@ -123,7 +122,7 @@ async def _confirm(
     lines.append(
         _("Gates: {gates}").format(gates=gate_names(found.gates, data.get("gate_ids") or []))
     )
-    await say(
+    await reply(
         event,
         "\n".join(lines),
         reply_markup=with_cancel([button(_("✅ Create the pass"), "create")]),
@@ -159,7 +158,7 @@ async def invite_create(
             gate_ids=list(data.get("gate_ids") or []),
         )
     except PassError as exc:
-        await say(query, pass_error_text(exc))
+        await reply(query, pass_error_text(exc))
         if exc.code in ("bad_window", "window_too_long", "too_far_ahead") and isinstance(
             query.message, Message
         ):
@@ -170,7 +169,9 @@ async def invite_create(
     await state.clear()
     row = await get_pass(session, issued.pass_id)
     assert row is not None
-    await session.commit()
+    # The host forwards the code and link at once: the gate and the visitor opening
+    # the link must find the pass.
+    await commit_before_send(session)
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
     await query.answer(_("Pass created."))

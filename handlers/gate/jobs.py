@@ -48,10 +48,8 @@ async def gate_api_service(ctx: AppContext) -> None:
 
 
 async def expire_job(ctx: AppContext) -> int:
-    async with ctx.session_factory() as session:
-        count = await expire_passes(session, ctx.clock.now())
-        await session.commit()
-    return count
+    async with ctx.session_factory.begin() as session:
+        return await expire_passes(session, ctx.clock.now())
 
 
 def _overstay_text(notice: PassParties) -> str:
@@ -71,9 +69,9 @@ def _overstay_text(notice: PassParties) -> str:
 
 async def overstay_job(ctx: AppContext) -> int:
     """Tell hosts whose visitor entered and was not recorded leaving after the window."""
-    async with ctx.session_factory() as session:
+    # Claimed and committed before anyone is told: two schedulers never tell twice.
+    async with ctx.session_factory.begin() as session:
         notices = await claim_overstay_notices(session, ctx.clock.now())
-        await session.commit()
     if ctx.bot is None:
         return len(notices)
     for notice in notices:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
@@ -21,12 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.lookups import communities_by_id, community_by_id, host_pass
 from access.models import Pass, PassKind, PassStatus
 from access.passes import PassError, my_passes, pass_history, revoke_pass
-from bot.commands import private_command
 from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, keyboard
-from handlers.gate.pass_steps import say
 from handlers.gate.texts import (
     fit_lines,
     fmt_window,
@@ -34,11 +32,16 @@ from handlers.gate.texts import (
     pass_error_text,
     reason_label,
 )
-from handlers.menu import menu_entry, residents
+from handlers.kit import (
+    commit_before_send,
+    menu_entry,
+    private_command,
+    private_router,
+    reply,
+    residents,
+)
 
-router = Router(name="gate.my_passes")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("gate.my_passes")
 
 menu_entry("passes_mine", __("🎟 My passes"), residents, order=31)
 menu_entry("passes_history", __("🕘 Who used my passes"), residents, order=34)
@@ -68,11 +71,11 @@ async def mine(
 ) -> None:
     await state.clear()
     if identity.person_id is None or not identity.is_resident:
-        await say(event, for_residents_only())
+        await reply(event, for_residents_only())
         return
     rows = await my_passes(session, identity.person_id, app.clock.now())
     if not rows:
-        await say(event, _("You have no active passes. Invite a visitor with /invite."))
+        await reply(event, _("You have no active passes. Invite a visitor with /invite."))
         return
     listed = rows[:MAX_LISTED]
     communities = await communities_by_id(session, (row.community_id for row in listed))
@@ -90,7 +93,7 @@ async def mine(
         buttons.append([button(_("🚫 Revoke #{id}").format(id=row.id), "revoke", row.id)])
     if len(rows) > MAX_LISTED:
         lines.append(_("… and {count} more.").format(count=len(rows) - MAX_LISTED))
-    await say(event, fit_lines(lines), reply_markup=keyboard(buttons))
+    await reply(event, fit_lines(lines), reply_markup=keyboard(buttons))
 
 
 @router.callback_query(PassCb.filter(F.action == "revoke"), StateFilter("*"))
@@ -105,7 +108,7 @@ async def revoke_ask(
         await query.answer(_("That pass is no longer active."), show_alert=True)
         return
     who = escape(row.holder_name) or _("visitor")
-    await say(
+    await reply(
         query,
         _("Revoke pass #{id} ({who})? It stops working at every gate at once.").format(
             id=row.id, who=who
@@ -141,7 +144,9 @@ async def revoke_yes(
     except PassError as exc:
         await query.answer(pass_error_text(exc), show_alert=True)
         return
-    await session.commit()
+    # "It no longer opens any gate" must be true when the host reads it: the gate
+    # decides on committed rows.
+    await commit_before_send(session)
     await query.answer(_("Revoked."))
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -168,11 +173,11 @@ async def history(
 ) -> None:
     await state.clear()
     if identity.person_id is None or not identity.is_resident:
-        await say(event, for_residents_only())
+        await reply(event, for_residents_only())
         return
     records = await pass_history(session, identity.person_id)
     if not records:
-        await say(event, _("Nobody has used your passes yet."))
+        await reply(event, _("Nobody has used your passes yet."))
         return
     community = await community_by_id(session, identity.units[0].community_id)
     tz = community.timezone if community else app.settings.timezone
@@ -184,4 +189,4 @@ async def history(
             f"{mark} {fmt_short_datetime(rec.at, tz, locale)} · {escape(rec.gate_name)} · "
             f"#{rec.pass_id} {who} · {reason_label(rec.reason)}"
         )
-    await say(event, fit_lines(lines))
+    await reply(event, fit_lines(lines))

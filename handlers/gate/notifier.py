@@ -7,7 +7,9 @@ turns what happened at a gate into messages:
   (``staff_open``);
 - a granted entry whose door did not open → the admin group, to let them in by hand;
 - a terminal's alarm (door forced, held open, tamper) → the admin group;
-- a visitor came in with a pass → its host ("your visitor came in", what is left).
+- a visitor came in with a pass → its host ("your visitor came in", what is left);
+- a visitor's right code met a paused keypad → its host, with a button to open the
+  gate for them (``remote_open``'s confirmation).
 """
 
 from __future__ import annotations
@@ -21,16 +23,16 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from access.decision import Decision, HostRing
 from access.gates import GateInfo
-from access.lookups import community_by_id, pass_use_notice
+from access.lookups import community_by_id, pass_use_notice, person_by_id
 from access.notify import DoorFailure, GateAlarm
 from access.throttle import Lockout
-from access.verification import Decision
 from bot.context import AppContext
 from bot.notify import send_to_admin_group, send_to_person
 from core.formatting import fmt_duration, fmt_short_datetime, fmt_time
 from core.models import Community
-from handlers.gate.keyboards import GateAlertCb
+from handlers.gate.keyboards import GateAlertCb, PassCb
 from handlers.gate.texts import method_label
 
 log = logging.getLogger(__name__)
@@ -157,3 +159,38 @@ class ChatNotifier:
 
         with self.ctx.i18n.context():
             await send_to_person(self.ctx, host, build)
+
+    async def ring_host(self, gate: GateInfo, ring: HostRing) -> None:
+        """The keypad is paused after wrong codes, and the visitor's right code met it:
+        the host opens from the chat (the existing remote-open confirmation)."""
+        if self.ctx.bot is None:
+            return
+        async with self.ctx.session_factory() as session:
+            host = await person_by_id(session, ring.host_person_id)
+        if host is None:
+            return
+
+        def build() -> str:
+            name = escape(ring.holder_name) if ring.holder_name else _("Your visitor")
+            return _(
+                "🔔 {name} entered the code of their pass at {gate}, but the keypad there "
+                "is paused after too many wrong codes. If you are expecting them, you can "
+                "open the gate for them now. They can also show the QR code of the pass."
+            ).format(name=name, gate=escape(gate.name))
+
+        def keyboard() -> InlineKeyboardMarkup:
+            # The same confirmation step as "Open the gate" in the menu: the host
+            # confirms once more, and the decision is logged as their remote opening.
+            button = InlineKeyboardButton(
+                text=_("🚪 Open {gate}").format(gate=gate.name),
+                callback_data=PassCb(action="open_pick", value=str(gate.id)).pack(),
+            )
+            return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+        with self.ctx.i18n.context():
+            delivery = await send_to_person(self.ctx, host, build, reply_markup=keyboard)
+        if not delivery.ok:
+            log.warning(
+                "host ring not delivered",
+                extra={"fields": {"gate": gate.id, "pass": ring.pass_id}},
+            )

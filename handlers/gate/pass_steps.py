@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
@@ -30,23 +29,9 @@ from core.models import Community
 from handlers.gate.keyboards import PassCb, button, with_cancel
 from handlers.gate.states import Invite, WorkerRequest
 from handlers.gate.texts import for_residents_only, home_gone
+from handlers.kit import private_router, reply
 
-router = Router(name="gate.pass_steps")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
-
-
-async def say(
-    event: Message | CallbackQuery, text: str, *, answered: bool = False, **kwargs: Any
-) -> Message | None:
-    """Reply in the chat; a button press is answered first unless ``answered``."""
-    if isinstance(event, CallbackQuery):
-        if not answered:
-            await event.answer()
-        if isinstance(event.message, Message):
-            return await event.message.answer(text, **kwargs)
-        return None
-    return await event.answer(text, **kwargs)
+router = private_router("gate.pass_steps")
 
 
 # --- where the resident lives, and which gates that has -----------------------------
@@ -85,11 +70,11 @@ async def start_with_home(
     """Pick the home for the flow; ask when there are several. None: asked or refused."""
     await state.clear()
     if not identity.is_resident:
-        await say(event, for_residents_only())
+        await reply(event, for_residents_only())
         return None
     found = await homes(session, identity)
     if not found:
-        await say(
+        await reply(
             event,
             _(
                 "Your community has no gates set up in Courtyard yet. Please ask the property "
@@ -101,7 +86,7 @@ async def start_with_home(
         return found[0]
     await state.set_state(ask_home)
     rows = [[button(f"🏠 {h.unit.unit_label}", "unit", h.unit.unit_id)] for h in found]
-    await say(event, _("For which home?"), reply_markup=with_cancel(*rows))
+    await reply(event, _("For which home?"), reply_markup=with_cancel(*rows))
     return None
 
 
@@ -112,7 +97,7 @@ async def chosen_home(
     found = await home(session, identity, (await state.get_data())["unit_id"])
     if found is None:
         await state.clear()
-        await say(event, home_gone())
+        await reply(event, home_gone())
     return found
 
 
@@ -162,7 +147,9 @@ async def ask_gates(
         await confirm(event, state, found, identity.locale)
         return
     await state.set_state(step)
-    await say(event, _("Which gates may they use?"), reply_markup=_gates_keyboard(found.gates, []))
+    await reply(
+        event, _("Which gates may they use?"), reply_markup=_gates_keyboard(found.gates, [])
+    )
 
 
 @router.callback_query(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
@@ -21,18 +21,22 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.verification import DoorOutcome, Method, Reason
-from bot.commands import private_command
 from bot.context import AppContext
 from core.formatting import fmt_duration
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, keyboard
-from handlers.gate.pass_steps import homes, say
+from handlers.gate.pass_steps import homes
 from handlers.gate.texts import for_residents_only, reason_label
-from handlers.menu import menu_entry, residents
+from handlers.kit import (
+    answer_query,
+    menu_entry,
+    private_command,
+    private_router,
+    reply,
+    residents,
+)
 
-router = Router(name="gate.remote_open")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("gate.remote_open")
 
 menu_entry("passes_open", __("🚪 Open a gate"), residents, order=32)
 private_command("opengate", __("Open a gate"), order=32)
@@ -49,7 +53,7 @@ async def open_choose(
 ) -> None:
     await state.clear()
     if not identity.is_resident:
-        await say(event, for_residents_only())
+        await reply(event, for_residents_only())
         return
     found = await homes(session, identity)
     seen: set[int] = set()
@@ -62,9 +66,9 @@ async def open_choose(
             label = gate.name if len(found) == 1 else f"{gate.name} · {home.community.name}"
             rows.append([button(f"🚪 {label}", "open_pick", gate.id)])
     if not rows:
-        await say(event, _("Your community has no gates set up in Courtyard yet."))
+        await reply(event, _("Your community has no gates set up in Courtyard yet."))
         return
-    await say(event, _("Which gate should I open?"), reply_markup=keyboard(rows))
+    await reply(event, _("Which gate should I open?"), reply_markup=keyboard(rows))
 
 
 @router.callback_query(PassCb.filter(F.action == "open_pick"), StateFilter("*"))
@@ -83,7 +87,7 @@ async def open_confirm(
         await query.answer(_("That gate is not available to you."), show_alert=True)
         return
     stamp = int(app.clock.now().timestamp())
-    await say(
+    await reply(
         query,
         _("Open <b>{gate}</b> now? Only open it for someone you can see or expect.").format(
             gate=escape(gate.name)
@@ -129,30 +133,26 @@ async def open_go(
     gate = await runtime.gates.get(decision.gate_id)
     name = escape(gate.name) if gate else ""
     if decision.granted and decision.door == DoorOutcome.FAILED:
-        await query.answer()
-        await say(
+        await reply(
             query,
-            answered=True,
-            text=_(
+            _(
                 "⚠️ The gate did not respond, so <b>{gate}</b> may still be locked. "
                 "Staff have been alerted."
             ).format(gate=name),
         )
     elif decision.granted:
-        await query.answer(_("Opened."))
-        await say(query, _("🔓 <b>{gate}</b> is open.").format(gate=name), answered=True)
+        await answer_query(query, _("Opened."))
+        if isinstance(query.message, Message):
+            await query.message.answer(_("🔓 <b>{gate}</b> is open.").format(gate=name))
     elif decision.reason == Reason.RATE_LIMITED:
-        await query.answer()
         wait = fmt_duration(timedelta(seconds=runtime.policy.remote_window_s), locale)
-        await say(
+        await reply(
             query,
-            answered=True,
-            text=_(
+            _(
                 "You have opened gates many times in a short while. For safety, "
                 "please wait up to {wait} and try again, or call the guard."
             ).format(wait=wait),
         )
     else:
-        await query.answer(
-            _("Not opened: {reason}.").format(reason=reason_label(decision.reason)), show_alert=True
-        )
+        reason = reason_label(decision.reason)
+        await reply(query, _("Not opened: {reason}.").format(reason=reason), alert=True)

@@ -1,4 +1,4 @@
-"""The gate log in the admin group (guards and managers).
+"""The gate log in the admin group (``access.log``, ``access.log_export``).
 
 1. ``/log`` with nothing, a gate name, a unit (``3栋-1201``, ``3栋/1201`` …) or a
    day (``2026-11-25``, today, yesterday): the latest :data:`LOG_LIMIT` entries,
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
@@ -25,38 +24,31 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.log import MAX_ROWS, LogFilter, export_csv, query_log, resolve_log_filter
-from bot.commands import group_command
 from bot.context import AppContext
 from core.audit import record_audit
 from core.formatting import fmt_short_datetime, local_dt
 from core.identity import Identity
-from core.models import Community, StaffRole
+from core.models import Community
 from handlers.gate.keyboards import LogCsvCb
 from handlers.gate.texts import fit_lines, method_label, reason_label
-from handlers.staff import AdminGroup, ensure_staff, speak_for_group
+from handlers.kit import admin_router, group_command
 
-router = Router(name="gate.staff_log")
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
-router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
+router = admin_router("gate.staff_log")
 
 group_command("log", __("Gate log: /log [gate | unit | date]"), order=41)
 
-OPENERS = (StaffRole.MANAGER, StaffRole.GUARD)
 LOG_LIMIT = 30
 
 
-@router.message(Command("log"), AdminGroup())
+@router.message(Command("log"), flags={"staff": "access.log"})
 async def log_command(
     message: Message,
     command: CommandObject,
     community: Community,
     session: AsyncSession,
-    identity: Identity,
     app: AppContext,
+    locale: str,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *OPENERS, action="access.log"):
-        return
-    locale = speak_for_group(app, community)
     tz = community.timezone
     today = local_dt(app.clock.now(), tz).date()
     flt = await resolve_log_filter(session, community.id, command.args or "", today)
@@ -97,7 +89,7 @@ async def log_command(
     await message.reply(fit_lines(lines), reply_markup=keyboard)
 
 
-@router.callback_query(LogCsvCb.filter(), AdminGroup())
+@router.callback_query(LogCsvCb.filter(), flags={"staff": "access.log_export"})
 async def log_csv(
     query: CallbackQuery,
     callback_data: LogCsvCb,
@@ -106,11 +98,6 @@ async def log_csv(
     identity: Identity,
     app: AppContext,
 ) -> None:
-    if not await ensure_staff(
-        query, app, identity, community, *OPENERS, action="access.log_export"
-    ):
-        return
-    speak_for_group(app, community)
     flt = LogFilter.from_key(callback_data.kind, callback_data.value)
     if flt is None:
         await query.answer()

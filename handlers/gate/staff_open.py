@@ -1,10 +1,11 @@
 """Staff open a gate from the admin group, and clear a keypad lock-out.
 
-1. ``/open GATE`` (guards and managers): the named gate opens; without a name, or
+1. ``/open GATE`` (``access.open``): the named gate opens; without a name, or
    with a name no gate has, the gates are offered as buttons.
 2. A gate button opens that gate. Every opening is audited, allowed or not; the
    reply says opened (by whom), door did not respond, or why not.
-3. 🔓 Clear the lock-out, on a lock-out alert (``notifier``): the gate's keypad
+3. 🔓 Clear the lock-out (``access.clear_lockout``), on a lock-out alert (``notifier``):
+   the gate's keypad
    takes codes again; the alert says who cleared it.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -21,22 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo, community_gates, gate_by_name
 from access.verification import DoorOutcome, Method
-from bot.commands import group_command
 from bot.context import AppContext
 from core.audit import record_audit
 from core.identity import Identity
-from core.models import Community, StaffRole
+from core.models import Community
 from handlers.gate.keyboards import GateAlertCb, StaffOpenCb
 from handlers.gate.texts import reason_label
-from handlers.staff import AdminGroup, ensure_staff, speak_for_group
+from handlers.kit import admin_router, group_command
 
-router = Router(name="gate.staff_open")
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
-router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
+router = admin_router("gate.staff_open")
 
 group_command("open", __("Open a gate: /open GATE"), order=40)
-
-OPENERS = (StaffRole.MANAGER, StaffRole.GUARD)
 
 
 async def _open(
@@ -79,7 +75,7 @@ async def _open(
         await event.reply(text)
 
 
-@router.message(Command("open"), AdminGroup())
+@router.message(Command("open"), flags={"staff": "access.open"})
 async def open_command(
     message: Message,
     command: CommandObject,
@@ -88,9 +84,6 @@ async def open_command(
     identity: Identity,
     app: AppContext,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *OPENERS, action="access.open"):
-        return
-    speak_for_group(app, community)
     name = (command.args or "").strip()
     if name:
         gate = await gate_by_name(session, community.id, name)
@@ -113,7 +106,7 @@ async def open_command(
     await message.reply(prompt, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@router.callback_query(StaffOpenCb.filter(), AdminGroup())
+@router.callback_query(StaffOpenCb.filter(), flags={"staff": "access.open"})
 async def open_button(
     query: CallbackQuery,
     callback_data: StaffOpenCb,
@@ -122,9 +115,6 @@ async def open_button(
     identity: Identity,
     app: AppContext,
 ) -> None:
-    if not await ensure_staff(query, app, identity, community, *OPENERS, action="access.open"):
-        return
-    speak_for_group(app, community)
     gate = next(
         (g for g in await community_gates(session, community.id) if g.id == callback_data.gate_id),
         None,
@@ -135,7 +125,9 @@ async def open_button(
     await _open(query, gate, community, identity, app, session)
 
 
-@router.callback_query(GateAlertCb.filter(F.action == "clear"), AdminGroup())
+@router.callback_query(
+    GateAlertCb.filter(F.action == "clear"), flags={"staff": "access.clear_lockout"}
+)
 async def clear_lockout(
     query: CallbackQuery,
     callback_data: GateAlertCb,
@@ -144,11 +136,6 @@ async def clear_lockout(
     identity: Identity,
     app: AppContext,
 ) -> None:
-    if not await ensure_staff(
-        query, app, identity, community, *OPENERS, action="access.clear_lockout"
-    ):
-        return
-    speak_for_group(app, community)
     gates = await community_gates(session, community.id, active_only=False)
     if not any(g.id == callback_data.gate_id for g in gates):
         await query.answer(_("That gate no longer exists."), show_alert=True)

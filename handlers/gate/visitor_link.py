@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -24,9 +24,9 @@ from access.passes import PassError, open_shared_pass
 from bot.context import AppContext
 from handlers.gate.texts import format_code
 from handlers.gate.views import pass_lines, qr_file
+from handlers.kit import private_router
 
-router = Router(name="gate.visitor_link")
-router.message.filter(F.chat.type == "private")
+router = private_router("gate.visitor_link")
 
 
 def _refusal(exc: PassError) -> str:

@@ -1,6 +1,7 @@
 """Staff decide a worker pass request in the admin group.
 
-1. Approve or Reject on the request's card (guards and managers).
+1. Approve or Reject on the request's card (``passes.worker_approve`` /
+   ``passes.worker_reject`` in ``core.permissions``).
 2. Approve: the pass becomes active with a fresh code; the card says who approved
    it, and the host gets the code, QR and share link (if the host cannot be reached,
    the group is told to give it another way).
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,17 +26,13 @@ from bot.context import AppContext
 from bot.notify import send_to_person
 from core.audit import record_audit
 from core.identity import Identity
-from core.models import Community, StaffRole
+from core.models import Community
 from handlers.gate.keyboards import WorkerDecisionCb
 from handlers.gate.texts import pass_error_text
 from handlers.gate.views import send_pass_to_host
-from handlers.staff import AdminGroup, ensure_staff, speak_for_group
+from handlers.kit import admin_router, commit_before_send
 
-router = Router(name="gate.worker_decision")
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
-router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
-
-OPENERS = (StaffRole.MANAGER, StaffRole.GUARD)
+router = admin_router("gate.worker_decision")
 
 
 def _card_text(query: CallbackQuery) -> str:
@@ -51,7 +48,12 @@ async def _close_card(query: CallbackQuery, outcome: str) -> None:
         await query.message.edit_text(_card_text(query) + "\n\n" + outcome, reply_markup=None)
 
 
-@router.callback_query(WorkerDecisionCb.filter(), AdminGroup())
+@router.callback_query(
+    WorkerDecisionCb.filter(F.action == "approve"), flags={"staff": "passes.worker_approve"}
+)
+@router.callback_query(
+    WorkerDecisionCb.filter(F.action == "reject"), flags={"staff": "passes.worker_reject"}
+)
 async def worker_decision(
     query: CallbackQuery,
     callback_data: WorkerDecisionCb,
@@ -61,9 +63,6 @@ async def worker_decision(
     app: AppContext,
 ) -> None:
     action = f"passes.worker_{callback_data.action}"
-    if not await ensure_staff(query, app, identity, community, *OPENERS, action=action):
-        return
-    speak_for_group(app, community)
     assert identity.person_id is not None
     now = app.clock.now()
     staff_name = escape(identity.full_name)
@@ -83,7 +82,7 @@ async def worker_decision(
                 community_id=community.id,
                 staff_person_id=identity.person_id,
             )
-        elif callback_data.action == "reject":
+        else:
             issued = None
             await reject_worker_pass(
                 session,
@@ -92,9 +91,6 @@ async def worker_decision(
                 community_id=community.id,
                 staff_person_id=identity.person_id,
             )
-        else:
-            await query.answer()
-            return
     except PassError as exc:
         texts = {
             "already_decided": _("Someone already decided this request."),
@@ -113,7 +109,9 @@ async def worker_decision(
         target_type="pass",
         target_id=row.id,
     )
-    await session.commit()
+    # The host may be at the gate with the code a moment after it is sent: the pass
+    # must be active (or the rejection final) for the gate and for a second press.
+    await commit_before_send(session)
     if issued is not None:
         await query.answer(_("Approved."))
         await _close_card(query, _("✅ Approved by {name}.").format(name=staff_name))

@@ -17,7 +17,7 @@ import re
 from datetime import datetime, timedelta
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -26,19 +26,16 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.passes import MAX_WORKER_DAYS, clean_phone
-from bot.commands import private_command
 from bot.context import AppContext
 from core.formatting import local_dt
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.pass_steps import Home, home, say, start_with_home
+from handlers.gate.pass_steps import Home, home, start_with_home
 from handlers.gate.states import WorkerRequest
 from handlers.gate.texts import category_labels
-from handlers.menu import menu_entry, residents
+from handlers.kit import menu_entry, private_command, private_router, reply, residents
 
-router = Router(name="gate.worker_request")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("gate.worker_request")
 
 menu_entry("passes_worker", __("👷 Worker pass"), residents, order=33)
 private_command("workerpass", __("Request a worker pass"), order=33)
@@ -75,7 +72,7 @@ async def _worker_begin(event: Message | CallbackQuery, state: FSMContext, found
         unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
     )
     rows = [[button(label, "category", value)] for value, label in category_labels().items()]
-    await say(
+    await reply(
         event,
         _("👷 Worker pass for {unit}. Staff approve it in the office.\nWhat kind of work?").format(
             unit=escape(found.unit.unit_label)
@@ -91,7 +88,7 @@ async def worker_category(query: CallbackQuery, callback_data: PassCb, state: FS
         return
     await state.update_data(category=callback_data.value)
     await state.set_state(WorkerRequest.name)
-    await say(query, _("The worker's full name?"), reply_markup=with_cancel())
+    await reply(query, _("The worker's full name?"), reply_markup=with_cancel())
 
 
 @router.message(WorkerRequest.category)
@@ -143,7 +140,7 @@ async def _ask_dates(event: Message | CallbackQuery, state: FSMContext, now: dat
     data = await state.get_data()
     today = local_dt(now, data["tz"]).date()
     example = f"{today:%Y-%m-%d} - {today + timedelta(days=13):%Y-%m-%d}"
-    await say(
+    await reply(
         event,
         _(
             "Which days? Choose, or send the first and last day like <code>{example}</code> "

@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -38,7 +38,7 @@ from bot.notify import send_to_admin_group
 from core.formatting import local_dt
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.pass_steps import Home, ask_gates, chosen_home, say
+from handlers.gate.pass_steps import Home, ask_gates, chosen_home
 from handlers.gate.states import WorkerRequest
 from handlers.gate.texts import (
     category_label,
@@ -48,10 +48,9 @@ from handlers.gate.texts import (
     pass_error_text,
 )
 from handlers.gate.views import worker_request_card, worker_who
+from handlers.kit import commit_before_send, private_router, reply
 
-router = Router(name="gate.worker_schedule")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("gate.worker_schedule")
 
 
 def _days_problem(exc: PassError) -> str:
@@ -68,11 +67,11 @@ async def _dates_chosen(
     try:
         check_worker_days(first, last, today)
     except PassError as exc:
-        await say(event, _days_problem(exc))
+        await reply(event, _days_problem(exc))
         return
     await state.update_data(first_day=first.isoformat(), last_day=last.isoformat())
     await state.set_state(WorkerRequest.hours)
-    await say(
+    await reply(
         event,
         _("Daily hours? Choose, or send them like <code>08:30-17:30</code>."),
         reply_markup=with_cancel(
@@ -121,11 +120,11 @@ async def _hours_chosen(
     try:
         check_worker_hours(start, end)
     except PassError:
-        await say(event, _("The end of the day must be after its start, e.g. 08:00-18:00."))
+        await reply(event, _("The end of the day must be after its start, e.g. 08:00-18:00."))
         return
     await state.update_data(daily_start_min=start, daily_end_min=end)
     await state.set_state(WorkerRequest.days)
-    await say(
+    await reply(
         event,
         _("On which weekdays?"),
         reply_markup=with_cancel(
@@ -217,7 +216,7 @@ async def _confirm(
         *_summary(data, found.community.timezone, locale),
         _("Gates: {gates}").format(gates=gate_names(found.gates, data.get("gate_ids") or [])),
     ]
-    await say(
+    await reply(
         event,
         "\n".join(lines),
         reply_markup=with_cancel([button(_("📨 Send for approval"), "create")]),
@@ -256,7 +255,7 @@ async def worker_submit(
         )
     except PassError as exc:
         await state.clear()
-        await say(
+        await reply(
             query,
             pass_error_text(exc)
             + "\n"
@@ -264,33 +263,25 @@ async def worker_submit(
         )
         return
     await state.clear()
-    text, markup = worker_request_card(
+    card, markup = worker_request_card(
         row, found.community, found.gates, identity.full_name, data["unit_label"]
     )
     # Staff may press Approve on the card the moment it is posted: the request must
     # be there for them to find.
-    await session.commit()
-    delivery = await send_to_admin_group(app, found.community, text, reply_markup=markup)
+    await commit_before_send(session)
+    delivery = await send_to_admin_group(app, found.community, card, reply_markup=markup)
     if delivery.ok and delivery.result is not None:
         row.staff_message_id = delivery.result.message_id
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-    await query.answer()
     if delivery.ok:
-        await say(
-            query,
-            answered=True,
-            text=_(
-                "📨 Request #{id} is with the property office. I will send you the "
-                "code as soon as they approve it."
-            ).format(id=row.id),
-        )
+        text = _(
+            "📨 Request #{id} is with the property office. I will send you the "
+            "code as soon as they approve it."
+        ).format(id=row.id)
     else:
-        await say(
-            query,
-            answered=True,
-            text=_(
-                "Request #{id} is saved, but I could not reach the property office's "
-                "group. Please call them: {phone}"
-            ).format(id=row.id, phone=escape(found.community.duty_phone or "—")),
-        )
+        text = _(
+            "Request #{id} is saved, but I could not reach the property office's "
+            "group. Please call them: {phone}"
+        ).format(id=row.id, phone=escape(found.community.duty_phone or "—"))
+    await reply(query, text)
