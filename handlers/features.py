@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from handlers import (
     admin,
     faces,
-    faces_common,
     fees_jobs,
     fees_resident,
     fees_staff,
@@ -57,11 +56,6 @@ FEATURES: list[Feature] = [
         domain="fees",
     ),
     gate.feature,
-    Feature(
-        "faces",
-        (faces.router, faces.staff_router),
-        jobs=faces_common.register_face_jobs,
-        domain="faces",
-    ),
+    faces.feature,
     start.fallback_feature,
 ]

@@ -19,7 +19,7 @@ from access.gates import create_gate
 from core.clock import FrozenClock
 from core.models import AuditEntry, ConversationState, StaffRole
 from core.residents import end_residency
-from handlers.faces_common import purge_pending_job
+from handlers.faces.jobs import purge_pending_job
 from tests.conftest import TEST_SECRET
 from tests.faces_chat.conftest import START, photo
 from tests.factories import make_resident, make_staff

@@ -46,7 +46,6 @@ LONG_FILES = {
     "core/residents.py",
     "core/tickets/service.py",
     "handlers/access_common.py",
-    "handlers/faces.py",
     "handlers/fees_jobs.py",
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
@@ -79,14 +78,11 @@ ASSEMBLY = "bot/assembly.py"
 
 # handlers/ modules (outside the kit) calling ensure_staff / commit today.
 HANDLERS_ENSURING_STAFF = {
-    "handlers/faces.py",
     "handlers/fees_staff.py",
     "handlers/review.py",
     "handlers/tickets_staff.py",
 }
 HANDLERS_COMMITTING = {
-    "handlers/faces.py",
-    "handlers/faces_common.py",
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
     "handlers/movein.py",
