@@ -88,7 +88,7 @@ async def start_photos(
         await target.answer(text, reply_markup=photos_keyboard(0, subject_id))
 
 
-@router.message(FaceFlow.photos, F.photo)
+@router.message(FaceFlow.photos, F.photo | F.document)
 async def photo_received(
     message: Message,
     state: FSMContext,
@@ -97,34 +97,22 @@ async def photo_received(
     app: AppContext,
     bot: Bot,
 ) -> None:
-    assert message.photo
-    largest = max(message.photo, key=lambda p: p.width * p.height)
-    await _check_photo(
-        message, state, session, identity, app, bot, largest.file_id, largest.file_size
-    )
-
-
-@router.message(FaceFlow.photos, F.document)
-async def document_received(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    identity: Identity,
-    app: AppContext,
-    bot: Bot,
-) -> None:
-    document = message.document
-    assert document is not None
-    if (document.mime_type or "") not in PHOTO_MIME_TYPES:
-        data = await state.get_data()
-        await message.answer(
-            _("That file is not a picture. Please send a photo (JPEG or PNG)."),
-            reply_markup=photos_keyboard(int(data.get("accepted", 0)), int(data.get("pid", 0))),
-        )
-        return
-    await _check_photo(
-        message, state, session, identity, app, bot, document.file_id, document.file_size
-    )
+    """A photo (its largest size), or a picture sent as a file."""
+    if message.photo:
+        largest = max(message.photo, key=lambda p: p.width * p.height)
+        file_id, file_size = largest.file_id, largest.file_size
+    else:
+        document = message.document
+        assert document is not None
+        if (document.mime_type or "") not in PHOTO_MIME_TYPES:
+            data = await state.get_data()
+            await message.answer(
+                _("That file is not a picture. Please send a photo (JPEG or PNG)."),
+                reply_markup=photos_keyboard(int(data.get("accepted", 0)), int(data.get("pid", 0))),
+            )
+            return
+        file_id, file_size = document.file_id, document.file_size
+    await _check_photo(message, state, session, identity, app, bot, file_id, file_size)
 
 
 @router.message(FaceFlow.photos)
