@@ -20,10 +20,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.emulator.actions import DocumentUpload, UserActions
-from bot.emulator.core import EmulatorCore, FloodLimits
+from bot.emulator.core import EmulatorCore
 from bot.emulator.errors import BotAPIError, EmulatorError
 from bot.emulator.events import Event
 from bot.emulator.methods.meta import effective_commands
+from bot.emulator.options import FloodLimits
 from bot.emulator.params import Params, Upload
 from bot.emulator.render import bot_user_json, chat_json, member_json, topic_json, user_json
 from bot.emulator.state import Chat, User
