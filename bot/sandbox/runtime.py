@@ -270,7 +270,7 @@ class Sandbox:
     def require_app(self) -> Application:
         """The running application; the page is served a moment before it exists."""
         if self.application is None:
-            from bot.sandbox.server import ApiError
+            from bot.sandbox.api import ApiError
 
             raise ApiError("starting", 503)
         return self.application
