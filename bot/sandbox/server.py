@@ -32,9 +32,9 @@ from sqlalchemy import select
 
 from bot.emulator.state import User
 from bot.sandbox.api import API, ApiError, api_errors, ok, read_json
+from bot.sandbox.blueprint import NEW_USER_FIRST_ID, blueprint, cast
 from bot.sandbox.gate_terminal import GateTerminal
 from bot.sandbox.images import decode_qr
-from bot.sandbox.seed import NEW_USER_FIRST_ID, blueprint, cast
 from bot.sandbox.strings import ui_strings
 from core.identity import load_identity
 from core.invitations import deep_link_payload
