@@ -2,7 +2,7 @@
 
 `EmulatorCore` owns the `World` and the plumbing around it (update queue,
 event bus, file store, flood control (`options.py`), pending answers). Bot API methods
-(`methods/`) and user-side actions (`actions.py`) are thin layers on top, so
+(`methods/`) and user-side actions (`actions/`) are thin layers on top, so
 the rules that both sides must agree on — who may post where, which thread a
 message lands in, what the bot gets as an update — live in one place.
 

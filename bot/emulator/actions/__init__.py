@@ -1,7 +1,7 @@
 """User-side actions: what a person does in the Telegram app, turned into updates.
 
 Both the in-process Python client (`client.py`) and the HTTP control API
-(`control.py`) call these, so a browser sandbox and a pytest test drive the
+(`control/`) call these, so a browser sandbox and a pytest test drive the
 bot through exactly the same code. Impossible actions raise `EmulatorError`
 (a test bug or a UI mistake), never a Bot API error.
 """

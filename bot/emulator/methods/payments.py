@@ -2,7 +2,7 @@
 
 Invoices in Telegram Stars (currency "XTR") need no provider token and exactly
 one price; other currencies need a provider token. The paying side lives in
-`actions.py` (pre_checkout_query -> answer -> successful_payment message).
+`actions/payments.py` (pre_checkout_query -> answer -> successful_payment message).
 """
 
 from __future__ import annotations
