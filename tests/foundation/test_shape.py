@@ -23,22 +23,10 @@ MAX_LINES = 400
 
 # Files over MAX_LINES today.
 LONG_FILES = {
-    "access/api.py",
     "access/faces/engine.py",
     "access/faces/store.py",
     "access/passes.py",
     "access/runner.py",
-    "access/verification.py",
-    "bench/gate.py",
-    "bot/cli_community.py",
-    "bot/emulator/actions.py",
-    "bot/emulator/client.py",
-    "bot/emulator/control.py",
-    "bot/emulator/core.py",
-    "bot/emulator/formatting.py",
-    "bot/emulator/methods/messages.py",
-    "bot/sandbox/seed.py",
-    "bot/sandbox/server.py",
     "core/communities.py",
     "core/fees/accounts.py",
     "core/fees/ledger.py",
@@ -47,6 +35,7 @@ LONG_FILES = {
     "core/invitations.py",
     "core/residents.py",
     "core/tickets/service.py",
+    "handlers/access_common.py",
     "handlers/faces.py",
     "handlers/fees_jobs.py",
     "handlers/fees_resident.py",
@@ -101,7 +90,7 @@ HANDLERS_COMMITTING = {
 
 # Pairs of places in handlers/ sharing six same-shaped lines (see duplicate_pairs),
 # today; the target is under 10. Lower it when you remove duplicates.
-MAX_DUPLICATES = 42
+MAX_DUPLICATES = 41
 DUPLICATE_WINDOW = 6
 
 # figure name -> value, printed in the terminal summary (tests/conftest.py)
