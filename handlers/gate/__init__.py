@@ -3,7 +3,8 @@ staff's commands in the admin group.
 
 Resident side (private chat), in routing order — a flow's catch-all re-asks come
 before the entry commands of the flows after it, as they always have:
-``invite`` → ``invite_pass`` → ``pass_steps`` (home, gates, cancel) →
+``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
+(gates, confirm) →
 ``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
 ``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
 ``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
@@ -15,6 +16,7 @@ from __future__ import annotations
 from bot.context import AppContext
 from handlers.gate import (
     emergency,
+    gate_step,
     invite,
     invite_pass,
     my_passes,
@@ -43,6 +45,7 @@ feature = Feature(
         invite.router,
         invite_pass.router,
         pass_steps.router,
+        gate_step.router,
         visitor_link.router,
         my_passes.router,
         remote_open.router,

@@ -2,31 +2,31 @@
 
 5. Single entry or any number within the window.
 6. The car plate (optional; :func:`access.passes.valid_plate` says what one is).
-7. The gates (all, or some; skipped when the home has one).
-8. Confirm: the summary, then Create.
-9. The pass is written in one transaction; the host gets the 8-digit code, the QR
-   image and a share link ``t.me/<bot>?start=v_<key>`` (``visitor_link``).
+7. The gates, then the summary to confirm (``gate_step``).
+8. Create: the pass is written in one transaction; the host gets the 8-digit code,
+   the QR image and a share link ``t.me/<bot>?start=v_<key>`` (``visitor_link``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 
 from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.passes import PassError, get_pass, issue_visitor_pass, valid_plate
 from bot.context import AppContext
 from core.identity import Identity
+from handlers.gate.gate_step import ask_gates
 from handlers.gate.invite import ask_window
-from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.pass_steps import Home, ask_gates, chosen_home
+from handlers.gate.keyboards import PassCb, button
+from handlers.gate.pass_steps import ask, chosen_home, reask
 from handlers.gate.states import Invite
-from handlers.gate.texts import fmt_window, gate_names, pass_error_text
+from handlers.gate.texts import pass_error_text
 from handlers.gate.views import send_pass_to_host
 from handlers.kit import commit_before_send, private_router, reply
 
@@ -39,20 +39,19 @@ async def invite_entries(query: CallbackQuery, callback_data: PassCb, state: FSM
         await query.answer()
         return
     await state.update_data(multi=callback_data.value == "multi")
-    await state.set_state(Invite.plate)
-    await reply(
+    await ask(
         query,
+        state,
+        Invite.plate,
         _("Is the visitor coming by car? Send the plate number (e.g. 沪A12345), or press No car."),
-        reply_markup=with_cancel([button(_("🚶 No car"), "no_plate")]),
+        [button(_("🚶 No car"), "no_plate")],
     )
 
 
-@router.message(Invite.entries)
-async def invite_entries_reask(message: Message) -> None:
-    await message.answer(_("Please choose single or multiple entries with the buttons."))
+reask(router, Invite.entries, text=__("Please choose single or multiple entries with the buttons."))
 
 
-# --- plate, gates ----------------------------------------------------------------------------
+# --- plate -----------------------------------------------------------------------------------
 
 
 @router.callback_query(Invite.plate, PassCb.filter(F.action == "no_plate"))
@@ -60,7 +59,7 @@ async def invite_no_plate(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
 ) -> None:
     await state.update_data(plate=None)
-    await ask_gates(query, state, session, identity, Invite.gates, _confirm)
+    await ask_gates(query, state, session, identity, Invite.gates)
 
 
 @router.message(Invite.plate, F.text)
@@ -74,59 +73,13 @@ async def invite_plate(
         )
         return
     await state.update_data(plate=plate)
-    await ask_gates(message, state, session, identity, Invite.gates, _confirm)
+    await ask_gates(message, state, session, identity, Invite.gates)
 
 
-@router.message(Invite.plate)
-async def invite_plate_reask(message: Message) -> None:
-    await message.answer(_("Please send the plate number as text, or press No car."))
+reask(router, Invite.plate, text=__("Please send the plate number as text, or press No car."))
 
 
-@router.callback_query(Invite.gates, PassCb.filter(F.action == "gates_done"))
-async def invite_gates_done(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
-) -> None:
-    found = await chosen_home(query, state, session, identity)
-    if found is not None:
-        await _confirm(query, state, found, identity.locale)
-
-
-# --- confirm, create -------------------------------------------------------------------------
-
-
-async def _confirm(
-    event: Message | CallbackQuery, state: FSMContext, found: Home, locale: str | None
-) -> None:
-    data = await state.get_data()
-    await state.set_state(Invite.confirm)
-    lines = [
-        _("Please check the pass:"),
-        _("Home: {unit}").format(unit=escape(data["unit_label"])),
-    ]
-    if data.get("holder_name"):
-        lines.append(_("Visitor: {name}").format(name=escape(data["holder_name"])))
-    lines.append(_("Purpose: {purpose}").format(purpose=escape(data["purpose"])))
-    lines.append(
-        _("Valid: {window}").format(
-            window=fmt_window(
-                datetime.fromisoformat(data["valid_from"]),
-                datetime.fromisoformat(data["valid_until"]),
-                found.community.timezone,
-                locale,
-            )
-        )
-    )
-    lines.append(_("Entries: multiple") if data.get("multi") else _("Entries: single"))
-    if data.get("plate"):
-        lines.append(_("Car: {plate}").format(plate=escape(data["plate"])))
-    lines.append(
-        _("Gates: {gates}").format(gates=gate_names(found.gates, data.get("gate_ids") or []))
-    )
-    await reply(
-        event,
-        "\n".join(lines),
-        reply_markup=with_cancel([button(_("✅ Create the pass"), "create")]),
-    )
+# --- create ----------------------------------------------------------------------------------
 
 
 @router.callback_query(Invite.confirm, PassCb.filter(F.action == "create"))

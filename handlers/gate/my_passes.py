@@ -25,10 +25,10 @@ from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, keyboard
+from handlers.gate.pass_steps import resident_asking
 from handlers.gate.texts import (
     fit_lines,
     fmt_window,
-    for_residents_only,
     pass_error_text,
     reason_label,
 )
@@ -69,11 +69,10 @@ async def mine(
     app: AppContext,
     locale: str,
 ) -> None:
-    await state.clear()
-    if identity.person_id is None or not identity.is_resident:
-        await reply(event, for_residents_only())
+    host_id = await resident_asking(event, state, identity)
+    if host_id is None:
         return
-    rows = await my_passes(session, identity.person_id, app.clock.now())
+    rows = await my_passes(session, host_id, app.clock.now())
     if not rows:
         await reply(event, _("You have no active passes. Invite a visitor with /invite."))
         return
@@ -171,11 +170,10 @@ async def history(
     app: AppContext,
     locale: str,
 ) -> None:
-    await state.clear()
-    if identity.person_id is None or not identity.is_resident:
-        await reply(event, for_residents_only())
+    host_id = await resident_asking(event, state, identity)
+    if host_id is None:
         return
-    records = await pass_history(session, identity.person_id)
+    records = await pass_history(session, host_id)
     if not records:
         await reply(event, _("Nobody has used your passes yet."))
         return

@@ -1,12 +1,14 @@
-"""The steps both pass conversations share.
+"""The steps both pass conversations share, before their own.
 
-1. Which home: a resident of several homes with gates picks one (``unit``).
-2. Which gates: all, or some of the home's gates (toggled, then Done); a home with
-   one gate skips the question.
-3. The re-asks of the unit, gates and confirm steps, and Cancel, for both flows.
-
-Each flow passes in its own next step (what to do with the chosen home, how to
-show its summary), so the shared steps know nothing of what is being made.
+1. The flow starts from its menu button or command, in any state (the conversation
+   before it ends); only residents of a home whose community has gates go on.
+2. Which home: a resident of several such homes picks one (``unit``); then the
+   flow's own first step.
+3. Each step asks its question with its buttons and Cancel (:func:`ask`); a typed
+   answer is one line (:func:`read_line`); anything else, a command included, gets
+   the step's re-ask (:func:`reask`).
+4. Cancel, from any step: nothing was saved.
+The gates and the confirm step both flows end with are in ``gate_step``.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiogram import F
-from aiogram.filters import StateFilter
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo
@@ -29,12 +33,12 @@ from core.models import Community
 from handlers.gate.keyboards import PassCb, button, with_cancel
 from handlers.gate.states import Invite, WorkerRequest
 from handlers.gate.texts import for_residents_only, home_gone
-from handlers.kit import private_router, reply
+from handlers.kit import private_router, read_text, reply
 
 router = private_router("gate.pass_steps")
 
-
-# --- where the resident lives, and which gates that has -----------------------------
+#: A typed answer that is a command (``/passes``) is not an answer to the step.
+NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Home:
 
 
 async def homes(session: AsyncSession, identity: Identity) -> list[Home]:
+    """The resident's homes whose community has gates."""
     gated = await gated_communities(session, (unit.community_id for unit in identity.units))
     return [
         Home(unit, gated[unit.community_id].community, gated[unit.community_id].gates)
@@ -60,36 +65,6 @@ async def home(session: AsyncSession, identity: Identity, unit_id: int) -> Home 
     return None
 
 
-async def start_with_home(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    identity: Identity,
-    ask_home: State,
-) -> Home | None:
-    """Pick the home for the flow; ask when there are several. None: asked or refused."""
-    await state.clear()
-    if not identity.is_resident:
-        await reply(event, for_residents_only())
-        return None
-    found = await homes(session, identity)
-    if not found:
-        await reply(
-            event,
-            _(
-                "Your community has no gates set up in Courtyard yet. Please ask the property "
-                "office."
-            ),
-        )
-        return None
-    if len(found) == 1:
-        return found[0]
-    await state.set_state(ask_home)
-    rows = [[button(f"🏠 {h.unit.unit_label}", "unit", h.unit.unit_id)] for h in found]
-    await reply(event, _("For which home?"), reply_markup=with_cancel(*rows))
-    return None
-
-
 async def chosen_home(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
 ) -> Home | None:
@@ -101,10 +76,102 @@ async def chosen_home(
     return found
 
 
-@router.message(Invite.unit)
-@router.message(WorkerRequest.unit)
-async def unit_reask(message: Message) -> None:
-    await message.answer(_("Please choose the home with the buttons above, or send /cancel."))
+async def resident_asking(
+    event: Message | CallbackQuery, state: FSMContext, identity: Identity
+) -> int | None:
+    """A new request from the menu or a command: the conversation before it ends.
+    The resident's person id, or None (told this is for residents)."""
+    await state.clear()
+    if identity.person_id is None or not identity.is_resident:
+        await reply(event, for_residents_only())
+        return None
+    return identity.person_id
+
+
+# The flow's first step for the chosen home.
+Begin = Callable[[Message | CallbackQuery, FSMContext, Home], Awaitable[None]]
+
+
+def flow_entry(router: Router, *, menu: str, command: str, ask_home: State, begin: Begin) -> None:
+    """Register the flow's start (menu button ``menu:<menu>``, ``/<command>``, in any
+    state) and its home choice (step ``ask_home``), both going on with ``begin``."""
+
+    @router.callback_query(F.data == f"menu:{menu}", StateFilter("*"))
+    @router.message(Command(command), StateFilter("*"))
+    async def start(
+        event: Message | CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        identity: Identity,
+    ) -> None:
+        if await resident_asking(event, state, identity) is None:
+            return
+        found = await homes(session, identity)
+        if not found:
+            await reply(
+                event,
+                _(
+                    "Your community has no gates set up in Courtyard yet. Please ask the "
+                    "property office."
+                ),
+            )
+        elif len(found) == 1:
+            await begin(event, state, found[0])
+        else:
+            rows = [[button(f"🏠 {h.unit.unit_label}", "unit", h.unit.unit_id)] for h in found]
+            await ask(event, state, ask_home, _("For which home?"), *rows)
+
+    @router.callback_query(ask_home, PassCb.filter(F.action == "unit"))
+    async def unit_chosen(
+        query: CallbackQuery,
+        callback_data: PassCb,
+        state: FSMContext,
+        session: AsyncSession,
+        identity: Identity,
+    ) -> None:
+        found = await home(session, identity, int(callback_data.value))
+        if found is None:
+            await query.answer(_("That home is no longer available."), show_alert=True)
+            return
+        await begin(query, state, found)
+
+
+async def ask(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    step: State,
+    text: str,
+    *rows: list[InlineKeyboardButton],
+) -> None:
+    """Go to ``step`` and ask its question, with its buttons and Cancel under them."""
+    await state.set_state(step)
+    await reply(event, text, reply_markup=with_cancel(*rows))
+
+
+async def read_line(message: Message, *, max_len: int, min_len: int = 1) -> str | None:
+    """A typed one-line answer, runs of spaces and line breaks folded; the kit re-asks
+    when it is too short or too long (None)."""
+    text = await read_text(message, max_len=max_len, min_len=min_len)
+    return None if text is None else " ".join(text.split())
+
+
+def reask(router: Router, *steps: State, text: LazyProxy) -> None:
+    """Register, after the steps' own handlers, the answer to anything else sent at
+    ``steps``: ``text`` says what the step wants, and the step stays."""
+
+    async def again(message: Message) -> None:
+        await message.answer(str(text))
+
+    for step in steps:
+        router.message(step)(again)
+
+
+reask(
+    router,
+    Invite.unit,
+    WorkerRequest.unit,
+    text=__("Please choose the home with the buttons above, or send /cancel."),
+)
 
 
 @router.callback_query(PassCb.filter(F.action == "abort"), StateFilter("*"))
@@ -114,84 +181,3 @@ async def abort(query: CallbackQuery, state: FSMContext) -> None:
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer(_("Cancelled. Nothing was saved."))
-
-
-# --- which gates ---------------------------------------------------------------------------
-
-# A flow's last step: show what is about to be made (dates in the person's own locale).
-Confirm = Callable[[Message | CallbackQuery, FSMContext, Home, str | None], Awaitable[None]]
-
-
-def _gates_keyboard(gates: list[GateInfo], chosen: list[int]) -> InlineKeyboardMarkup:
-    rows = [[button(("✅ " if not chosen else "▫️ ") + _("All gates"), "gate_all")]]
-    for gate in gates:
-        mark = "✅ " if gate.id in chosen else "▫️ "
-        rows.append([button(mark + gate.name, "gate", gate.id)])
-    rows.append([button(_("Done ➡️"), "gates_done")])
-    return with_cancel(*rows)
-
-
-async def ask_gates(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    identity: Identity,
-    step: State,
-    confirm: Confirm,
-) -> None:
-    found = await chosen_home(event, state, session, identity)
-    if found is None:
-        return
-    await state.update_data(gate_ids=[])
-    if len(found.gates) == 1:
-        await confirm(event, state, found, identity.locale)
-        return
-    await state.set_state(step)
-    await reply(
-        event, _("Which gates may they use?"), reply_markup=_gates_keyboard(found.gates, [])
-    )
-
-
-@router.callback_query(
-    StateFilter(Invite.gates, WorkerRequest.gates),
-    PassCb.filter(F.action.in_({"gate", "gate_all"})),
-)
-async def toggle_gate(
-    query: CallbackQuery,
-    callback_data: PassCb,
-    state: FSMContext,
-    session: AsyncSession,
-    identity: Identity,
-) -> None:
-    data = await state.get_data()
-    found = await home(session, identity, data["unit_id"])
-    if found is None:
-        await query.answer()
-        return
-    chosen: list[int] = list(data.get("gate_ids") or [])
-    if callback_data.action == "gate_all":
-        chosen = []
-    else:
-        gate_id = int(callback_data.value)
-        if gate_id in chosen:
-            chosen.remove(gate_id)
-        elif any(g.id == gate_id for g in found.gates):
-            chosen.append(gate_id)
-        if len(chosen) == len(found.gates):
-            chosen = []
-    await state.update_data(gate_ids=sorted(chosen))
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=_gates_keyboard(found.gates, chosen))
-
-
-@router.message(Invite.gates)
-@router.message(WorkerRequest.gates)
-async def gates_reask(message: Message) -> None:
-    await message.answer(_("Please choose the gates with the buttons, then press Done."))
-
-
-@router.message(Invite.confirm)
-@router.message(WorkerRequest.confirm)
-async def confirm_reask(message: Message) -> None:
-    await message.answer(_("Please confirm with the button above, or send /cancel."))

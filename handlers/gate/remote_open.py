@@ -25,8 +25,8 @@ from bot.context import AppContext
 from core.formatting import fmt_duration
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, keyboard
-from handlers.gate.pass_steps import homes
-from handlers.gate.texts import for_residents_only, reason_label
+from handlers.gate.pass_steps import homes, resident_asking
+from handlers.gate.texts import reason_label
 from handlers.kit import (
     answer_query,
     menu_entry,
@@ -51,9 +51,7 @@ CONFIRM_TTL_S = 120
 async def open_choose(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
 ) -> None:
-    await state.clear()
-    if not identity.is_resident:
-        await reply(event, for_residents_only())
+    if await resident_asking(event, state, identity) is None:
         return
     found = await homes(session, identity)
     seen: set[int] = set()

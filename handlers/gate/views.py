@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date, datetime
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 import segno
@@ -16,7 +18,7 @@ from aiogram.utils.i18n import gettext as _
 
 from access.gates import GateInfo
 from access.models import Pass, PassKind
-from access.passes import IssuedPass
+from access.passes import IssuedPass, local_day_bounds
 from bot.context import AppContext
 from bot.sender import Delivery, deliver
 from core.models import Community
@@ -76,6 +78,35 @@ def pass_lines(
         lines.append(_("Car: {plate}").format(plate=escape(row.car_plate)))
     lines.append(_("Gates: {gates}").format(gates=gate_names(gates, row.gate_ids)))
     return lines
+
+
+def visitor_summary(data: dict[str, Any], tz: str, locale: str | None) -> list[str]:
+    """The visitor pass about to be made, from the invite conversation's data."""
+    lines = [_("Home: {unit}").format(unit=escape(data["unit_label"]))]
+    if data.get("holder_name"):
+        lines.append(_("Visitor: {name}").format(name=escape(data["holder_name"])))
+    lines.append(_("Purpose: {purpose}").format(purpose=escape(data["purpose"])))
+    start = datetime.fromisoformat(data["valid_from"])
+    end = datetime.fromisoformat(data["valid_until"])
+    lines.append(_("Valid: {window}").format(window=fmt_window(start, end, tz, locale)))
+    lines.append(_("Entries: multiple") if data.get("multi") else _("Entries: single"))
+    if data.get("plate"):
+        lines.append(_("Car: {plate}").format(plate=escape(data["plate"])))
+    return lines
+
+
+def worker_summary(data: dict[str, Any], tz: str, locale: str | None) -> list[str]:
+    """The worker pass request about to be sent, from the conversation's data."""
+    first, last = date.fromisoformat(data["first_day"]), date.fromisoformat(data["last_day"])
+    start, end = local_day_bounds(first, last, tz)
+    return [
+        _("Home: {unit}").format(unit=escape(data["unit_label"])),
+        _("Worker: {who}").format(who=worker_who(data["worker_name"], data.get("company"))),
+        _("Phone: {phone}").format(phone=escape(data["worker_phone"])),
+        _("Work: {category}").format(category=category_label(data["category"])),
+        _("Days: {days}").format(days=fmt_days(start, end, tz, locale)),
+        fmt_hours(data["daily_start_min"], data["daily_end_min"], data["weekdays"]),
+    ]
 
 
 def _share_url(link: str, text: str) -> str:

@@ -13,72 +13,52 @@ request goes to the admin group, where staff approve or reject it
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from html import escape
 
 from aiogram import F
-from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.passes import MAX_WORKER_DAYS, clean_phone
 from bot.context import AppContext
 from core.formatting import local_dt
-from core.identity import Identity
-from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.pass_steps import Home, home, start_with_home
+from handlers.gate.keyboards import PassCb, button
+from handlers.gate.pass_steps import NOT_A_COMMAND, Home, ask, flow_entry, read_line, reask
 from handlers.gate.states import WorkerRequest
 from handlers.gate.texts import category_labels
-from handlers.kit import menu_entry, private_command, private_router, reply, residents
+from handlers.kit import menu_entry, private_command, private_router, residents
 
 router = private_router("gate.worker_request")
 
 menu_entry("passes_worker", __("👷 Worker pass"), residents, order=33)
 private_command("workerpass", __("Request a worker pass"), order=33)
 
-
-@router.callback_query(F.data == "menu:passes_worker", StateFilter("*"))
-@router.message(Command("workerpass"), StateFilter("*"))
-async def worker_start(
-    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
-) -> None:
-    found = await start_with_home(event, state, session, identity, WorkerRequest.unit)
-    if found is not None:
-        await _worker_begin(event, state, found)
+# The worker's name and company as typed.
+NAME_MIN, NAME_MAX = 2, 60
+COMPANY_MAX = 120
 
 
-@router.callback_query(WorkerRequest.unit, PassCb.filter(F.action == "unit"))
-async def worker_unit(
-    query: CallbackQuery,
-    callback_data: PassCb,
-    state: FSMContext,
-    session: AsyncSession,
-    identity: Identity,
-) -> None:
-    found = await home(session, identity, int(callback_data.value))
-    if found is None:
-        await query.answer(_("That home is no longer available."), show_alert=True)
-        return
-    await _worker_begin(query, state, found)
-
-
-async def _worker_begin(event: Message | CallbackQuery, state: FSMContext, found: Home) -> None:
-    await state.set_state(WorkerRequest.category)
+async def _begin(event: Message | CallbackQuery, state: FSMContext, found: Home) -> None:
     await state.update_data(
         unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
     )
-    rows = [[button(label, "category", value)] for value, label in category_labels().items()]
-    await reply(
+    await ask(
         event,
+        state,
+        WorkerRequest.category,
         _("👷 Worker pass for {unit}. Staff approve it in the office.\nWhat kind of work?").format(
             unit=escape(found.unit.unit_label)
         ),
-        reply_markup=with_cancel(*rows),
+        *([button(label, "category", value)] for value, label in category_labels().items()),
     )
+
+
+flow_entry(
+    router, menu="passes_worker", command="workerpass", ask_home=WorkerRequest.unit, begin=_begin
+)
 
 
 @router.callback_query(WorkerRequest.category, PassCb.filter(F.action == "category"))
@@ -87,29 +67,23 @@ async def worker_category(query: CallbackQuery, callback_data: PassCb, state: FS
         await query.answer()
         return
     await state.update_data(category=callback_data.value)
-    await state.set_state(WorkerRequest.name)
-    await reply(query, _("The worker's full name?"), reply_markup=with_cancel())
+    await ask(query, state, WorkerRequest.name, _("The worker's full name?"))
 
 
-@router.message(WorkerRequest.category)
-async def worker_category_reask(message: Message) -> None:
-    await message.answer(_("Please choose the kind of work with the buttons."))
+reask(router, WorkerRequest.category, text=__("Please choose the kind of work with the buttons."))
 
 
-@router.message(WorkerRequest.name, F.text)
+@router.message(WorkerRequest.name, F.text, NOT_A_COMMAND)
 async def worker_name(message: Message, state: FSMContext) -> None:
-    name = re.sub(r"\s+", " ", message.text or "").strip()
-    if not 2 <= len(name) <= 60 or name.startswith("/"):
-        await message.answer(_("Please send the worker's name (2 to 60 characters)."))
+    name = await read_line(message, max_len=NAME_MAX, min_len=NAME_MIN)
+    if name is None:
         return
     await state.update_data(worker_name=name)
     await state.set_state(WorkerRequest.phone)
     await message.answer(_("The worker's phone number? (type it, or share their contact)"))
 
 
-@router.message(WorkerRequest.name)
-async def worker_name_reask(message: Message) -> None:
-    await message.answer(_("Please send the worker's name as text."))
+reask(router, WorkerRequest.name, text=__("Please send the worker's name as text."))
 
 
 @router.message(WorkerRequest.phone, F.contact)
@@ -123,33 +97,31 @@ async def worker_phone(message: Message, state: FSMContext) -> None:
         )
         return
     await state.update_data(worker_phone=phone)
-    await state.set_state(WorkerRequest.company)
-    await message.answer(
+    await ask(
+        message,
+        state,
+        WorkerRequest.company,
         _("Their company? (optional)"),
-        reply_markup=with_cancel([button(_("Skip ➡️"), "skip_company")]),
+        [button(_("Skip ➡️"), "skip_company")],
     )
 
 
-@router.message(WorkerRequest.phone)
-async def worker_phone_reask(message: Message) -> None:
-    await message.answer(_("Please send the phone number as text or as a contact."))
+reask(router, WorkerRequest.phone, text=__("Please send the phone number as text or as a contact."))
 
 
 async def _ask_dates(event: Message | CallbackQuery, state: FSMContext, now: datetime) -> None:
-    await state.set_state(WorkerRequest.dates)
-    data = await state.get_data()
-    today = local_dt(now, data["tz"]).date()
+    today = local_dt(now, (await state.get_data())["tz"]).date()
     example = f"{today:%Y-%m-%d} - {today + timedelta(days=13):%Y-%m-%d}"
-    await reply(
+    await ask(
         event,
+        state,
+        WorkerRequest.dates,
         _(
             "Which days? Choose, or send the first and last day like <code>{example}</code> "
             "(at most {days} days)."
         ).format(example=example, days=MAX_WORKER_DAYS),
-        reply_markup=with_cancel(
-            [button(_("Today only"), "dates", "today"), button(_("7 days"), "dates", "7")],
-            [button(_("14 days"), "dates", "14"), button(_("30 days"), "dates", "30")],
-        ),
+        [button(_("Today only"), "dates", "today"), button(_("7 days"), "dates", "7")],
+        [button(_("14 days"), "dates", "14"), button(_("30 days"), "dates", "30")],
     )
 
 
@@ -159,18 +131,14 @@ async def worker_skip_company(query: CallbackQuery, state: FSMContext, app: AppC
     await _ask_dates(query, state, app.clock.now())
 
 
-@router.message(WorkerRequest.company, F.text)
+@router.message(WorkerRequest.company, F.text, NOT_A_COMMAND)
 async def worker_company(message: Message, state: FSMContext, app: AppContext) -> None:
-    company = re.sub(r"\s+", " ", message.text or "").strip()
-    if not 1 <= len(company) <= 120 or company.startswith("/"):
-        await message.answer(
-            _("Please send the company name (up to 120 characters), or press Skip.")
-        )
-        return
-    await state.update_data(company=company)
-    await _ask_dates(message, state, app.clock.now())
+    company = await read_line(message, max_len=COMPANY_MAX)
+    if company is not None:
+        await state.update_data(company=company)
+        await _ask_dates(message, state, app.clock.now())
 
 
-@router.message(WorkerRequest.company)
-async def worker_company_reask(message: Message) -> None:
-    await message.answer(_("Please send the company name as text, or press Skip."))
+reask(
+    router, WorkerRequest.company, text=__("Please send the company name as text, or press Skip.")
+)

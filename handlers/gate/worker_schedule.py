@@ -4,24 +4,22 @@
    :data:`access.passes.MAX_WORKER_DAYS`).
 7. The daily hours: a preset or typed (``08:30-17:30``).
 8. The weekdays: Mon–Sat, Mon–Fri or every day.
-9. The gates (all, or some; skipped when the home has one).
-10. Confirm: the summary, then Send for approval.
-11. The request is written as a pending pass and its card goes to the admin group;
-    the host is told it is with the office (or that the office could not be reached,
-    with its phone).
+9. The gates, then the summary to confirm (``gate_step``).
+10. Send for approval: the request is written as a pending pass and its card goes to
+    the admin group; the host is told it is with the office (or that the office could
+    not be reached, with its phone).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from html import escape
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.models import WorkerCategory
@@ -37,17 +35,12 @@ from bot.context import AppContext
 from bot.notify import send_to_admin_group
 from core.formatting import local_dt
 from core.identity import Identity
-from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.pass_steps import Home, ask_gates, chosen_home
+from handlers.gate.gate_step import ask_gates
+from handlers.gate.keyboards import PassCb, button
+from handlers.gate.pass_steps import ask, chosen_home, reask
 from handlers.gate.states import WorkerRequest
-from handlers.gate.texts import (
-    category_label,
-    fmt_days,
-    fmt_hours,
-    gate_names,
-    pass_error_text,
-)
-from handlers.gate.views import worker_request_card, worker_who
+from handlers.gate.texts import pass_error_text
+from handlers.gate.views import worker_request_card
 from handlers.kit import commit_before_send, private_router, reply
 
 router = private_router("gate.worker_schedule")
@@ -70,17 +63,16 @@ async def _dates_chosen(
         await reply(event, _days_problem(exc))
         return
     await state.update_data(first_day=first.isoformat(), last_day=last.isoformat())
-    await state.set_state(WorkerRequest.hours)
-    await reply(
+    await ask(
         event,
+        state,
+        WorkerRequest.hours,
         _("Daily hours? Choose, or send them like <code>08:30-17:30</code>."),
-        reply_markup=with_cancel(
-            [
-                button("08:00–18:00", "hours", "480-1080"),
-                button("09:00–17:00", "hours", "540-1020"),
-            ],
-            [button("07:00–20:00", "hours", "420-1200")],
-        ),
+        [
+            button("08:00–18:00", "hours", "480-1080"),
+            button("09:00–17:00", "hours", "540-1020"),
+        ],
+        [button("07:00–20:00", "hours", "420-1200")],
     )
 
 
@@ -109,9 +101,11 @@ async def worker_dates_text(message: Message, state: FSMContext, app: AppContext
     await _dates_chosen(message, state, *parsed, local_dt(app.clock.now(), data["tz"]).date())
 
 
-@router.message(WorkerRequest.dates)
-async def worker_dates_reask(message: Message) -> None:
-    await message.answer(_("Please choose the days with the buttons or send them as text."))
+reask(
+    router,
+    WorkerRequest.dates,
+    text=__("Please choose the days with the buttons or send them as text."),
+)
 
 
 async def _hours_chosen(
@@ -123,14 +117,13 @@ async def _hours_chosen(
         await reply(event, _("The end of the day must be after its start, e.g. 08:00-18:00."))
         return
     await state.update_data(daily_start_min=start, daily_end_min=end)
-    await state.set_state(WorkerRequest.days)
-    await reply(
+    await ask(
         event,
+        state,
+        WorkerRequest.days,
         _("On which weekdays?"),
-        reply_markup=with_cancel(
-            [button(_("Mon–Sat"), "days", "63"), button(_("Mon–Fri"), "days", "31")],
-            [button(_("Every day"), "days", "127")],
-        ),
+        [button(_("Mon–Sat"), "days", "63"), button(_("Mon–Fri"), "days", "31")],
+        [button(_("Every day"), "days", "127")],
     )
 
 
@@ -154,9 +147,11 @@ async def worker_hours_text(message: Message, state: FSMContext) -> None:
     await _hours_chosen(message, state, *parsed)
 
 
-@router.message(WorkerRequest.hours)
-async def worker_hours_reask(message: Message) -> None:
-    await message.answer(_("Please choose the hours with the buttons or send them as text."))
+reask(
+    router,
+    WorkerRequest.hours,
+    text=__("Please choose the hours with the buttons or send them as text."),
+)
 
 
 @router.callback_query(WorkerRequest.days, PassCb.filter(F.action == "days"))
@@ -171,56 +166,13 @@ async def worker_days(
         await query.answer()
         return
     await state.update_data(weekdays=int(callback_data.value))
-    await ask_gates(query, state, session, identity, WorkerRequest.gates, _confirm)
+    await ask_gates(query, state, session, identity, WorkerRequest.gates)
 
 
-@router.message(WorkerRequest.days)
-async def worker_days_reask(message: Message) -> None:
-    await message.answer(_("Please choose the weekdays with the buttons."))
+reask(router, WorkerRequest.days, text=__("Please choose the weekdays with the buttons."))
 
 
-@router.callback_query(WorkerRequest.gates, PassCb.filter(F.action == "gates_done"))
-async def worker_gates_done(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
-) -> None:
-    found = await chosen_home(query, state, session, identity)
-    if found is not None:
-        await _confirm(query, state, found, identity.locale)
-
-
-# --- confirm, send ---------------------------------------------------------------------------
-
-
-def _summary(data: dict[str, Any], tz: str, locale: str | None) -> list[str]:
-    first, last = date.fromisoformat(data["first_day"]), date.fromisoformat(data["last_day"])
-    zone = ZoneInfo(tz)
-    start = datetime.combine(first, time(0, 0), zone)
-    end = datetime.combine(last + timedelta(days=1), time(0, 0), zone)
-    return [
-        _("Home: {unit}").format(unit=escape(data["unit_label"])),
-        _("Worker: {who}").format(who=worker_who(data["worker_name"], data.get("company"))),
-        _("Phone: {phone}").format(phone=escape(data["worker_phone"])),
-        _("Work: {category}").format(category=category_label(data["category"])),
-        _("Days: {days}").format(days=fmt_days(start, end, tz, locale)),
-        fmt_hours(data["daily_start_min"], data["daily_end_min"], data["weekdays"]),
-    ]
-
-
-async def _confirm(
-    event: Message | CallbackQuery, state: FSMContext, found: Home, locale: str | None
-) -> None:
-    data = await state.get_data()
-    await state.set_state(WorkerRequest.confirm)
-    lines = [
-        _("Please check the request:"),
-        *_summary(data, found.community.timezone, locale),
-        _("Gates: {gates}").format(gates=gate_names(found.gates, data.get("gate_ids") or [])),
-    ]
-    await reply(
-        event,
-        "\n".join(lines),
-        reply_markup=with_cancel([button(_("📨 Send for approval"), "create")]),
-    )
+# --- send ------------------------------------------------------------------------------------
 
 
 @router.callback_query(WorkerRequest.confirm, PassCb.filter(F.action == "create"))
