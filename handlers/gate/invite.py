@@ -47,9 +47,6 @@ PURPOSE_MIN, PURPOSE_MAX = 2, 200
 
 
 async def _begin(event: Message | CallbackQuery, state: FSMContext, found: Home) -> None:
-    await state.update_data(
-        unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
-    )
     await ask(
         event,
         state,

@@ -42,9 +42,6 @@ COMPANY_MAX = 120
 
 
 async def _begin(event: Message | CallbackQuery, state: FSMContext, found: Home) -> None:
-    await state.update_data(
-        unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
-    )
     await ask(
         event,
         state,
