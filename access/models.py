@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 from core.db import Base, BigIntPK, str_enum, utcnow
 from core.lifecycle import on_residency_ended
-from core.residents import on_person_erased, on_personal_export
+from core.privacy import on_person_erased, on_personal_export
 
 
 class GateKind(enum.StrEnum):

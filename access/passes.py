@@ -35,7 +35,7 @@ from access.credentials import (
 from access.models import AccessLogEntry, Gate, Pass, PassKind, PassStatus, WorkerCategory
 from core.db import utcnow
 from core.models import Building, Community, Residency, ResidencyStatus, Unit
-from core.residents import export_time
+from core.privacy import export_time
 
 MAX_VISITOR_WINDOW = timedelta(days=7)
 MAX_VISITOR_ADVANCE = timedelta(days=30)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, str_enum, utcnow
 from core.lifecycle import on_residency_ended
-from core.residents import on_person_erased, on_personal_export
+from core.privacy import on_person_erased, on_personal_export
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

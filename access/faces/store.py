@@ -55,7 +55,7 @@ from core.models import (
     ResidencyStatus,
     Unit,
 )
-from core.residents import export_time
+from core.privacy import export_time
 
 #: Version of the consent text the chat shows. Bump it whenever the wording changes in
 #: substance; each consent row also keeps the SHA-256 of the exact text shown.

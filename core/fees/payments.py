@@ -59,7 +59,7 @@ from core.models import (
     ResidencyStatus,
     Unit,
 )
-from core.residents import export_time
+from core.privacy import export_time
 
 PAYLOAD_PREFIX = "fees"
 HOLD = timedelta(minutes=10)

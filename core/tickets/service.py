@@ -35,7 +35,7 @@ from core.models import (
     StaffRole,
     Unit,
 )
-from core.residents import export_time
+from core.privacy import export_time
 from core.tickets.deadlines import (
     TicketSettings,
     meet_deadlines,
