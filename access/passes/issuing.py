@@ -34,7 +34,8 @@ from access.passes.rules import (
     local_day_bounds,
     validate_plate,
 )
-from core.models import Community, Residency, ResidencyStatus, Unit
+from core.models import Community, Residency, Unit
+from core.residency import active_residency_clause
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,7 @@ async def host_unit(session: AsyncSession, person_id: int, unit_id: int) -> Unit
     unit = await session.scalar(
         select(Unit)
         .join(Residency, Residency.unit_id == Unit.id)
-        .where(
-            Residency.person_id == person_id,
-            Residency.unit_id == unit_id,
-            Residency.status == ResidencyStatus.ACTIVE,
-        )
+        .where(active_residency_clause(person_id=person_id, unit_id=unit_id))
     )
     if unit is None:
         raise PassError("not_resident")

@@ -25,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -58,8 +58,8 @@ from core.models import (
     Person,
     Residency,
     ResidencyRole,
-    ResidencyStatus,
 )
+from core.residency import active_residency_clause
 
 RECEIPT = "receipt"
 STAFF_ALERT = "staff_alert"
@@ -218,10 +218,8 @@ async def unit_payers(session: AsyncSession, unit_id: int, today: date) -> list[
         select(Person)
         .join(Residency, Residency.person_id == Person.id)
         .where(
-            Residency.unit_id == unit_id,
-            Residency.status == ResidencyStatus.ACTIVE,
+            active_residency_clause(today, unit_id=unit_id),
             Residency.role.in_([ResidencyRole.OWNER, ResidencyRole.TENANT]),
-            or_(Residency.end_date.is_(None), Residency.end_date >= today),
             Person.telegram_id.is_not(None),
         )
         .order_by(Person.id)

@@ -30,6 +30,7 @@ from core.models import (
     Unit,
 )
 from core.movein_models import Invitation
+from core.residency import active_residency_clause
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ async def issue_unit_invitations(
     if buildings:
         query = query.where(Building.name.in_(buildings))
     if only_vacant:
-        occupied = select(Residency.unit_id).where(Residency.status == ResidencyStatus.ACTIVE)
+        occupied = select(Residency.unit_id).where(active_residency_clause())
         query = query.where(Unit.id.not_in(occupied))
     units = (await session.execute(query)).all()
     now = clock.now()

@@ -23,6 +23,7 @@ from core.models import (
     ResidencyStatus,
 )
 from core.movein_models import Invitation, InvitationFailure, InvitationRedemption
+from core.residency import membership_clause
 
 
 async def _throttled(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
@@ -77,11 +78,7 @@ async def find_invitation(
         ):
             raise InvitationError("already_used_by_you")
         if await session.scalar(
-            select(Residency.id).where(
-                Residency.person_id == person_id,
-                Residency.unit_id == inv.unit_id,
-                Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
-            )
+            select(Residency.id).where(membership_clause(person_id, inv.unit_id))
         ):
             raise InvitationError("already_member")
     if inv.uses >= inv.max_uses:
@@ -117,13 +114,7 @@ async def redeem_invitation(
         raise InvitationError("role_required")
     if role == ResidencyRole.TENANT and (end_date is None or end_date <= today):
         raise InvitationError("end_date_required")
-    if await session.scalar(
-        select(Residency.id).where(
-            Residency.person_id == person_id,
-            Residency.unit_id == inv.unit_id,
-            Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
-        )
-    ):
+    if await session.scalar(select(Residency.id).where(membership_clause(person_id, inv.unit_id))):
         raise InvitationError("already_member")
     taken = await session.execute(
         update(Invitation)

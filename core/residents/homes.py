@@ -17,6 +17,7 @@ from core.models import (
     ResidencyStatus,
     Unit,
 )
+from core.residency import membership_clause
 from core.residents.common import ResidentsError
 
 
@@ -103,13 +104,7 @@ async def load_unit(session: AsyncSession, unit_id: int) -> Unit:
 async def _membership_in_unit(
     session: AsyncSession, person_id: int, unit_id: int
 ) -> Residency | None:
-    return await session.scalar(
-        select(Residency).where(
-            Residency.person_id == person_id,
-            Residency.unit_id == unit_id,
-            Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
-        )
-    )
+    return await session.scalar(select(Residency).where(membership_clause(person_id, unit_id)))
 
 
 async def check_can_apply(session: AsyncSession, person_id: int, unit_id: int) -> None:

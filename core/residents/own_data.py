@@ -31,6 +31,7 @@ from core.movein_models import (
     MoveInApplication,
 )
 from core.privacy import area_exports, erase_in_areas
+from core.residency import active_residency_clause
 from core.residents.applications import open_applications_of, withdraw_application
 from core.residents.common import ResidentsError
 from core.residents.residencies import end_residency
@@ -240,9 +241,7 @@ async def erase_personal_data(session: AsyncSession, person_id: int, *, clock: C
         await withdraw_application(session, app.id, person_id, clock=clock)
     active = (
         await session.scalars(
-            select(Residency.id).where(
-                Residency.person_id == person_id, Residency.status == ResidencyStatus.ACTIVE
-            )
+            select(Residency.id).where(active_residency_clause(person_id=person_id))
         )
     ).all()
     for residency_id in active:

@@ -21,6 +21,7 @@ from core.models import (
     ResidencyStatus,
     Unit,
 )
+from core.residency import active_residency_clause
 from core.residents.common import ResidentsError, community_today
 from core.residents.homes import load_unit
 
@@ -74,7 +75,7 @@ async def end_expired_tenancies(session: AsyncSession, clock: Clock) -> list[int
             .join(Unit, Unit.id == Residency.unit_id)
             .join(Community, Community.id == Unit.community_id)
             .where(
-                Residency.status == ResidencyStatus.ACTIVE,
+                active_residency_clause(),
                 Residency.end_date.is_not(None),
                 Residency.end_date < clock.now().date() + timedelta(days=1),
             )
@@ -107,7 +108,7 @@ async def unit_residents(session: AsyncSession, unit_id: int) -> list[ResidentVi
         await session.execute(
             select(Residency, Person)
             .join(Person, Person.id == Residency.person_id)
-            .where(Residency.unit_id == unit_id, Residency.status == ResidencyStatus.ACTIVE)
+            .where(active_residency_clause(unit_id=unit_id))
             .order_by(Residency.role, Residency.id)
         )
     ).all()
@@ -122,9 +123,7 @@ async def unit_residents(session: AsyncSession, unit_id: int) -> list[ResidentVi
 async def owner_residency(session: AsyncSession, person_id: int, unit_id: int) -> Residency:
     residency = await session.scalar(
         select(Residency).where(
-            Residency.person_id == person_id,
-            Residency.unit_id == unit_id,
-            Residency.status == ResidencyStatus.ACTIVE,
+            active_residency_clause(person_id=person_id, unit_id=unit_id),
             Residency.role == ResidencyRole.OWNER,
         )
     )

@@ -17,9 +17,9 @@ from core.clock import Clock
 from core.models import (
     Community,
     Residency,
-    ResidencyStatus,
     Unit,
 )
+from core.residency import active_residency_clause
 from core.tickets.common import (
     MAX_DESCRIPTION,
     MAX_LOCATION_TEXT,
@@ -84,7 +84,7 @@ async def resident_units(
     query = (
         select(Unit)
         .join(Residency, Residency.unit_id == Unit.id)
-        .where(Residency.person_id == person_id, Residency.status == ResidencyStatus.ACTIVE)
+        .where(active_residency_clause(person_id=person_id))
         .options(selectinload(Unit.building))
         .order_by(Unit.id)
     )

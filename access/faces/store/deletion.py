@@ -23,9 +23,9 @@ from core.audit import record_audit
 from core.db import utcnow
 from core.models import (
     Residency,
-    ResidencyStatus,
     Unit,
 )
+from core.residency import active_residency_clause
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,8 @@ async def on_residency_ended_delete(session: AsyncSession, residency: Residency)
         select(Residency.id)
         .join(Unit, Unit.id == Residency.unit_id)
         .where(
-            Residency.person_id == residency.person_id,
+            active_residency_clause(person_id=residency.person_id),
             Residency.id != residency.id,
-            Residency.status == ResidencyStatus.ACTIVE,
             Unit.community_id == community_id,
         )
         .limit(1)

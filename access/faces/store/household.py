@@ -20,9 +20,9 @@ from core.models import (
     Person,
     Residency,
     ResidencyRole,
-    ResidencyStatus,
     Unit,
 )
+from core.residency import active_residency_clause
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,7 @@ async def active_residency_units(
     rows = await session.execute(
         select(Residency.unit_id, Residency.role)
         .join(Unit, Unit.id == Residency.unit_id)
-        .where(
-            Residency.person_id == person_id,
-            Residency.status == ResidencyStatus.ACTIVE,
-            Unit.community_id == community_id,
-        )
+        .where(active_residency_clause(person_id=person_id), Unit.community_id == community_id)
         .order_by(Residency.id)
     )
     return [(unit_id, role) for unit_id, role in rows.all()]
@@ -91,7 +87,7 @@ async def household_members(
         .outerjoin(counts, counts.c.person_id == Person.id)
         .where(
             Residency.unit_id.in_(owned),
-            Residency.status == ResidencyStatus.ACTIVE,
+            active_residency_clause(),
             Residency.role == ResidencyRole.FAMILY,
             Person.id != owner_person_id,
         )

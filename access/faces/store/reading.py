@@ -23,9 +23,7 @@ from access.faces.store.common import (
     VERSIONS,
 )
 from access.faces.store.consent import active_consent
-from core.models import (
-    ResidencyStatus,
-)
+from core.residency import active_residency_clause
 
 
 @dataclass(frozen=True)
@@ -62,8 +60,7 @@ def _active_resident_ids(community_id: int) -> Any:
         select(RESIDENCIES.c.person_id)
         .join(UNITS, UNITS.c.id == RESIDENCIES.c.unit_id)
         .where(
-            UNITS.c.community_id == community_id,
-            RESIDENCIES.c.status == ResidencyStatus.ACTIVE.value,
+            UNITS.c.community_id == community_id, active_residency_clause(residency=RESIDENCIES.c)
         )
     )
 
@@ -86,8 +83,7 @@ async def enrollment_counts(
         select(func.count(func.distinct(RESIDENCIES.c.person_id)))
         .join(UNITS, UNITS.c.id == RESIDENCIES.c.unit_id)
         .where(
-            UNITS.c.community_id == community_id,
-            RESIDENCIES.c.status == ResidencyStatus.ACTIVE.value,
+            UNITS.c.community_id == community_id, active_residency_clause(residency=RESIDENCIES.c)
         )
     )
     return EnrollmentCounts(int(enrolled or 0), int(total or 0))
