@@ -23,10 +23,6 @@ MAX_LINES = 400
 
 # Files over MAX_LINES today.
 LONG_FILES = {
-    "access/faces/engine.py",
-    "access/faces/store.py",
-    "access/passes.py",
-    "access/runner.py",
     "bench/gate.py",
     "bot/cli_community.py",
     "bot/emulator/actions.py",
@@ -37,14 +33,6 @@ LONG_FILES = {
     "bot/emulator/methods/messages.py",
     "bot/sandbox/seed.py",
     "bot/sandbox/server.py",
-    "core/communities.py",
-    "core/fees/accounts.py",
-    "core/fees/ledger.py",
-    "core/fees/models.py",
-    "core/fees/payments.py",
-    "core/invitations.py",
-    "core/residents.py",
-    "core/tickets/service.py",
     "handlers/access_common.py",
     "handlers/faces.py",
     "handlers/fees_jobs.py",
@@ -61,7 +49,7 @@ LONG_FILES = {
 }
 
 # core/ modules importing access/ today.
-CORE_IMPORTS_ACCESS = {"core/all_models.py"}
+CORE_IMPORTS_ACCESS: set[str] = set()
 
 # handlers/ modules importing from SQLAlchemy more than the session type today.
 HANDLERS_USING_SQLALCHEMY = {
@@ -69,7 +57,6 @@ HANDLERS_USING_SQLALCHEMY = {
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
     "handlers/fees_statements.py",
-    "handlers/gate_staff.py",
     "handlers/review.py",
     "handlers/tickets_jobs.py",
     "handlers/tickets_resident.py",
@@ -107,7 +94,7 @@ HANDLERS_COMMITTING = {
 
 # Pairs of places in handlers/ sharing six same-shaped lines (see duplicate_pairs),
 # today; the target is under 10. Lower it when you remove duplicates.
-MAX_DUPLICATES = 42
+MAX_DUPLICATES = 41
 DUPLICATE_WINDOW = 6
 
 # figure name -> value, printed in the terminal summary (tests/conftest.py)
