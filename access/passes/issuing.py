@@ -27,12 +27,14 @@ from access.credentials import (
 from access.models import Gate, Pass, PassKind, PassStatus, WorkerCategory
 from access.passes.rules import (
     ALL_WEEKDAYS,
-    MAX_VISITOR_ADVANCE,
-    MAX_VISITOR_WINDOW,
-    MAX_WORKER_DAYS,
     PassError,
+    check_visitor_window,
+    check_worker_days,
+    check_worker_hours,
+    clean_phone,
     local_day_bounds,
-    validate_plate,
+    normalize_plate,
+    valid_plate,
 )
 from core.models import Community, Residency, Unit
 from core.residency import active_residency_clause
@@ -138,16 +140,11 @@ async def issue_visitor_pass(
     purpose = _clean(purpose, 200)
     if not purpose:
         raise PassError("no_purpose")
-    if valid_from < now:
-        valid_from = now
-    if valid_until <= valid_from:
-        raise PassError("bad_window")
-    if valid_until - valid_from > MAX_VISITOR_WINDOW:
-        raise PassError("window_too_long")
-    if valid_from - now > MAX_VISITOR_ADVANCE:
-        raise PassError("too_far_ahead")
+    valid_from = check_visitor_window(valid_from, valid_until, now)
     chosen = await _check_gates(session, unit.community_id, gate_ids)
-    plate = validate_plate(car_plate)
+    plate = normalize_plate(car_plate)
+    if plate is not None and valid_plate(plate) is None:
+        raise PassError("bad_plate")
     row = Pass(
         community_id=unit.community_id,
         kind=PassKind.VISITOR,
@@ -203,18 +200,11 @@ async def request_worker_pass(
     worker_name = _clean(worker_name, 120)
     if not worker_name:
         raise PassError("no_name")
-    phone = re.sub(r"[\s()-]", "", worker_phone or "")
-    if not re.fullmatch(r"\+?\d{5,20}", phone):
+    phone = clean_phone(worker_phone or "")
+    if phone is None:
         raise PassError("bad_phone")
-    today = now.astimezone(ZoneInfo(community.timezone)).date()
-    if first_day < today:
-        raise PassError("starts_in_past")
-    if last_day < first_day:
-        raise PassError("bad_range")
-    if (last_day - first_day).days + 1 > MAX_WORKER_DAYS:
-        raise PassError("range_too_long")
-    if not 0 <= daily_start_min < daily_end_min <= 24 * 60:
-        raise PassError("bad_hours")
+    check_worker_days(first_day, last_day, now.astimezone(ZoneInfo(community.timezone)).date())
+    check_worker_hours(daily_start_min, daily_end_min)
     if not 0 < weekdays <= ALL_WEEKDAYS:
         raise PassError("bad_weekday")
     chosen = await _check_gates(session, unit.community_id, gate_ids)

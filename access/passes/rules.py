@@ -20,12 +20,13 @@ MAX_VISITOR_ADVANCE = timedelta(days=30)
 MAX_WORKER_DAYS = 92
 ALL_WEEKDAYS = 0b1111111
 MON_TO_SAT = 0b0111111
-# A car plate after normalize_plate: a Chinese plate is 7 (沪A12345) or 8 (new energy,
-# 沪AD12345) characters; the range leaves room for other plates a gate may see
-# (Hong Kong, Macau, military) without letting a sentence through.
-PLATE_MIN_LENGTH = 5
-PLATE_MAX_LENGTH = 10
-PLATE_PATTERN = re.compile(rf"[\u4e00-\u9fffA-Z0-9]{{{PLATE_MIN_LENGTH},{PLATE_MAX_LENGTH}}}")
+#: A car plate, once normalized (沪A 12345 → 沪A12345): Chinese characters, capital
+#: letters and digits, this many of them. A Chinese plate is 7 (沪A12345) or 8 (new
+#: energy, 沪AD12345); the range leaves room for the other plates a gate may see.
+PLATE_MIN_LEN = 5
+PLATE_MAX_LEN = 10
+_PLATE_RE = re.compile(rf"[\u4e00-\u9fffA-Z0-9]{{{PLATE_MIN_LEN},{PLATE_MAX_LEN}}}")
+_PHONE_RE = re.compile(r"\+?\d{5,20}")
 
 
 class PassError(Exception):
@@ -59,14 +60,50 @@ def normalize_plate(raw: str | None) -> str | None:
     return plate or None
 
 
-def validate_plate(raw: str | None) -> str | None:
-    """The plate as stored (see :func:`normalize_plate`), None for no car; raises
-    ``PassError("bad_plate")`` unless it is :data:`PLATE_MIN_LENGTH` to
-    :data:`PLATE_MAX_LENGTH` Chinese characters, Latin capitals and digits."""
+def valid_plate(raw: str | None) -> str | None:
+    """The normalized plate, or None when the text is not a plate number."""
     plate = normalize_plate(raw)
-    if plate is not None and not PLATE_PATTERN.fullmatch(plate):
-        raise PassError("bad_plate")
-    return plate
+    return plate if plate is not None and _PLATE_RE.fullmatch(plate) else None
+
+
+def clean_phone(raw: str) -> str | None:
+    """A phone number without spaces, dashes and brackets, or None when it is not one."""
+    phone = re.sub(r"[\s()-]", "", raw)
+    return phone if _PHONE_RE.fullmatch(phone) else None
+
+
+def check_visitor_window(valid_from: datetime, valid_until: datetime, now: datetime) -> datetime:
+    """The start a visitor pass with this window gets (never before ``now``).
+
+    Raises ``bad_window`` (with ``over=True`` when the window has already ended),
+    ``window_too_long`` (over :data:`MAX_VISITOR_WINDOW`) or ``too_far_ahead`` (starts
+    more than :data:`MAX_VISITOR_ADVANCE` from now).
+    """
+    start = max(valid_from, now)
+    if valid_until <= start:
+        raise PassError("bad_window", over=valid_from < valid_until)
+    if valid_until - start > MAX_VISITOR_WINDOW:
+        raise PassError("window_too_long")
+    if start - now > MAX_VISITOR_ADVANCE:
+        raise PassError("too_far_ahead")
+    return start
+
+
+def check_worker_days(first_day: date, last_day: date, today: date) -> None:
+    """Raises ``starts_in_past``, ``bad_range`` or ``range_too_long`` (over
+    :data:`MAX_WORKER_DAYS`) for days a worker pass may not cover."""
+    if first_day < today:
+        raise PassError("starts_in_past")
+    if last_day < first_day:
+        raise PassError("bad_range")
+    if (last_day - first_day).days + 1 > MAX_WORKER_DAYS:
+        raise PassError("range_too_long")
+
+
+def check_worker_hours(start_min: int, end_min: int) -> None:
+    """Raises ``bad_hours`` unless the daily hours start before they end, within a day."""
+    if not 0 <= start_min < end_min <= 24 * 60:
+        raise PassError("bad_hours")
 
 
 def weekdays_mask(days: list[int]) -> int:
