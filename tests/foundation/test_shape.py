@@ -23,16 +23,6 @@ MAX_LINES = 400
 
 # Files over MAX_LINES today.
 LONG_FILES = {
-    "bench/gate.py",
-    "bot/cli_community.py",
-    "bot/emulator/actions.py",
-    "bot/emulator/client.py",
-    "bot/emulator/control.py",
-    "bot/emulator/core.py",
-    "bot/emulator/formatting.py",
-    "bot/emulator/methods/messages.py",
-    "bot/sandbox/seed.py",
-    "bot/sandbox/server.py",
     "handlers/access_common.py",
     "handlers/faces.py",
     "handlers/fees_jobs.py",
