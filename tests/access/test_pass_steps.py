@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from access.models import Pass
-from access.passes import MAX_VISITOR_ADVANCE, MAX_VISITOR_WINDOW
+from access.passes import MAX_VISITOR_ADVANCE, MAX_VISITOR_WINDOW, NAME_MAX_LEN
 from core.clock import FrozenClock
 from core.db import utcnow
 from core.models import Residency, ResidencyRole, ResidencyStatus
@@ -69,8 +69,8 @@ async def test_answers_that_are_not_answers_are_asked_again(world):
     # A command is not a name: the step stays.
     await r.send("/passhistory")
     await r.expect("Please send the visitor's name as text, or press Skip.")
-    await r.send("Z" * 61)
-    await r.expect("at most 60 characters")
+    await r.send("Z" * (NAME_MAX_LEN + 1))
+    await r.expect(f"at most {NAME_MAX_LEN} characters")
     await r.send("  Zhang   San ")
     await r.expect("What is the purpose of the visit?")
     await r.send("x")
