@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.gates import gate_by_name
 from access.models import AccessLogEntry, Gate, Pass
 from core.models import Building, Unit
-from core.residents import find_unit_by_label
+from core.units import find_unit_by_label
 
 MAX_ROWS = 5000
 

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.service import EmergencyResult
 from bot.context import AppContext
-from core.audit import record_audit
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
 from core.models import Community
+from handlers.gate.audit import audit
 from handlers.kit import admin_router, group_command
 
 router = admin_router("gate.emergency")
@@ -109,14 +109,12 @@ async def _audit(
     identity: Identity,
     result: EmergencyResult,
 ) -> None:
-    await record_audit(
+    await audit(
         session,
         action,
-        community_id=community.id,
-        actor_person_id=identity.person_id,
-        actor_telegram_id=identity.telegram_id,
-        target_type="community",
-        target_id=community.id,
+        community,
+        identity,
+        target=("community", community.id),
         details={
             "changed": result.started,
             "failed": [r.gate.id for r in result.doors if not r.ok],

@@ -26,6 +26,8 @@ from access.pass_input import parse_window, preset_window
 from access.passes import (
     MAX_VISITOR_ADVANCE,
     MAX_VISITOR_WINDOW,
+    NAME_MAX_LEN,
+    PURPOSE_MAX_LEN,
     PassError,
     check_visitor_window,
 )
@@ -38,18 +40,8 @@ from handlers.kit import menu_entry, private_command, private_router, residents
 
 router = private_router("gate.invite")
 
-menu_entry("passes_invite", __("🎫 Invite a visitor"), residents, order=30)
-private_command("invite", __("Invite a visitor"), order=30)
-
-# The visitor's name as the guard sees it, and the typed purpose.
-NAME_MAX = 60
-PURPOSE_MIN, PURPOSE_MAX = 2, 200
-
 
 async def _begin(event: Message | CallbackQuery, state: FSMContext, found: Home) -> None:
-    await state.update_data(
-        unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
-    )
     await ask(
         event,
         state,
@@ -62,6 +54,8 @@ async def _begin(event: Message | CallbackQuery, state: FSMContext, found: Home)
     )
 
 
+menu_entry("passes_invite", __("🎫 Invite a visitor"), residents, order=30)
+private_command("invite", __("Invite a visitor"), order=30)
 flow_entry(router, menu="passes_invite", command="invite", ask_home=Invite.unit, begin=_begin)
 
 
@@ -88,7 +82,7 @@ async def invite_skip_name(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(Invite.name, F.text, NOT_A_COMMAND)
 async def invite_name(message: Message, state: FSMContext) -> None:
-    name = await read_line(message, max_len=NAME_MAX)
+    name = await read_line(message, max_len=NAME_MAX_LEN)
     if name is not None:
         await state.update_data(holder_name=name)
         await _ask_purpose(message, state)
@@ -117,9 +111,13 @@ async def invite_purpose_button(
     await ask_window(query, state)
 
 
+# A typed purpose says something: two characters at least.
+PURPOSE_MIN_LEN = 2
+
+
 @router.message(Invite.purpose, F.text, NOT_A_COMMAND)
 async def invite_purpose_text(message: Message, state: FSMContext) -> None:
-    purpose = await read_line(message, max_len=PURPOSE_MAX, min_len=PURPOSE_MIN)
+    purpose = await read_line(message, max_len=PURPOSE_MAX_LEN, min_len=PURPOSE_MIN_LEN)
     if purpose is not None:
         await state.update_data(purpose=purpose)
         await ask_window(message, state)

@@ -88,8 +88,17 @@ async def resident_asking(
     return identity.person_id
 
 
-# The flow's first step for the chosen home.
+# The flow's first step for the chosen home (stored in the conversation already).
 Begin = Callable[[Message | CallbackQuery, FSMContext, Home], Awaitable[None]]
+
+
+async def _begin_for(
+    event: Message | CallbackQuery, state: FSMContext, found: Home, begin: Begin
+) -> None:
+    await state.update_data(
+        unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
+    )
+    await begin(event, state, found)
 
 
 def flow_entry(router: Router, *, menu: str, command: str, ask_home: State, begin: Begin) -> None:
@@ -116,7 +125,7 @@ def flow_entry(router: Router, *, menu: str, command: str, ask_home: State, begi
                 ),
             )
         elif len(found) == 1:
-            await begin(event, state, found[0])
+            await _begin_for(event, state, found[0], begin)
         else:
             rows = [[button(f"🏠 {h.unit.unit_label}", "unit", h.unit.unit_id)] for h in found]
             await ask(event, state, ask_home, _("For which home?"), *rows)
@@ -133,7 +142,7 @@ def flow_entry(router: Router, *, menu: str, command: str, ask_home: State, begi
         if found is None:
             await query.answer(_("That home is no longer available."), show_alert=True)
             return
-        await begin(query, state, found)
+        await _begin_for(query, state, found, begin)
 
 
 async def ask(

@@ -25,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.log import MAX_ROWS, LogFilter, export_csv, query_log, resolve_log_filter
 from bot.context import AppContext
-from core.audit import record_audit
 from core.formatting import fmt_short_datetime, local_dt
 from core.identity import Identity
 from core.models import Community
+from handlers.gate.audit import audit
 from handlers.gate.keyboards import LogCsvCb
 from handlers.gate.texts import fit_lines, method_label, reason_label
 from handlers.kit import admin_router, group_command
@@ -103,12 +103,11 @@ async def log_csv(
         await query.answer()
         return
     rows = await query_log(session, community.id, community.timezone, flt, limit=MAX_ROWS)
-    await record_audit(
+    await audit(
         session,
         "access.log_export",
-        community_id=community.id,
-        actor_person_id=identity.person_id,
-        actor_telegram_id=identity.telegram_id,
+        community,
+        identity,
         details={"filter": callback_data.kind, "value": callback_data.value, "rows": len(rows)},
     )
     await query.answer()

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.gates import GateInfo, community_gates, gate_by_name
 from access.verification import DoorOutcome, Method
 from bot.context import AppContext
-from core.audit import record_audit
 from core.identity import Identity
 from core.models import Community
+from handlers.gate.audit import audit
 from handlers.gate.keyboards import GateAlertCb, StaffOpenCb
 from handlers.gate.texts import reason_label
 from handlers.kit import admin_router, group_command
@@ -45,14 +45,12 @@ async def _open(
 ) -> None:
     assert identity.person_id is not None
     decision = await app.gate.open_gate(gate.id, identity.person_id, Method.STAFF)
-    await record_audit(
+    await audit(
         session,
         "access.staff_open",
-        community_id=community.id,
-        actor_person_id=identity.person_id,
-        actor_telegram_id=identity.telegram_id,
-        target_type="gate",
-        target_id=gate.id,
+        community,
+        identity,
+        target=("gate", gate.id),
         allowed=bool(decision and decision.granted),
         details={"reason": decision.reason.value if decision else "gone"},
     )
@@ -141,14 +139,8 @@ async def clear_lockout(
         await query.answer(_("That gate no longer exists."), show_alert=True)
         return
     await app.gate.reset_throttle(callback_data.gate_id)
-    await record_audit(
-        session,
-        "access.clear_lockout",
-        community_id=community.id,
-        actor_person_id=identity.person_id,
-        actor_telegram_id=identity.telegram_id,
-        target_type="gate",
-        target_id=callback_data.gate_id,
+    await audit(
+        session, "access.clear_lockout", community, identity, target=("gate", callback_data.gate_id)
     )
     await query.answer(_("Lock-out cleared."))
     if isinstance(query.message, Message):

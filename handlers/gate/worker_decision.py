@@ -24,9 +24,9 @@ from access.lookups import worker_request
 from access.passes import PassError, approve_worker_pass, reject_worker_pass
 from bot.context import AppContext
 from bot.notify import send_to_person
-from core.audit import record_audit
 from core.identity import Identity
 from core.models import Community
+from handlers.gate.audit import audit
 from handlers.gate.keyboards import WorkerDecisionCb
 from handlers.gate.texts import pass_error_text
 from handlers.gate.views import send_pass_to_host
@@ -100,15 +100,7 @@ async def worker_decision(
         if exc.code in ("already_decided", "expired") and isinstance(query.message, Message):
             await query.message.edit_reply_markup(reply_markup=None)
         return
-    await record_audit(
-        session,
-        action,
-        community_id=community.id,
-        actor_person_id=identity.person_id,
-        actor_telegram_id=identity.telegram_id,
-        target_type="pass",
-        target_id=row.id,
-    )
+    await audit(session, action, community, identity, target=("pass", row.id))
     # The host may be at the gate with the code a moment after it is sent: the pass
     # must be active (or the rejection final) for the gate and for a second press.
     await commit_before_send(session)

@@ -22,7 +22,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from access.passes import MAX_WORKER_DAYS, clean_phone
+from access.passes import COMPANY_MAX_LEN, MAX_WORKER_DAYS, NAME_MAX_LEN, clean_phone
 from bot.context import AppContext
 from core.formatting import local_dt
 from handlers.gate.keyboards import PassCb, button
@@ -33,18 +33,8 @@ from handlers.kit import menu_entry, private_command, private_router, residents
 
 router = private_router("gate.worker_request")
 
-menu_entry("passes_worker", __("👷 Worker pass"), residents, order=33)
-private_command("workerpass", __("Request a worker pass"), order=33)
-
-# The worker's name and company as typed.
-NAME_MIN, NAME_MAX = 2, 60
-COMPANY_MAX = 120
-
 
 async def _begin(event: Message | CallbackQuery, state: FSMContext, found: Home) -> None:
-    await state.update_data(
-        unit_id=found.unit.unit_id, unit_label=found.unit.unit_label, tz=found.community.timezone
-    )
     await ask(
         event,
         state,
@@ -56,6 +46,8 @@ async def _begin(event: Message | CallbackQuery, state: FSMContext, found: Home)
     )
 
 
+menu_entry("passes_worker", __("👷 Worker pass"), residents, order=33)
+private_command("workerpass", __("Request a worker pass"), order=33)
 flow_entry(
     router, menu="passes_worker", command="workerpass", ask_home=WorkerRequest.unit, begin=_begin
 )
@@ -73,9 +65,13 @@ async def worker_category(query: CallbackQuery, callback_data: PassCb, state: FS
 reask(router, WorkerRequest.category, text=__("Please choose the kind of work with the buttons."))
 
 
+# A worker's name is more than an initial.
+NAME_MIN_LEN = 2
+
+
 @router.message(WorkerRequest.name, F.text, NOT_A_COMMAND)
 async def worker_name(message: Message, state: FSMContext) -> None:
-    name = await read_line(message, max_len=NAME_MAX, min_len=NAME_MIN)
+    name = await read_line(message, max_len=NAME_MAX_LEN, min_len=NAME_MIN_LEN)
     if name is None:
         return
     await state.update_data(worker_name=name)
@@ -133,7 +129,7 @@ async def worker_skip_company(query: CallbackQuery, state: FSMContext, app: AppC
 
 @router.message(WorkerRequest.company, F.text, NOT_A_COMMAND)
 async def worker_company(message: Message, state: FSMContext, app: AppContext) -> None:
-    company = await read_line(message, max_len=COMPANY_MAX)
+    company = await read_line(message, max_len=COMPANY_MAX_LEN)
     if company is not None:
         await state.update_data(company=company)
         await _ask_dates(message, state, app.clock.now())
