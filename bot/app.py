@@ -98,7 +98,7 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     from handlers.tickets_jobs import register_ticket_jobs
 
     register_ticket_jobs(ctx, scheduler)
-    from handlers.fees_jobs import register_fee_jobs
+    from handlers.fees import register_fee_jobs
 
     register_fee_jobs(ctx, scheduler)
     from handlers.access_common import register_access_jobs

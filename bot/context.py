@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.i18n import CatalogI18n
 from bot.settings import Settings
 from core.clock import Clock
+from core.fees.runtime import FeesRuntime
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -31,6 +32,8 @@ class AppContext:
     bot: Bot | None = None
     bot_username: str = "courtyard_bot"
     scheduler: Scheduler | None = None
+    # The fees area's per-process helpers (deliveries in flight, rendered statements).
+    fees: FeesRuntime = field(default_factory=FeesRuntime)
     # Feature areas may hang long-lived helpers here (face index, door drivers …),
     # keyed by area name. Never domain state: that lives in the database.
     extras: dict[str, Any] = field(default_factory=dict)

@@ -113,7 +113,7 @@ def include_routers(dp: Dispatcher) -> None:
 
     dp.include_router(errors.router)
     dp.include_router(common.router)
-    from handlers.fees_resident import payments_router
+    from handlers.fees import payments_router
 
     dp.include_router(payments_router)  # before any flow's catch-all (see its docstring)
     from handlers import admin_setup, movein, profile, review
@@ -124,9 +124,9 @@ def include_routers(dp: Dispatcher) -> None:
 
     dp.include_router(tickets_resident.router)
     dp.include_router(tickets_staff.router)
-    from handlers import fees_resident, fees_staff
+    from handlers import fees
 
-    dp.include_routers(fees_resident.router, fees_staff.router)
+    dp.include_routers(*fees.routers)
     from handlers import gate_staff, passes
 
     dp.include_routers(passes.router, gate_staff.router)

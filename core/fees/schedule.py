@@ -28,6 +28,8 @@ from core.fees.models import FeeItem, FeeItemTarget, FeeKind, FeeScope
 from core.models import Building, Community, Unit
 
 MAX_NAME = 80
+# Every month has these days, so a due day is the same day in every period.
+FIRST_DUE_DAY, LAST_DUE_DAY = 1, 28
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ async def add_fee_item(
         raise FeeError("bad_amount")
     if period_months not in (1, 2, 3, 4, 6, 12):
         raise FeeError("bad_period_months")
-    if not 1 <= due_day <= 28:
+    if not FIRST_DUE_DAY <= due_day <= LAST_DUE_DAY:
         raise FeeError("bad_due_day")
     if late_fee_minor is not None and late_fee_minor <= 0:
         late_fee_minor = None

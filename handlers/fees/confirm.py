@@ -1,0 +1,126 @@
+"""Confirming (or cancelling) a money-changing action in the admin group.
+
+Steps:
+1. a fee command or the last step of /fee_add showed the action back with
+   Confirm / Cancel and waits (``Pending.confirm`` / ``FeeAdd.confirm``);
+2. Cancel, or /cancel: nothing is saved;
+3. Confirm: the staff check runs again (roles may have changed meanwhile), the
+   action is carried out with its audit entry (core.fees.staff_actions), the
+   summary becomes the result, and receipts it queued are delivered now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.fees import staff_actions
+from core.fees.common import FeeError
+from core.fees.staff_actions import Outcome, carry_out
+from core.formatting import fmt_money
+from core.identity import Identity
+from core.models import Community
+from handlers.fees.fee_add import FeeAdd
+from handlers.fees.outbox import kick_outbox
+from handlers.fees.staff_views import MANAGER, MONEY_ROLES, ConfirmCb, Pending, actor
+from handlers.fees.texts import current_locale, error_text
+from handlers.staff import AdminGroup, ensure_staff
+
+router = Router(name="fees.confirm")
+
+
+@router.message(Command("cancel"), AdminGroup(), StateFilter(FeeAdd, Pending))
+async def group_cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.reply(_("Cancelled. Nothing was saved."))
+
+
+@router.message(Pending.confirm, AdminGroup(), ~F.text.startswith("/"))
+async def press_a_button(message: Message) -> None:
+    await message.reply(_("Please choose one of the buttons above, or send /cancel."))
+
+
+@router.callback_query(
+    ConfirmCb.filter(), StateFilter(FeeAdd.confirm, Pending.confirm), AdminGroup()
+)
+async def confirm(
+    query: CallbackQuery,
+    callback_data: ConfirmCb,
+    state: FSMContext,
+    session: AsyncSession,
+    app: AppContext,
+    identity: Identity,
+    community: Community,
+) -> None:
+    current = await state.get_state()
+    data = await state.get_data()
+    await state.clear()
+    message = query.message if isinstance(query.message, Message) else None
+    if not callback_data.yes:
+        await query.answer(_("Cancelled."))
+        if message is not None:
+            await message.edit_text(_("Cancelled. Nothing was saved."))
+        return
+    action = staff_actions.ITEM_ADD if current == FeeAdd.confirm.state else str(data.get("action"))
+    roles = MANAGER if action == staff_actions.ITEM_ADD else MONEY_ROLES
+    if not await ensure_staff(query, app, identity, community, *roles, action=action):
+        return
+    try:
+        outcome = await carry_out(
+            session, community, action, data, actor=actor(identity), now=app.clock.now()
+        )
+    except FeeError as exc:
+        await query.answer()
+        if message is not None:
+            await message.edit_text(error_text(exc, community.currency))
+        return
+    await session.commit()
+    await query.answer(_("Done."))
+    if message is not None:
+        await message.edit_text(_result_text(action, data, outcome, community))
+    if outcome.outbox_ids:
+        kick_outbox(app, outcome.outbox_ids)
+
+
+def _result_text(action: str, data: dict[str, Any], done: Outcome, community: Community) -> str:
+    locale = current_locale()
+
+    def money(minor: object) -> str:
+        return fmt_money(int(minor), community.currency, locale)  # type: ignore[call-overload]
+
+    if action == staff_actions.ITEM_ADD:
+        return _("Fee item #{id} {name} added. It is charged from the next bills.").format(
+            id=done.id, name=done.name
+        )
+    if action == staff_actions.PAYMENT_OFFLINE:
+        return _(
+            "Payment #{id} recorded: {amount} for {unit} ({bills}). Receipts go to the residents."
+        ).format(
+            id=done.id,
+            amount=money(data["amount"]),
+            unit=data["unit_label"],
+            bills=", ".join(data.get("periods", [])),
+        )
+    if action == staff_actions.REFUND:
+        return _("Refund of {amount} from payment #{id} recorded.").format(
+            amount=money(data["amount"]), id=data["payment_id"]
+        )
+    if action == staff_actions.ADJUST:
+        return _("Bill {unit} {period} adjusted by {amount}: now {due} due.").format(
+            unit=data["unit_label"],
+            period=done.period,
+            amount=money(data["amount"]),
+            due=money(done.outstanding_minor),
+        )
+    if action == staff_actions.EXPENSE:
+        return _("Entry #{id} recorded: {amount}, {description}.").format(
+            id=done.id, amount=money(data["amount"]), description=data["description"]
+        )
+    return _("Entry #{id} reversed by entry #{new}.").format(id=data["expense_id"], new=done.id)
