@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import transaction
 from core.fees.common import FeeError
+from core.fees.ledger import PaymentResult
 from core.fees.payments import (
     Checkout,
     CheckoutRefused,
@@ -49,6 +50,25 @@ async def approve_checkout(
     return checkout
 
 
+async def record_reported_payment(
+    session: AsyncSession, report: SpooledPayment, *, payer_person_id: int | None
+) -> PaymentResult:
+    """Record a payment Telegram reported (live or from the spool), exactly once:
+    the charge id is unique in the ledger. ``FeeError`` when no invoice of ours
+    explains it."""
+    return await record_successful_payment(
+        session,
+        payload=report.payload,
+        currency=report.currency,
+        total_amount=report.total_amount,
+        telegram_payment_charge_id=report.telegram_payment_charge_id,
+        provider_payment_charge_id=report.provider_payment_charge_id,
+        payer_person_id=payer_person_id,
+        chat_id=report.chat_id,
+        now=report.received_at,
+    )
+
+
 class Spooled(enum.Enum):
     """What became of one spooled payment."""
 
@@ -76,17 +96,7 @@ async def record_spooled_payment(
                 payer_id = await session.scalar(
                     select(Person.id).where(Person.telegram_id == item.payer_telegram_id)
                 )
-            result = await record_successful_payment(
-                session,
-                payload=item.payload,
-                currency=item.currency,
-                total_amount=item.total_amount,
-                telegram_payment_charge_id=item.telegram_payment_charge_id,
-                provider_payment_charge_id=item.provider_payment_charge_id,
-                payer_person_id=payer_id,
-                chat_id=item.chat_id,
-                now=item.received_at,
-            )
+            result = await record_reported_payment(session, item, payer_person_id=payer_id)
     except FeeError:
         return SpoolAttempt(Spooled.UNMATCHED)
     except DBAPIError:

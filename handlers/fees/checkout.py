@@ -26,9 +26,10 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from core.fees.chat_payments import approve_checkout
+from core.fees.chat_payments import approve_checkout, record_reported_payment
 from core.fees.common import FeeError
-from core.fees.payments import PAYLOAD_PREFIX, CheckoutRefused, record_successful_payment
+from core.fees.payments import PAYLOAD_PREFIX, CheckoutRefused
+from core.fees.spool import SpooledPayment
 from core.identity import Identity
 from handlers.fees.outbox import kick_outbox
 
@@ -84,27 +85,34 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, app: AppC
     await query.answer(ok=True)
 
 
+def reported_payment(ctx: AppContext, message: Message, locale: str) -> SpooledPayment:
+    """What Telegram reported in a ``successful_payment`` message, who paid, and
+    where to answer (in ``locale``)."""
+    paid = message.successful_payment
+    assert paid is not None
+    return SpooledPayment(
+        payload=paid.invoice_payload,
+        currency=paid.currency,
+        total_amount=paid.total_amount,
+        telegram_payment_charge_id=paid.telegram_payment_charge_id,
+        provider_payment_charge_id=paid.provider_payment_charge_id,
+        payer_telegram_id=message.from_user.id if message.from_user else None,
+        chat_id=message.chat.id,
+        received_at=ctx.clock.now(),
+        locale=locale,
+    )
+
+
 @router.message(
     F.successful_payment,
     F.successful_payment.invoice_payload.startswith(PAYLOAD_PREFIX + ":"),
 )
 async def successful_payment(
-    message: Message, session: AsyncSession, app: AppContext, identity: Identity
+    message: Message, session: AsyncSession, app: AppContext, identity: Identity, locale: str
 ) -> None:
-    paid = message.successful_payment
-    assert paid is not None
+    report = reported_payment(app, message, locale)
     try:
-        result = await record_successful_payment(
-            session,
-            payload=paid.invoice_payload,
-            currency=paid.currency,
-            total_amount=paid.total_amount,
-            telegram_payment_charge_id=paid.telegram_payment_charge_id,
-            provider_payment_charge_id=paid.provider_payment_charge_id,
-            payer_person_id=identity.person_id,
-            chat_id=message.chat.id,
-            now=app.clock.now(),
-        )
+        result = await record_reported_payment(session, report, payer_person_id=identity.person_id)
         await session.commit()
     except FeeError:
         # Money arrived that no invoice of ours explains: keep every detail in the log.
@@ -112,13 +120,13 @@ async def successful_payment(
             "payment for an unknown invoice",
             extra={
                 "fields": {
-                    "payload": paid.invoice_payload,
-                    "charge": paid.telegram_payment_charge_id,
-                    "amount": paid.total_amount,
+                    "payload": report.payload,
+                    "charge": report.telegram_payment_charge_id,
+                    "amount": report.total_amount,
                 }
             },
         )
-        await message.answer(unmatched_text(paid.telegram_payment_charge_id))
+        await message.answer(unmatched_text(report.telegram_payment_charge_id))
         return
     if not result.created:
         return  # a duplicate delivery: recorded and receipted the first time

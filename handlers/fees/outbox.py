@@ -23,7 +23,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.logs import log_context
-from bot.sender import deliver
+from bot.sender import Delivery, deliver
 from core.db import transaction
 from core.fees import outbox
 from core.fees.deliveries import alert_receipt_undelivered, recipient
@@ -31,6 +31,7 @@ from core.fees.payments import RECEIPT, STAFF_ALERT
 from core.fees.receipts import load_receipt, render_receipt
 from core.fees.statement_runs import STATEMENT
 from core.formatting import fmt_money
+from handlers.fees.parts import send_parts
 from handlers.fees.statements import send_statement
 from handlers.fees.texts import locale_for, translations
 
@@ -121,23 +122,19 @@ async def _send_receipt(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool,
         return False, "no_payment"
     locale = locale_for(ctx, to.person, to.community)
     doc = render_receipt(data, locale=locale, translations=translations(ctx, locale))
-    step = item.step
-    if step < 1:
-        sent = await deliver(ctx.bot.send_message(item.chat_id, doc.text))
-        if not sent.ok:
-            return False, sent.reason
-        step = 1
-        await outbox.mark_step(ctx.session_factory, item.id, step)
-    if step < 2:
-        pdf = await asyncio.to_thread(doc.pdf)
-        if pdf is not None:
-            sent = await deliver(
-                ctx.bot.send_document(item.chat_id, BufferedInputFile(pdf, filename=doc.filename))
-            )
-            if not sent.ok:
-                return False, sent.reason
-        await outbox.mark_step(ctx.session_factory, item.id, 2)
-    return True, None
+    bot = ctx.bot
+
+    async def pdf() -> Delivery | None:
+        rendered = await asyncio.to_thread(doc.pdf)
+        if rendered is None:
+            return None
+        return await deliver(
+            bot.send_document(item.chat_id, BufferedInputFile(rendered, filename=doc.filename))
+        )
+
+    return await send_parts(
+        ctx, item, [lambda: deliver(bot.send_message(item.chat_id, doc.text)), pdf]
+    )
 
 
 async def _send_staff_alert(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool, str | None]:

@@ -23,7 +23,7 @@ from bot.sender import deliver
 from core.fees.chat_payments import Spooled, record_spooled_payment
 from core.fees.payments import PAYLOAD_PREFIX
 from core.fees.spool import PaymentSpool, SpooledPayment
-from handlers.fees.checkout import unmatched_text
+from handlers.fees.checkout import reported_payment, unmatched_text
 from handlers.fees.outbox import kick_outbox
 
 log = logging.getLogger(__name__)
@@ -38,26 +38,14 @@ def is_fee_payment(message: Message) -> bool:
 async def spool_failed_payment(ctx: AppContext, message: Message, locale: str) -> bool:
     """Keep a payment whose update failed (the database was down) until it can be
     recorded; False if even that failed (then every detail is in the log)."""
-    paid = message.successful_payment
-    assert paid is not None
+    record = reported_payment(ctx, message, locale)
     details = {
-        "payload": paid.invoice_payload,
-        "charge": paid.telegram_payment_charge_id,
-        "amount": paid.total_amount,
-        "currency": paid.currency,
-        "chat_id": message.chat.id,
+        "payload": record.payload,
+        "charge": record.telegram_payment_charge_id,
+        "amount": record.total_amount,
+        "currency": record.currency,
+        "chat_id": record.chat_id,
     }
-    record = SpooledPayment(
-        payload=paid.invoice_payload,
-        currency=paid.currency,
-        total_amount=paid.total_amount,
-        telegram_payment_charge_id=paid.telegram_payment_charge_id,
-        provider_payment_charge_id=paid.provider_payment_charge_id,
-        payer_telegram_id=message.from_user.id if message.from_user else None,
-        chat_id=message.chat.id,
-        received_at=ctx.clock.now(),
-        locale=locale,
-    )
     try:
         await asyncio.to_thread(PaymentSpool(ctx.settings.spool_dir).put, record)
     except OSError:

@@ -18,7 +18,7 @@ from typing import Any
 from aiogram.types import BufferedInputFile
 
 from bot.context import AppContext
-from bot.sender import deliver
+from bot.sender import Delivery, deliver
 from core.communities import list_communities
 from core.db import transaction
 from core.fees import outbox
@@ -27,6 +27,7 @@ from core.fees.models import FeeStatement
 from core.fees.runtime import CachedStatement
 from core.fees.statement_runs import publish_statement, statement_delivery, statement_due
 from core.models import Community
+from handlers.fees.parts import send_parts
 from handlers.fees.texts import locale_for, translations
 
 log = logging.getLogger(__name__)
@@ -91,30 +92,26 @@ async def send_statement(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool
         return False, "no_statement"
     locale = locale_for(ctx, found.person, found.community)
     doc = await _rendered(ctx, found.statement, found.community, locale)
-    step = item.step
-    if step < 1:
-        sent = await deliver(ctx.bot.send_message(item.chat_id, doc.text))
-        if not sent.ok:
-            return False, sent.reason
-        step = 1
-        await outbox.mark_step(ctx.session_factory, item.id, step)
-    if step < 2:
-        if doc.png is not None:
-            photo: Any = doc.png_file_id or BufferedInputFile(doc.png, filename="accounts.png")
-            sent = await deliver(ctx.bot.send_photo(item.chat_id, photo))
-            if not sent.ok:
-                return False, sent.reason
-            if doc.png_file_id is None and sent.result is not None and sent.result.photo:
-                doc.png_file_id = sent.result.photo[-1].file_id
-        step = 2
-        await outbox.mark_step(ctx.session_factory, item.id, step)
-    if step < 3:
-        if doc.pdf is not None:
-            document: Any = doc.pdf_file_id or BufferedInputFile(doc.pdf, filename=doc.filename)
-            sent = await deliver(ctx.bot.send_document(item.chat_id, document))
-            if not sent.ok:
-                return False, sent.reason
-            if doc.pdf_file_id is None and sent.result is not None and sent.result.document:
-                doc.pdf_file_id = sent.result.document.file_id
-        await outbox.mark_step(ctx.session_factory, item.id, 3)
-    return True, None
+    bot = ctx.bot
+
+    async def chart() -> Delivery | None:
+        if doc.png is None:
+            return None
+        photo: Any = doc.png_file_id or BufferedInputFile(doc.png, filename="accounts.png")
+        sent = await deliver(bot.send_photo(item.chat_id, photo))
+        if doc.png_file_id is None and sent.result is not None and sent.result.photo:
+            doc.png_file_id = sent.result.photo[-1].file_id
+        return sent
+
+    async def pdf() -> Delivery | None:
+        if doc.pdf is None:
+            return None
+        document: Any = doc.pdf_file_id or BufferedInputFile(doc.pdf, filename=doc.filename)
+        sent = await deliver(bot.send_document(item.chat_id, document))
+        if doc.pdf_file_id is None and sent.result is not None and sent.result.document:
+            doc.pdf_file_id = sent.result.document.file_id
+        return sent
+
+    return await send_parts(
+        ctx, item, [lambda: deliver(bot.send_message(item.chat_id, doc.text)), chart, pdf]
+    )
