@@ -15,9 +15,7 @@ from handlers import (
     admin,
     faces,
     faces_common,
-    fees_jobs,
-    fees_resident,
-    fees_staff,
+    fees,
     gate_staff,
     movein,
     passes,
@@ -42,7 +40,7 @@ def _movein_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
 
 FEATURES: list[Feature] = [
     start.feature,
-    Feature("fees.payments", (fees_resident.payments_router,), domain="fees", first=True),
+    fees.payments_feature,
     admin.feature,
     Feature("movein", (review.router, movein.router), jobs=_movein_jobs, domain="movein"),
     Feature("profile", (profile.router,), domain="movein"),
@@ -52,12 +50,7 @@ FEATURES: list[Feature] = [
         jobs=tickets_jobs.register_ticket_jobs,
         domain="tickets",
     ),
-    Feature(
-        "fees",
-        (fees_resident.router, fees_staff.router),
-        jobs=fees_jobs.register_fee_jobs,
-        domain="fees",
-    ),
+    fees.feature,
     Feature(
         "gate",
         (passes.router, gate_staff.router),

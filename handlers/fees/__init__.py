@@ -23,18 +23,23 @@ from handlers.fees import (
     schedule,
 )
 from handlers.fees.jobs import register_fee_jobs
+from handlers.kit import Feature
 
-# Included before every flow: see handlers.fees.checkout.
-payments_router = checkout.router
-routers = (
-    bills.router,
-    accounts.router,
-    schedule.router,
-    fee_add.router,
-    confirm.router,
-    money.router,
-    expenses.router,
-    reports.router,
+# Payments are recorded even in the middle of another conversation, whose
+# catch-all would otherwise take the message: their router goes before every flow.
+payments_feature = Feature("fees.payments", (checkout.router,), domain="fees", first=True)
+feature = Feature(
+    "fees",
+    (
+        bills.router,
+        accounts.router,
+        schedule.router,
+        fee_add.router,
+        confirm.router,
+        money.router,
+        expenses.router,
+        reports.router,
+    ),
+    jobs=register_fee_jobs,
+    domain="fees",
 )
-
-__all__ = ["payments_router", "register_fee_jobs", "routers"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -25,16 +25,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import private_command
 from bot.context import AppContext
 from core.fees.accounts import build_statement, half_year_bounds, render_statement
 from core.fees.common import local_today
 from core.fees.my_fees import community_of
 from core.identity import Identity
 from handlers.fees.texts import translations
-from handlers.menu import menu_entry, residents
+from handlers.kit import menu_entry, private_command, private_router, residents
 
-router = Router(name="fees.accounts")
+router = private_router("fees.accounts")
 
 menu_entry("accounts", __("Community accounts"), residents, order=60)
 private_command("accounts", __("Community accounts: income, spending, fund"), order=60)
@@ -45,7 +44,7 @@ class AccountsCb(CallbackData, prefix="facc"):
     half: int  # 0: this half-year so far, 1: the previous half-year
 
 
-@router.message(Command("accounts"), F.chat.type == "private", StateFilter("*"))
+@router.message(Command("accounts"), StateFilter("*"))
 async def accounts_command(
     message: Message, session: AsyncSession, app: AppContext, identity: Identity, locale: str
 ) -> None:

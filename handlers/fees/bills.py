@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -20,7 +20,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import private_command
 from bot.context import AppContext
 from core.fees.billing import bills_of_units
 from core.fees.common import FeeError, local_today
@@ -30,9 +29,9 @@ from core.fees.payments import create_invoice
 from core.formatting import fmt_date, fmt_money
 from core.identity import Identity
 from handlers.fees.invoices import payments_enabled, send_fee_invoice
-from handlers.menu import menu_entry, residents
+from handlers.kit import commit_before_send, menu_entry, private_command, private_router, residents
 
-router = Router(name="fees.bills")
+router = private_router("fees.bills")
 
 menu_entry("fees", __("My bills"), residents, order=30)
 private_command("bills", __("My bills: what is due, pay in chat"), order=30)
@@ -120,7 +119,7 @@ async def bills_overview(
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-@router.message(Command("bills"), F.chat.type == "private", StateFilter("*"))
+@router.message(Command("bills"), StateFilter("*"))
 async def bills_command(
     message: Message, session: AsyncSession, app: AppContext, identity: Identity, locale: str
 ) -> None:
@@ -170,7 +169,8 @@ async def pay_button(
         await query.answer(text, show_alert=True)
         return
     community = await community_of(session, membership.community_id)
-    await session.commit()  # the invoice must exist before Telegram can ask about it
+    # Telegram asks about the invoice (the pre-checkout, another update) once it is sent.
+    await commit_before_send(session)
     await query.answer()
     description = _("{community} {unit}: fees for {periods}.").format(
         community=community.name,

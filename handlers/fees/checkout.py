@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.types import Message, PreCheckoutQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,10 +32,11 @@ from core.fees.payments import PAYLOAD_PREFIX, CheckoutRefused
 from core.fees.spool import SpooledPayment
 from core.identity import Identity
 from handlers.fees.outbox import kick_outbox
+from handlers.kit import commit_before_send, private_router
 
 log = logging.getLogger(__name__)
 
-router = Router(name="fees.payments")
+router = private_router("fees.payments")
 
 
 def refusal_text(code: str) -> str:
@@ -77,11 +78,13 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, app: AppC
             total_amount=query.total_amount,
             now=app.clock.now(),
         )
-        await session.commit()
     except CheckoutRefused as refused:
         log.info("checkout refused", extra={"fields": {"reason": refused.code}})
         await query.answer(ok=False, error_message=refusal_text(refused.code))
         return
+    # Telegram charges once it hears yes: the holds must be committed by then, so
+    # another payer's checkout of the same bills finds them.
+    await commit_before_send(session)
     await query.answer(ok=True)
 
 
@@ -113,7 +116,6 @@ async def successful_payment(
     report = reported_payment(app, message, locale)
     try:
         result = await record_reported_payment(session, report, payer_person_id=identity.person_id)
-        await session.commit()
     except FeeError:
         # Money arrived that no invoice of ours explains: keep every detail in the log.
         log.error(
@@ -130,4 +132,6 @@ async def successful_payment(
         return
     if not result.created:
         return  # a duplicate delivery: recorded and receipted the first time
+    # The receipts are delivered right away, from another session: it must find them.
+    await commit_before_send(session)
     kick_outbox(app, result.outbox_ids)

@@ -4,8 +4,8 @@ Steps:
 1. a fee command or the last step of /fee_add showed the action back with
    Confirm / Cancel and waits (``Pending.confirm`` / ``FeeAdd.confirm``);
 2. Cancel, or /cancel: nothing is saved;
-3. Confirm: the staff check runs again (roles may have changed meanwhile), the
-   action is carried out with its audit entry (core.fees.staff_actions), the
+3. Confirm: the staff gate checks the action's roles again (they may have changed
+   meanwhile), the action is carried out with its audit entry (core.fees.staff_actions), the
    summary becomes the result, and receipts it queued are delivered now.
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,62 +29,75 @@ from core.identity import Identity
 from core.models import Community
 from handlers.fees.fee_add import FeeAdd
 from handlers.fees.outbox import kick_outbox
-from handlers.fees.staff_views import MANAGER, MONEY_ROLES, ConfirmCb, Pending, actor
+from handlers.fees.staff_views import ConfirmCb, Pending, actor
 from handlers.fees.texts import current_locale, error_text
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, answer_query, commit_before_send, edit
 
-router = Router(name="fees.confirm")
+router = admin_router("fees.confirm")
 
 
-@router.message(Command("cancel"), AdminGroup(), StateFilter(FeeAdd, Pending))
+@router.message(Command("cancel"), StateFilter(FeeAdd, Pending))
 async def group_cancel(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.reply(_("Cancelled. Nothing was saved."))
 
 
-@router.message(Pending.confirm, AdminGroup(), ~F.text.startswith("/"))
+@router.message(Pending.confirm, ~F.text.startswith("/"))
 async def press_a_button(message: Message) -> None:
     await message.reply(_("Please choose one of the buttons above, or send /cancel."))
 
 
+@router.callback_query(ConfirmCb.filter(~F.yes), StateFilter(FeeAdd.confirm, Pending.confirm))
+async def cancel(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await answer_query(query, _("Cancelled."))
+    await edit(query, _("Cancelled. Nothing was saved."))
+
+
+async def _waiting_action(state: FSMContext) -> str:
+    """The staff action waiting for Confirm."""
+    if await state.get_state() == FeeAdd.confirm.state:
+        return staff_actions.ITEM_ADD
+    action = str((await state.get_data()).get("action"))
+    # One this version does not know (stored before an upgrade) is gated as strictly
+    # as any, then refused by carry_out.
+    return action if action in staff_actions.ACTIONS else staff_actions.ITEM_ADD
+
+
+async def _confirmed_action(event: TelegramObject, data: dict[str, Any]) -> str:
+    """The staff gate's flag: it checks the roles of the action being confirmed."""
+    return await _waiting_action(data["state"])
+
+
 @router.callback_query(
-    ConfirmCb.filter(), StateFilter(FeeAdd.confirm, Pending.confirm), AdminGroup()
+    ConfirmCb.filter(F.yes),
+    StateFilter(FeeAdd.confirm, Pending.confirm),
+    flags={"staff": _confirmed_action},
 )
 async def confirm(
     query: CallbackQuery,
-    callback_data: ConfirmCb,
     state: FSMContext,
     session: AsyncSession,
     app: AppContext,
     identity: Identity,
     community: Community,
 ) -> None:
-    current = await state.get_state()
+    action = await _waiting_action(state)
     data = await state.get_data()
     await state.clear()
-    message = query.message if isinstance(query.message, Message) else None
-    if not callback_data.yes:
-        await query.answer(_("Cancelled."))
-        if message is not None:
-            await message.edit_text(_("Cancelled. Nothing was saved."))
-        return
-    action = staff_actions.ITEM_ADD if current == FeeAdd.confirm.state else str(data.get("action"))
-    roles = MANAGER if action == staff_actions.ITEM_ADD else MONEY_ROLES
-    if not await ensure_staff(query, app, identity, community, *roles, action=action):
-        return
     try:
         outcome = await carry_out(
             session, community, action, data, actor=actor(identity), now=app.clock.now()
         )
     except FeeError as exc:
-        await query.answer()
-        if message is not None:
-            await message.edit_text(error_text(exc, community.currency))
+        await answer_query(query)
+        await edit(query, error_text(exc, community.currency))
         return
-    await session.commit()
-    await query.answer(_("Done."))
-    if message is not None:
-        await message.edit_text(_result_text(action, data, outcome, community))
+    if outcome.outbox_ids:
+        # The receipts are delivered right away, from another session: it must find them.
+        await commit_before_send(session)
+    await answer_query(query, _("Done."))
+    await edit(query, _result_text(action, data, outcome, community))
     if outcome.outbox_ids:
         kick_outbox(app, outcome.outbox_ids)
 

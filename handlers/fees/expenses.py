@@ -11,14 +11,12 @@ Managers and accountants.
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from bot.commands import group_command
 from bot.context import AppContext
 from core.fees import staff_actions
 from core.fees.accounts import allowed_categories, category_labels
@@ -26,13 +24,12 @@ from core.fees.common import FeeError, parse_money
 from core.fees.models import Direction, Fund
 from core.fees.staff_input import match_category, parse_id
 from core.formatting import fmt_money
-from core.identity import Identity
 from core.models import Community
-from handlers.fees.staff_views import MONEY_ROLES, ask_confirmation
+from handlers.fees.staff_views import ask_confirmation
 from handlers.fees.texts import current_locale, error_text, translations
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, group_command
 
-router = Router(name="fees.expenses")
+router = admin_router("fees.expenses")
 
 group_command("expense", __("Record an expense: CATEGORY AMOUNT DESCRIPTION"), order=46)
 
@@ -45,19 +42,14 @@ ENTRIES = {
 }
 
 
-@router.message(Command(*ENTRIES), AdminGroup(), StateFilter("*"))
+@router.message(Command(*ENTRIES), StateFilter("*"), flags={"staff": "fees.expense"})
 async def expense(
     message: Message,
     command: CommandObject,
     state: FSMContext,
     app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.expense"
-    ):
-        return
     fund, direction = ENTRIES[command.command]
     allowed = allowed_categories(fund, direction)
     locale = current_locale()
@@ -113,19 +105,14 @@ async def expense(
     )
 
 
-@router.message(Command("expense_reverse"), AdminGroup(), StateFilter("*"))
+@router.message(
+    Command("expense_reverse"), StateFilter("*"), flags={"staff": "fees.expense_reverse"}
+)
 async def expense_reverse(
     message: Message,
     command: CommandObject,
     state: FSMContext,
-    app: AppContext,
-    identity: Identity,
-    community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.expense_reverse"
-    ):
-        return
     parts = (command.args or "").split(maxsplit=1)
     expense_id = parse_id(parts[0]) if parts else None
     if len(parts) < 2 or expense_id is None:

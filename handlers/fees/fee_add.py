@@ -14,7 +14,7 @@ Steps:
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -23,8 +23,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import group_command
-from bot.context import AppContext
 from core.fees.common import FeeError, parse_money
 from core.fees.models import FeeKind, FeeScope
 from core.fees.schedule import (
@@ -35,13 +33,12 @@ from core.fees.schedule import (
     resolve_units,
 )
 from core.formatting import fmt_money
-from core.identity import Identity
 from core.models import Community
-from handlers.fees.staff_views import MANAGER, ChoiceCb, choice_buttons, confirm_keyboard
+from handlers.fees.staff_views import ChoiceCb, choice_buttons, confirm_keyboard
 from handlers.fees.texts import current_locale, error_text, every_names, kind_names
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, group_command, read_text
 
-router = Router(name="fees.fee_add")
+router = admin_router("fees.fee_add")
 
 group_command("fee_add", __("Add a fee item (manager)"), order=41)
 
@@ -58,16 +55,11 @@ class FeeAdd(StatesGroup):
     confirm = State()
 
 
-@router.message(Command("fee_add"), AdminGroup(), StateFilter("*"))
+@router.message(Command("fee_add"), StateFilter("*"), flags={"staff": "fees.item_add"})
 async def fee_add_start(
     message: Message,
     state: FSMContext,
-    app: AppContext,
-    identity: Identity,
-    community: Community,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MANAGER, action="fees.item_add"):
-        return
     await state.clear()
     await state.set_state(FeeAdd.name)
     await message.reply(
@@ -76,11 +68,10 @@ async def fee_add_start(
     )
 
 
-@router.message(FeeAdd.name, AdminGroup(), F.text, ~F.text.startswith("/"))
+@router.message(FeeAdd.name, F.text, ~F.text.startswith("/"))
 async def fee_add_name(message: Message, state: FSMContext) -> None:
-    name = (message.text or "").strip()
-    if not 1 <= len(name) <= MAX_NAME:
-        await message.reply(_("The name must be 1–80 characters. What is it called?"))
+    name = await read_text(message, max_len=MAX_NAME)
+    if name is None:
         return
     await state.update_data(name=name)
     await state.set_state(FeeAdd.kind)
@@ -90,7 +81,7 @@ async def fee_add_name(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.callback_query(ChoiceCb.filter(F.step == "kind"), FeeAdd.kind, AdminGroup())
+@router.callback_query(ChoiceCb.filter(F.step == "kind"), FeeAdd.kind)
 async def fee_add_kind(query: CallbackQuery, callback_data: ChoiceCb, state: FSMContext) -> None:
     await query.answer()
     if callback_data.value not in kind_names():
@@ -106,7 +97,7 @@ async def fee_add_kind(query: CallbackQuery, callback_data: ChoiceCb, state: FSM
         await query.message.reply(prompt, reply_markup=ForceReply(selective=True))
 
 
-@router.message(FeeAdd.amount, AdminGroup(), F.text, ~F.text.startswith("/"))
+@router.message(FeeAdd.amount, F.text, ~F.text.startswith("/"))
 async def fee_add_amount(message: Message, state: FSMContext) -> None:
     amount = _positive_amount(message.text or "")
     if amount is None:
@@ -127,7 +118,7 @@ async def fee_add_amount(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.callback_query(ChoiceCb.filter(F.step == "scope"), FeeAdd.scope, AdminGroup())
+@router.callback_query(ChoiceCb.filter(F.step == "scope"), FeeAdd.scope)
 async def fee_add_scope(query: CallbackQuery, callback_data: ChoiceCb, state: FSMContext) -> None:
     await query.answer()
     if callback_data.value not in {s.value for s in FeeScope}:
@@ -147,7 +138,7 @@ async def fee_add_scope(query: CallbackQuery, callback_data: ChoiceCb, state: FS
     await query.message.reply(text, reply_markup=ForceReply(selective=True))
 
 
-@router.message(FeeAdd.targets, AdminGroup(), F.text, ~F.text.startswith("/"))
+@router.message(FeeAdd.targets, F.text, ~F.text.startswith("/"))
 async def fee_add_targets(
     message: Message, state: FSMContext, session: AsyncSession, community: Community
 ) -> None:
@@ -174,7 +165,7 @@ async def _ask_due_day(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.message(FeeAdd.due_day, AdminGroup(), F.text, ~F.text.startswith("/"))
+@router.message(FeeAdd.due_day, F.text, ~F.text.startswith("/"))
 async def fee_add_due_day(message: Message, state: FSMContext) -> None:
     text = (message.text or "").strip()
     if not text.isdigit() or not FIRST_DUE_DAY <= int(text) <= LAST_DUE_DAY:
@@ -188,14 +179,14 @@ async def fee_add_due_day(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.callback_query(ChoiceCb.filter(F.step == "late"), FeeAdd.late_fee, AdminGroup())
+@router.callback_query(ChoiceCb.filter(F.step == "late"), FeeAdd.late_fee)
 async def fee_add_no_late_fee(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await state.update_data(late_fee=None)
     await _ask_period(query.message, state)
 
 
-@router.message(FeeAdd.late_fee, AdminGroup(), F.text, ~F.text.startswith("/"))
+@router.message(FeeAdd.late_fee, F.text, ~F.text.startswith("/"))
 async def fee_add_late_fee(message: Message, state: FSMContext) -> None:
     amount = _positive_amount(message.text or "")
     if amount is None:
@@ -222,7 +213,7 @@ async def _ask_period(message: object, state: FSMContext) -> None:
         )
 
 
-@router.callback_query(ChoiceCb.filter(F.step == "every"), FeeAdd.period, AdminGroup())
+@router.callback_query(ChoiceCb.filter(F.step == "every"), FeeAdd.period)
 async def fee_add_period(
     query: CallbackQuery, callback_data: ChoiceCb, state: FSMContext, community: Community
 ) -> None:
@@ -257,18 +248,18 @@ async def fee_add_period(
         await query.message.reply(summary, reply_markup=confirm_keyboard())
 
 
-@router.message(FeeAdd.kind, AdminGroup(), ~F.text.startswith("/"))
-@router.message(FeeAdd.scope, AdminGroup(), ~F.text.startswith("/"))
-@router.message(FeeAdd.period, AdminGroup(), ~F.text.startswith("/"))
-@router.message(FeeAdd.confirm, AdminGroup(), ~F.text.startswith("/"))
+@router.message(FeeAdd.kind, ~F.text.startswith("/"))
+@router.message(FeeAdd.scope, ~F.text.startswith("/"))
+@router.message(FeeAdd.period, ~F.text.startswith("/"))
+@router.message(FeeAdd.confirm, ~F.text.startswith("/"))
 async def fee_add_press_a_button(message: Message) -> None:
     await message.reply(_("Please choose one of the buttons above, or send /cancel."))
 
 
-@router.message(FeeAdd.name, AdminGroup(), ~F.text.startswith("/"))
-@router.message(FeeAdd.amount, AdminGroup(), ~F.text.startswith("/"))
-@router.message(FeeAdd.targets, AdminGroup(), ~F.text.startswith("/"))
-@router.message(FeeAdd.due_day, AdminGroup(), ~F.text.startswith("/"))
-@router.message(FeeAdd.late_fee, AdminGroup(), ~F.text.startswith("/"))
+@router.message(FeeAdd.name, ~F.text.startswith("/"))
+@router.message(FeeAdd.amount, ~F.text.startswith("/"))
+@router.message(FeeAdd.targets, ~F.text.startswith("/"))
+@router.message(FeeAdd.due_day, ~F.text.startswith("/"))
+@router.message(FeeAdd.late_fee, ~F.text.startswith("/"))
 async def fee_add_need_text(message: Message) -> None:
     await message.reply(_("Please answer with text, or send /cancel."))

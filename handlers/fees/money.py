@@ -10,7 +10,6 @@ Managers and accountants.
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -18,8 +17,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import group_command
-from bot.context import AppContext
 from core.fees import staff_actions
 from core.fees.billing import open_bills_of_unit
 from core.fees.common import FeeError, Period, parse_money
@@ -29,13 +26,12 @@ from core.fees.schedule import find_unit
 from core.fees.staff_actions import bill_of_period, payment_of_community
 from core.fees.staff_input import parse_id
 from core.formatting import fmt_money
-from core.identity import Identity
 from core.models import Community
-from handlers.fees.staff_views import MONEY_ROLES, ask_confirmation
+from handlers.fees.staff_views import ask_confirmation
 from handlers.fees.texts import current_locale, error_text
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, group_command
 
-router = Router(name="fees.money")
+router = admin_router("fees.money")
 
 group_command("pay_cash", __("Record a cash payment: UNIT AMOUNT NOTE"), order=42)
 group_command("pay_bank", __("Record a bank transfer: UNIT AMOUNT REFERENCE"), order=43)
@@ -47,20 +43,16 @@ def _unknown_unit(label: str) -> str:
     return _("Unknown unit {unit}. Write it like 1栋-301.").format(unit=label)
 
 
-@router.message(Command("pay_cash", "pay_bank"), AdminGroup(), StateFilter("*"))
+@router.message(
+    Command("pay_cash", "pay_bank"), StateFilter("*"), flags={"staff": "fees.payment_offline"}
+)
 async def pay_offline(
     message: Message,
     command: CommandObject,
     state: FSMContext,
     session: AsyncSession,
-    app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.payment_offline"
-    ):
-        return
     method = PaymentMethod.CASH if command.command == "pay_cash" else PaymentMethod.BANK_TRANSFER
     parts = (command.args or "").split(maxsplit=2)
     usage = (
@@ -123,20 +115,14 @@ async def pay_offline(
     )
 
 
-@router.message(Command("refund"), AdminGroup(), StateFilter("*"))
+@router.message(Command("refund"), StateFilter("*"), flags={"staff": "fees.refund"})
 async def refund(
     message: Message,
     command: CommandObject,
     state: FSMContext,
     session: AsyncSession,
-    app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.refund"
-    ):
-        return
     usage = _("Usage: /refund PAYMENT AMOUNT REASON, e.g. /refund 42 150 parking not used")
     parts = (command.args or "").split(maxsplit=2)
     payment_id = parse_id(parts[0]) if parts else None
@@ -184,20 +170,14 @@ async def refund(
     )
 
 
-@router.message(Command("adjust"), AdminGroup(), StateFilter("*"))
+@router.message(Command("adjust"), StateFilter("*"), flags={"staff": "fees.adjust"})
 async def adjust(
     message: Message,
     command: CommandObject,
     state: FSMContext,
     session: AsyncSession,
-    app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.adjust"
-    ):
-        return
     usage = _(
         "Usage: /adjust UNIT PERIOD ±AMOUNT REASON, e.g. /adjust 1栋-1201 2026-11 -20 "
         "water leak compensation"

@@ -10,14 +10,12 @@ Steps (each command):
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import group_command
 from bot.context import AppContext
 from core.fees.billing import generate_bills
 from core.fees.common import FeeError, local_today
@@ -26,11 +24,11 @@ from core.fees.staff_input import export_range, period_range
 from core.formatting import fmt_date, fmt_money
 from core.identity import Identity
 from core.models import Community
-from handlers.fees.staff_views import MANAGER, MONEY_ROLES, actor
+from handlers.fees.staff_views import actor
 from handlers.fees.texts import current_locale, error_text
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, group_command
 
-router = Router(name="fees.reports")
+router = admin_router("fees.reports")
 
 group_command("report", __("Collection rate by building: [PERIOD] [PERIOD]"), order=47)
 group_command("overdue", __("Units with overdue bills"), order=48)
@@ -39,7 +37,7 @@ group_command("export", __("Bills and payments as CSV: [PERIOD] [PERIOD]"), orde
 OVERDUE_LISTED = 60  # the rest are in /export
 
 
-@router.message(Command("bills_generate"), AdminGroup(), StateFilter("*"))
+@router.message(Command("bills_generate"), StateFilter("*"), flags={"staff": "fees.bills_generate"})
 async def bills_generate(
     message: Message,
     command: CommandObject,
@@ -48,10 +46,6 @@ async def bills_generate(
     identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MANAGER, action="fees.bills_generate"
-    ):
-        return
     now = app.clock.now()
     try:
         period, _last = period_range(command.args, local_today(community, now))
@@ -74,19 +68,14 @@ async def bills_generate(
     )
 
 
-@router.message(Command("report"), AdminGroup(), StateFilter("*"))
+@router.message(Command("report"), StateFilter("*"), flags={"staff": "fees.report"})
 async def report(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
     app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.report"
-    ):
-        return
     try:
         first, last = period_range(command.args, local_today(community, app.clock.now()))
     except FeeError as exc:
@@ -128,18 +117,13 @@ async def report(
     await message.reply("\n".join(lines))
 
 
-@router.message(Command("overdue"), AdminGroup(), StateFilter("*"))
+@router.message(Command("overdue"), StateFilter("*"), flags={"staff": "fees.overdue"})
 async def overdue(
     message: Message,
     session: AsyncSession,
     app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.overdue"
-    ):
-        return
     today = local_today(community, app.clock.now())
     units = await overdue_units(session, community.id, today, limit=OVERDUE_LISTED)
     if not units:
@@ -163,19 +147,14 @@ async def overdue(
     await message.reply("\n".join(lines))
 
 
-@router.message(Command("export"), AdminGroup(), StateFilter("*"))
+@router.message(Command("export"), StateFilter("*"), flags={"staff": "fees.export"})
 async def export(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
     app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        message, app, identity, community, *MONEY_ROLES, action="fees.export"
-    ):
-        return
     try:
         first, last = export_range(command.args, local_today(community, app.clock.now()))
     except FeeError as exc:

@@ -7,15 +7,12 @@ Steps:
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import group_command
-from bot.context import AppContext
 from core.fees.common import FeeError
 from core.fees.models import FeeScope
 from core.fees.schedule import list_fee_items, retire_fee_item, target_labels
@@ -23,25 +20,21 @@ from core.fees.staff_input import parse_id
 from core.formatting import fmt_money
 from core.identity import Identity
 from core.models import Community
-from handlers.fees.staff_views import MANAGER, MONEY_ROLES, actor
+from handlers.fees.staff_views import actor
 from handlers.fees.texts import current_locale, error_text, every_names, kind_names
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, group_command
 
-router = Router(name="fees.schedule")
+router = admin_router("fees.schedule")
 
 group_command("fees", __("Fee schedule and fee commands"), order=40)
 
 
-@router.message(Command("fees"), AdminGroup(), StateFilter("*"))
+@router.message(Command("fees"), StateFilter("*"), flags={"staff": "fees.list"})
 async def fees_list(
     message: Message,
     session: AsyncSession,
-    app: AppContext,
-    identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MONEY_ROLES, action="fees.list"):
-        return
     items = await list_fee_items(session, community.id)
     kinds = kind_names()
     every = every_names()
@@ -87,17 +80,14 @@ async def fees_list(
     await message.reply("\n".join(lines))
 
 
-@router.message(Command("fee_retire"), AdminGroup(), StateFilter("*"))
+@router.message(Command("fee_retire"), StateFilter("*"), flags={"staff": "fees.retire"})
 async def fee_retire(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    app: AppContext,
     identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(message, app, identity, community, *MANAGER, action="fees.retire"):
-        return
     item_id = parse_id((command.args or "").strip())
     if item_id is None:
         await message.reply(_("Usage: /fee_retire ID (see /fees for the ids)."))

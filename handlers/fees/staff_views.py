@@ -18,10 +18,6 @@ from aiogram.utils.i18n import gettext as _
 
 from core.fees.staff_actions import Actor
 from core.identity import Identity
-from core.models import StaffRole
-
-MONEY_ROLES = (StaffRole.MANAGER, StaffRole.ACCOUNTANT)
-MANAGER = (StaffRole.MANAGER,)
 
 
 class Pending(StatesGroup):

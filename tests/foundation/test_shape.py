@@ -48,9 +48,6 @@ LONG_FILES = {
     "core/residents.py",
     "core/tickets/service.py",
     "handlers/faces.py",
-    "handlers/fees_jobs.py",
-    "handlers/fees_resident.py",
-    "handlers/fees_staff.py",
     "handlers/gate_staff.py",
     "handlers/movein.py",
     "handlers/passes.py",
@@ -66,10 +63,6 @@ CORE_IMPORTS_ACCESS = {"core/all_models.py"}
 
 # handlers/ modules importing from SQLAlchemy more than the session type today.
 HANDLERS_USING_SQLALCHEMY = {
-    "handlers/fees_jobs.py",
-    "handlers/fees_resident.py",
-    "handlers/fees_staff.py",
-    "handlers/fees_statements.py",
     "handlers/gate_staff.py",
     "handlers/review.py",
     "handlers/tickets_jobs.py",
@@ -84,7 +77,6 @@ ASSEMBLY = "bot/assembly.py"
 # handlers/ modules (outside the kit) calling ensure_staff / commit today.
 HANDLERS_ENSURING_STAFF = {
     "handlers/faces.py",
-    "handlers/fees_staff.py",
     "handlers/gate_staff.py",
     "handlers/review.py",
     "handlers/tickets_staff.py",
@@ -93,8 +85,6 @@ HANDLERS_COMMITTING = {
     "handlers/access_common.py",
     "handlers/faces.py",
     "handlers/faces_common.py",
-    "handlers/fees_resident.py",
-    "handlers/fees_staff.py",
     "handlers/gate_staff.py",
     "handlers/movein.py",
     "handlers/passes.py",
