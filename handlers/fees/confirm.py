@@ -24,13 +24,12 @@ from bot.context import AppContext
 from core.fees import staff_actions
 from core.fees.common import FeeError
 from core.fees.staff_actions import Outcome, carry_out
-from core.formatting import fmt_money
 from core.identity import Identity
 from core.models import Community
 from handlers.fees.fee_add import FeeAdd
 from handlers.fees.outbox import kick_outbox
 from handlers.fees.staff_views import ConfirmCb, Pending, actor
-from handlers.fees.texts import current_locale, error_text
+from handlers.fees.texts import error_text, money_of
 from handlers.kit import admin_router, answer_query, commit_before_send, edit
 
 router = admin_router("fees.confirm")
@@ -103,11 +102,7 @@ async def confirm(
 
 
 def _result_text(action: str, data: dict[str, Any], done: Outcome, community: Community) -> str:
-    locale = current_locale()
-
-    def money(minor: object) -> str:
-        return fmt_money(int(minor), community.currency, locale)  # type: ignore[call-overload]
-
+    money = money_of(community)
     if action == staff_actions.ITEM_ADD:
         return _("Fee item #{id} {name} added. It is charged from the next bills.").format(
             id=done.id, name=done.name

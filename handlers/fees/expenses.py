@@ -23,10 +23,9 @@ from core.fees.accounts import allowed_categories, category_labels
 from core.fees.common import FeeError, parse_money
 from core.fees.models import Direction, Fund
 from core.fees.staff_input import match_category, parse_id
-from core.formatting import fmt_money
 from core.models import Community
 from handlers.fees.staff_views import ask_confirmation
-from handlers.fees.texts import current_locale, error_text, translations
+from handlers.fees.texts import current_locale, error_text, money_of, translations
 from handlers.kit import admin_router, group_command
 
 router = admin_router("fees.expenses")
@@ -52,8 +51,8 @@ async def expense(
 ) -> None:
     fund, direction = ENTRIES[command.command]
     allowed = allowed_categories(fund, direction)
-    locale = current_locale()
-    labels = category_labels(translations(app, locale))
+    money = money_of(community)
+    labels = category_labels(translations(app, current_locale()))
     parts = (command.args or "").split(maxsplit=2)
     category = None
     if parts:
@@ -85,7 +84,7 @@ async def expense(
     summary = _("Record {what}: {category}, {amount}, {description}{photo}?").format(
         what=what,
         category=labels.get(category, category),
-        amount=fmt_money(amount, community.currency, locale),
+        amount=money(amount),
         description=parts[2],
         photo=_(" (with receipt photo)") if photo else "",
     )

@@ -32,10 +32,9 @@ from core.fees.schedule import (
     resolve_buildings,
     resolve_units,
 )
-from core.formatting import fmt_money
 from core.models import Community
 from handlers.fees.staff_views import ChoiceCb, choice_buttons, confirm_keyboard
-from handlers.fees.texts import current_locale, error_text, every_names, kind_names
+from handlers.fees.texts import error_text, every_names, kind_names, money_of
 from handlers.kit import admin_router, group_command, read_text
 
 router = admin_router("fees.fee_add")
@@ -223,21 +222,17 @@ async def fee_add_period(
     await state.update_data(every=int(callback_data.value))
     await state.set_state(FeeAdd.confirm)
     data = await state.get_data()
-    locale = current_locale()
+    money = money_of(community)
     scope = {
         FeeScope.ALL.value: _("all units"),
     }.get(data["scope"], data.get("target_text", ""))
-    late = (
-        fmt_money(int(data["late_fee"]), community.currency, locale)
-        if data.get("late_fee")
-        else _("none")
-    )
+    late = money(data["late_fee"]) if data.get("late_fee") else _("none")
     summary = _(
         "Add this fee item?\n<b>{name}</b>: {amount} {kind}, {every}, due on day {day}, "
         "late fee {late}\nApplies to: {scope}"
     ).format(
         name=data["name"],
-        amount=fmt_money(int(data["amount"]), community.currency, locale),
+        amount=money(data["amount"]),
         kind=kind_names()[data["kind"]],
         every=every_names()[data["every"]],
         day=data["due_day"],

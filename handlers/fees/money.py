@@ -25,10 +25,9 @@ from core.fees.models import PaymentMethod
 from core.fees.schedule import find_unit
 from core.fees.staff_actions import bill_of_period, payment_of_community
 from core.fees.staff_input import parse_id
-from core.formatting import fmt_money
 from core.models import Community
 from handlers.fees.staff_views import ask_confirmation
-from handlers.fees.texts import current_locale, error_text
+from handlers.fees.texts import error_text, money_of
 from handlers.kit import admin_router, group_command
 
 router = admin_router("fees.money")
@@ -76,14 +75,14 @@ async def pay_offline(
         return
     bills = await open_bills_of_unit(session, unit.id)
     due = sum(b.outstanding_minor for b in bills)
-    locale = current_locale()
+    money = money_of(community)
     if due <= 0:
         await message.reply(_("Nothing is due on {unit}.").format(unit=unit.label))
         return
     if amount <= 0 or amount > due:
         await message.reply(
             _("{unit} owes {due}; the amount must be more than 0 and at most that.").format(
-                unit=unit.label, due=fmt_money(due, community.currency, locale)
+                unit=unit.label, due=money(due)
             )
         )
         return
@@ -93,10 +92,10 @@ async def pay_offline(
         "Note: {note}"
     ).format(
         method=method_name,
-        amount=fmt_money(amount, community.currency, locale),
+        amount=money(amount),
         unit=unit.label,
         periods=", ".join(b.period for b in bills),
-        due=fmt_money(due, community.currency, locale),
+        due=money(due),
         note=parts[2],
     )
     await ask_confirmation(
@@ -141,20 +140,20 @@ async def refund(
         await message.reply(error_text(exc) + "\n" + usage)
         return
     refundable = await payment_refundable(session, payment)
-    locale = current_locale()
+    money = money_of(community)
     if amount <= 0 or amount > refundable.total_minor:
         await message.reply(
             _("At most {amount} of this payment can be refunded.").format(
-                amount=fmt_money(refundable.total_minor, community.currency, locale)
+                amount=money(refundable.total_minor)
             )
         )
         return
     summary = _(
         "Record a refund of {amount} from payment #{id} ({paid} paid)?\nReason: {reason}"
     ).format(
-        amount=fmt_money(amount, community.currency, locale),
+        amount=money(amount),
         id=payment.id,
-        paid=fmt_money(payment.amount_minor, community.currency, locale),
+        paid=money(payment.amount_minor),
         reason=parts[2],
     )
     await ask_confirmation(
@@ -205,14 +204,14 @@ async def adjust(
     if amount == 0:
         await message.reply(usage)
         return
-    locale = current_locale()
+    money = money_of(community)
     summary = _(
         "Adjust the bill of {unit} for {period} by {amount} (now {due})?\nReason: {reason}"
     ).format(
         unit=unit.label,
         period=period,
-        amount=fmt_money(amount, community.currency, locale),
-        due=fmt_money(bill.amount_due_minor, community.currency, locale),
+        amount=money(amount),
+        due=money(bill.amount_due_minor),
         reason=parts[3],
     )
     await ask_confirmation(

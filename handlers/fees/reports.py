@@ -10,6 +10,9 @@ Steps (each command):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
@@ -18,14 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.fees.billing import generate_bills
-from core.fees.common import FeeError, local_today
+from core.fees.common import FeeError, Period, local_today
 from core.fees.reports import collection_by_building, export_csv, overdue_units
 from core.fees.staff_input import export_range, period_range
-from core.formatting import fmt_date, fmt_money
+from core.formatting import fmt_date
 from core.identity import Identity
 from core.models import Community
 from handlers.fees.staff_views import actor
-from handlers.fees.texts import current_locale, error_text
+from handlers.fees.texts import current_locale, error_text, money_of
 from handlers.kit import admin_router, group_command
 
 router = admin_router("fees.reports")
@@ -37,6 +40,22 @@ group_command("export", __("Bills and payments as CSV: [PERIOD] [PERIOD]"), orde
 OVERDUE_LISTED = 60  # the rest are in /export
 
 
+async def _periods(
+    message: Message,
+    command: CommandObject,
+    community: Community,
+    app: AppContext,
+    read: Callable[[str | None, date], tuple[Period, Period]] = period_range,
+) -> tuple[Period, Period] | None:
+    """The periods the command names (this one by default), or None after saying
+    what is wrong with them."""
+    try:
+        return read(command.args, local_today(community, app.clock.now()))
+    except FeeError as exc:
+        await message.reply(error_text(exc))
+        return None
+
+
 @router.message(Command("bills_generate"), StateFilter("*"), flags={"staff": "fees.bills_generate"})
 async def bills_generate(
     message: Message,
@@ -46,14 +65,12 @@ async def bills_generate(
     identity: Identity,
     community: Community,
 ) -> None:
-    now = app.clock.now()
-    try:
-        period, _last = period_range(command.args, local_today(community, now))
-    except FeeError as exc:
-        await message.reply(error_text(exc))
+    periods = await _periods(message, command, community, app)
+    if periods is None:
         return
+    period = periods[0]
     result = await generate_bills(
-        session, community, period, now=now, trigger="staff", **actor(identity).kwargs()
+        session, community, period, now=app.clock.now(), trigger="staff", **actor(identity).kwargs()
     )
     await message.reply(
         _(
@@ -76,17 +93,12 @@ async def report(
     app: AppContext,
     community: Community,
 ) -> None:
-    try:
-        first, last = period_range(command.args, local_today(community, app.clock.now()))
-    except FeeError as exc:
-        await message.reply(error_text(exc))
+    periods = await _periods(message, command, community, app)
+    if periods is None:
         return
+    first, last = periods
     rows = await collection_by_building(session, community.id, first, last)
-    locale = current_locale()
-
-    def money(minor: int) -> str:
-        return fmt_money(minor, community.currency, locale)
-
+    money = money_of(community)
     lines = [_("<b>Collection rate, {first} – {last}</b>").format(first=first, last=last)]
     if not rows:
         lines.append(_("No bills in these periods."))
@@ -129,17 +141,17 @@ async def overdue(
     if not units:
         await message.reply(_("No unit has an overdue bill. 🎉"))
         return
-    locale = current_locale()
+    money = money_of(community)
     lines = [_("<b>Overdue units ({count})</b>").format(count=len(units))]
     for u in units:
         reach = "" if u.reached or u.reminders == 0 else _(" ⚠️ reminders not delivered")
         lines.append(
             _("{unit}: {amount} ({periods}), {days} days overdue since {date}{reach}").format(
                 unit=u.label,
-                amount=fmt_money(u.outstanding_minor, community.currency, locale),
+                amount=money(u.outstanding_minor),
                 periods=", ".join(u.periods),
                 days=u.days_overdue,
-                date=fmt_date(u.oldest_due, locale),
+                date=fmt_date(u.oldest_due, current_locale()),
                 reach=reach,
             )
         )
@@ -155,11 +167,10 @@ async def export(
     app: AppContext,
     community: Community,
 ) -> None:
-    try:
-        first, last = export_range(command.args, local_today(community, app.clock.now()))
-    except FeeError as exc:
-        await message.reply(error_text(exc))
+    periods = await _periods(message, command, community, app, read=export_range)
+    if periods is None:
         return
+    first, last = periods
     data = await export_csv(session, community.id, first, last)
     await message.reply_document(
         BufferedInputFile(data, filename=f"bills-{first}-{last}.csv"),

@@ -17,11 +17,10 @@ from core.fees.common import FeeError
 from core.fees.models import FeeScope
 from core.fees.schedule import list_fee_items, retire_fee_item, target_labels
 from core.fees.staff_input import parse_id
-from core.formatting import fmt_money
 from core.identity import Identity
 from core.models import Community
 from handlers.fees.staff_views import actor
-from handlers.fees.texts import current_locale, error_text, every_names, kind_names
+from handlers.fees.texts import error_text, every_names, kind_names, money_of
 from handlers.kit import admin_router, group_command
 
 router = admin_router("fees.schedule")
@@ -38,7 +37,7 @@ async def fees_list(
     items = await list_fee_items(session, community.id)
     kinds = kind_names()
     every = every_names()
-    locale = current_locale()
+    money = money_of(community)
     lines = [_("<b>Fee schedule of {community}</b>").format(community=community.name)]
     if not items:
         lines.append(_("No fee items yet. Add one with /fee_add."))
@@ -47,9 +46,7 @@ async def fees_list(
         if item.scope != FeeScope.ALL:
             scope = ", ".join(await target_labels(session, item))
         late = (
-            _(", late fee {amount}").format(
-                amount=fmt_money(item.late_fee_minor, community.currency, locale)
-            )
+            _(", late fee {amount}").format(amount=money(item.late_fee_minor))
             if item.late_fee_minor
             else ""
         )
@@ -57,7 +54,7 @@ async def fees_list(
             _("#{id} {name}: {amount} {kind}, {every}, due on day {day}{late} — {scope}").format(
                 id=item.id,
                 name=item.name,
-                amount=fmt_money(item.amount_minor, community.currency, locale),
+                amount=money(item.amount_minor),
                 kind=kinds[item.kind.value],
                 every=every.get(item.period_months, str(item.period_months)),
                 day=item.due_day,

@@ -4,6 +4,7 @@ names of fee kinds and billing intervals, and which catalog a message is written
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
@@ -69,6 +70,12 @@ def every_names() -> dict[int, str]:
 def current_locale() -> str:
     """The language this update speaks (in the admin group: the group's)."""
     return get_i18n().current_locale
+
+
+def money_of(community: Community) -> Callable[[int], str]:
+    """Amounts in the community's currency, in this update's language."""
+    locale = current_locale()
+    return lambda minor: fmt_money(int(minor), community.currency, locale)
 
 
 def translations(ctx: AppContext, locale: str) -> gettext.NullTranslations:
