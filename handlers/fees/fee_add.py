@@ -98,9 +98,8 @@ async def fee_add_kind(query: CallbackQuery, callback_data: ChoiceCb, state: FSM
 
 @router.message(FeeAdd.amount, F.text, ~F.text.startswith("/"))
 async def fee_add_amount(message: Message, state: FSMContext) -> None:
-    amount = _positive_amount(message.text or "")
+    amount = await _positive_amount(message, _("Please send a positive amount, e.g. 1.85."))
     if amount is None:
-        await message.reply(_("Please send a positive amount, e.g. 1.85."))
         return
     await state.update_data(amount=amount)
     await state.set_state(FeeAdd.scope)
@@ -187,20 +186,25 @@ async def fee_add_no_late_fee(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(FeeAdd.late_fee, F.text, ~F.text.startswith("/"))
 async def fee_add_late_fee(message: Message, state: FSMContext) -> None:
-    amount = _positive_amount(message.text or "")
+    amount = await _positive_amount(
+        message, _("Please send a positive amount, or press “No late fee”.")
+    )
     if amount is None:
-        await message.reply(_("Please send a positive amount, or press “No late fee”."))
         return
     await state.update_data(late_fee=amount)
     await _ask_period(message, state)
 
 
-def _positive_amount(text: str) -> int | None:
+async def _positive_amount(message: Message, re_ask: str) -> int | None:
+    """The positive amount the message says, or None after ``re_ask``."""
     try:
-        amount = parse_money(text)
+        amount = parse_money(message.text or "")
     except FeeError:
+        amount = 0
+    if amount <= 0:
+        await message.reply(re_ask)
         return None
-    return amount if amount > 0 else None
+    return amount
 
 
 async def _ask_period(message: object, state: FSMContext) -> None:

@@ -25,7 +25,7 @@ from core.fees.models import PaymentMethod
 from core.fees.schedule import find_unit
 from core.fees.staff_actions import bill_of_period, payment_of_community
 from core.fees.staff_input import parse_id
-from core.models import Community
+from core.models import Community, Unit
 from handlers.fees.staff_views import ask_confirmation
 from handlers.fees.texts import error_text, money_of
 from handlers.kit import admin_router, group_command
@@ -38,8 +38,14 @@ group_command("refund", __("Record a refund: PAYMENT AMOUNT REASON"), order=44)
 group_command("adjust", __("Adjust a bill: UNIT PERIOD ±AMOUNT REASON"), order=45)
 
 
-def _unknown_unit(label: str) -> str:
-    return _("Unknown unit {unit}. Write it like 1栋-301.").format(unit=label)
+async def _named_unit(
+    message: Message, session: AsyncSession, community: Community, label: str
+) -> Unit | None:
+    """The unit staff wrote (``1栋-301``), or None after saying it is unknown."""
+    unit = await find_unit(session, community.id, label)
+    if unit is None:
+        await message.reply(_("Unknown unit {unit}. Write it like 1栋-301.").format(unit=label))
+    return unit
 
 
 @router.message(
@@ -64,9 +70,8 @@ async def pay_offline(
     if len(parts) < 3:
         await message.reply(usage)
         return
-    unit = await find_unit(session, community.id, parts[0])
+    unit = await _named_unit(message, session, community, parts[0])
     if unit is None:
-        await message.reply(_unknown_unit(parts[0]))
         return
     try:
         amount = parse_money(parts[1])
@@ -185,9 +190,8 @@ async def adjust(
     if len(parts) < 4:
         await message.reply(usage)
         return
-    unit = await find_unit(session, community.id, parts[0])
+    unit = await _named_unit(message, session, community, parts[0])
     if unit is None:
-        await message.reply(_unknown_unit(parts[0]))
         return
     try:
         period = Period.parse(parts[1])
