@@ -107,8 +107,7 @@ def reported_payment(ctx: AppContext, message: Message, locale: str) -> SpooledP
 
 
 @router.message(
-    F.successful_payment,
-    F.successful_payment.invoice_payload.startswith(PAYLOAD_PREFIX + ":"),
+    F.successful_payment, F.successful_payment.invoice_payload.startswith(PAYLOAD_PREFIX + ":")
 )
 async def successful_payment(
     message: Message, session: AsyncSession, app: AppContext, identity: Identity, locale: str

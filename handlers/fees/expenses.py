@@ -107,11 +107,7 @@ async def expense(
 @router.message(
     Command("expense_reverse"), StateFilter("*"), flags={"staff": "fees.expense_reverse"}
 )
-async def expense_reverse(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-) -> None:
+async def expense_reverse(message: Message, command: CommandObject, state: FSMContext) -> None:
     parts = (command.args or "").split(maxsplit=1)
     expense_id = parse_id(parts[0]) if parts else None
     if len(parts) < 2 or expense_id is None:

@@ -55,10 +55,7 @@ class FeeAdd(StatesGroup):
 
 
 @router.message(Command("fee_add"), StateFilter("*"), flags={"staff": "fees.item_add"})
-async def fee_add_start(
-    message: Message,
-    state: FSMContext,
-) -> None:
+async def fee_add_start(message: Message, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(FeeAdd.name)
     await message.reply(
@@ -227,9 +224,7 @@ async def fee_add_period(
     await state.set_state(FeeAdd.confirm)
     data = await state.get_data()
     money = money_of(community)
-    scope = {
-        FeeScope.ALL.value: _("all units"),
-    }.get(data["scope"], data.get("target_text", ""))
+    scope = {FeeScope.ALL.value: _("all units")}.get(data["scope"], data.get("target_text", ""))
     late = money(data["late_fee"]) if data.get("late_fee") else _("none")
     summary = _(
         "Add this fee item?\n<b>{name}</b>: {amount} {kind}, {every}, due on day {day}, "

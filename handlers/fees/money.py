@@ -155,12 +155,7 @@ async def refund(
         return
     summary = _(
         "Record a refund of {amount} from payment #{id} ({paid} paid)?\nReason: {reason}"
-    ).format(
-        amount=money(amount),
-        id=payment.id,
-        paid=money(payment.amount_minor),
-        reason=parts[2],
-    )
+    ).format(amount=money(amount), id=payment.id, paid=money(payment.amount_minor), reason=parts[2])
     await ask_confirmation(
         message,
         state,

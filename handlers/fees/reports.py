@@ -131,10 +131,7 @@ async def report(
 
 @router.message(Command("overdue"), StateFilter("*"), flags={"staff": "fees.overdue"})
 async def overdue(
-    message: Message,
-    session: AsyncSession,
-    app: AppContext,
-    community: Community,
+    message: Message, session: AsyncSession, app: AppContext, community: Community
 ) -> None:
     today = local_today(community, app.clock.now())
     units = await overdue_units(session, community.id, today, limit=OVERDUE_LISTED)

@@ -29,11 +29,7 @@ group_command("fees", __("Fee schedule and fee commands"), order=40)
 
 
 @router.message(Command("fees"), StateFilter("*"), flags={"staff": "fees.list"})
-async def fees_list(
-    message: Message,
-    session: AsyncSession,
-    community: Community,
-) -> None:
+async def fees_list(message: Message, session: AsyncSession, community: Community) -> None:
     items = await list_fee_items(session, community.id)
     kinds = kind_names()
     every = every_names()
