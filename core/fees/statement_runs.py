@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.fees import outbox
 from core.fees.accounts import half_year_bounds
 from core.fees.common import in_quiet_hours, local_today
 from core.fees.models import FeeStatement
-from core.models import Community, Person, Residency, ResidencyStatus, Unit
+from core.models import Community, Person, Residency, Unit
+from core.residency import active_residency_clause
 
 STATEMENT = "statement"  # the outbox kind
 # Statements go out in the first two weeks of January and July (a missed day is
@@ -70,8 +71,7 @@ async def publish_statement(
             .join(Unit, Unit.id == Residency.unit_id)
             .where(
                 Unit.community_id == community.id,
-                Residency.status == ResidencyStatus.ACTIVE,
-                or_(Residency.end_date.is_(None), Residency.end_date >= today),
+                active_residency_clause(today),
                 Person.telegram_id.is_not(None),
             )
             .distinct()

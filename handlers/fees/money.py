@@ -22,10 +22,10 @@ from core.fees.billing import open_bills_of_unit
 from core.fees.common import FeeError, Period, parse_money
 from core.fees.ledger import payment_refundable
 from core.fees.models import PaymentMethod
-from core.fees.schedule import find_unit
 from core.fees.staff_actions import bill_of_period, payment_of_community
 from core.fees.staff_input import parse_id
 from core.models import Community, Unit
+from core.units import find_unit_by_label
 from handlers.fees.staff_views import ask_confirmation
 from handlers.fees.texts import error_text, money_of
 from handlers.kit import admin_router, group_command
@@ -42,7 +42,7 @@ async def _named_unit(
     message: Message, session: AsyncSession, community: Community, label: str
 ) -> Unit | None:
     """The unit staff wrote (``1栋-301``), or None after saying it is unknown."""
-    unit = await find_unit(session, community.id, label)
+    unit = await find_unit_by_label(session, community.id, label)
     if unit is None:
         await message.reply(_("Unknown unit {unit}. Write it like 1栋-301.").format(unit=label))
     return unit
