@@ -92,9 +92,11 @@ def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
 
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     """Every periodic job, in one visible place. Feature areas add theirs here."""
-    from handlers.review import movein_housekeeping
+    from handlers.movein import HOUSEKEEPING_EVERY_S, movein_housekeeping
 
-    scheduler.add_periodic("movein.housekeeping", lambda: movein_housekeeping(ctx), 3600)
+    scheduler.add_periodic(
+        "movein.housekeeping", lambda: movein_housekeeping(ctx), HOUSEKEEPING_EVERY_S
+    )
     from handlers.tickets_jobs import register_ticket_jobs
 
     register_ticket_jobs(ctx, scheduler)

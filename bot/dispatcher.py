@@ -116,9 +116,9 @@ def include_routers(dp: Dispatcher) -> None:
     from handlers.fees_resident import payments_router
 
     dp.include_router(payments_router)  # before any flow's catch-all (see its docstring)
-    from handlers import admin_setup, movein, profile, review
+    from handlers import admin_setup, movein, profile
 
-    dp.include_routers(admin_setup.router, review.router, movein.router, profile.router)
+    dp.include_routers(admin_setup.router, *movein.ROUTERS, *profile.ROUTERS)
     # Feature routers (one per area) go here, in this order.
     from handlers import tickets_resident, tickets_staff
 

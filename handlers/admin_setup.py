@@ -50,7 +50,8 @@ from core.communities import (
 from core.identity import Identity, community_by_admin_chat
 from core.models import Community, Staff, StaffRole
 from core.movein_models import OPEN_APPLICATION_STATUSES, MoveInApplication
-from handlers.review import person_link, post_application
+from handlers.movein.posting import post_application
+from handlers.movein.texts import person_link
 from handlers.staff import AdminGroup, ensure_staff, role_names
 
 log = logging.getLogger(__name__)
