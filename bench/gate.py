@@ -124,7 +124,7 @@ def prepare(db_path: Path, count: int) -> dict[str, Any]:
             ).inserted_primary_key[0]
             conn.execute(
                 insert(GateThrottle).values(
-                    gate_id=gid, consecutive_failures=0, window_failures=0, level=0
+                    gate_id=gid, consecutive_failures=0, level=0
                 )
             )
             gate_ids.append(gid)
