@@ -60,6 +60,10 @@ def _is_owner(identity: Identity) -> bool:
     return bool(_owner_units(identity))
 
 
+def _owns(identity: Identity, unit_id: int) -> bool:
+    return unit_id in {u.unit_id for u in _owner_units(identity)}
+
+
 menu_entry("family", __("👪 Add family member"), _is_owner, order=70)
 
 
@@ -92,7 +96,7 @@ async def family_menu(
 async def family_unit(
     query: CallbackQuery, callback_data: FamCb, session: AsyncSession, identity: Identity
 ) -> None:
-    if callback_data.id not in {u.unit_id for u in _owner_units(identity)}:
+    if not _owns(identity, callback_data.id):
         await query.answer(_("Only owners can add family members."), show_alert=True)
         return
     await _family_of_unit(query, session, callback_data.id, new_message=False)
@@ -164,7 +168,7 @@ async def family_link(
 async def family_add(
     query: CallbackQuery, callback_data: FamCb, state: FSMContext, identity: Identity
 ) -> None:
-    if callback_data.id not in {u.unit_id for u in _owner_units(identity)}:
+    if not _owns(identity, callback_data.id):
         await query.answer(_("Only owners can add family members."), show_alert=True)
         return
     await state.set_state(Family.name)

@@ -10,27 +10,32 @@
 from __future__ import annotations
 
 import html
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.notify import send_to_admin_group
+from bot.notify import send_to_admin_group, send_to_person
 from bot.sender import Delivery
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
 from core.models import Community, StaffRole
-from core.movein.office import person_names, residency_card
+from core.movein.office import ResidencyCard, person_names, residency_card
 from core.movein_models import HandoverDirection, HandoverItem
 from core.residents import handover_log, record_handover
 from handlers.movein.callbacks import HandoverCb
-from handlers.movein.notices import staff_name
+from handlers.movein.notices import staff_name, tell_staff_unreachable
 from handlers.movein.posting import movein_thread
 from handlers.movein.texts import item_label
 from handlers.staff import AdminGroup, ensure_staff
+
+log = logging.getLogger(__name__)
 
 router = Router(name="movein.handover")
 
@@ -104,6 +109,47 @@ async def post_handover(
         lambda: handover_text(community, name, unit_label, direction, latest, names),
         thread_id=await movein_thread(app, community),
         reply_markup=lambda: handover_keyboard(residency_id, direction, latest),
+    )
+
+
+async def ask_for_keys_back(
+    app: AppContext, session: AsyncSession, card: ResidencyCard, name: str, unit_label: str
+) -> None:
+    """A resident left by themselves (moved out, erased their data): staff get the
+    card to collect keys and access card. The move-out stands even if the group
+    cannot be reached, so a refused post is only logged."""
+    try:
+        await post_handover(
+            app,
+            session,
+            card.community,
+            card.residency_id,
+            name,
+            unit_label,
+            HandoverDirection.RETURNED,
+        )
+    except TelegramBadRequest:
+        log.warning("move-out notice not posted", exc_info=True)
+
+
+async def tell_residency_ended(
+    app: AppContext, session: AsyncSession, card: ResidencyCard, text: Callable[[], str]
+) -> None:
+    """After the office or the lease ended a residency: the resident is told (staff
+    are, if the bot cannot reach a resident who has Telegram), and staff get the
+    card to collect keys and access card."""
+    person = card.person
+    delivery = await send_to_person(app, person, text)
+    if person.telegram_id is not None:
+        await tell_staff_unreachable(app, card.community, person.full_name, delivery)
+    await post_handover(
+        app,
+        session,
+        card.community,
+        card.residency_id,
+        person.full_name,
+        card.unit_label,
+        HandoverDirection.RETURNED,
     )
 
 

@@ -17,14 +17,11 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.notify import send_to_person
 from core.db import transaction
 from core.invitations import purge_failures
 from core.movein.office import residency_card, unposted_applications
-from core.movein_models import HandoverDirection
 from core.residents import end_expired_tenancies, purge_documents
-from handlers.movein.handover import post_handover
-from handlers.movein.notices import tell_staff_unreachable
+from handlers.movein.handover import tell_residency_ended
 from handlers.movein.posting import post_application
 
 log = logging.getLogger(__name__)
@@ -53,20 +50,8 @@ async def movein_housekeeping(ctx: AppContext) -> None:
                 card = await residency_card(session, residency_id)
                 if card is None or ctx.bot is None:
                     continue
-                person = card.person
-                delivery = await send_to_person(
-                    ctx, person, partial(_lease_ended_text, card.unit_label)
-                )
-                if person.telegram_id is not None:
-                    await tell_staff_unreachable(ctx, card.community, person.full_name, delivery)
-                await post_handover(
-                    ctx,
-                    session,
-                    card.community,
-                    card.residency_id,
-                    person.full_name,
-                    card.unit_label,
-                    HandoverDirection.RETURNED,
+                await tell_residency_ended(
+                    ctx, session, card, partial(_lease_ended_text, card.unit_label)
                 )
         async with ctx.session_factory() as session:
             unposted = await unposted_applications(session)

@@ -24,16 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import group_command
 from bot.context import AppContext
-from bot.notify import send_to_person
 from core.formatting import fmt_date
 from core.identity import Identity
 from core.models import Community, StaffRole
-from core.movein.office import residency_card
-from core.movein_models import HandoverDirection
+from core.movein.office import ResidencyCard, residency_card
 from core.residents import end_residency, find_unit_by_label, unit_residents
 from handlers.movein.callbacks import EndCancelCb, EndCb
-from handlers.movein.handover import post_handover
-from handlers.movein.notices import staff_name, tell_staff_unreachable
+from handlers.movein.handover import tell_residency_ended
+from handlers.movein.notices import staff_name
 from handlers.movein.texts import person_link, role_label
 from handlers.staff import AdminGroup, ensure_staff
 
@@ -117,6 +115,21 @@ def _confirm_keyboard(residency_id: int) -> InlineKeyboardMarkup:
     )
 
 
+async def _active_residency(
+    query: CallbackQuery, session: AsyncSession, community: Community, residency_id: int
+) -> ResidencyCard | None:
+    """The residency a button names, if it is in this community and not over yet
+    (otherwise the presser is told why)."""
+    card = await residency_card(session, residency_id, community_id=community.id)
+    if card is None:
+        await query.answer(_("This resident is not in this community."), show_alert=True)
+        return None
+    if not card.is_active:
+        await query.answer(_("This residency has already ended."), show_alert=True)
+        return None
+    return card
+
+
 @router.callback_query(EndCb.filter(), AdminGroup())
 async def end_pressed(
     query: CallbackQuery,
@@ -128,12 +141,8 @@ async def end_pressed(
 ) -> None:
     if not await ensure_staff(query, app, identity, community, *ENDERS, action="residency.end"):
         return
-    card = await residency_card(session, callback_data.residency_id, community_id=community.id)
+    card = await _active_residency(query, session, community, callback_data.residency_id)
     if card is None:
-        await query.answer(_("This resident is not in this community."), show_alert=True)
-        return
-    if not card.is_active:
-        await query.answer(_("This residency has already ended."), show_alert=True)
         return
     person = card.person
     assert isinstance(query.message, Message)
@@ -168,21 +177,11 @@ async def end_pressed(
             )
         )
     label = card.unit_label
-    delivery = await send_to_person(
-        app,
-        person,
-        lambda: _("The property office has ended your residency in {unit}.").format(unit=label),
-    )
-    if person.telegram_id is not None:
-        await tell_staff_unreachable(app, community, person.full_name, delivery)
-    await post_handover(
+    await tell_residency_ended(
         app,
         session,
-        community,
-        card.residency_id,
-        person.full_name,
-        label,
-        HandoverDirection.RETURNED,
+        card,
+        lambda: _("The property office has ended your residency in {unit}.").format(unit=label),
     )
 
 
@@ -197,12 +196,8 @@ async def end_cancelled(
 ) -> None:
     if not await ensure_staff(query, app, identity, community, *ENDERS, action="residency.end"):
         return
-    card = await residency_card(session, callback_data.residency_id, community_id=community.id)
+    card = await _active_residency(query, session, community, callback_data.residency_id)
     if card is None:
-        await query.answer(_("This resident is not in this community."), show_alert=True)
-        return
-    if not card.is_active:
-        await query.answer(_("This residency has already ended."), show_alert=True)
         return
     await query.answer()
     assert isinstance(query.message, Message)

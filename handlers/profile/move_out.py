@@ -26,10 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity, load_identity
 from core.movein.office import residency_card
-from core.movein_models import HandoverDirection
 from core.residents import ResidentsError, end_residency, withdraw_application
 from handlers.menu import menu_keyboard
-from handlers.movein.handover import post_handover
+from handlers.movein.handover import ask_for_keys_back
 from handlers.movein.posting import refresh_card
 from handlers.profile.views import PrCb, button, edit
 
@@ -94,18 +93,7 @@ async def move_out(
     await query.message.answer(_("What can I do for you?"), reply_markup=menu_keyboard(refreshed))
     card = await residency_card(session, residency.id)
     if card is not None:
-        try:
-            await post_handover(
-                app,
-                session,
-                card.community,
-                residency.id,
-                card.person.full_name,
-                membership.unit_label,
-                HandoverDirection.RETURNED,
-            )
-        except TelegramBadRequest:
-            log.warning("move-out notice not posted", exc_info=True)
+        await ask_for_keys_back(app, session, card, card.person.full_name, membership.unit_label)
 
 
 @router.callback_query(PrCb.filter(F.action.in_({"wd", "wdy"})), StateFilter("*"))

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -29,14 +27,12 @@ from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
 from core.movein.office import residency_card
-from core.movein_models import AgreementKind, HandoverDirection
+from core.movein_models import AgreementKind
 from core.residents import ResidentsError, erase_personal_data, personal_data, personal_export
-from handlers.movein.handover import post_handover
+from handlers.movein.handover import ask_for_keys_back
 from handlers.movein.texts import status_label
 from handlers.movein.views import current_locale
 from handlers.profile.views import PrCb, button, edit
-
-log = logging.getLogger(__name__)
 
 router = Router(name="profile.privacy")
 router.message.filter(F.chat.type == "private")
@@ -190,17 +186,6 @@ async def erase(
     await edit(query, _("Your data is deleted. Goodbye — you are welcome back any time."))
     for membership in ended:
         card = await residency_card(session, membership.residency_id)
-        if card is None:
-            continue
-        try:
-            await post_handover(
-                app,
-                session,
-                card.community,
-                card.residency_id,
-                "—",
-                membership.unit_label,
-                HandoverDirection.RETURNED,
-            )
-        except TelegramBadRequest:
-            log.warning("move-out notice not posted", exc_info=True)
+        if card is not None:
+            # The name is gone with the rest of their data.
+            await ask_for_keys_back(app, session, card, "—", membership.unit_label)
