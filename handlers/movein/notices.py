@@ -24,20 +24,19 @@ async def tell_staff_unreachable(
     """A resident who cannot be reached must be visible to staff."""
     if delivery.ok:
         return
-    reasons = {
-        "blocked": _("they have blocked the bot"),
-        "deactivated": _("their Telegram account is deleted"),
-        "no_telegram": _("they have no Telegram account"),
-    }
-    await send_to_admin_group(
-        app,
-        community,
-        lambda: _("⚠️ I could not tell {name} about this: {reason}. Please call them.").format(
+
+    def text() -> str:  # in the group's language, reason included
+        reasons = {
+            "blocked": _("they have blocked the bot"),
+            "deactivated": _("their Telegram account is deleted"),
+            "no_telegram": _("they have no Telegram account"),
+        }
+        return _("⚠️ I could not tell {name} about this: {reason}. Please call them.").format(
             name=html.escape(person_name),
             reason=reasons.get(delivery.reason or "", _("Telegram refused the message")),
-        ),
-        thread_id=await movein_thread(app, community),
-    )
+        )
+
+    await send_to_admin_group(app, community, text, thread_id=await movein_thread(app, community))
 
 
 async def staff_name(session: AsyncSession, identity: Identity, user: User | None) -> str:
