@@ -13,7 +13,7 @@ from core.clock import Clock
 from core.invitations import redeem_invitation
 from core.models import Building, Community, Person, Residency, ResidencyRole, Unit
 from core.movein_models import Invitation
-from core.residents import community_today, load_unit
+from core.residents import ResidentsError, community_today, load_unit
 
 
 async def get_community(session: AsyncSession, community_id: int) -> Community | None:
@@ -28,6 +28,17 @@ async def building_in_community(
     if building is None or building.community_id != community_id:
         return None
     return building
+
+
+async def unit_in_building(
+    session: AsyncSession, unit_id: int, building_id: int | None
+) -> Unit | None:
+    """The unit, if it (still) is in the building chosen a step earlier."""
+    try:
+        unit = await load_unit(session, unit_id)
+    except ResidentsError:
+        return None
+    return unit if unit.building_id == building_id else None
 
 
 async def invitation_home(session: AsyncSession, invitation: Invitation) -> tuple[Unit, Community]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -25,6 +25,7 @@ from core.identity import Identity
 from core.movein.homes import get_community
 from core.movein_models import AgreementKind
 from core.residents import community_today
+from handlers.kit import answer_query, private_router, reply
 from handlers.movein.callbacks import MoveIn, MvCb
 from handlers.movein.joined import finish_invitation
 from handlers.movein.submit import show_summary
@@ -32,9 +33,7 @@ from handlers.movein.views import button, cancel_button, chat, current_locale, d
 
 log = logging.getLogger(__name__)
 
-router = Router(name="movein.agreements")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.agreements")
 
 AGREEMENTS = (AgreementKind.RULES, AgreementKind.CONTRACT)
 
@@ -72,10 +71,11 @@ async def show_agreement(
         if kind == AgreementKind.RULES
         else _("Please read the property service contract:")
     )
-    await message.answer(head)
+    await reply(message, head)
     for part in parts[:-1]:
-        await message.answer(part)
-    await message.answer(
+        await reply(message, part)
+    await reply(
+        message,
         parts[-1],
         reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[
@@ -101,7 +101,7 @@ async def agreement_accepted(
         callback_data.id >= len(AGREEMENTS)
         or shown.get("kind") != AGREEMENTS[callback_data.id].value
     ):
-        await query.answer(_("This button is no longer active."))
+        await answer_query(query, _("This button is no longer active."))
         return
     acceptance = Acceptance(
         AgreementKind(shown["kind"]),
@@ -115,7 +115,7 @@ async def agreement_accepted(
     await state.update_data(acceptances=acceptances, shown=None)
     message = chat(query)
     await drop_buttons(message)
-    await query.answer(_("Accepted."))
+    await answer_query(query, _("Accepted."))
     if acceptance.kind == AgreementKind.RULES:
         await show_agreement(message, state, session, app, AgreementKind.CONTRACT)
         return
@@ -127,9 +127,10 @@ async def agreement_accepted(
 
 @router.message(StateFilter(MoveIn.rules, MoveIn.contract))
 async def agreement_pending(message: Message) -> None:
-    await message.answer(
+    await reply(
+        message,
         _(
             "Please read the document above and press “I have read and accept” to continue, or "
             "send /cancel."
-        )
+        ),
     )

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -26,34 +26,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.models import ResidencyRole
 from core.movein.homes import get_community
-from core.movein.rules import clean_name, is_plain_name, lease_end_problem, parse_date, shared_phone
+from core.movein.rules import is_plain_name, lease_end_problem, parse_date, shared_phone
 from core.movein_models import AgreementKind
 from core.residents import community_today
+from handlers.kit import answer_query, private_router, reply
 from handlers.movein.agreements import show_agreement
 from handlers.movein.callbacks import MoveIn, MvCb
 from handlers.movein.texts import role_label
-from handlers.movein.views import ROLES, chat, drop_buttons
+from handlers.movein.views import ROLES, chat, drop_buttons, read_name
 
-router = Router(name="movein.details")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.details")
 
 
 @router.callback_query(MvCb.filter(F.action == "role"), MoveIn.role)
 async def role_chosen(query: CallbackQuery, callback_data: MvCb, state: FSMContext) -> None:
     if not 0 <= callback_data.id < len(ROLES):
-        await query.answer()
+        await answer_query(query)
         return
     role = ROLES[callback_data.id]
     await state.update_data(role=role.value)
-    await query.answer()
+    await answer_query(query)
     message = chat(query)
     await drop_buttons(message)
-    await message.answer(_("You are: {role}.").format(role=role_label(role)))
+    await reply(message, _("You are: {role}.").format(role=role_label(role)))
     if role == ResidencyRole.TENANT:
         await state.set_state(MoveIn.end_date)
-        await message.answer(
-            _("Until when does your lease run? Send the date, for example 2027-06-30.")
+        await reply(
+            message, _("Until when does your lease run? Send the date, for example 2027-06-30.")
         )
         return
     await ask_name(message, state)
@@ -61,8 +60,9 @@ async def role_chosen(query: CallbackQuery, callback_data: MvCb, state: FSMConte
 
 @router.message(MoveIn.role)
 async def role_not_chosen(message: Message) -> None:
-    await message.answer(
-        _("Please choose with the buttons above who you are in this home, or send /cancel.")
+    await reply(
+        message,
+        _("Please choose with the buttons above who you are in this home, or send /cancel."),
     )
 
 
@@ -75,14 +75,14 @@ async def end_date_given(
     assert community is not None
     day = parse_date(message.text or "")
     if day is None:
-        await message.answer(_("Please send the date like 2027-06-30."))
+        await reply(message, _("Please send the date like 2027-06-30."))
         return
     problem = lease_end_problem(day, community_today(community, app.clock))
     if problem == "past":
-        await message.answer(_("The lease end must be after today. Please send it again."))
+        await reply(message, _("The lease end must be after today. Please send it again."))
         return
     if problem == "too_far":
-        await message.answer(_("That is too far ahead. Please check the date on your lease."))
+        await reply(message, _("That is too far ahead. Please check the date on your lease."))
         return
     await state.update_data(end_date=day.isoformat())
     await ask_name(message, state)
@@ -90,7 +90,7 @@ async def end_date_given(
 
 @router.message(MoveIn.end_date)
 async def end_date_not_text(message: Message) -> None:
-    await message.answer(_("Please type the lease end date, for example 2027-06-30."))
+    await reply(message, _("Please type the lease end date, for example 2027-06-30."))
 
 
 async def ask_name(message: Message, state: FSMContext) -> None:
@@ -105,7 +105,7 @@ async def ask_name(message: Message, state: FSMContext) -> None:
             one_time_keyboard=True,
             input_field_placeholder=_("Full name"),
         )
-    await message.answer(_("Your full name, as on your ID card:"), reply_markup=markup)
+    await reply(message, _("Your full name, as on your ID card:"), reply_markup=markup)
 
 
 def _share_phone_keyboard() -> ReplyKeyboardMarkup:
@@ -118,13 +118,15 @@ def _share_phone_keyboard() -> ReplyKeyboardMarkup:
 
 @router.message(MoveIn.name, F.text)
 async def name_given(message: Message, state: FSMContext) -> None:
-    name = clean_name(message.text or "")
+    name = await read_name(
+        message, _("Please type your name with letters only (2 to 60 characters).")
+    )
     if name is None:
-        await message.answer(_("Please type your name with letters only (2 to 60 characters)."))
         return
     await state.update_data(full_name=name)
     await state.set_state(MoveIn.phone)
-    await message.answer(
+    await reply(
+        message,
         _(
             "Your phone number, so the property office can reach you. Press the button below to "
             "share it."
@@ -135,7 +137,7 @@ async def name_given(message: Message, state: FSMContext) -> None:
 
 @router.message(MoveIn.name)
 async def name_not_text(message: Message) -> None:
-    await message.answer(_("Please type your full name."))
+    await reply(message, _("Please type your full name."))
 
 
 @router.message(MoveIn.phone, F.contact)
@@ -144,18 +146,20 @@ async def phone_shared(
 ) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
-        await message.answer(
-            _("Please share your own number with the button below, not someone else's contact.")
+        await reply(
+            message,
+            _("Please share your own number with the button below, not someone else's contact."),
         )
         return
     await state.update_data(phone=shared_phone(message.contact.phone_number))
     data = await state.get_data()
     if data.get("mode") == "invite":
-        await message.answer(_("Thank you."), reply_markup=ReplyKeyboardRemove())
+        await reply(message, _("Thank you."), reply_markup=ReplyKeyboardRemove())
         await show_agreement(message, state, session, app, AgreementKind.RULES)
         return
     await state.set_state(MoveIn.id_doc)
-    await message.answer(
+    await reply(
+        message,
         _(
             "Now a photo of your ID card (the side with your photo). Send it as a photo, or as a "
             "PDF or image file."
@@ -166,7 +170,8 @@ async def phone_shared(
 
 @router.message(MoveIn.phone)
 async def phone_not_shared(message: Message) -> None:
-    await message.answer(
+    await reply(
+        message,
         _("Please press “📱 Share my phone number” below; typing the number is not enough."),
         reply_markup=_share_phone_keyboard(),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -25,14 +25,13 @@ from core.models import ResidencyRole
 from core.movein.rules import acceptable_document
 from core.movein_models import AgreementKind, DocumentKind
 from core.residents import MAX_DOCUMENTS_PER_KIND, ResidentsError, add_draft_document, draft_counts
+from handlers.kit import answer_query, private_router, reply
 from handlers.movein.agreements import show_agreement
 from handlers.movein.callbacks import MoveIn, MvCb
 from handlers.movein.more_documents import send_more_documents
 from handlers.movein.views import button, chat, drop_buttons, person_id
 
-router = Router(name="movein.documents")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.documents")
 
 KINDS = (DocumentKind.ID, DocumentKind.PROOF, DocumentKind.EXTRA)
 _STATE_KIND = {
@@ -60,7 +59,7 @@ async def document_received(
         doc = message.document
         media, file_id, unique, mime = "document", doc.file_id, doc.file_unique_id, doc.mime_type
     else:
-        await message.answer(_("Please send a photo, or a PDF or image file."))
+        await reply(message, _("Please send a photo, or a PDF or image file."))
         return
     try:
         await add_draft_document(
@@ -75,14 +74,16 @@ async def document_received(
             clock=app.clock,
         )
     except ResidentsError:
-        await message.answer(
+        await reply(
+            message,
             _("That is enough files ({n}). Press Continue.").format(n=MAX_DOCUMENTS_PER_KIND),
             reply_markup=_continue_keyboard(kind),
         )
         return
     if not _first_of_album(message.media_group_id):
         return  # one answer per album is enough
-    await message.answer(
+    await reply(
+        message,
         _("Received. Send more pages if needed, then press Continue."),
         reply_markup=_continue_keyboard(kind),
     )
@@ -121,10 +122,11 @@ def _continue_keyboard(kind: DocumentKind) -> InlineKeyboardMarkup:
 @router.message(_UPLOAD_STATES)
 async def document_expected(message: Message, raw_state: str | None) -> None:
     if raw_state == MoveIn.id_doc.state:
-        await message.answer(_("Please send a photo of your ID card (or a PDF or image file)."))
+        await reply(message, _("Please send a photo of your ID card (or a PDF or image file)."))
     else:
-        await message.answer(
-            _("Please send photos of the documents, or PDF or image files, then press Continue.")
+        await reply(
+            message,
+            _("Please send photos of the documents, or PDF or image files, then press Continue."),
         )
 
 
@@ -154,21 +156,21 @@ async def documents_done(
 ) -> None:
     kind = _STATE_KIND[raw_state or ""]
     if callback_data.id >= len(KINDS) or KINDS[callback_data.id] != kind:
-        await query.answer(_("This button is no longer active."))
+        await answer_query(query, _("This button is no longer active."))
         return
     counts = await draft_counts(session, person_id(identity))
     if counts[kind] < 1:
-        await query.answer(_("Please send at least one photo or file first."), show_alert=True)
+        await reply(query, _("Please send at least one photo or file first."), alert=True)
         return
     message = chat(query)
     await drop_buttons(message)
     data = await state.get_data()
     if kind == DocumentKind.ID:
-        await query.answer()
+        await answer_query(query)
         await state.set_state(MoveIn.proof)
-        await message.answer(_proof_prompt(ResidencyRole(data["role"])))
+        await reply(message, _proof_prompt(ResidencyRole(data["role"])))
     elif kind == DocumentKind.PROOF:
-        await query.answer()
+        await answer_query(query)
         await show_agreement(message, state, session, app, AgreementKind.RULES)
     else:
         await send_more_documents(query, state, session, app, identity, int(data["app_id"]))

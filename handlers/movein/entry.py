@@ -23,7 +23,7 @@ drops the drafts and goes home.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
@@ -31,16 +31,20 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import private_command
 from core.identity import Identity
 from core.residents import clear_drafts
-from handlers.menu import menu_entry, menu_keyboard
+from handlers.kit import (
+    answer_query,
+    menu_entry,
+    menu_keyboard,
+    private_command,
+    private_router,
+    reply,
+)
 from handlers.movein.callbacks import MvCb
 from handlers.movein.views import button, chat, drop_buttons, person_id
 
-router = Router(name="movein.entry")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.entry")
 
 menu_entry(
     "movein",
@@ -70,16 +74,10 @@ def _entry_text() -> str:
 
 
 @router.message(Command("movein"), StateFilter("*"))
-async def movein_command(message: Message, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(_entry_text(), reply_markup=_entry_keyboard())
-
-
 @router.callback_query(F.data == "menu:movein", StateFilter("*"))
-async def movein_menu(query: CallbackQuery, state: FSMContext) -> None:
+async def movein(event: Message | CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await query.answer()
-    await chat(query).answer(_entry_text(), reply_markup=_entry_keyboard())
+    await reply(event, _entry_text(), reply_markup=_entry_keyboard())
 
 
 @router.callback_query(MvCb.filter(F.action == "quit"), StateFilter("*"))
@@ -88,8 +86,8 @@ async def quit_flow(
 ) -> None:
     await state.clear()
     await clear_drafts(session, person_id(identity))
-    await query.answer()
+    await answer_query(query)
     message = chat(query)
     await drop_buttons(message)
-    await message.answer(_("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
-    await message.answer(_("What can I do for you?"), reply_markup=menu_keyboard(identity))
+    await reply(message, _("Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove())
+    await reply(message, _("What can I do for you?"), reply_markup=menu_keyboard(identity))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -34,7 +34,6 @@ from core.invitations import (
 from core.models import ResidencyRole
 from core.movein.homes import get_community
 from core.movein.office import family_member_card
-from core.movein.rules import clean_name
 from core.residents import (
     ResidentsError,
     add_family_member,
@@ -43,13 +42,11 @@ from core.residents import (
     remove_family_member,
     unit_residents,
 )
-from handlers.menu import menu_entry, menu_keyboard
+from handlers.kit import menu_entry, menu_keyboard, private_router, reply
 from handlers.movein.callbacks import FamCb, Family
-from handlers.movein.views import chat, current_locale, person_id, show
+from handlers.movein.views import chat, current_locale, person_id, read_name, show
 
-router = Router(name="movein.family")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.family")
 
 
 def _owner_units(identity: Identity) -> list[UnitMembership]:
@@ -60,8 +57,9 @@ def _is_owner(identity: Identity) -> bool:
     return bool(_owner_units(identity))
 
 
-def _owns(identity: Identity, unit_id: int) -> bool:
-    return unit_id in {u.unit_id for u in _owner_units(identity)}
+def _not_owner(query: CallbackQuery, callback_data: FamCb, identity: Identity) -> bool:
+    """A filter: the unit a button names is not one the presser owns."""
+    return callback_data.id not in {u.unit_id for u in _owner_units(identity)}
 
 
 menu_entry("family", __("👪 Add family member"), _is_owner, order=70)
@@ -78,13 +76,13 @@ async def family_menu(
     await state.clear()
     units = _owner_units(identity)
     if not units:
-        await query.answer(_("Only owners can add family members."), show_alert=True)
+        await reply(query, _("Only owners can add family members."), alert=True)
         return
     if len(units) == 1:
         await _family_of_unit(query, session, units[0].unit_id, new_message=True)
         return
-    await query.answer()
-    await chat(query).answer(
+    await reply(
+        query,
         _("For which home?"),
         reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[[_button(u.unit_label, "u", u.unit_id)] for u in units]
@@ -92,13 +90,13 @@ async def family_menu(
     )
 
 
+@router.callback_query(FamCb.filter(F.action.in_({"u", "add"})), _not_owner, StateFilter("*"))
+async def not_owner(query: CallbackQuery) -> None:
+    await reply(query, _("Only owners can add family members."), alert=True)
+
+
 @router.callback_query(FamCb.filter(F.action == "u"), StateFilter("*"))
-async def family_unit(
-    query: CallbackQuery, callback_data: FamCb, session: AsyncSession, identity: Identity
-) -> None:
-    if not _owns(identity, callback_data.id):
-        await query.answer(_("Only owners can add family members."), show_alert=True)
-        return
+async def family_unit(query: CallbackQuery, callback_data: FamCb, session: AsyncSession) -> None:
     await _family_of_unit(query, session, callback_data.id, new_message=False)
 
 
@@ -119,8 +117,7 @@ async def _family_of_unit(
     ]
     markup = InlineKeyboardMarkup(inline_keyboard=rows)
     if new_message:
-        await query.answer()
-        await chat(query).answer("\n".join(lines), reply_markup=markup)
+        await reply(query, "\n".join(lines), reply_markup=markup)
     else:
         await show(query, "\n".join(lines), markup)
 
@@ -139,17 +136,18 @@ async def family_link(
             session, owner, secret_key=app.secret_key, clock=app.clock
         )
     except (ResidentsError, InvitationError):
-        await query.answer(_("Only owners can add family members."), show_alert=True)
+        await reply(query, _("Only owners can add family members."), alert=True)
         return
     unit = await load_unit(session, callback_data.id)
     community = await get_community(session, unit.community_id)
     assert community is not None
     link = app.deep_link(deep_link_payload(code))
-    await query.answer()
-    await chat(query).answer(
-        _("Forward the next message to your family member. The link works once, for one person.")
+    await reply(
+        query,
+        _("Forward the next message to your family member. The link works once, for one person."),
     )
-    await chat(query).answer(
+    await reply(
+        chat(query),
         _(
             "You are invited to join {unit} at {community} on our community service desk.\n"
             "Open: {link}\nOr send the code {code} to @{bot}.\nValid until {expires}."
@@ -160,22 +158,16 @@ async def family_link(
             code=format_code(code),
             bot=app.bot_username,
             expires=fmt_short_datetime(invitation.expires_at, community.timezone, current_locale()),
-        )
+        ),
     )
 
 
 @router.callback_query(FamCb.filter(F.action == "add"), StateFilter("*"))
-async def family_add(
-    query: CallbackQuery, callback_data: FamCb, state: FSMContext, identity: Identity
-) -> None:
-    if not _owns(identity, callback_data.id):
-        await query.answer(_("Only owners can add family members."), show_alert=True)
-        return
+async def family_add(query: CallbackQuery, callback_data: FamCb, state: FSMContext) -> None:
     await state.set_state(Family.name)
     await state.set_data({"unit_id": callback_data.id})
-    await query.answer()
-    await chat(query).answer(
-        _("The family member's full name (for example a child or an elderly parent):")
+    await reply(
+        query, _("The family member's full name (for example a child or an elderly parent):")
     )
 
 
@@ -183,9 +175,10 @@ async def family_add(
 async def family_name(
     message: Message, state: FSMContext, session: AsyncSession, app: AppContext, identity: Identity
 ) -> None:
-    name = clean_name(message.text or "")
+    name = await read_name(
+        message, _("Please type the name with letters only (2 to 60 characters).")
+    )
     if name is None:
-        await message.answer(_("Please type the name with letters only (2 to 60 characters)."))
         return
     data = await state.get_data()
     try:
@@ -194,11 +187,12 @@ async def family_name(
         )
     except ResidentsError:
         await state.clear()
-        await message.answer(_("Only owners can add family members."))
+        await reply(message, _("Only owners can add family members."))
         return
     await state.clear()
     unit = await load_unit(session, residency.unit_id)
-    await message.answer(
+    await reply(
+        message,
         _("{name} is now registered as a family member in {unit}.").format(
             name=html.escape(name), unit=html.escape(unit.label)
         ),
@@ -208,7 +202,7 @@ async def family_name(
 
 @router.message(Family.name)
 async def family_name_not_text(message: Message) -> None:
-    await message.answer(_("Please type the family member's name."))
+    await reply(message, _("Please type the family member's name."))
 
 
 @router.callback_query(FamCb.filter(F.action.in_({"rm", "rmy"})), StateFilter("*"))
@@ -221,7 +215,7 @@ async def family_remove(
 ) -> None:
     member = await family_member_card(session, person_id(identity), callback_data.id)
     if member is None:
-        await query.answer(_("Only owners can remove family members."), show_alert=True)
+        await reply(query, _("Only owners can remove family members."), alert=True)
         return
     name = member.person.full_name
     if callback_data.action == "rm":
@@ -243,6 +237,6 @@ async def family_remove(
             session, person_id(identity), member.residency_id, clock=app.clock
         )
     except ResidentsError:
-        await query.answer(_("Only owners can remove family members."), show_alert=True)
+        await reply(query, _("Only owners can remove family members."), alert=True)
         return
     await show(query, _("{name} was removed from your home.").format(name=html.escape(name)))

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -25,21 +24,19 @@ from bot.notify import send_to_admin_group, send_to_person
 from bot.sender import Delivery
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
-from core.models import Community, StaffRole
+from core.models import Community
 from core.movein.office import ResidencyCard, person_names, residency_card
 from core.movein_models import HandoverDirection, HandoverItem
 from core.residents import handover_log, record_handover
+from handlers.kit import admin_router, answer_query, reply
 from handlers.movein.callbacks import HandoverCb
 from handlers.movein.notices import staff_name, tell_staff_unreachable
 from handlers.movein.posting import movein_thread
 from handlers.movein.texts import item_label
-from handlers.staff import AdminGroup, ensure_staff
 
 log = logging.getLogger(__name__)
 
-router = Router(name="movein.handover")
-
-HANDOVER_ROLES = (StaffRole.MANAGER, StaffRole.GUARD)
+router = admin_router("movein.handover")
 
 
 def handover_text(
@@ -153,7 +150,7 @@ async def tell_residency_ended(
     )
 
 
-@router.callback_query(HandoverCb.filter(), AdminGroup())
+@router.callback_query(HandoverCb.filter(), flags={"staff": "movein.handover"})
 async def handover_pressed(
     query: CallbackQuery,
     callback_data: HandoverCb,
@@ -162,13 +159,9 @@ async def handover_pressed(
     identity: Identity,
     community: Community,
 ) -> None:
-    if not await ensure_staff(
-        query, app, identity, community, *HANDOVER_ROLES, action="movein.handover"
-    ):
-        return
     card = await residency_card(session, callback_data.residency_id, community_id=community.id)
     if card is None:
-        await query.answer(_("This resident is not in this community."), show_alert=True)
+        await reply(query, _("This resident is not in this community."), alert=True)
         return
     assert identity.person_id is not None
     await staff_name(session, identity, query.from_user)  # shown in the log below
@@ -182,14 +175,13 @@ async def handover_pressed(
         by_telegram_id=identity.telegram_id,
         clock=app.clock,
     )
-    await query.answer(_("Logged.") if entry else _("Already logged."))
+    await answer_query(query, _("Logged.") if entry else _("Already logged."))
     latest = await handover_log(session, card.residency_id)
     names = await person_names(session, (e.by_person_id for e in latest.values()))
     if isinstance(query.message, Message):
-        with app.i18n.use_locale(community.locale):
-            await query.message.edit_text(
-                handover_text(
-                    community, card.person.full_name, card.unit_label, direction, latest, names
-                ),
-                reply_markup=handover_keyboard(card.residency_id, direction, latest),
-            )
+        await query.message.edit_text(
+            handover_text(
+                community, card.person.full_name, card.unit_label, direction, latest, names
+            ),
+            reply_markup=handover_keyboard(card.residency_id, direction, latest),
+        )

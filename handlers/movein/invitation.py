@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -31,23 +31,21 @@ from core.invitations import (
 from core.movein.homes import invitation_home
 from core.movein.rules import LOOKS_LIKE_CODE
 from core.movein_models import Invitation
-from handlers.menu import menu_keyboard
+from handlers.kit import menu_keyboard, private_router, reply
 from handlers.movein.callbacks import MoveIn, MvCb
 from handlers.movein.details import ask_name
 from handlers.movein.texts import invitation_error_text
-from handlers.movein.views import cancel_button, chat, role_keyboard
+from handlers.movein.views import cancel_button, role_keyboard
 
-router = Router(name="movein.invitation")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.invitation")
 
 
 @router.callback_query(MvCb.filter(F.action == "code"), StateFilter("*"))
 async def ask_code(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(MoveIn.code)
     await state.set_data({})
-    await query.answer()
-    await chat(query).answer(
+    await reply(
+        query,
         _("Type the code from your invitation, like ABCDE-FGHJK."),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[cancel_button()]]),
     )
@@ -65,8 +63,8 @@ async def invitation_link(
     await state.clear()
     code = code_from_payload(command.args)
     if code is None:
-        await message.answer(
-            _("This invitation link is damaged. Type the code from the letter instead.")
+        await reply(
+            message, _("This invitation link is damaged. Type the code from the letter instead.")
         )
         await state.set_state(MoveIn.code)
         return
@@ -79,11 +77,12 @@ async def code_typed(
 ) -> None:
     code = normalize_code(message.text or "")
     if code is None:
-        await message.answer(
+        await reply(
+            message,
             _(
                 "That doesn't look like an invitation code: it has 10 letters and digits, like "
                 "ABCDE-FGHJK. Please type it again."
-            )
+            ),
         )
         return
     await _try_code(message, code, state, session, app, identity)
@@ -95,7 +94,8 @@ async def code_without_asking(
 ) -> None:
     code = normalize_code(message.text or "")
     if code is None:  # e.g. contains U: not one of ours
-        await message.answer(
+        await reply(
+            message,
             _("I didn't catch that. Please choose from the menu:"),
             reply_markup=menu_keyboard(identity),
         )
@@ -105,7 +105,7 @@ async def code_without_asking(
 
 @router.message(MoveIn.code)
 async def code_not_text(message: Message) -> None:
-    await message.answer(_("Please type the code as text, like ABCDE-FGHJK."))
+    await reply(message, _("Please type the code as text, like ABCDE-FGHJK."))
 
 
 async def _try_code(
@@ -132,7 +132,7 @@ async def _try_code(
             await state.set_state(MoveIn.code)
         elif exc.code == "throttled":
             await state.clear()
-        await message.answer(invitation_error_text(exc.code))
+        await reply(message, invitation_error_text(exc.code))
         return
     await _start_invitation(message, invitation, state, session)
 
@@ -158,9 +158,11 @@ async def _start_invitation(
     )
     if invitation.role is None:
         await state.set_state(MoveIn.role)
-        await message.answer(
-            intro + "\n" + _("Who are you in this home?"), reply_markup=role_keyboard(back=False)
+        await reply(
+            message,
+            intro + "\n" + _("Who are you in this home?"),
+            reply_markup=role_keyboard(back=False),
         )
         return
-    await message.answer(intro)
+    await reply(message, intro)
     await ask_name(message, state)

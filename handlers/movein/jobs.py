@@ -21,12 +21,19 @@ from core.db import transaction
 from core.invitations import purge_failures
 from core.movein.office import residency_card, unposted_applications
 from core.residents import end_expired_tenancies, purge_documents
+from core.scheduler import Scheduler
 from handlers.movein.handover import tell_residency_ended
 from handlers.movein.posting import post_application
 
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_EVERY_S = 3600
+
+
+def register_movein_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
+    scheduler.add_periodic(
+        "movein.housekeeping", lambda: movein_housekeeping(ctx), HOUSEKEEPING_EVERY_S
+    )
 
 
 async def movein_housekeeping(ctx: AppContext) -> None:

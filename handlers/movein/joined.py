@@ -27,7 +27,7 @@ from core.identity import Identity, load_identity
 from core.invitations import InvitationError
 from core.models import ResidencyRole
 from core.movein.homes import join_with_invitation
-from handlers.menu import menu_keyboard
+from handlers.kit import commit_before_send, menu_keyboard, reply
 from handlers.movein.callbacks import EndCb
 from handlers.movein.posting import movein_thread
 from handlers.movein.texts import invitation_error_text, person_link, role_label
@@ -55,13 +55,16 @@ async def finish_invitation(
         )
     except InvitationError as exc:
         await state.clear()
-        await message.answer(invitation_error_text(exc.code), reply_markup=menu_keyboard(identity))
+        await reply(message, invitation_error_text(exc.code), reply_markup=menu_keyboard(identity))
         return
     residency, community, person = joined.residency, joined.community, joined.person
     await state.clear()
-    await session.commit()
+    # The office's notice below has "End this residency", and the resident's new menu
+    # acts on the residency: both must find it.
+    await commit_before_send(session)
     refreshed = await load_identity(session, identity.telegram_id)
-    await message.answer(
+    await reply(
+        message,
         _("🎉 Welcome home! You are registered in {unit} ({community}) as {role}.").format(
             unit=html.escape(data["unit_label"]),
             community=html.escape(community.name),

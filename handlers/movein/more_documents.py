@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
@@ -24,16 +24,20 @@ from core.identity import Identity
 from core.movein.office import application_awaiting_documents
 from core.movein_models import DocumentKind
 from core.residents import ResidentsError, add_more_documents, clear_drafts
-from handlers.menu import menu_keyboard
+from handlers.kit import (
+    answer_query,
+    commit_before_send,
+    menu_keyboard,
+    private_router,
+    reply,
+)
 from handlers.movein.callbacks import MoveIn, MvCb
 from handlers.movein.posting import post_application
 from handlers.movein.views import button, chat, person_id
 
 log = logging.getLogger(__name__)
 
-router = Router(name="movein.more_documents")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.more_documents")
 
 
 def more_documents_keyboard(application_id: int) -> InlineKeyboardMarkup:
@@ -54,14 +58,13 @@ async def more_documents(
         session, callback_data.id, identity.person_id
     )
     if application is None:
-        await query.answer(_("This request is no longer open."), show_alert=True)
+        await reply(query, _("This request is no longer open."), alert=True)
         return
     await clear_drafts(session, person_id(identity), DocumentKind.EXTRA)
     await state.set_state(MoveIn.more_docs)
     await state.set_data({"app_id": application.id})
-    await query.answer()
-    await chat(query).answer(
-        _("Send the photos or files the property office asked for, then press Continue.")
+    await reply(
+        query, _("Send the photos or files the property office asked for, then press Continue.")
     )
 
 
@@ -78,15 +81,16 @@ async def send_more_documents(
         await add_more_documents(session, application_id, person_id(identity))
     except ResidentsError:
         await state.clear()
-        await query.answer()
-        await message.answer(
-            _("This request is no longer open."), reply_markup=menu_keyboard(identity)
+        await answer_query(query)
+        await reply(
+            message, _("This request is no longer open."), reply_markup=menu_keyboard(identity)
         )
         return
     await state.clear()
-    await session.commit()
-    await query.answer(_("Sent."))
-    await message.answer(_("Thank you. The property office will look at your application again."))
+    # The re-posted card's buttons must find the application back in review.
+    await commit_before_send(session)
+    await answer_query(query, _("Sent."))
+    await reply(message, _("Thank you. The property office will look at your application again."))
     try:
         await post_application(app, session, application_id)
     except Exception:

@@ -8,8 +8,8 @@
    earlier card of the same application says "see the new post below".
 
 Used by the move-in flow, by ``/setup`` (applications that arrived before a
-group was bound) and by the hourly housekeeping (:mod:`.jobs`). Cards are
-written in the group's language.
+group was bound) and by the hourly housekeeping (:mod:`.jobs`): not only from the
+admin group, so cards choose the group's language here.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from core.movein_models import (
     MoveInApplication,
 )
 from core.residents import get_application, set_review_message
+from handlers.kit import group_locale
 from handlers.movein.callbacks import ReviewCb
 from handlers.movein.texts import person_link, role_label, status_label
 
@@ -60,7 +61,7 @@ async def movein_thread(app: AppContext, community: Community) -> int | None:
     if saved is not None:
         return saved
     assert app.bot is not None
-    with app.i18n.use_locale(community.locale):
+    with app.i18n.use_locale(group_locale(app, community)):
         name = _("Move-in applications")
     try:
         topic = await app.bot.create_forum_topic(community.admin_chat_id, name)
@@ -185,7 +186,7 @@ async def post_application(app: AppContext, session: AsyncSession, application_i
         return Delivery(ok=False, reason="no_admin_group")
     chat_id = community.admin_chat_id
     thread_id = await movein_thread(app, community)
-    with app.i18n.use_locale(community.locale):
+    with app.i18n.use_locale(group_locale(app, community)):
         try:
             await _send_documents(app.bot, chat_id, thread_id, application)
         except TelegramBadRequest as exc:
@@ -240,7 +241,7 @@ async def refresh_card(app: AppContext, session: AsyncSession, application_id: i
         or app.bot is None
     ):
         return
-    with app.i18n.use_locale(community.locale):
+    with app.i18n.use_locale(group_locale(app, community)):
         await edit_card(
             app.bot,
             application.admin_chat_id,

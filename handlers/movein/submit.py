@@ -14,7 +14,7 @@ import html
 import logging
 from datetime import date
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -27,7 +27,13 @@ from core.identity import Identity, load_identity
 from core.models import ResidencyRole
 from core.movein_models import DocumentKind
 from core.residents import ResidentsError, draft_counts, submit_application
-from handlers.menu import menu_keyboard
+from handlers.kit import (
+    answer_query,
+    commit_before_send,
+    menu_keyboard,
+    private_router,
+    reply,
+)
 from handlers.movein.callbacks import MoveIn, MvCb
 from handlers.movein.posting import post_application
 from handlers.movein.texts import role_label
@@ -42,9 +48,7 @@ from handlers.movein.views import (
 
 log = logging.getLogger(__name__)
 
-router = Router(name="movein.submit")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("movein.submit")
 
 
 async def show_summary(
@@ -73,7 +77,8 @@ async def show_summary(
         _("Community rules and service contract: accepted"),
     ]
     await state.set_state(MoveIn.confirm)
-    await message.answer(
+    await reply(
+        message,
         "\n".join(lines),
         reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[[button(_("📨 Submit"), "submit")], [cancel_button()]]
@@ -83,7 +88,7 @@ async def show_summary(
 
 @router.message(MoveIn.confirm)
 async def confirm_pending(message: Message) -> None:
-    await message.answer(_("Press “Submit” above to send your application, or send /cancel."))
+    await reply(message, _("Press “Submit” above to send your application, or send /cancel."))
 
 
 def _submit_error_text(code: str) -> str:
@@ -123,15 +128,18 @@ async def submit(
         )
     except ResidentsError as exc:
         await state.clear()
-        await query.answer()
-        await message.answer(_submit_error_text(exc.code), reply_markup=menu_keyboard(identity))
+        await answer_query(query)
+        await reply(message, _submit_error_text(exc.code), reply_markup=menu_keyboard(identity))
         return
     await state.clear()
-    await session.commit()  # the application is safe before we talk to Telegram
-    await query.answer(_("Sent."))
+    # The card posted below is acted on at once (Approve, Reject …): it must find the
+    # application, and the applicant is told it is with the office.
+    await commit_before_send(session)
+    await answer_query(query, _("Sent."))
     await drop_buttons(message)
     refreshed = await load_identity(session, identity.telegram_id)
-    await message.answer(
+    await reply(
+        message,
         _(
             "📨 Your application #{id} for {unit} is with the property office. I will tell you as "
             "soon as they decide."

@@ -10,6 +10,8 @@ from aiogram.utils.i18n import gettext as _
 
 from core.identity import Identity
 from core.models import ResidencyRole
+from core.movein.rules import clean_name
+from handlers.kit import answer_query, paged_keyboard, reply
 from handlers.movein.callbacks import MvCb
 
 # The role buttons carry their index here.
@@ -21,7 +23,7 @@ async def show(
 ) -> None:
     """Edit the message a button belongs to (pagination), or send a new one."""
     if isinstance(target, CallbackQuery):
-        await target.answer()
+        await answer_query(target)
         if isinstance(target.message, Message):
             try:
                 await target.message.edit_text(text, reply_markup=markup)
@@ -30,7 +32,7 @@ async def show(
                 pass
             await target.message.answer(text, reply_markup=markup)
         return
-    await target.answer(text, reply_markup=markup)
+    await reply(target, text, reply_markup=markup)
 
 
 def chat(target: Message | CallbackQuery) -> Message:
@@ -59,28 +61,26 @@ def cancel_button() -> InlineKeyboardButton:
 
 def paged(
     items: list[tuple[str, int]],
-    total: int,
+    *,
     page: int,
     per_page: int,
-    cols: int,
+    columns: int,
     pick: str,
-    turn: str,
     back: str | None = None,
+    total: int | None = None,
 ) -> InlineKeyboardMarkup:
-    rows: list[list[InlineKeyboardButton]] = []
-    for start in range(0, len(items), cols):
-        rows.append([button(label, pick, id_) for label, id_ in items[start : start + cols]])
-    pages = max(1, -(-total // per_page))
-    if pages > 1:
-        nav = []
-        if page > 0:
-            nav.append(button("◀", turn, page=page - 1))
-        nav.append(button(f"{page + 1}/{pages}", turn, page=page))
-        if page < pages - 1:
-            nav.append(button("▶", turn, page=page + 1))
-        rows.append(nav)
-    rows.append(_last_row(back))
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    """A picker: one ``pick`` button per (label, id), ◀ ▶ (``pick`` + ``"p"``, with
+    the page), then Back (to ``back``) and Cancel. ``items`` are all of them, or
+    this page's out of ``total``."""
+    return paged_keyboard(
+        [button(label, pick, id_) for label, id_ in items],
+        page=page,
+        per_page=per_page,
+        page_callback=lambda to: MvCb(action=pick + "p", page=to).pack(),
+        extra_rows=[_last_row(back)],
+        columns=columns,
+        total=total,
+    )
 
 
 def _last_row(back: str | None) -> list[InlineKeyboardButton]:
@@ -99,6 +99,15 @@ def role_keyboard(*, back: bool) -> InlineKeyboardMarkup:
         _last_row("back_u" if back else None),
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def read_name(message: Message, reask: str) -> str | None:
+    """The name typed (spaces tidied), or None after re-asking with ``reask``: the
+    name rule (:func:`core.movein.rules.clean_name`) decides, not its length alone."""
+    name = clean_name(message.text or "")
+    if name is None:
+        await reply(message, reask)
+    return name
 
 
 def person_id(identity: Identity) -> int:

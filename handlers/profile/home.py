@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -21,20 +21,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import private_command
 from core.formatting import fmt_date
 from core.identity import Identity
 from core.models import ResidencyStatus, StaffRole
 from core.residents import personal_data
-from handlers.menu import menu_entry
+from handlers.kit import menu_entry, private_command, private_router, reply, role_names
 from handlers.movein.texts import role_label, status_label
 from handlers.movein.views import current_locale
 from handlers.profile.views import button
-from handlers.staff import role_names
 
-router = Router(name="profile.home")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("profile.home")
 
 menu_entry(
     "profile",
@@ -105,20 +101,10 @@ async def _profile(session: AsyncSession, identity: Identity) -> tuple[str, Inli
 
 
 @router.message(Command("profile"), StateFilter("*"))
-async def profile_command(
-    message: Message, state: FSMContext, session: AsyncSession, identity: Identity
-) -> None:
-    await state.clear()
-    text, markup = await _profile(session, identity)
-    await message.answer(text, reply_markup=markup)
-
-
 @router.callback_query(F.data == "menu:profile", StateFilter("*"))
-async def profile_menu(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
+async def profile(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
 ) -> None:
     await state.clear()
-    await query.answer()
     text, markup = await _profile(session, identity)
-    assert isinstance(query.message, Message)
-    await query.message.answer(text, reply_markup=markup)
+    await reply(event, text, reply_markup=markup)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import json
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -22,21 +22,25 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import private_command
 from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
 from core.movein.office import residency_card
 from core.movein_models import AgreementKind
 from core.residents import ResidentsError, erase_personal_data, personal_data, personal_export
+from handlers.kit import (
+    answer_query,
+    commit_before_send,
+    private_command,
+    private_router,
+    reply,
+)
 from handlers.movein.handover import ask_for_keys_back
 from handlers.movein.texts import status_label
-from handlers.movein.views import current_locale
-from handlers.profile.views import PrCb, button, edit
+from handlers.movein.views import current_locale, show
+from handlers.profile.views import PrCb, ask_to_confirm, button
 
-router = Router(name="profile.privacy")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("profile.privacy")
 
 private_command("privacy", __("See, download or delete my data"), order=85)
 
@@ -113,25 +117,21 @@ async def privacy_command(
     message: Message, state: FSMContext, session: AsyncSession, app: AppContext, identity: Identity
 ) -> None:
     await state.clear()
-    await message.answer(await _privacy(session, app, identity), reply_markup=_privacy_keyboard())
+    await reply(message, await _privacy(session, app, identity), reply_markup=_privacy_keyboard())
 
 
 @router.callback_query(PrCb.filter(F.action == "privacy"), StateFilter("*"))
 async def privacy_button(
     query: CallbackQuery, session: AsyncSession, app: AppContext, identity: Identity
 ) -> None:
-    await query.answer()
-    assert isinstance(query.message, Message)
-    await query.message.answer(
-        await _privacy(session, app, identity), reply_markup=_privacy_keyboard()
-    )
+    await reply(query, await _privacy(session, app, identity), reply_markup=_privacy_keyboard())
 
 
 @router.callback_query(PrCb.filter(F.action == "export"), StateFilter("*"))
 async def export(query: CallbackQuery, session: AsyncSession, identity: Identity) -> None:
     assert identity.person_id is not None and isinstance(query.message, Message)
     data = await personal_export(session, identity.person_id)
-    await query.answer()
+    await answer_query(query)
     await query.message.answer_document(
         BufferedInputFile(
             json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"),
@@ -149,10 +149,8 @@ async def erase(
     app: AppContext,
     identity: Identity,
 ) -> None:
-    assert identity.person_id is not None
     if callback_data.action == "erase":
-        await query.answer()
-        await edit(
+        await ask_to_confirm(
             query,
             _(
                 "Delete your data? You will be moved out of every home (passes and face "
@@ -162,28 +160,27 @@ async def erase(
                 "kept, as the law requires; the audit log keeps that these things happened, "
                 "without your name. This cannot be undone."
             ),
-            InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [button(_("Yes, delete everything"), "erasey")],
-                    [button(_("⬅ Back"), "privacy")],
-                ]
-            ),
+            button(_("Yes, delete everything"), "erasey"),
+            button(_("⬅ Back"), "privacy"),
         )
         return
+    assert identity.person_id is not None
     ended = list(identity.units)
     try:
         await erase_personal_data(session, identity.person_id, clock=app.clock)
     except ResidentsError as exc:
         if exc.code == "is_staff":
-            await query.answer(
+            await reply(
+                query,
                 _("You are staff of a community: ask a manager to remove you first."),
-                show_alert=True,
+                alert=True,
             )
             return
         raise
-    await session.commit()
-    await query.answer()
-    await edit(query, _("Your data is deleted. Goodbye — you are welcome back any time."))
+    # Staff log "keys returned" on the cards posted below: they must not outlive an
+    # erasure that rolled back.
+    await commit_before_send(session)
+    await show(query, _("Your data is deleted. Goodbye — you are welcome back any time."))
     for membership in ended:
         card = await residency_card(session, membership.residency_id)
         if card is not None:

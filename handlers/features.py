@@ -1,0 +1,62 @@
+"""Every area of the bot, in routing order: the one list ``bot/`` reads.
+
+One line per area. An area moved into its package (``handlers/<area>/``) is listed
+as ``<area>.feature``; the rest are still flat modules, wrapped here until they move.
+Routers of a ``first`` feature are included before all others (see
+``handlers.kit.Feature``); the fallback stays last.
+"""
+
+from __future__ import annotations
+
+from handlers import (
+    access_common,
+    admin,
+    faces,
+    faces_common,
+    fees_jobs,
+    fees_resident,
+    fees_staff,
+    gate_staff,
+    movein,
+    passes,
+    profile,
+    start,
+    tickets_jobs,
+    tickets_resident,
+    tickets_staff,
+)
+from handlers.kit import Feature
+
+FEATURES: list[Feature] = [
+    start.feature,
+    Feature("fees.payments", (fees_resident.payments_router,), domain="fees", first=True),
+    admin.feature,
+    movein.feature,
+    profile.feature,
+    Feature(
+        "tickets",
+        (tickets_resident.router, tickets_staff.router),
+        jobs=tickets_jobs.register_ticket_jobs,
+        domain="tickets",
+    ),
+    Feature(
+        "fees",
+        (fees_resident.router, fees_staff.router),
+        jobs=fees_jobs.register_fee_jobs,
+        domain="fees",
+    ),
+    Feature(
+        "gate",
+        (passes.router, gate_staff.router),
+        jobs=access_common.register_access_jobs,
+        services=(access_common.gate_api_service,),
+        domain="access",
+    ),
+    Feature(
+        "faces",
+        (faces.router, faces.staff_router),
+        jobs=faces_common.setup_faces,
+        domain="faces",
+    ),
+    start.fallback_feature,
+]
