@@ -72,22 +72,13 @@ async def _prompt(
     await answer_query(query)
 
 
-@router.callback_query(ReviewCb.filter(F.action == REJECT), flags={"staff": ACTIONS[REJECT]})
-async def reject(
-    query: CallbackQuery,
-    callback_data: ReviewCb,
-    session: AsyncSession,
-    state: FSMContext,
-    identity: Identity,
-    community: Community,
-) -> None:
-    application = await open_application(query, session, community, callback_data.app_id)
-    if application is not None:
-        await _prompt(query, state, application, identity, REJECT)
+def _button_action(event: TelegramObject, data: dict[str, Any]) -> str:
+    """The staff action of the pressed button (for the staff gate)."""
+    return ACTIONS[data["callback_data"].action]
 
 
-@router.callback_query(ReviewCb.filter(F.action == ASK), flags={"staff": ACTIONS[ASK]})
-async def ask_for_more(
+@router.callback_query(ReviewCb.filter(F.action.in_(ACTIONS)), flags={"staff": _button_action})
+async def reject_or_ask(
     query: CallbackQuery,
     callback_data: ReviewCb,
     session: AsyncSession,
@@ -98,10 +89,10 @@ async def ask_for_more(
     application = await open_application(query, session, community, callback_data.app_id)
     if application is None:
         return
-    if application.status != ApplicationStatus.SUBMITTED:
+    if callback_data.action == ASK and application.status != ApplicationStatus.SUBMITTED:
         await reply(query, _("Already waiting for the applicant's documents."), alert=True)
         return
-    await _prompt(query, state, application, identity, ASK)
+    await _prompt(query, state, application, identity, callback_data.action)
 
 
 @router.message(Command("cancel"), ReviewStates.reason)
