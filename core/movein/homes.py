@@ -8,12 +8,12 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.agreements import Acceptance, record_acceptances
+from core.agreements import Acceptance
 from core.clock import Clock
 from core.invitations import redeem_invitation
 from core.models import Building, Community, Person, Residency, ResidencyRole, Unit
 from core.movein_models import Invitation
-from core.residents import ResidentsError, community_today, load_unit
+from core.residents import ResidentsError, community_today, keep_joining_details, load_unit
 
 
 async def get_community(session: AsyncSession, community_id: int) -> Community | None:
@@ -83,15 +83,13 @@ async def join_with_invitation(
         today=community_today(community, clock),
         clock=clock,
     )
-    await record_acceptances(
+    person = await keep_joining_details(
         session,
         person_id=person_id,
         community_id=community.id,
         residency_id=residency.id,
         acceptances=acceptances,
+        full_name=full_name,
+        phone=phone,
     )
-    person = await session.get(Person, person_id)
-    assert person is not None
-    person.full_name = full_name
-    person.phone = phone
     return Joined(residency, community, person)

@@ -31,6 +31,8 @@ class ResidencyCard:
 
     @property
     def is_active(self) -> bool:
+        """Not ended yet (what ``end_residency`` ends; a lease past its end date is
+        still this until the hourly job ends it)."""
         return self.status == ResidencyStatus.ACTIVE
 
 

@@ -26,7 +26,8 @@ from core.formatting import fmt_date
 from core.identity import Identity
 from core.models import Community
 from core.movein.office import ResidencyCard, residency_card
-from core.residents import end_residency, find_unit_by_label, unit_residents
+from core.residents import end_residency, unit_residents
+from core.units import find_unit_by_label
 from handlers.kit import (
     admin_router,
     answer_query,
