@@ -95,7 +95,7 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     from handlers.review import movein_housekeeping
 
     scheduler.add_periodic("movein.housekeeping", lambda: movein_housekeeping(ctx), 3600)
-    from handlers.tickets_jobs import register_ticket_jobs
+    from handlers.tickets import register_ticket_jobs
 
     register_ticket_jobs(ctx, scheduler)
     from handlers.fees_jobs import register_fee_jobs

@@ -120,10 +120,9 @@ def include_routers(dp: Dispatcher) -> None:
 
     dp.include_routers(admin_setup.router, review.router, movein.router, profile.router)
     # Feature routers (one per area) go here, in this order.
-    from handlers import tickets_resident, tickets_staff
+    from handlers import tickets
 
-    dp.include_router(tickets_resident.router)
-    dp.include_router(tickets_staff.router)
+    dp.include_routers(*tickets.routers)
     from handlers import fees_resident, fees_staff
 
     dp.include_routers(fees_resident.router, fees_staff.router)

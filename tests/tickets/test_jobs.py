@@ -16,12 +16,8 @@ from core.tickets.models import (
     TicketStatus,
     Urgency,
 )
-from handlers.tickets_jobs import (
-    run_auto_close,
-    run_deadline_checks,
-    run_morning_digest,
-    run_publisher,
-)
+from handlers.tickets.deadline_jobs import run_deadline_checks
+from handlers.tickets.jobs import run_auto_close, run_morning_digest, run_publisher
 from tests.harness import start_bot
 from tests.tickets.conftest import MANAGER_ID, RESIDENT_ID
 

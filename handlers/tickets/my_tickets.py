@@ -1,0 +1,174 @@
+"""My tickets: the resident's list, one ticket's details, and cancelling it.
+
+Steps: "My tickets" (menu or /mytickets) → the list, open ones first → a ticket:
+status, place, history and what we promised, with what can be done now (write to
+staff, confirm and rate, reopen, cancel) → "Cancel this ticket" → "Yes, cancel it"
+→ the staff topic is told and the card updated.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import private_command
+from bot.context import AppContext
+from core.identity import Identity
+from core.tickets import service
+from core.tickets.models import LinkRole, Ticket, TicketStatus
+from handlers.menu import menu_entry, residents
+from handlers.tickets.callbacks import MyTicket
+from handlers.tickets.group import post_in_ticket, sync_group
+from handlers.tickets.labels import KIND_ICONS, kind_label, status_label, ticket_ref
+from handlers.tickets.resident_shared import own_ticket, reply, transition_failed
+from handlers.tickets.views import resident_summary
+
+router = Router(name="tickets.my_tickets")
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+menu_entry("tickets_mine", __("📋 My tickets"), residents, order=21)
+private_command("mytickets", __("My tickets"), order=21)
+
+
+def _list_keyboard(tickets: list[Ticket]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=f"{KIND_ICONS[t.kind]} {ticket_ref(t)} {kind_label(t.kind)} · "
+                f"{status_label(t.status)}",
+                callback_data=MyTicket(action="open", ticket_id=t.id).pack(),
+            )
+        ]
+        for t in tickets
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _show_list(
+    event: Message | CallbackQuery, identity: Identity, session: AsyncSession
+) -> None:
+    if identity.person_id is None:
+        return
+    tickets = await service.tickets_of_reporter(session, identity.person_id)
+    if not tickets:
+        await reply(event, _("You have no tickets yet. Use “Report a problem” to file one."))
+        return
+    await reply(event, _("Your tickets (open ones first):"), reply_markup=_list_keyboard(tickets))
+
+
+@router.callback_query(F.data == "menu:tickets_mine", StateFilter("*"))
+@router.callback_query(MyTicket.filter(F.action == "list"), StateFilter("*"))
+async def menu_mine(
+    query: CallbackQuery, state: FSMContext, identity: Identity, session: AsyncSession
+) -> None:
+    await query.answer()
+    await state.clear()
+    await _show_list(query, identity, session)
+
+
+@router.message(Command("mytickets"), StateFilter("*"))
+async def command_mine(
+    message: Message, state: FSMContext, identity: Identity, session: AsyncSession
+) -> None:
+    await state.clear()
+    await _show_list(message, identity, session)
+
+
+def _detail_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
+    def button(text: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=MyTicket(action=action, ticket_id=ticket.id).pack()
+        )
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if not ticket.is_final:
+        rows.append([button(_("✉️ Write to staff"), "write")])
+    if ticket.status == TicketStatus.RESOLVED:
+        rows.append([button(_("⭐ Confirm and rate"), "rate"), button(_("🔁 Reopen"), "reopen")])
+    if ticket.is_open:
+        rows.append([button(_("✖️ Cancel this ticket"), "cancel")])
+    rows.append([button(_("« All my tickets"), "list")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+@router.callback_query(MyTicket.filter(F.action == "open"), StateFilter("*"))
+async def open_ticket(
+    query: CallbackQuery,
+    callback_data: MyTicket,
+    state: FSMContext,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    view = await own_ticket(query, session, identity, callback_data.ticket_id)
+    if view is None:
+        return
+    await query.answer()
+    await state.clear()
+    sent = await reply(
+        query, resident_summary(view, app.clock.now()), reply_markup=_detail_keyboard(view.ticket)
+    )
+    if sent is not None:
+        # A reply to the details goes to the ticket's topic, like a reply to a notice.
+        await service.link_message(
+            session, view.ticket.id, sent.chat.id, sent.message_id, LinkRole.NOTICE
+        )
+
+
+@router.callback_query(MyTicket.filter(F.action == "cancel"), StateFilter("*"))
+async def ask_cancel(
+    query: CallbackQuery, callback_data: MyTicket, identity: Identity, session: AsyncSession
+) -> None:
+    view = await own_ticket(query, session, identity, callback_data.ticket_id)
+    if view is None:
+        return
+    await query.answer()
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("Yes, cancel it"),
+                    callback_data=MyTicket(action="cancel_yes", ticket_id=view.ticket.id).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_("No, keep it"),
+                    callback_data=MyTicket(action="open", ticket_id=view.ticket.id).pack(),
+                ),
+            ]
+        ]
+    )
+    await reply(
+        query, _("Cancel ticket {ref}?").format(ref=ticket_ref(view.ticket)), reply_markup=keyboard
+    )
+
+
+@router.callback_query(MyTicket.filter(F.action == "cancel_yes"), StateFilter("*"))
+async def do_cancel(
+    query: CallbackQuery,
+    callback_data: MyTicket,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    view = await own_ticket(query, session, identity, callback_data.ticket_id)
+    if view is None or identity.person_id is None:
+        return
+    try:
+        await service.cancel(session, app.clock, view.ticket, identity.person_id)
+    except service.TicketError as exc:
+        await transition_failed(query, session, exc)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    await post_in_ticket(
+        app, session, view, lambda: "✖️ " + _("The resident cancelled this ticket.")
+    )
+    await sync_group(app, view)
+    await reply(query, _("Ticket {ref} is cancelled.").format(ref=ticket_ref(view.ticket)))

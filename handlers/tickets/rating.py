@@ -1,0 +1,151 @@
+"""The resident confirms a resolved ticket with a rating, and may add a comment.
+
+Steps: 1–5 stars under the "resolved" notice (or "Confirm and rate" in "My
+tickets", which shows the stars) → the ticket is closed with the rating, the staff
+topic is told and the card updated → "Add a comment?" → a text, or "Skip" → the
+comment goes on the card too.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.identity import Identity
+from core.tickets import service
+from handlers.tickets.callbacks import MyTicket, RateTicket
+from handlers.tickets.group import post_in_ticket, sync_group
+from handlers.tickets.labels import ticket_ref
+from handlers.tickets.notices import resolved_keyboard
+from handlers.tickets.resident_shared import (
+    PLAIN_TEXT,
+    TicketTalk,
+    own_ticket,
+    reply,
+    transition_failed,
+)
+from handlers.tickets.views import load_view
+
+router = Router(name="tickets.rating")
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+
+@router.callback_query(MyTicket.filter(F.action == "rate"), StateFilter("*"))
+async def ask_rating(
+    query: CallbackQuery, callback_data: MyTicket, identity: Identity, session: AsyncSession
+) -> None:
+    view = await own_ticket(query, session, identity, callback_data.ticket_id)
+    if view is None:
+        return
+    await query.answer()
+    await reply(
+        query,
+        _("How happy are you with how {ref} was handled? 1 = not at all, 5 = very.").format(
+            ref=ticket_ref(view.ticket)
+        ),
+        reply_markup=resolved_keyboard(view.ticket),
+    )
+
+
+@router.callback_query(RateTicket.filter(), StateFilter("*"))
+async def rate(
+    query: CallbackQuery,
+    callback_data: RateTicket,
+    state: FSMContext,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    view = await own_ticket(query, session, identity, callback_data.ticket_id)
+    if view is None or identity.person_id is None:
+        return
+    try:
+        await service.confirm(
+            session, app.clock, view.ticket, identity.person_id, callback_data.rating
+        )
+    except service.TicketError as exc:
+        await transition_failed(query, session, exc)
+        return
+    await query.answer(_("Thank you!"))
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    rating = callback_data.rating
+    await post_in_ticket(
+        app,
+        session,
+        view,
+        lambda: _("✅ The resident confirmed the fix and rated it {stars} ({rating}/5).").format(
+            stars="⭐" * rating, rating=rating
+        ),
+    )
+    await sync_group(app, view)
+    await state.set_state(TicketTalk.rating_comment)
+    await state.set_data({"ticket_id": view.ticket.id})
+    await reply(
+        query,
+        _(
+            "Thanks for confirming {ref}. Would you like to add a comment? "
+            "Send it now, or press Skip."
+        ).format(ref=ticket_ref(view.ticket)),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("Skip"),
+                        callback_data=MyTicket(
+                            action="no_comment", ticket_id=view.ticket.id
+                        ).pack(),
+                    )
+                ]
+            ]
+        ),
+    )
+
+
+@router.callback_query(MyTicket.filter(F.action == "no_comment"), StateFilter("*"))
+async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await state.clear()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(_("Thank you! The ticket is closed."))
+
+
+@router.message(TicketTalk.rating_comment, PLAIN_TEXT)
+async def got_comment(
+    message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    comment = message.text or ""
+    try:
+        ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
+        assert identity.person_id is not None
+        await service.add_rating_comment(session, app.clock, ticket, identity.person_id, comment)
+    except service.TicketError:
+        await session.rollback()
+        await state.clear()
+        await message.answer(_("Sorry, I could not save that comment."))
+        return
+    view = await load_view(session, ticket)
+    await post_in_ticket(
+        app,
+        session,
+        view,
+        lambda: _("💬 Resident's comment: {comment}").format(comment=escape(comment)),
+    )
+    await sync_group(app, view)
+    await message.answer(_("Thank you! Your comment is saved and the ticket is closed."))
+
+
+@router.message(TicketTalk.rating_comment)
+async def comment_expected(message: Message) -> None:
+    await message.answer(_("Please send your comment as text, or press Skip."))

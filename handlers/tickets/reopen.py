@@ -1,0 +1,99 @@
+"""The resident reopens a resolved ticket that is not fixed.
+
+Steps: "Not fixed — reopen" under the "resolved" notice (or "Reopen" in "My
+tickets") → only while the ticket is resolved → "What is still not right?" → a
+text → the ticket is open again with its deadlines, the staff topic gets the
+reason (naming whoever had it) and the card is updated.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.identity import Identity
+from core.tickets import lookups, service
+from core.tickets.models import TicketStatus
+from handlers.tickets.callbacks import MyTicket
+from handlers.tickets.group import post_in_ticket, sync_group
+from handlers.tickets.labels import mention, status_label, ticket_ref
+from handlers.tickets.resident_shared import PLAIN_TEXT, TicketTalk, own_ticket, reply
+from handlers.tickets.views import load_view
+
+router = Router(name="tickets.reopen")
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+
+@router.callback_query(MyTicket.filter(F.action == "reopen"), StateFilter("*"))
+async def ask_reopen(
+    query: CallbackQuery,
+    callback_data: MyTicket,
+    state: FSMContext,
+    identity: Identity,
+    session: AsyncSession,
+) -> None:
+    view = await own_ticket(query, session, identity, callback_data.ticket_id)
+    if view is None:
+        return
+    if view.ticket.status != TicketStatus.RESOLVED:
+        await query.answer(
+            _("Not possible any more: the ticket is {status}.").format(
+                status=status_label(view.ticket.status).lower()
+            ),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    await state.set_state(TicketTalk.reopen_reason)
+    await state.set_data({"ticket_id": view.ticket.id})
+    await reply(
+        query, _("What is still not right? Your answer goes to the staff with the reopened ticket.")
+    )
+
+
+@router.message(TicketTalk.reopen_reason, PLAIN_TEXT)
+async def got_reopen_reason(
+    message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
+) -> None:
+    data = await state.get_data()
+    reason = (message.text or "").strip()
+    try:
+        ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
+        community = await lookups.load_community(session, ticket.community_id)
+        assert community is not None and identity.person_id is not None
+        await service.reopen(session, app.clock, ticket, identity.person_id, reason, community)
+    except service.InvalidTicketData:
+        await message.answer(_("Please tell the staff in a few words what is still wrong."))
+        return
+    except service.TicketError:
+        await session.rollback()
+        await state.clear()
+        await message.answer(_("Sorry, this ticket can no longer be reopened."))
+        return
+    await state.clear()
+    view = await load_view(session, ticket)
+    await post_in_ticket(
+        app,
+        session,
+        view,
+        lambda: _("🔁 The resident reopened this ticket: {reason}\n{who}").format(
+            reason=escape(reason), who=mention(view.assignee) if view.assignee else ""
+        ),
+    )
+    await sync_group(app, view)
+    await message.answer(
+        _("Ticket {ref} is reopened; the staff have your message.").format(ref=ticket_ref(ticket))
+    )
+
+
+@router.message(TicketTalk.reopen_reason)
+async def reopen_reason_expected(message: Message) -> None:
+    await message.answer(_("Please describe in a text message what is still wrong (or /cancel)."))

@@ -1,0 +1,218 @@
+"""Report a problem, phase 2: where it is.
+
+Steps: one of the resident's homes, or — for repairs and hazards — a common area
+of their community (a button per community when they live in several) → for a
+common area: a few words and/or a location pin, in either order ("Continue"
+when one is enough) → on to the description (:mod:`.report_details`). Choosing
+the community checks the daily limit there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.identity import Identity
+from core.tickets import lookups, service
+from core.tickets.models import TicketKind
+from handlers.tickets.callbacks import Filing
+from handlers.tickets.report_details import ask_description
+from handlers.tickets.report_shared import (
+    FileTicket,
+    button,
+    cancel_row,
+    expected_a_button,
+    limit_refusal,
+    needs_location,
+    rows,
+)
+from handlers.tickets.resident_shared import PLAIN_TEXT, reply
+
+router = Router(name="tickets.report_place")
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+
+async def ask_place(
+    event: Message | CallbackQuery,
+    identity: Identity,
+    session: AsyncSession,
+    *,
+    common_area: bool,
+) -> None:
+    buttons = [button(f"🏠 {u.unit_label}", "place", f"u{u.unit_id}") for u in identity.units]
+    if common_area:
+        communities = sorted({u.community_id for u in identity.units})
+        names = await lookups.community_names(session, communities)
+        for community_id in communities:
+            label = _("🌳 Common area")
+            if len(communities) > 1:
+                label += f" — {names.get(community_id, '')}"
+            buttons.append(button(label, "place", f"c{community_id}"))
+        text = _("Where is it? Your home, or a common area?")
+    else:
+        text = _("Which home is this about?")
+    await reply(
+        event,
+        text,
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows(buttons, 1), cancel_row()]),
+    )
+
+
+def _location_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=_("📍 Share my location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def ask_common_area(event: Message | CallbackQuery) -> None:
+    await reply(
+        event,
+        _(
+            "Which common area? Describe the place in a few words "
+            "(e.g. “Building 5, north fire lane”), or share a location pin."
+        ),
+        reply_markup=_location_keyboard(),
+    )
+
+
+async def ask_common_more(event: Message | CallbackQuery, data: dict[str, Any]) -> None:
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[button(_("Continue ➡️"), "more", "go")]])
+    if data.get("lat") is None:
+        await reply(
+            event,
+            _("Thanks. You can also share a location pin (📍 button below), or press Continue."),
+            reply_markup=_location_keyboard(),
+        )
+        await reply(event, _("No pin needed?"), reply_markup=keyboard)
+    else:
+        await reply(
+            event,
+            _("Got the pin. Add a few words about the place too, or press Continue."),
+            reply_markup=keyboard,
+        )
+
+
+async def chose_unit(
+    event: CallbackQuery,
+    state: FSMContext,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+    unit_id: int,
+) -> None:
+    """The report is about one of the resident's homes (chosen, or the only one)."""
+    unit = identity.unit(unit_id)
+    if unit is None or identity.person_id is None:
+        await ask_place(event, identity, session, common_area=True)
+        return
+    refusal = await limit_refusal(session, app, unit.community_id, identity.person_id)
+    if refusal:
+        await state.clear()
+        await reply(event, refusal)
+        return
+    await state.update_data(unit_id=unit.unit_id, community_id=unit.community_id)
+    await state.set_state(FileTicket.description)
+    await ask_description(event)
+
+
+@router.callback_query(FileTicket.place, Filing.filter(F.step == "place"))
+async def chose_place(
+    query: CallbackQuery,
+    callback_data: Filing,
+    state: FSMContext,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    await query.answer()
+    value = callback_data.value
+    if value[:1] not in ("u", "c") or not value[1:].isdigit():
+        return
+    target = int(value[1:])
+    if value.startswith("u"):
+        await chose_unit(query, state, identity, session, app, target)
+        return
+    data = await state.get_data()
+    if target not in {u.community_id for u in identity.units} or not needs_location(
+        TicketKind(data["kind"])
+    ):
+        return
+    assert identity.person_id is not None
+    refusal = await limit_refusal(session, app, target, identity.person_id)
+    if refusal:
+        await state.clear()
+        await reply(query, refusal)
+        return
+    await state.update_data(unit_id=None, community_id=target)
+    await state.set_state(FileTicket.common_area)
+    await ask_common_area(query)
+
+
+@router.message(FileTicket.common_area, F.location)
+@router.message(FileTicket.common_more, F.location)
+async def common_area_pin(message: Message, state: FSMContext) -> None:
+    assert message.location is not None
+    await state.update_data(lat=message.location.latitude, lon=message.location.longitude)
+    data = await state.get_data()
+    await message.answer(_("Got the pin."), reply_markup=ReplyKeyboardRemove())
+    if data.get("location_text"):
+        await state.set_state(FileTicket.description)
+        await ask_description(message)
+        return
+    await state.set_state(FileTicket.common_more)
+    await ask_common_more(message, data)
+
+
+@router.message(FileTicket.common_area, PLAIN_TEXT)
+@router.message(FileTicket.common_more, PLAIN_TEXT)
+async def common_area_text(message: Message, state: FSMContext) -> None:
+    text = (message.text or "").strip()
+    if not text or len(text) > service.MAX_LOCATION_TEXT:
+        await message.answer(
+            _("Please describe the place in at most {limit} characters.").format(
+                limit=service.MAX_LOCATION_TEXT
+            )
+        )
+        return
+    await state.update_data(location_text=text)
+    data = await state.get_data()
+    if data.get("lat") is not None:
+        await state.set_state(FileTicket.description)
+        await ask_description(message)
+        return
+    await state.set_state(FileTicket.common_more)
+    await ask_common_more(message, data)
+
+
+@router.callback_query(FileTicket.common_more, Filing.filter(F.step == "more"))
+async def common_area_done(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(FileTicket.description)
+    await ask_description(query)
+
+
+router.message.register(expected_a_button, FileTicket.place)
+
+
+@router.message(FileTicket.common_area)
+@router.message(FileTicket.common_more)
+async def expected_a_place(message: Message) -> None:
+    await message.answer(
+        _("Please describe the place in words or share a location pin (or send /cancel).")
+    )

@@ -1,0 +1,72 @@
+"""What the phases of "Report a problem" share: the conversation's states, its
+buttons, and the daily-limit refusal (asked at the start and again once the
+community is known)."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import InlineKeyboardButton, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.tickets import lookups, service
+from core.tickets.models import TicketKind
+from handlers.tickets.callbacks import Filing
+
+
+class FileTicket(StatesGroup):
+    kind = State()
+    category = State()
+    hazard = State()
+    place = State()
+    common_area = State()
+    common_more = State()
+    description = State()
+    media = State()
+    urgency = State()
+    confirm = State()
+
+
+def button(text: str, step: str, value: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=Filing(step=step, value=value).pack())
+
+
+def rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def cancel_row() -> list[InlineKeyboardButton]:
+    return [button(_("✖️ Cancel"), "abort", "x")]
+
+
+def needs_location(kind: TicketKind) -> bool:
+    """Repairs and hazards may be in a common area, and their urgency matters."""
+    return kind in (TicketKind.REPAIR, TicketKind.HAZARD)
+
+
+def limit_text(limit: int) -> str:
+    return _(
+        "Sorry, you have already filed {limit} reports today, the daily maximum. "
+        "Please add details to an existing ticket in “My tickets”, or try again tomorrow. "
+        "For an emergency, call the duty phone."
+    ).format(limit=limit)
+
+
+async def limit_refusal(
+    session: AsyncSession, app: AppContext, community_id: int, person_id: int
+) -> str | None:
+    """The refusal to show when the person filed today's maximum in the community."""
+    community = await lookups.load_community(session, community_id)
+    if community is None:
+        return None
+    try:
+        await service.check_daily_limit(session, app.clock, community, person_id)
+    except service.DailyLimitReached as exc:
+        return limit_text(exc.limit)
+    return None
+
+
+async def expected_a_button(message: Message) -> None:
+    """The re-ask of every step that is answered with a button."""
+    await message.answer(_("Please choose one of the buttons above (or send /cancel)."))

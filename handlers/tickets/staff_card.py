@@ -1,0 +1,203 @@
+"""The card's buttons in the admin group: Take, Assign to…, On site, Resolved.
+
+Steps: a worker presses Take / On site / Resolved → the ticket changes (or the
+presser learns why not, and the card is brought up to date) → audited → the card
+and topic name are updated → the resident is told (after "Resolved", with the
+stars to confirm and "reopen"). A manager presses "Assign to…" → the card's
+buttons become the list of assignable staff (« Back restores them) → a name →
+assigned, announced in the topic, the resident told. Reject is :mod:`.staff_reject`.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.identity import Identity
+from core.models import Community, StaffRole
+from core.tickets import lookups, service
+from handlers.staff import AdminGroup, ensure_staff
+from handlers.tickets.callbacks import TicketAction, TicketAssign
+from handlers.tickets.card import assign_keyboard, card_keyboard
+from handlers.tickets.group import post_in_ticket, sync_group
+from handlers.tickets.labels import group_locale, mention, plain_name, status_label, ticket_ref
+from handlers.tickets.notices import notify_resident, resolved_keyboard
+from handlers.tickets.staff_shared import audit, ticket_for
+from handlers.tickets.views import load_view
+
+router = Router(name="tickets.staff_card")
+
+# Who may do what. Accountants see tickets but do not work on them.
+WORKERS = (StaffRole.MANAGER, StaffRole.TECHNICIAN, StaffRole.GUARD)
+MANAGERS = (StaffRole.MANAGER,)
+
+
+async def _refused(
+    query: CallbackQuery,
+    app: AppContext,
+    session: AsyncSession,
+    exc: service.TicketError,
+    ticket_id: int,
+) -> None:
+    """Explain why an action did not happen, and show the card as it really is now."""
+    await session.rollback()
+    if isinstance(exc, service.AlreadyTaken):
+        person = await lookups.load_person(session, exc.assignee_person_id)
+        text = _("Already taken by {name}.").format(name=plain_name(person))
+    elif isinstance(exc, service.InvalidTransition):
+        text = _("Not possible: the ticket is {status}.").format(
+            status=status_label(exc.status).lower()
+        )
+    elif isinstance(exc, service.NotAssignable):
+        text = _("Only active managers, technicians and guards can be assigned.")
+    elif isinstance(exc, service.TicketChanged):
+        text = _("Someone changed this ticket at the same moment; the card is up to date now.")
+    else:
+        text = _("Not possible.")
+    await query.answer(text, show_alert=True)
+    ticket = await service.get_ticket(session, ticket_id)
+    await sync_group(app, await load_view(session, ticket))
+
+
+@router.callback_query(
+    TicketAction.filter(F.action.in_({"take", "on_site", "resolve"})), AdminGroup()
+)
+async def work_action(
+    query: CallbackQuery,
+    callback_data: TicketAction,
+    community: Community,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    action = callback_data.action
+    if not await ensure_staff(
+        query, app, identity, community, *WORKERS, action=f"tickets.{action}"
+    ):
+        return
+    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
+    if ticket is None or identity.person_id is None:
+        return
+    actor = identity.person_id
+    try:
+        if action == "take":
+            await service.take(session, app.clock, ticket, actor)
+        elif action == "on_site":
+            await service.mark_on_site(session, app.clock, ticket, actor)
+        else:
+            await service.resolve(session, app.clock, ticket, actor)
+    except service.TicketError as exc:
+        await _refused(query, app, session, exc, callback_data.ticket_id)
+        return
+    await audit(session, f"tickets.{action}", identity, ticket)
+    # The card and the resident's notice carry buttons for the new status (the next
+    # step; the stars after "Resolved"): a press on them must find it saved.
+    await session.commit()
+    view = await load_view(session, ticket)
+    answers = {
+        "take": _("It's yours."),
+        "on_site": _("Marked on site."),
+        "resolve": _("Marked resolved."),
+    }
+    await query.answer(answers[action])
+    await sync_group(app, view)
+    worker = view.assignee
+    if action == "take":
+        await notify_resident(
+            app,
+            session,
+            view,
+            lambda: _("🙋 {name} has taken your ticket {ref} and will take care of it.").format(
+                name=plain_name(worker), ref=ticket_ref(ticket)
+            ),
+        )
+    elif action == "on_site":
+        await notify_resident(
+            app,
+            session,
+            view,
+            lambda: _("📍 Staff are on site for your ticket {ref}.").format(ref=ticket_ref(ticket)),
+        )
+    else:
+        await notify_resident(
+            app,
+            session,
+            view,
+            lambda: _(
+                "✅ Staff marked your ticket {ref} as resolved. Is everything all right now?\n"
+                "Rate the work from 1 to 5 to confirm, or reopen it if the problem is still there."
+            ).format(ref=ticket_ref(ticket)),
+            reply_markup=lambda: resolved_keyboard(ticket),
+        )
+
+
+@router.callback_query(TicketAction.filter(F.action.in_({"assign", "back"})), AdminGroup())
+async def assign_menu(
+    query: CallbackQuery,
+    callback_data: TicketAction,
+    community: Community,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    roles = MANAGERS if callback_data.action == "assign" else ()
+    if not await ensure_staff(query, app, identity, community, *roles, action="tickets.assign"):
+        return
+    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
+    if ticket is None or not isinstance(query.message, Message):
+        return
+    await query.answer()
+    with app.i18n.use_locale(group_locale(app, community)):
+        if callback_data.action == "back" or not ticket.is_open:
+            markup = card_keyboard(ticket)
+        else:
+            staff = await service.assignable_staff(session, community.id)
+            markup = assign_keyboard(ticket, staff)
+    await query.message.edit_reply_markup(reply_markup=markup)
+
+
+@router.callback_query(TicketAssign.filter(), AdminGroup())
+async def assign_to(
+    query: CallbackQuery,
+    callback_data: TicketAssign,
+    community: Community,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    if not await ensure_staff(query, app, identity, community, *MANAGERS, action="tickets.assign"):
+        return
+    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
+    if ticket is None or identity.person_id is None:
+        return
+    try:
+        await service.assign(
+            session, app.clock, ticket, callback_data.person_id, identity.person_id
+        )
+    except service.TicketError as exc:
+        await _refused(query, app, session, exc, callback_data.ticket_id)
+        return
+    await audit(session, "tickets.assign", identity, ticket, assignee=callback_data.person_id)
+    view = await load_view(session, ticket)
+    await query.answer(_("Assigned."))
+    await sync_group(app, view)
+    assignee = view.assignee
+    await post_in_ticket(
+        app,
+        session,
+        view,
+        lambda: _("📌 {ref} is assigned to {person}.").format(
+            ref=ticket_ref(ticket), person=mention(assignee)
+        ),
+    )
+    await notify_resident(
+        app,
+        session,
+        view,
+        lambda: _("👤 {name} is now in charge of your ticket {ref}.").format(
+            name=plain_name(assignee), ref=ticket_ref(ticket)
+        ),
+    )

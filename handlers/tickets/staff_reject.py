@@ -1,0 +1,138 @@
+"""A manager rejects a ticket, with a reason the resident sees.
+
+Steps: "⛔ Reject" on the card (managers only; open tickets only) → the bot asks
+the manager, in the ticket's topic, for the reason → their next message there is
+the reason (text; /cancel keeps the ticket open; messages elsewhere in the group
+are not taken for it) → rejected and audited, the card updated, the resident told.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from core.identity import Identity
+from core.models import Community
+from core.tickets import lookups, service
+from handlers.staff import AdminGroup, ensure_staff
+from handlers.tickets.callbacks import TicketAction
+from handlers.tickets.group import post_in_ticket, sync_group
+from handlers.tickets.labels import mention, status_label, ticket_ref
+from handlers.tickets.notices import notify_resident
+from handlers.tickets.staff_card import MANAGERS
+from handlers.tickets.staff_shared import audit, in_ticket_place, ticket_for, ticket_of_message
+from handlers.tickets.views import load_view
+
+router = Router(name="tickets.staff_reject")
+router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+
+
+class RejectReason(StatesGroup):
+    reason = State()
+
+
+@router.callback_query(TicketAction.filter(F.action == "reject"), AdminGroup())
+async def ask_reject_reason(
+    query: CallbackQuery,
+    callback_data: TicketAction,
+    community: Community,
+    identity: Identity,
+    session: AsyncSession,
+    state: FSMContext,
+    app: AppContext,
+) -> None:
+    if not await ensure_staff(query, app, identity, community, *MANAGERS, action="tickets.reject"):
+        return
+    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
+    if ticket is None:
+        return
+    if not ticket.is_open:
+        await query.answer(
+            _("Not possible: the ticket is {status}.").format(
+                status=status_label(ticket.status).lower()
+            ),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    await state.set_state(RejectReason.reason)
+    await state.set_data({"ticket_id": ticket.id})
+    view = await load_view(session, ticket)
+    person = await lookups.load_person(session, identity.person_id)
+    await post_in_ticket(
+        app,
+        session,
+        view,
+        lambda: _(
+            "{person}, send the reason for rejecting {ref} here in one message; "
+            "the resident will see it. /cancel keeps the ticket open."
+        ).format(person=mention(person), ref=ticket_ref(ticket)),
+    )
+
+
+@router.message(RejectReason.reason, Command("cancel"), AdminGroup())
+async def cancel_reject(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.reply(_("OK, the ticket stays open."))
+
+
+@router.message(RejectReason.reason, AdminGroup())
+async def got_reject_reason(
+    message: Message,
+    state: FSMContext,
+    community: Community,
+    identity: Identity,
+    session: AsyncSession,
+    app: AppContext,
+) -> None:
+    data = await state.get_data()
+    try:
+        ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
+    except service.TicketNotFound:
+        await state.clear()
+        raise SkipHandler() from None
+    linked = await ticket_of_message(session, message)
+    if not in_ticket_place(message, ticket, linked):
+        raise SkipHandler()  # a message elsewhere in the group is not the reason
+    if not await ensure_staff(
+        message, app, identity, community, *MANAGERS, action="tickets.reject"
+    ):
+        await state.clear()
+        return
+    reason = (message.text or "").strip()
+    if not reason or reason.startswith("/"):
+        await message.reply(_("Please send the reason as text, or /cancel."))
+        return
+    assert identity.person_id is not None
+    try:
+        await service.reject(session, app.clock, ticket, identity.person_id, reason)
+    except service.InvalidTicketData:
+        await message.reply(_("That reason is too long; please shorten it."))
+        return
+    except service.TicketError:
+        await session.rollback()
+        await state.clear()
+        await message.reply(_("This ticket can no longer be rejected."))
+        return
+    await state.clear()
+    await audit(session, "tickets.reject", identity, ticket, reason=reason)
+    view = await load_view(session, ticket)
+    await sync_group(app, view)
+    await notify_resident(
+        app,
+        session,
+        view,
+        lambda: _(
+            "⛔ Your ticket {ref} was not accepted by the property office.\nReason: {reason}"
+        ).format(ref=ticket_ref(ticket), reason=escape(reason)),
+    )
+    await message.reply(_("Rejected; the resident has the reason."))

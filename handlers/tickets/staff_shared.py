@@ -1,0 +1,68 @@
+"""What the staff's ticket handlers share: finding the ticket a button or a group
+message is about, and auditing what staff did to it."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit import record_audit
+from core.identity import Identity
+from core.models import Community
+from core.tickets import service
+from core.tickets.models import Ticket
+
+
+async def ticket_for(
+    query: CallbackQuery, session: AsyncSession, community: Community, ticket_id: int
+) -> Ticket | None:
+    """The button's ticket if it belongs to this group's community (else the presser is told)."""
+    try:
+        ticket = await service.get_ticket(session, ticket_id)
+    except service.TicketNotFound:
+        ticket = None
+    if ticket is None or ticket.community_id != community.id:
+        await query.answer(_("This ticket is not in this group."), show_alert=True)
+        return None
+    return ticket
+
+
+async def audit(
+    session: AsyncSession, action: str, identity: Identity, ticket: Ticket, **details: object
+) -> None:
+    await record_audit(
+        session,
+        action,
+        community_id=ticket.community_id,
+        actor_person_id=identity.person_id,
+        actor_telegram_id=identity.telegram_id,
+        target_type="ticket",
+        target_id=ticket.id,
+        details={"number": ticket.number, **details},
+    )
+
+
+async def ticket_of_message(session: AsyncSession, message: Message) -> Ticket | None:
+    """The ticket a group message belongs to: by its topic, or by what it replies to."""
+    if message.is_topic_message and message.message_thread_id is not None:
+        ticket = await service.find_ticket_by_topic(
+            session, message.chat.id, message.message_thread_id
+        )
+        if ticket is not None:
+            return ticket
+    reply = message.reply_to_message
+    if reply is not None and not (
+        # In a forum every topic message "replies" to the topic's first message.
+        message.is_topic_message and reply.message_id == message.message_thread_id
+    ):
+        return await service.find_ticket_by_message(session, message.chat.id, reply.message_id)
+    return None
+
+
+def in_ticket_place(message: Message, ticket: Ticket, linked: Ticket | None) -> bool:
+    """Whether a group message was written in the ticket's topic / reply chain
+    (``linked``: the ticket :func:`ticket_of_message` found for it)."""
+    if ticket.topic_id is not None:
+        return bool(message.is_topic_message) and message.message_thread_id == ticket.topic_id
+    return linked is not None and linked.id == ticket.id
