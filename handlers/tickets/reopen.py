@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.identity import Identity
-from core.tickets import lookups, service
+from core.tickets import parties, service
 from core.tickets.models import TicketStatus
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import post_in_ticket, sync_group
@@ -67,7 +67,7 @@ async def got_reopen_reason(
     reason = (message.text or "").strip()
     try:
         ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
-        community = await lookups.load_community(session, ticket.community_id)
+        community = await parties.load_community(session, ticket.community_id)
         assert community is not None and identity.person_id is not None
         await service.reopen(session, app.clock, ticket, identity.person_id, reason, community)
     except service.InvalidTicketData:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.identity import Identity
-from core.tickets import lookups, service
+from core.tickets import parties, service
 from core.tickets.models import TicketKind
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_details import ask_description
@@ -56,7 +56,7 @@ async def ask_place(
     buttons = [button(f"🏠 {u.unit_label}", "place", f"u{u.unit_id}") for u in identity.units]
     if common_area:
         communities = sorted({u.community_id for u in identity.units})
-        names = await lookups.community_names(session, communities)
+        names = await parties.community_names(session, communities)
         for community_id in communities:
             label = _("🌳 Common area")
             if len(communities) > 1:

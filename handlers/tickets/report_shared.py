@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from core.tickets import lookups, service
+from core.tickets import parties, service
 from core.tickets.models import TicketKind
 from handlers.tickets.callbacks import Filing
 
@@ -57,7 +57,7 @@ async def limit_refusal(
     session: AsyncSession, app: AppContext, community_id: int, person_id: int
 ) -> str | None:
     """The refusal to show when the person filed today's maximum in the community."""
-    community = await lookups.load_community(session, community_id)
+    community = await parties.load_community(session, community_id)
     if community is None:
         return None
     try:

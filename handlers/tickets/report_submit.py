@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.identity import Identity
-from core.tickets import lookups, service
+from core.tickets import parties, service
 from core.tickets.models import HazardType, LinkRole, RepairCategory, TicketKind, Urgency
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.group import publish_ticket
@@ -95,7 +95,7 @@ async def ask_confirm(
 async def show_duty_phone(
     event: Message | CallbackQuery, app: AppContext, session: AsyncSession, community_id: int
 ) -> None:
-    community = await lookups.load_community(session, community_id)
+    community = await parties.load_community(session, community_id)
     phone = duty_phone(app, community) if community else app.settings.duty_phone
     if phone:
         text = _(
@@ -127,7 +127,7 @@ async def submit(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-    community = await lookups.load_community(session, int(data["community_id"]))
+    community = await parties.load_community(session, int(data["community_id"]))
     if community is None:
         await state.clear()
         await reply(query, _("Sorry, that community no longer exists here."))

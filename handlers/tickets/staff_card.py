@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.models import Community, StaffRole
-from core.tickets import lookups, service
+from core.tickets import parties, service
 from handlers.staff import AdminGroup, ensure_staff
 from handlers.tickets.callbacks import TicketAction, TicketAssign
 from handlers.tickets.card import assign_keyboard, card_keyboard
@@ -45,7 +45,7 @@ async def _refused(
     """Explain why an action did not happen, and show the card as it really is now."""
     await session.rollback()
     if isinstance(exc, service.AlreadyTaken):
-        person = await lookups.load_person(session, exc.assignee_person_id)
+        person = await parties.load_person(session, exc.assignee_person_id)
         text = _("Already taken by {name}.").format(name=plain_name(person))
     elif isinstance(exc, service.InvalidTransition):
         text = _("Not possible: the ticket is {status}.").format(

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.models import Community
-from core.tickets import lookups, service
+from core.tickets import parties, service
 from handlers.staff import AdminGroup, ensure_staff
 from handlers.tickets.callbacks import TicketAction
 from handlers.tickets.group import post_in_ticket, sync_group
@@ -67,7 +67,7 @@ async def ask_reject_reason(
     await state.set_state(RejectReason.reason)
     await state.set_data({"ticket_id": ticket.id})
     view = await load_view(session, ticket)
-    person = await lookups.load_person(session, identity.person_id)
+    person = await parties.load_person(session, identity.person_id)
     await post_in_ticket(
         app,
         session,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.formatting import fmt_duration, fmt_short_datetime
 from core.models import Community, Person
-from core.tickets import lookups, service
+from core.tickets import parties, service
 from core.tickets.models import Ticket, TicketStatus
 from handlers.tickets.labels import (
     KIND_ICONS,
@@ -51,10 +51,8 @@ class TicketView:
 
 
 async def load_view(session: AsyncSession, ticket: Ticket) -> TicketView:
-    parties = await lookups.ticket_parties(session, ticket)
-    return TicketView(
-        ticket, parties.community, parties.unit_label, parties.reporter, parties.assignee
-    )
+    named = await parties.ticket_parties(session, ticket)
+    return TicketView(ticket, named.community, named.unit_label, named.reporter, named.assignee)
 
 
 def topic_name(view: TicketView) -> str:

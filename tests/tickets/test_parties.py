@@ -1,11 +1,11 @@
-"""What the ticket chats look up and the digest's timing, on the real database."""
+"""Who and what a ticket names, and the digest's timing, on the real database."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 from core.clock import FrozenClock
-from core.tickets import digest, lookups, service
+from core.tickets import digest, parties, service
 from core.tickets.models import TicketKind
 from tests.factories import make_community, make_resident, make_staff, make_unit
 
@@ -39,13 +39,13 @@ async def test_a_ticket_names_its_unit_reporter_and_assignee(session):
     )
     await session.commit()
 
-    parties = await lookups.ticket_parties(session, home)
-    assert parties.community.id == community.id and parties.unit_label == "3栋-1201"
-    assert (parties.reporter, parties.assignee) == (resident, tech)
-    parties = await lookups.ticket_parties(session, common)
-    assert (parties.unit_label, parties.assignee) == (None, None)
-    assert await lookups.community_names(session, [community.id]) == {community.id: "阳光花园"}
-    assert await lookups.load_person(session, None) is None
+    named = await parties.ticket_parties(session, home)
+    assert named.community.id == community.id and named.unit_label == "3栋-1201"
+    assert (named.reporter, named.assignee) == (resident, tech)
+    named = await parties.ticket_parties(session, common)
+    assert (named.unit_label, named.assignee) == (None, None)
+    assert await parties.community_names(session, [community.id]) == {community.id: "阳光花园"}
+    assert await parties.load_person(session, None) is None
 
 
 async def test_the_digest_is_due_for_four_hours_from_the_digest_hour_and_claimed_once(session):

@@ -1,4 +1,4 @@
-"""What the ticket chats look up beside a ticket's state changes (:mod:`.service`).
+"""Who and what a ticket names, and the other rows the ticket chats look up by id.
 
 - :func:`ticket_parties` — the community, unit label, reporter and assignee a ticket
   names, in one call, so a chat can show the ticket without querying anything itself;
