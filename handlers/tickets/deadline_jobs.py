@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.logs import log_context
 from bot.notify import send_to_person
+from core.db import transaction
 from core.formatting import fmt_duration, fmt_short_datetime
 from core.tickets import service
 from core.tickets.deadlines import DeadlineNotice, NoticePhase, claim_due_notices, release_notice
@@ -42,9 +43,10 @@ TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 async def run_deadline_checks(ctx: AppContext) -> int:
     """Send every warning / overdue notice / escalation that is due; returns how many."""
     with ctx.i18n.context():
-        async with ctx.session_factory() as session:
+        # Claimed in a transaction of their own: committed before anything is sent, so
+        # another run (or process) finds them taken.
+        async with transaction(ctx.session_factory) as session:
             notices = await claim_due_notices(session, ctx.clock.now())
-            await session.commit()
         by_ticket: dict[int, list[DeadlineNotice]] = defaultdict(list)
         for notice in notices:
             by_ticket[notice.ticket_id].append(notice)
@@ -57,9 +59,8 @@ async def run_deadline_checks(ctx: AppContext) -> int:
 
 async def _notify_ticket(ctx: AppContext, ticket_id: int, notices: list[DeadlineNotice]) -> int:
     sent = 0
-    async with ctx.session_factory() as session:
-        ticket = await service.get_ticket(session, ticket_id)
-        view = await load_view(session, ticket)
+    async with transaction(ctx.session_factory) as session:
+        view = await load_view(session, await service.get_ticket(session, ticket_id))
         for phase in NoticePhase:
             items = [n for n in notices if n.phase == phase]
             if not items:
@@ -67,22 +68,28 @@ async def _notify_ticket(ctx: AppContext, ticket_id: int, notices: list[Deadline
             try:
                 await _send_phase(ctx, session, view, phase, items)
             except TRANSIENT:
-                # Telegram is unreachable: give the claims back for the next run.
                 log.warning("deadline notice failed; will retry", exc_info=True)
                 await session.rollback()
-                async with ctx.session_factory() as retry:
-                    for notice in items:
-                        await release_notice(retry, notice)
-                    await retry.commit()
+                await _release(ctx, items)
+                # The rollback expired the rows: read them again for what follows.
+                view = await load_view(session, await service.get_ticket(session, ticket_id))
                 continue
             sent += len(items)
             if phase == NoticePhase.ESCALATION:
                 for notice in items:
-                    await service.record_escalation(session, ctx.clock, ticket, notice.kind)
+                    await service.record_escalation(session, ctx.clock, view.ticket, notice.kind)
+            # What this phase sent is on record before the next phase is sent: a transient
+            # failure there rolls back, and must not take this phase's record with it.
             await session.commit()
         await sync_group(ctx, view)
-        await session.commit()
     return sent
+
+
+async def _release(ctx: AppContext, notices: list[DeadlineNotice]) -> None:
+    """Telegram is unreachable: give the claims back for the next run."""
+    async with transaction(ctx.session_factory) as session:
+        for notice in notices:
+            await release_notice(session, notice)
 
 
 async def _post(ctx: AppContext, session: AsyncSession, view: TicketView, text: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from aiogram.utils.i18n import gettext as _
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.notify import send_to_admin_group
+from core.db import transaction
 from core.models import Community
 from core.scheduler import Scheduler
 from core.tickets import digest, service
@@ -54,28 +55,33 @@ async def run_auto_close(ctx: AppContext) -> int:
             due = [t.id for t in await service.auto_close_candidates(session, ctx.clock)]
         closed = 0
         for ticket_id in due:
-            async with ctx.session_factory() as session:
-                ticket = await service.get_ticket(session, ticket_id)
-                try:
-                    await service.auto_close(session, ctx.clock, ticket)
-                except service.TicketError:
-                    await session.rollback()  # the resident answered meanwhile
-                    continue
-                await session.commit()
-                closed += 1
-                view = await load_view(session, ticket)
-                days = ticket_settings(view.community).auto_close_days
-                await notify_resident(
-                    ctx,
-                    session,
-                    view,
-                    partial(_auto_closed_for_resident, ticket_ref(ticket), days),
-                    report_failure=False,
-                )
-                await post_in_ticket(ctx, session, view, partial(_auto_closed_for_staff, days))
-                await sync_group(ctx, view)
-                await session.commit()
+            # Closed in a transaction of its own, then told: a press on the resident's
+            # old "resolved" buttons finds it closed.
+            try:
+                async with transaction(ctx.session_factory) as session:
+                    await service.auto_close(
+                        session, ctx.clock, await service.get_ticket(session, ticket_id)
+                    )
+            except service.TicketError:
+                continue  # the resident answered meanwhile
+            closed += 1
+            async with transaction(ctx.session_factory) as session:
+                await _tell_auto_closed(ctx, session, ticket_id)
         return closed
+
+
+async def _tell_auto_closed(ctx: AppContext, session: AsyncSession, ticket_id: int) -> None:
+    view = await load_view(session, await service.get_ticket(session, ticket_id))
+    days = ticket_settings(view.community).auto_close_days
+    await notify_resident(
+        ctx,
+        session,
+        view,
+        partial(_auto_closed_for_resident, ticket_ref(view.ticket), days),
+        report_failure=False,
+    )
+    await post_in_ticket(ctx, session, view, partial(_auto_closed_for_staff, days))
+    await sync_group(ctx, view)
 
 
 def _auto_closed_for_resident(ref: str, days: int) -> str:
@@ -106,26 +112,27 @@ async def run_morning_digest(ctx: AppContext) -> int:
             day = digest.digest_day(community, now)
             if day is None:
                 continue
-            async with ctx.session_factory() as session:
+            # Claimed in a transaction of its own before it is posted: another run (or
+            # process) finds the day taken.
+            async with transaction(ctx.session_factory) as session:
                 claimed = await digest.claim_digest(session, community.id, day, now)
-                await session.commit()
-                if not claimed:
-                    continue
+            if not claimed:
+                continue
+            async with ctx.session_factory() as session:
                 with ctx.i18n.use_locale(group_locale(ctx, community)):
-                    text = await _digest_text(ctx, session, community)
-                delivery = await send_to_admin_group(ctx, community, partial(str, text))
-                if delivery.ok:
-                    sent += 1
-                else:
-                    log.warning(
-                        "morning digest not delivered",
-                        extra={"fields": {"community": community.id, "reason": delivery.reason}},
-                    )
+                    text = await _digest_text(session, community, now)
+            delivery = await send_to_admin_group(ctx, community, partial(str, text))
+            if delivery.ok:
+                sent += 1
+            else:
+                log.warning(
+                    "morning digest not delivered",
+                    extra={"fields": {"community": community.id, "reason": delivery.reason}},
+                )
     return sent
 
 
-async def _digest_text(ctx: AppContext, session: AsyncSession, community: Community) -> str:
-    now = ctx.clock.now()
+async def _digest_text(session: AsyncSession, community: Community, now: datetime) -> str:
     open_ = await service.open_tickets(session, community.id)
     waiting = await digest.awaiting_confirmation(session, community.id)
     counts: defaultdict[TicketStatus, int] = defaultdict(int)
@@ -161,16 +168,13 @@ async def run_publisher(ctx: AppContext) -> int:
         async with ctx.session_factory() as session:
             ids = [t.id for t in await service.tickets_to_publish(session)]
         for ticket_id in ids:
-            async with ctx.session_factory() as session:
+            async with transaction(ctx.session_factory) as session:
                 ticket = await service.get_ticket(session, ticket_id)
                 if await publish_ticket(ctx, session, await load_view(session, ticket)):
                     published += 1
-                await session.commit()
     return published
 
 
 async def purge_drafts(ctx: AppContext) -> int:
-    async with ctx.session_factory() as session:
-        count = await service.purge_stale_drafts(session, ctx.clock, older_than=DRAFTS_KEPT)
-        await session.commit()
-    return count
+    async with transaction(ctx.session_factory) as session:
+        return await service.purge_stale_drafts(session, ctx.clock, older_than=DRAFTS_KEPT)
