@@ -31,7 +31,7 @@ from handlers.tickets.resident_shared import (
     reply,
     transition_failed,
 )
-from handlers.tickets.views import load_view
+from handlers.tickets.views import load_view, ticket_of_step
 
 router = Router(name="tickets.rating")
 router.message.filter(F.chat.type == "private")
@@ -123,11 +123,12 @@ async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
 async def got_comment(
     message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
 ) -> None:
-    data = await state.get_data()
+    ticket = await ticket_of_step(session, state)
     await state.clear()
     comment = message.text or ""
     try:
-        ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
+        if ticket is None:
+            raise service.TicketNotFound("the step's ticket")
         assert identity.person_id is not None
         await service.add_rating_comment(session, app.clock, ticket, identity.person_id, comment)
     except service.TicketError:

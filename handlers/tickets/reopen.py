@@ -25,7 +25,7 @@ from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import mention, status_label, ticket_ref
 from handlers.tickets.resident_shared import PLAIN_TEXT, TicketTalk, own_ticket, reply
-from handlers.tickets.views import load_view
+from handlers.tickets.views import load_view, ticket_of_step
 
 router = Router(name="tickets.reopen")
 router.message.filter(F.chat.type == "private")
@@ -63,12 +63,14 @@ async def ask_reopen(
 async def got_reopen_reason(
     message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
 ) -> None:
-    data = await state.get_data()
+    ticket = await ticket_of_step(session, state)
     reason = (message.text or "").strip()
     try:
-        ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
+        if ticket is None:
+            raise service.TicketNotFound("the step's ticket")
+        assert identity.person_id is not None
         community = await parties.load_community(session, ticket.community_id)
-        assert community is not None and identity.person_id is not None
+        assert community is not None  # the ticket cascades from it
         await service.reopen(session, app.clock, ticket, identity.person_id, reason, community)
     except service.InvalidTicketData:
         await message.answer(_("Please tell the staff in a few words what is still wrong."))

@@ -24,6 +24,7 @@ from handlers.tickets.report_shared import (
     FileTicket,
     button,
     cancel_row,
+    choice,
     expected_a_button,
     needs_location,
 )
@@ -169,9 +170,8 @@ async def chose_urgency(
     app: AppContext,
 ) -> None:
     await query.answer()
-    try:
-        urgency = Urgency(callback_data.value)
-    except ValueError:
+    urgency = choice(Urgency, callback_data)
+    if urgency is None:
         return
     await state.update_data(urgency=urgency.value)
     data = await state.get_data()

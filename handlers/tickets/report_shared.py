@@ -4,6 +4,9 @@ community is known)."""
 
 from __future__ import annotations
 
+import enum
+from typing import TypeVar
+
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardButton, Message
 from aiogram.utils.i18n import gettext as _
@@ -38,6 +41,17 @@ def rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[Inlin
 
 def cancel_row() -> list[InlineKeyboardButton]:
     return [button(_("✖️ Cancel"), "abort", "x")]
+
+
+Choice = TypeVar("Choice", bound=enum.Enum)
+
+
+def choice(choices: type[Choice], callback_data: Filing) -> Choice | None:
+    """What a filing button stands for; None for a button of an older version."""
+    try:
+        return choices(callback_data.value)
+    except ValueError:
+        return None
 
 
 def needs_location(kind: TicketKind) -> bool:

@@ -31,6 +31,7 @@ from handlers.tickets.report_shared import (
     FileTicket,
     button,
     cancel_row,
+    choice,
     expected_a_button,
     limit_refusal,
     rows,
@@ -144,9 +145,8 @@ async def chose_kind(
     app: AppContext,
 ) -> None:
     await query.answer()
-    try:
-        kind = TicketKind(callback_data.value)
-    except ValueError:
+    kind = choice(TicketKind, callback_data)
+    if kind is None:
         return
     await state.update_data(kind=kind.value)
     if kind == TicketKind.REPAIR:
@@ -163,37 +163,21 @@ async def chose_kind(
 
 
 @router.callback_query(FileTicket.category, Filing.filter(F.step == "category"))
-async def chose_category(
-    query: CallbackQuery,
-    callback_data: Filing,
-    state: FSMContext,
-    identity: Identity,
-    session: AsyncSession,
-) -> None:
-    await query.answer()
-    try:
-        category = RepairCategory(callback_data.value)
-    except ValueError:
-        return
-    await state.update_data(category=category.value)
-    await state.set_state(FileTicket.place)
-    await ask_place(query, identity, session, common_area=True)
-
-
 @router.callback_query(FileTicket.hazard, Filing.filter(F.step == "hazard"))
-async def chose_hazard(
+async def chose_subject(
     query: CallbackQuery,
     callback_data: Filing,
     state: FSMContext,
     identity: Identity,
     session: AsyncSession,
 ) -> None:
+    """A repair's category or a hazard's type; then where it is."""
     await query.answer()
-    try:
-        hazard = HazardType(callback_data.value)
-    except ValueError:
+    kinds = RepairCategory if callback_data.step == "category" else HazardType
+    subject = choice(kinds, callback_data)
+    if subject is None:
         return
-    await state.update_data(hazard=hazard.value)
+    await state.update_data({callback_data.step: subject.value})
     await state.set_state(FileTicket.place)
     await ask_place(query, identity, session, common_area=True)
 

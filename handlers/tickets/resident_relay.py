@@ -30,7 +30,7 @@ from handlers.tickets.group import placement_kwargs
 from handlers.tickets.labels import group_locale, ticket_ref
 from handlers.tickets.resident_shared import TicketTalk, closed_text, own_ticket, reply
 from handlers.tickets.sizes import CAPTION_LIMIT, with_header
-from handlers.tickets.views import TicketView, load_view
+from handlers.tickets.views import TicketView, load_view, ticket_of_step
 
 log = logging.getLogger(__name__)
 
@@ -131,13 +131,8 @@ async def relay_from_resident(
 async def write_to_staff(
     message: Message, state: FSMContext, session: AsyncSession, app: AppContext, identity: Identity
 ) -> None:
-    data = await state.get_data()
-    try:
-        ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
-    except service.TicketNotFound:
-        await state.clear()
-        return
-    if ticket.reporter_person_id != identity.person_id:
+    ticket = await ticket_of_step(session, state)
+    if ticket is None or ticket.reporter_person_id != identity.person_id:
         await state.clear()
         return
     if message.text is not None and message.text.startswith("/"):

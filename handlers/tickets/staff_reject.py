@@ -30,7 +30,7 @@ from handlers.tickets.labels import mention, status_label, ticket_ref
 from handlers.tickets.notices import notify_resident
 from handlers.tickets.staff_card import MANAGERS
 from handlers.tickets.staff_shared import audit, in_ticket_place, ticket_for, ticket_of_message
-from handlers.tickets.views import load_view
+from handlers.tickets.views import load_view, ticket_of_step
 
 router = Router(name="tickets.staff_reject")
 router.message.filter(F.chat.type.in_({"group", "supergroup"}))
@@ -94,12 +94,10 @@ async def got_reject_reason(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    data = await state.get_data()
-    try:
-        ticket = await service.get_ticket(session, int(data.get("ticket_id", 0)))
-    except service.TicketNotFound:
+    ticket = await ticket_of_step(session, state)
+    if ticket is None:
         await state.clear()
-        raise SkipHandler() from None
+        raise SkipHandler()
     linked = await ticket_of_message(session, message)
     if not in_ticket_place(message, ticket, linked):
         raise SkipHandler()  # a message elsewhere in the group is not the reason

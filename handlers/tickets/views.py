@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from aiogram.fsm.context import FSMContext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +49,15 @@ class TicketView:
         if self.ticket.location_text:
             return self.ticket.location_text
         return _("Common area")
+
+
+async def ticket_of_step(session: AsyncSession, state: FSMContext) -> Ticket | None:
+    """The ticket a conversation step is about (its ``ticket_id``); None when it is gone."""
+    data = await state.get_data()
+    try:
+        return await service.get_ticket(session, int(data.get("ticket_id", 0)))
+    except service.TicketNotFound:
+        return None
 
 
 async def load_view(session: AsyncSession, ticket: Ticket) -> TicketView:
