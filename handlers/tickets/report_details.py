@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
-from core.tickets.models import TicketKind, Urgency
+from core.tickets.models import PLACED_KINDS, TicketKind, Urgency
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_shared import (
     FileTicket,
@@ -26,7 +26,6 @@ from handlers.tickets.report_shared import (
     cancel_row,
     choice,
     expected_a_button,
-    needs_location,
 )
 from handlers.tickets.report_submit import ask_confirm, show_duty_phone
 from handlers.tickets.resident_shared import PLAIN_TEXT, reply
@@ -151,7 +150,7 @@ async def media_done(
 ) -> None:
     await query.answer()
     data = await state.get_data()
-    if needs_location(TicketKind(data["kind"])):
+    if TicketKind(data["kind"]) in PLACED_KINDS:
         await state.set_state(FileTicket.urgency)
         await ask_urgency(query)
     else:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import parties, service
-from core.tickets.models import TicketKind
+from core.tickets.models import PLACED_KINDS, TicketKind
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_details import ask_description
 from handlers.tickets.report_shared import (
@@ -36,7 +36,6 @@ from handlers.tickets.report_shared import (
     cancel_row,
     expected_a_button,
     limit_refusal,
-    needs_location,
     rows,
 )
 from handlers.tickets.resident_shared import PLAIN_TEXT, reply
@@ -149,9 +148,9 @@ async def chose_place(
         await chose_unit(query, state, identity, session, app, target)
         return
     data = await state.get_data()
-    if target not in {u.community_id for u in identity.units} or not needs_location(
-        TicketKind(data["kind"])
-    ):
+    if target not in {u.community_id for u in identity.units}:
+        return
+    if TicketKind(data["kind"]) not in PLACED_KINDS:
         return
     assert identity.person_id is not None
     refusal = await limit_refusal(session, app, target, identity.person_id)

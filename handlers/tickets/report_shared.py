@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.tickets import parties, service
-from core.tickets.models import TicketKind
 from handlers.tickets.callbacks import Filing
 
 
@@ -52,11 +51,6 @@ def choice(choices: type[Choice], callback_data: Filing) -> Choice | None:
         return choices(callback_data.value)
     except ValueError:
         return None
-
-
-def needs_location(kind: TicketKind) -> bool:
-    """Repairs and hazards may be in a common area, and their urgency matters."""
-    return kind in (TicketKind.REPAIR, TicketKind.HAZARD)
 
 
 def limit_text(limit: int) -> str:
