@@ -41,6 +41,15 @@ class GateKind(enum.StrEnum):
     VEHICLE = "vehicle"
 
 
+class GateDirection(enum.StrEnum):
+    """Which way a gate's terminals admit people. A request for the other way is
+    refused: an entry gate's key cannot be used to "exit" through it."""
+
+    BOTH = "both"
+    IN = "in"
+    OUT = "out"
+
+
 class DoorDriverKind(enum.StrEnum):
     SIMULATED = "simulated"
     MQTT = "mqtt"
@@ -82,6 +91,9 @@ class Gate(Base):
     # HMAC of the terminal's API key; the key itself is shown once at creation.
     api_key_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    direction: Mapped[GateDirection] = mapped_column(
+        str_enum(GateDirection, 8), default=GateDirection.BOTH, server_default="both"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -163,11 +175,11 @@ class GateThrottle(Base):
     gate_id: Mapped[int] = mapped_column(
         ForeignKey("gates.id", ondelete="CASCADE"), primary_key=True
     )
+    # Wrong codes since the last lock-out began (for the staff alert).
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
-    # A wider net: wrong codes in a rolling window even when correct codes are
-    # interleaved (someone holding one valid multi-use code cannot reset the count).
-    window_start: Mapped[datetime | None]
-    window_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The guess budget's theoretical arrival time (GCRA, see access.throttle). A
+    # correct code never touches it, so valid codes cannot launder guesses.
+    guess_tat: Mapped[datetime | None]
     level: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]

@@ -122,11 +122,7 @@ def prepare(db_path: Path, count: int) -> dict[str, Any]:
                     created_at=now,
                 )
             ).inserted_primary_key[0]
-            conn.execute(
-                insert(GateThrottle).values(
-                    gate_id=gid, consecutive_failures=0, window_failures=0, level=0
-                )
-            )
+            conn.execute(insert(GateThrottle).values(gate_id=gid, consecutive_failures=0, level=0))
             gate_ids.append(gid)
             keys.append(key)
         codes: set[str] = set()

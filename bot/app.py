@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,6 +18,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.assembly import background_services, register_jobs
 from bot.commands import publish_commands
 from bot.context import AppContext
 from bot.dispatcher import create_dispatcher
@@ -33,11 +33,6 @@ from core.migrate import upgrade_database_async
 from core.scheduler import Scheduler
 
 log = logging.getLogger("courtyard")
-
-# Extra aiohttp sub-applications / background services (the gate API, the
-# sandbox page) register here: called with the context, they return a coroutine
-# factory run alongside the bot and cancelled with it.
-ServiceFactory = Callable[[AppContext], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -88,33 +83,6 @@ def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
-
-
-def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
-    """Every periodic job, in one visible place. Feature areas add theirs here."""
-    from handlers.review import movein_housekeeping
-
-    scheduler.add_periodic("movein.housekeeping", lambda: movein_housekeeping(ctx), 3600)
-    from handlers.tickets import register_ticket_jobs
-
-    register_ticket_jobs(ctx, scheduler)
-    from handlers.fees_jobs import register_fee_jobs
-
-    register_fee_jobs(ctx, scheduler)
-    from handlers.access_common import register_access_jobs
-
-    register_access_jobs(ctx, scheduler)
-    from handlers.faces_common import setup_faces
-
-    setup_faces(ctx, scheduler)
-
-
-def background_services(ctx: AppContext) -> list[ServiceFactory]:
-    """Long-running services started with the bot (the gate API …), in one visible
-    place. Each is an ``async def service(ctx)`` that runs until cancelled."""
-    from handlers.access_common import gate_api_service
-
-    return [gate_api_service]
 
 
 async def build_application(

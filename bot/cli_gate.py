@@ -109,13 +109,20 @@ def register(main: click.Group) -> None:
         metavar="KEY=VALUE",
         help="Driver setting; repeat. " + "; ".join(f"{k}: {v}" for k, v in DRIVER_HELP.items()),
     )
+    @click.option(
+        "--direction",
+        type=click.Choice(["both", "in", "out"]),
+        default="both",
+        show_default=True,
+        help="Which way the gate's terminals admit people; the other way is refused.",
+    )
     def gate_add(
-        community: str, name: str, kind: str, driver: str, options: tuple[str, ...]
+        community: str, name: str, kind: str, driver: str, options: tuple[str, ...], direction: str
     ) -> None:
         """Add a gate and print its terminal API key (shown once)."""
         from access.doors import DoorConfigError
         from access.gates import GateError, create_gate
-        from access.models import DoorDriverKind, GateKind
+        from access.models import DoorDriverKind, GateDirection, GateKind
 
         config = _options(options)
 
@@ -131,6 +138,7 @@ def register(main: click.Group) -> None:
                         kind=GateKind(kind),
                         driver=DoorDriverKind(driver),
                         driver_config=config,
+                        direction=GateDirection(direction),
                     )
                 except DoorConfigError as exc:
                     _fail(f"{driver} driver: {exc}", 2)
@@ -140,7 +148,10 @@ def register(main: click.Group) -> None:
                 return created.gate.id, created.api_key, found.name
 
         gate_id, api_key, community_name = _run(work)
-        click.echo(f"Gate {name!r} added to {community_name} (id {gate_id}, {kind}, {driver}).")
+        click.echo(
+            f"Gate {name!r} added to {community_name} "
+            f"(id {gate_id}, {kind}, {driver}, direction {direction})."
+        )
         click.echo(f"Terminal API key (shown once, store it in the terminal now): {api_key}")
         click.echo(
             f"The terminal calls POST /v1/gates/{gate_id}/verify with "
@@ -176,7 +187,7 @@ def register(main: click.Group) -> None:
             settings = json.dumps(_redacted(g.driver_config), ensure_ascii=False)
             click.echo(
                 f"{g.id:>5}  {community_name} / {g.name}  {g.kind.value}  "
-                f"{g.driver.value} {settings}  {state}"
+                f"{g.driver.value} {settings}  {state}  direction {g.direction.value}"
             )
 
     @gate.command("seal-secrets")

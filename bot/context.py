@@ -6,6 +6,7 @@ It holds what services need — settings, the session factory, the clock, the bo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,3 +42,9 @@ class AppContext:
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"
+
+
+# A long-running service started with the bot (the gate API, the sandbox page):
+# called with the context, it returns a coroutine run alongside the bot and
+# cancelled with it.
+ServiceFactory = Callable[[AppContext], Coroutine[Any, Any, None]]

@@ -12,6 +12,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import TelegramObject, Update
 
+from bot.assembly import include_routers
 from bot.context import AppContext
 from bot.middlewares import (
     DbSessionMiddleware,
@@ -103,38 +104,6 @@ class CourtyardDispatcher(Dispatcher):
         return included
 
 
-def include_routers(dp: Dispatcher) -> None:
-    """Order matters: the first router whose filters match handles the update.
-
-    ``common`` comes first so /cancel and /language work inside any flow; the
-    fallback comes last and answers what nobody else took.
-    """
-    from handlers import common, errors
-
-    dp.include_router(errors.router)
-    dp.include_router(common.router)
-    from handlers.fees_resident import payments_router
-
-    dp.include_router(payments_router)  # before any flow's catch-all (see its docstring)
-    from handlers import admin_setup, movein, profile, review
-
-    dp.include_routers(admin_setup.router, review.router, movein.router, profile.router)
-    # Feature routers (one per area) go here, in this order.
-    from handlers import tickets
-
-    dp.include_routers(*tickets.routers)
-    from handlers import fees_resident, fees_staff
-
-    dp.include_routers(fees_resident.router, fees_staff.router)
-    from handlers import gate_staff, passes
-
-    dp.include_routers(passes.router, gate_staff.router)
-    from handlers import faces
-
-    dp.include_routers(faces.router, faces.staff_router)
-    dp.include_router(common.fallback_router)
-
-
 def _isolation(app: AppContext, storage: BaseStorage) -> BaseEventIsolation:
     if app.settings.fsm_storage == "redis":
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -163,5 +132,7 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp["identity_cache"] = identity_cache
     dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale, identity_cache))
     LocaleMiddleware(app.i18n).setup(dp)
-    include_routers(dp)  # CourtyardDispatcher.include_router accelerates each router
+    # Every area's routers (bot.assembly); CourtyardDispatcher.include_router
+    # accelerates each one.
+    include_routers(dp)
     return dp

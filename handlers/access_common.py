@@ -29,7 +29,7 @@ from access.notify import DoorFailure, GateAlarm
 from access.passes import claim_overstays, expire_passes
 from access.service import AccessRuntime
 from access.throttle import Lockout
-from access.verification import Decision
+from access.verification import Decision, HostRing
 from bot.context import AppContext
 from bot.notify import send_to_admin_group, send_to_person
 from core.formatting import fmt_date, fmt_duration, fmt_short_datetime, fmt_time, local_dt
@@ -297,6 +297,41 @@ class BotAccessNotifier:
 
         with self.ctx.i18n.context():
             await send_to_person(self.ctx, host, build)
+
+    async def ring_host(self, gate: GateInfo, ring: HostRing) -> None:
+        """The keypad is paused after wrong codes, and the visitor's right code met it:
+        the host opens from the chat (the existing remote-open confirmation)."""
+        if self.ctx.bot is None:
+            return
+        async with self.ctx.session_factory() as session:
+            host = await session.get(Person, ring.host_person_id)
+        if host is None:
+            return
+
+        def build() -> str:
+            name = escape(ring.holder_name) if ring.holder_name else _("Your visitor")
+            return _(
+                "🔔 {name} entered the code of their pass at {gate}, but the keypad there "
+                "is paused after too many wrong codes. If you are expecting them, you can "
+                "open the gate for them now. They can also show the QR code of the pass."
+            ).format(name=name, gate=escape(gate.name))
+
+        def keyboard() -> InlineKeyboardMarkup:
+            # The same confirmation step as "Open the gate" in the menu: the host
+            # confirms once more, and the decision is logged as their remote opening.
+            button = InlineKeyboardButton(
+                text=_("🚪 Open {gate}").format(gate=gate.name),
+                callback_data=f"ps:open_pick:{gate.id}",
+            )
+            return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+        with self.ctx.i18n.context():
+            delivery = await send_to_person(self.ctx, host, build, reply_markup=keyboard)
+        if not delivery.ok:
+            log.warning(
+                "host ring not delivered",
+                extra={"fields": {"gate": gate.id, "pass": ring.pass_id}},
+            )
 
 
 # --- the service and the jobs -------------------------------------------------------------

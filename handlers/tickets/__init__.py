@@ -15,6 +15,7 @@ Shared: :mod:`.views`, :mod:`.card`, :mod:`.group`, :mod:`.notices`,
 
 from __future__ import annotations
 
+from handlers.kit import Feature
 from handlers.tickets import (
     my_tickets,
     rating,
@@ -51,4 +52,4 @@ routers = (
     staff_relay.router,
 )
 
-__all__ = ["register_ticket_jobs", "routers"]
+feature = Feature("tickets", routers, jobs=register_ticket_jobs, domain="tickets")

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from core.formatting import fmt_duration, fmt_short_datetime
 from core.models import Person, Staff
 from core.tickets.models import Ticket, TicketDeadline, TicketStatus
-from handlers.staff import role_names
+from handlers.kit import role_names
 from handlers.tickets.callbacks import TicketAction, TicketAssign
 from handlers.tickets.labels import (
     KIND_ICONS,

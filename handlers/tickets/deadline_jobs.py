@@ -31,8 +31,9 @@ from core.formatting import fmt_duration, fmt_short_datetime
 from core.tickets import service
 from core.tickets.deadlines import DeadlineNotice, NoticePhase, claim_due_notices, release_notice
 from core.tickets.models import LinkRole
+from handlers.kit import commit_before_send, group_locale
 from handlers.tickets.group import placement_kwargs, sync_group
-from handlers.tickets.labels import deadline_label, group_locale, mention, ticket_link, ticket_ref
+from handlers.tickets.labels import deadline_label, mention, ticket_link, ticket_ref
 from handlers.tickets.views import TicketView, load_view
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ async def _notify_ticket(ctx: AppContext, ticket_id: int, notices: list[Deadline
                     await service.record_escalation(session, ctx.clock, view.ticket, notice.kind)
             # What this phase sent is on record before the next phase is sent: a transient
             # failure there rolls back, and must not take this phase's record with it.
-            await session.commit()
+            await commit_before_send(session)
         await sync_group(ctx, view)
     return sent
 

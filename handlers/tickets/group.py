@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.tickets import service
 from core.tickets.models import LinkRole, Ticket, Urgency
+from handlers.kit import commit_before_send, group_locale
 from handlers.tickets.card import card_keyboard, render_card
-from handlers.tickets.labels import group_locale
 from handlers.tickets.views import TicketView, topic_name
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ async def publish_ticket(app: AppContext, session: AsyncSession, view: TicketVie
     )
     # The card is up: staff may answer it at once, so where it is must be known before
     # the photos go up (each a Telegram upload; on SQLite this also frees the write lock).
-    await session.commit()
+    await commit_before_send(session)
     await _post_media(app, session, ticket)
     return True
 

@@ -25,9 +25,10 @@ from core.scheduler import Scheduler
 from core.tickets import digest, service
 from core.tickets.deadlines import ticket_settings
 from core.tickets.models import TicketStatus
+from handlers.kit import group_locale
 from handlers.tickets.deadline_jobs import run_deadline_checks
 from handlers.tickets.group import post_in_ticket, publish_ticket, sync_group
-from handlers.tickets.labels import group_locale, ticket_ref
+from handlers.tickets.labels import ticket_ref
 from handlers.tickets.notices import notify_resident
 from handlers.tickets.sizes import fit_lines
 from handlers.tickets.views import load_view, overdue_report, ticket_line

@@ -139,11 +139,6 @@ def duty_phone(app: AppContext, community: Community) -> str:
     return community.duty_phone or app.settings.duty_phone
 
 
-def group_locale(app: AppContext, community: Community) -> str:
-    """The admin group's language, for what the resident's side and the jobs post there."""
-    return community.locale or app.settings.default_locale
-
-
 def ticket_ref(ticket: Ticket) -> str:
     return f"#{ticket.number}"
 

@@ -8,7 +8,7 @@ staff, confirm and rate, reopen, cancel) → "Cancel this ticket" → "Yes, canc
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -16,21 +16,19 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import private_command
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
-from core.tickets.models import LinkRole, Ticket, TicketStatus
-from handlers.menu import menu_entry, residents
+from core.tickets.models import Ticket, TicketStatus
+from handlers.kit import answer_query, menu_entry, private_command, private_router, reply, residents
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import KIND_ICONS, kind_label, status_label, ticket_ref
-from handlers.tickets.resident_shared import own_ticket, reply, transition_failed
+from handlers.tickets.notices import answer_linked
+from handlers.tickets.resident_shared import own_ticket, transition_failed
 from handlers.tickets.views import resident_summary
 
-router = Router(name="tickets.my_tickets")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("tickets.my_tickets")
 
 menu_entry("tickets_mine", __("📋 My tickets"), residents, order=21)
 private_command("mytickets", __("My tickets"), order=21)
@@ -50,34 +48,22 @@ def _list_keyboard(tickets: list[Ticket]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def _show_list(
-    event: Message | CallbackQuery, identity: Identity, session: AsyncSession
+@router.callback_query(F.data == "menu:tickets_mine", StateFilter("*"))
+@router.callback_query(MyTicket.filter(F.action == "list"), StateFilter("*"))
+@router.message(Command("mytickets"), StateFilter("*"))
+async def show_mine(
+    event: Message | CallbackQuery, state: FSMContext, identity: Identity, session: AsyncSession
 ) -> None:
-    if identity.person_id is None:
+    await state.clear()
+    if identity.person_id is None:  # nobody we know: nothing to list
+        if isinstance(event, CallbackQuery):
+            await answer_query(event)
         return
     tickets = await service.tickets_of_reporter(session, identity.person_id)
     if not tickets:
         await reply(event, _("You have no tickets yet. Use “Report a problem” to file one."))
         return
     await reply(event, _("Your tickets (open ones first):"), reply_markup=_list_keyboard(tickets))
-
-
-@router.callback_query(F.data == "menu:tickets_mine", StateFilter("*"))
-@router.callback_query(MyTicket.filter(F.action == "list"), StateFilter("*"))
-async def menu_mine(
-    query: CallbackQuery, state: FSMContext, identity: Identity, session: AsyncSession
-) -> None:
-    await query.answer()
-    await state.clear()
-    await _show_list(query, identity, session)
-
-
-@router.message(Command("mytickets"), StateFilter("*"))
-async def command_mine(
-    message: Message, state: FSMContext, identity: Identity, session: AsyncSession
-) -> None:
-    await state.clear()
-    await _show_list(message, identity, session)
 
 
 def _detail_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
@@ -109,15 +95,16 @@ async def open_ticket(
     view = await own_ticket(query, session, identity, callback_data.ticket_id)
     if view is None:
         return
-    await query.answer()
+    await answer_query(query)
     await state.clear()
-    sent = await reply(
-        query, resident_summary(view, app.clock.now()), reply_markup=_detail_keyboard(view.ticket)
-    )
-    if sent is not None:
+    if isinstance(query.message, Message):
         # A reply to the details goes to the ticket's topic, like a reply to a notice.
-        await service.link_message(
-            session, view.ticket.id, sent.chat.id, sent.message_id, LinkRole.NOTICE
+        await answer_linked(
+            session,
+            view.ticket,
+            query.message,
+            resident_summary(view, app.clock.now()),
+            reply_markup=_detail_keyboard(view.ticket),
         )
 
 
@@ -128,7 +115,6 @@ async def ask_cancel(
     view = await own_ticket(query, session, identity, callback_data.ticket_id)
     if view is None:
         return
-    await query.answer()
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
@@ -164,7 +150,6 @@ async def do_cancel(
     except service.TicketError as exc:
         await transition_failed(query, session, exc)
         return
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
     await post_in_ticket(

@@ -69,6 +69,20 @@ async def notify_resident(
     return delivery
 
 
+async def answer_linked(
+    session: AsyncSession,
+    ticket: Ticket,
+    chat: Message,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """A message about the ticket in the resident's chat (``chat``: a message there),
+    linked so a reply to it reaches the ticket's topic."""
+    sent = await chat.answer(text, reply_markup=reply_markup)
+    await service.link_message(session, ticket.id, sent.chat.id, sent.message_id, LinkRole.NOTICE)
+
+
 def resolved_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
     """Under "resolved": rate 1–5 to confirm, or reopen."""
     stars = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
+from handlers.kit import answer_query, private_router, read_text, reply
 from handlers.tickets.callbacks import MyTicket, RateTicket
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import ticket_ref
@@ -27,15 +28,13 @@ from handlers.tickets.notices import resolved_keyboard
 from handlers.tickets.resident_shared import (
     PLAIN_TEXT,
     TicketTalk,
+    in_chat,
     own_ticket,
-    reply,
     transition_failed,
 )
 from handlers.tickets.views import load_view, ticket_of_step
 
-router = Router(name="tickets.rating")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("tickets.rating")
 
 
 @router.callback_query(MyTicket.filter(F.action == "rate"), StateFilter("*"))
@@ -45,7 +44,6 @@ async def ask_rating(
     view = await own_ticket(query, session, identity, callback_data.ticket_id)
     if view is None:
         return
-    await query.answer()
     await reply(
         query,
         _("How happy are you with how {ref} was handled? 1 = not at all, 5 = very.").format(
@@ -74,7 +72,7 @@ async def rate(
     except service.TicketError as exc:
         await transition_failed(query, session, exc)
         return
-    await query.answer(_("Thank you!"))
+    await answer_query(query, _("Thank you!"))
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
     rating = callback_data.rating
@@ -90,7 +88,7 @@ async def rate(
     await state.set_state(TicketTalk.rating_comment)
     await state.set_data({"ticket_id": view.ticket.id})
     await reply(
-        query,
+        in_chat(query),
         _(
             "Thanks for confirming {ref}. Would you like to add a comment? "
             "Send it now, or press Skip."
@@ -112,20 +110,21 @@ async def rate(
 
 @router.callback_query(MyTicket.filter(F.action == "no_comment"), StateFilter("*"))
 async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
-    await query.answer()
     await state.clear()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(_("Thank you! The ticket is closed."))
+    await reply(query, _("Thank you! The ticket is closed."))
 
 
 @router.message(TicketTalk.rating_comment, PLAIN_TEXT)
 async def got_comment(
     message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
 ) -> None:
+    comment = await read_text(message, max_len=service.MAX_REASON)
+    if comment is None:
+        return
     ticket = await ticket_of_step(session, state)
     await state.clear()
-    comment = message.text or ""
     try:
         if ticket is None:
             raise service.TicketNotFound("the step's ticket")
@@ -134,7 +133,7 @@ async def got_comment(
     except service.TicketError:
         await session.rollback()
         await state.clear()
-        await message.answer(_("Sorry, I could not save that comment."))
+        await reply(message, _("Sorry, I could not save that comment."))
         return
     view = await load_view(session, ticket)
     await post_in_ticket(
@@ -144,7 +143,7 @@ async def got_comment(
         lambda: _("💬 Resident's comment: {comment}").format(comment=escape(comment)),
     )
     await sync_group(app, view)
-    await message.answer(_("Thank you! Your comment is saved and the ticket is closed."))
+    await reply(message, _("Thank you! Your comment is saved and the ticket is closed."))
 
 
 @router.message(TicketTalk.rating_comment)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -21,15 +21,14 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import parties, service
 from core.tickets.models import TicketStatus
+from handlers.kit import answer_query, private_router, read_text, reply
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import mention, status_label, ticket_ref
-from handlers.tickets.resident_shared import PLAIN_TEXT, TicketTalk, own_ticket, reply
+from handlers.tickets.resident_shared import PLAIN_TEXT, TicketTalk, own_ticket
 from handlers.tickets.views import load_view, ticket_of_step
 
-router = Router(name="tickets.reopen")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("tickets.reopen")
 
 
 @router.callback_query(MyTicket.filter(F.action == "reopen"), StateFilter("*"))
@@ -44,14 +43,14 @@ async def ask_reopen(
     if view is None:
         return
     if view.ticket.status != TicketStatus.RESOLVED:
-        await query.answer(
+        await answer_query(
+            query,
             _("Not possible any more: the ticket is {status}.").format(
                 status=status_label(view.ticket.status).lower()
             ),
-            show_alert=True,
+            alert=True,
         )
         return
-    await query.answer()
     await state.set_state(TicketTalk.reopen_reason)
     await state.set_data({"ticket_id": view.ticket.id})
     await reply(
@@ -63,8 +62,10 @@ async def ask_reopen(
 async def got_reopen_reason(
     message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
 ) -> None:
+    reason = await read_text(message, max_len=service.MAX_REASON)
+    if reason is None:
+        return
     ticket = await ticket_of_step(session, state)
-    reason = (message.text or "").strip()
     try:
         if ticket is None:
             raise service.TicketNotFound("the step's ticket")
@@ -72,13 +73,10 @@ async def got_reopen_reason(
         community = await parties.load_community(session, ticket.community_id)
         assert community is not None  # the ticket cascades from it
         await service.reopen(session, app.clock, ticket, identity.person_id, reason, community)
-    except service.InvalidTicketData:
-        await message.answer(_("Please tell the staff in a few words what is still wrong."))
-        return
     except service.TicketError:
         await session.rollback()
         await state.clear()
-        await message.answer(_("Sorry, this ticket can no longer be reopened."))
+        await reply(message, _("Sorry, this ticket can no longer be reopened."))
         return
     await state.clear()
     view = await load_view(session, ticket)
@@ -91,8 +89,9 @@ async def got_reopen_reason(
         ),
     )
     await sync_group(app, view)
-    await message.answer(
-        _("Ticket {ref} is reopened; the staff have your message.").format(ref=ticket_ref(ticket))
+    await reply(
+        message,
+        _("Ticket {ref} is reopened; the staff have your message.").format(ref=ticket_ref(ticket)),
     )
 
 

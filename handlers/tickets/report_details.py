@@ -9,7 +9,7 @@ duty phone at once) → on to the check-and-submit step (:mod:`.report_submit`).
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
@@ -19,6 +19,7 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
 from core.tickets.models import PLACED_KINDS, TicketKind, Urgency
+from handlers.kit import answer_query, private_router, read_text, reply
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_shared import (
     FileTicket,
@@ -27,12 +28,10 @@ from handlers.tickets.report_shared import (
     choice,
     expected_a_button,
 )
-from handlers.tickets.report_submit import ask_confirm, show_duty_phone
-from handlers.tickets.resident_shared import PLAIN_TEXT, reply
+from handlers.tickets.report_submit import ask_confirm, duty_phone_text
+from handlers.tickets.resident_shared import PLAIN_TEXT, in_chat
 
-router = Router(name="tickets.report_details")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("tickets.report_details")
 
 MIN_DESCRIPTION = 3
 
@@ -83,16 +82,8 @@ async def ask_urgency(event: Message | CallbackQuery) -> None:
 
 @router.message(FileTicket.description, PLAIN_TEXT)
 async def got_description(message: Message, state: FSMContext) -> None:
-    text = (message.text or "").strip()
-    if len(text) < MIN_DESCRIPTION:
-        await message.answer(_("Please write a little more, so staff know what to bring."))
-        return
-    if len(text) > service.MAX_DESCRIPTION:
-        await message.answer(
-            _("That is too long; please keep it under {limit} characters.").format(
-                limit=service.MAX_DESCRIPTION
-            )
-        )
+    text = await read_text(message, max_len=service.MAX_DESCRIPTION, min_len=MIN_DESCRIPTION)
+    if text is None:
         return
     await state.update_data(description=text)
     await state.set_state(FileTicket.media)
@@ -148,7 +139,6 @@ async def got_media(
 async def media_done(
     query: CallbackQuery, state: FSMContext, identity: Identity, session: AsyncSession
 ) -> None:
-    await query.answer()
     data = await state.get_data()
     if TicketKind(data["kind"]) in PLACED_KINDS:
         await state.set_state(FileTicket.urgency)
@@ -168,16 +158,18 @@ async def chose_urgency(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    await query.answer()
     urgency = choice(Urgency, callback_data)
     if urgency is None:
+        await answer_query(query)
         return
     await state.update_data(urgency=urgency.value)
     data = await state.get_data()
+    await state.set_state(FileTicket.confirm)
     if urgency == Urgency.EMERGENCY:
         # The phone number first: in an emergency, a call beats any chat.
-        await show_duty_phone(query, app, session, int(data["community_id"]))
-    await state.set_state(FileTicket.confirm)
+        await reply(query, await duty_phone_text(app, session, int(data["community_id"])))
+        await ask_confirm(in_chat(query), data, identity, session)
+        return
     await ask_confirm(query, data, identity, session)
 
 

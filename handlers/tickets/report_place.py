@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -28,6 +28,7 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import parties, service
 from core.tickets.models import PLACED_KINDS, TicketKind
+from handlers.kit import answer_query, private_router, read_text, reply
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_details import ask_description
 from handlers.tickets.report_shared import (
@@ -38,11 +39,9 @@ from handlers.tickets.report_shared import (
     limit_refusal,
     rows,
 )
-from handlers.tickets.resident_shared import PLAIN_TEXT, reply
+from handlers.tickets.resident_shared import PLAIN_TEXT
 
-router = Router(name="tickets.report_place")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("tickets.report_place")
 
 
 async def ask_place(
@@ -90,18 +89,18 @@ async def ask_common_area(event: Message | CallbackQuery) -> None:
     )
 
 
-async def ask_common_more(event: Message | CallbackQuery, data: dict[str, Any]) -> None:
+async def ask_common_more(message: Message, data: dict[str, Any]) -> None:
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[button(_("Continue ➡️"), "more", "go")]])
     if data.get("lat") is None:
         await reply(
-            event,
+            message,
             _("Thanks. You can also share a location pin (📍 button below), or press Continue."),
             reply_markup=_location_keyboard(),
         )
-        await reply(event, _("No pin needed?"), reply_markup=keyboard)
+        await reply(message, _("No pin needed?"), reply_markup=keyboard)
     else:
         await reply(
-            event,
+            message,
             _("Got the pin. Add a few words about the place too, or press Continue."),
             reply_markup=keyboard,
         )
@@ -139,18 +138,17 @@ async def chose_place(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    await query.answer()
     value = callback_data.value
-    if value[:1] not in ("u", "c") or not value[1:].isdigit():
-        return
-    target = int(value[1:])
-    if value.startswith("u"):
+    target = int(value[1:]) if value[:1] in ("u", "c") and value[1:].isdigit() else None
+    if target is not None and value.startswith("u"):
         await chose_unit(query, state, identity, session, app, target)
         return
     data = await state.get_data()
-    if target not in {u.community_id for u in identity.units}:
-        return
-    if TicketKind(data["kind"]) not in PLACED_KINDS:
+    if (
+        target not in {u.community_id for u in identity.units}
+        or TicketKind(data["kind"]) not in PLACED_KINDS
+    ):
+        await answer_query(query)  # a button of an older question
         return
     assert identity.person_id is not None
     refusal = await limit_refusal(session, app, target, identity.person_id)
@@ -181,13 +179,8 @@ async def common_area_pin(message: Message, state: FSMContext) -> None:
 @router.message(FileTicket.common_area, PLAIN_TEXT)
 @router.message(FileTicket.common_more, PLAIN_TEXT)
 async def common_area_text(message: Message, state: FSMContext) -> None:
-    text = (message.text or "").strip()
-    if not text or len(text) > service.MAX_LOCATION_TEXT:
-        await message.answer(
-            _("Please describe the place in at most {limit} characters.").format(
-                limit=service.MAX_LOCATION_TEXT
-            )
-        )
+    text = await read_text(message, max_len=service.MAX_LOCATION_TEXT)
+    if text is None:
         return
     await state.update_data(location_text=text)
     data = await state.get_data()
@@ -201,7 +194,6 @@ async def common_area_text(message: Message, state: FSMContext) -> None:
 
 @router.callback_query(FileTicket.common_more, Filing.filter(F.step == "more"))
 async def common_area_done(query: CallbackQuery, state: FSMContext) -> None:
-    await query.answer()
     await state.set_state(FileTicket.description)
     await ask_description(query)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
@@ -19,11 +19,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import private_command
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets.models import HazardType, RepairCategory, TicketKind
-from handlers.menu import menu_entry, residents
+from handlers.kit import answer_query, menu_entry, private_command, private_router, reply, residents
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.labels import KIND_ICONS, category_label, hazard_label, kind_label
 from handlers.tickets.report_place import ask_place, chose_unit
@@ -36,11 +35,8 @@ from handlers.tickets.report_shared import (
     limit_refusal,
     rows,
 )
-from handlers.tickets.resident_shared import reply
 
-router = Router(name="tickets.report_start")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("tickets.report_start")
 
 menu_entry("tickets_new", __("🛠 Report a problem"), residents, order=20)
 private_command("ticket", __("Report a problem"), order=20)
@@ -76,7 +72,9 @@ async def ask_hazard(event: Message | CallbackQuery) -> None:
     )
 
 
-async def _start_filing(
+@router.callback_query(F.data == "menu:tickets_new", StateFilter("*"))
+@router.message(Command("ticket"), StateFilter("*"))
+async def start_filing(
     event: Message | CallbackQuery,
     state: FSMContext,
     identity: Identity,
@@ -92,47 +90,24 @@ async def _start_filing(
             ),
         )
         return
+    await state.clear()
     communities = {u.community_id for u in identity.units}
     if len(communities) == 1:
         refusal = await limit_refusal(session, app, next(iter(communities)), identity.person_id)
         if refusal:
-            await state.clear()
             await reply(event, refusal)
             return
-    await state.clear()
     await state.set_state(FileTicket.kind)
     await state.set_data({"draft": secrets.token_hex(12)})
     await ask_kind(event)
 
 
-@router.callback_query(F.data == "menu:tickets_new", StateFilter("*"))
-async def menu_new(
-    query: CallbackQuery,
-    state: FSMContext,
-    identity: Identity,
-    session: AsyncSession,
-    app: AppContext,
-) -> None:
-    await query.answer()
-    await _start_filing(query, state, identity, session, app)
-
-
-@router.message(Command("ticket"), StateFilter("*"))
-async def command_new(
-    message: Message, state: FSMContext, identity: Identity, session: AsyncSession, app: AppContext
-) -> None:
-    await _start_filing(message, state, identity, session, app)
-
-
 @router.callback_query(Filing.filter(F.step == "abort"), StateFilter(FileTicket))
 async def abort_filing(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(
-            _("Cancelled. Nothing was filed."), reply_markup=ReplyKeyboardRemove()
-        )
+    await reply(query, _("Cancelled. Nothing was filed."), reply_markup=ReplyKeyboardRemove())
 
 
 @router.callback_query(FileTicket.kind, Filing.filter(F.step == "kind"))
@@ -144,9 +119,9 @@ async def chose_kind(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    await query.answer()
     kind = choice(TicketKind, callback_data)
     if kind is None:
+        await answer_query(query)
         return
     await state.update_data(kind=kind.value)
     if kind == TicketKind.REPAIR:
@@ -172,10 +147,10 @@ async def chose_subject(
     session: AsyncSession,
 ) -> None:
     """A repair's category or a hazard's type; then where it is."""
-    await query.answer()
     kinds = RepairCategory if callback_data.step == "category" else HazardType
     subject = choice(kinds, callback_data)
     if subject is None:
+        await answer_query(query)
         return
     await state.update_data({callback_data.step: subject.value})
     await state.set_state(FileTicket.place)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -25,18 +25,17 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
 from core.tickets.models import LinkRole
+from handlers.kit import group_locale, private_router, reply
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import placement_kwargs
-from handlers.tickets.labels import group_locale, ticket_ref
-from handlers.tickets.resident_shared import TicketTalk, closed_text, own_ticket, reply
+from handlers.tickets.labels import ticket_ref
+from handlers.tickets.resident_shared import TicketTalk, closed_text, own_ticket
 from handlers.tickets.sizes import CAPTION_LIMIT, with_header
 from handlers.tickets.views import TicketView, load_view, ticket_of_step
 
 log = logging.getLogger(__name__)
 
-router = Router(name="tickets.resident_relay")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+router = private_router("tickets.resident_relay")
 
 RELAYABLE = F.text | F.photo | F.document | F.video
 
@@ -52,7 +51,6 @@ async def start_writing(
     view = await own_ticket(query, session, identity, callback_data.ticket_id)
     if view is None:
         return
-    await query.answer()
     if view.ticket.is_final:
         await reply(query, closed_text(view.ticket))
         return

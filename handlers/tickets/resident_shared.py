@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -14,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.identity import Identity
 from core.tickets import service
 from core.tickets.models import Ticket
+from handlers.kit import answer_query
 from handlers.tickets.labels import status_label, ticket_ref
 from handlers.tickets.views import TicketView, load_view
 
@@ -27,13 +26,10 @@ class TicketTalk(StatesGroup):
     rating_comment = State()
 
 
-async def reply(event: Message | CallbackQuery, text: str, **kwargs: Any) -> Message | None:
-    """Answer a message or a button press with a new message in the same chat."""
-    if isinstance(event, CallbackQuery):
-        if isinstance(event.message, Message):
-            return await event.message.answer(text, **kwargs)
-        return None
-    return await event.answer(text, **kwargs)
+def in_chat(query: CallbackQuery) -> Message | CallbackQuery:
+    """Where to say more once a press is answered: in its message's chat (a press
+    whose message is no longer accessible is answered through the press)."""
+    return query.message if isinstance(query.message, Message) else query
 
 
 async def own_ticket(
@@ -45,7 +41,7 @@ async def own_ticket(
     except service.TicketNotFound:
         ticket = None
     if ticket is None or ticket.reporter_person_id != identity.person_id:
-        await query.answer(_("This ticket is not yours."), show_alert=True)
+        await answer_query(query, _("This ticket is not yours."), alert=True)
         return None
     return await load_view(session, ticket)
 
@@ -70,4 +66,4 @@ async def transition_failed(
         )
     else:
         text = _("Not possible.")
-    await query.answer(text, show_alert=True)
+    await answer_query(query, text, alert=True)

@@ -6,33 +6,36 @@ and topic name are updated → the resident is told (after "Resolved", with the
 stars to confirm and "reopen"). A manager presses "Assign to…" → the card's
 buttons become the list of assignable staff (« Back restores them) → a name →
 assigned, announced in the topic, the resident told. Reject is :mod:`.staff_reject`.
+Who may press what is ``core.permissions`` (``tickets.*``).
 """
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from typing import Any
+
+from aiogram import F
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.identity import Identity
-from core.models import Community, StaffRole
+from core.models import Community
 from core.tickets import parties, service
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, answer_query, commit_before_send
 from handlers.tickets.callbacks import TicketAction, TicketAssign
 from handlers.tickets.card import assign_keyboard, card_keyboard
 from handlers.tickets.group import post_in_ticket, sync_group
-from handlers.tickets.labels import group_locale, mention, plain_name, status_label, ticket_ref
+from handlers.tickets.labels import mention, plain_name, status_label, ticket_ref
 from handlers.tickets.notices import notify_resident, resolved_keyboard
 from handlers.tickets.staff_shared import audit, ticket_for
 from handlers.tickets.views import load_view
 
-router = Router(name="tickets.staff_card")
+router = admin_router("tickets.staff_card")
 
-# Who may do what. Accountants see tickets but do not work on them.
-WORKERS = (StaffRole.MANAGER, StaffRole.TECHNICIAN, StaffRole.GUARD)
-MANAGERS = (StaffRole.MANAGER,)
+
+def _work_action(event: object, data: dict[str, Any]) -> str:
+    return f"tickets.{data['callback_data'].action}"
 
 
 async def _refused(
@@ -57,13 +60,14 @@ async def _refused(
         text = _("Someone changed this ticket at the same moment; the card is up to date now.")
     else:
         text = _("Not possible.")
-    await query.answer(text, show_alert=True)
+    await answer_query(query, text, alert=True)
     ticket = await service.get_ticket(session, ticket_id)
     await sync_group(app, await load_view(session, ticket))
 
 
 @router.callback_query(
-    TicketAction.filter(F.action.in_({"take", "on_site", "resolve"})), AdminGroup()
+    TicketAction.filter(F.action.in_({"take", "on_site", "resolve"})),
+    flags={"staff": _work_action},
 )
 async def work_action(
     query: CallbackQuery,
@@ -74,10 +78,6 @@ async def work_action(
     app: AppContext,
 ) -> None:
     action = callback_data.action
-    if not await ensure_staff(
-        query, app, identity, community, *WORKERS, action=f"tickets.{action}"
-    ):
-        return
     ticket = await ticket_for(query, session, community, callback_data.ticket_id)
     if ticket is None or identity.person_id is None:
         return
@@ -95,14 +95,14 @@ async def work_action(
     await audit(session, f"tickets.{action}", identity, ticket)
     # The card and the resident's notice carry buttons for the new status (the next
     # step; the stars after "Resolved"): a press on them must find it saved.
-    await session.commit()
+    await commit_before_send(session)
     view = await load_view(session, ticket)
     answers = {
         "take": _("It's yours."),
         "on_site": _("Marked on site."),
         "resolve": _("Marked resolved."),
     }
-    await query.answer(answers[action])
+    await answer_query(query, answers[action])
     await sync_group(app, view)
     worker = view.assignee
     if action == "take":
@@ -134,32 +134,36 @@ async def work_action(
         )
 
 
-@router.callback_query(TicketAction.filter(F.action.in_({"assign", "back"})), AdminGroup())
+async def _show_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    await answer_query(query)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=markup)
+
+
+@router.callback_query(TicketAction.filter(F.action == "assign"), flags={"staff": "tickets.assign"})
 async def assign_menu(
-    query: CallbackQuery,
-    callback_data: TicketAction,
-    community: Community,
-    identity: Identity,
-    session: AsyncSession,
-    app: AppContext,
+    query: CallbackQuery, callback_data: TicketAction, community: Community, session: AsyncSession
 ) -> None:
-    roles = MANAGERS if callback_data.action == "assign" else ()
-    if not await ensure_staff(query, app, identity, community, *roles, action="tickets.assign"):
-        return
     ticket = await ticket_for(query, session, community, callback_data.ticket_id)
-    if ticket is None or not isinstance(query.message, Message):
+    if ticket is None:
         return
-    await query.answer()
-    with app.i18n.use_locale(group_locale(app, community)):
-        if callback_data.action == "back" or not ticket.is_open:
-            markup = card_keyboard(ticket)
-        else:
-            staff = await service.assignable_staff(session, community.id)
-            markup = assign_keyboard(ticket, staff)
-    await query.message.edit_reply_markup(reply_markup=markup)
+    if not ticket.is_open:
+        await _show_buttons(query, card_keyboard(ticket))
+        return
+    staff = await service.assignable_staff(session, community.id)
+    await _show_buttons(query, assign_keyboard(ticket, staff))
 
 
-@router.callback_query(TicketAssign.filter(), AdminGroup())
+@router.callback_query(TicketAction.filter(F.action == "back"), flags={"staff": "tickets.view"})
+async def back_to_card(
+    query: CallbackQuery, callback_data: TicketAction, community: Community, session: AsyncSession
+) -> None:
+    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
+    if ticket is not None:
+        await _show_buttons(query, card_keyboard(ticket))
+
+
+@router.callback_query(TicketAssign.filter(), flags={"staff": "tickets.assign"})
 async def assign_to(
     query: CallbackQuery,
     callback_data: TicketAssign,
@@ -168,8 +172,6 @@ async def assign_to(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    if not await ensure_staff(query, app, identity, community, *MANAGERS, action="tickets.assign"):
-        return
     ticket = await ticket_for(query, session, community, callback_data.ticket_id)
     if ticket is None or identity.person_id is None:
         return
@@ -182,7 +184,7 @@ async def assign_to(
         return
     await audit(session, "tickets.assign", identity, ticket, assignee=callback_data.person_id)
     view = await load_view(session, ticket)
-    await query.answer(_("Assigned."))
+    await answer_query(query, _("Assigned."))
     await sync_group(app, view)
     assignee = view.assignee
     await post_in_ticket(

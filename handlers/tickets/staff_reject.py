@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -23,24 +23,22 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.models import Community
 from core.tickets import parties, service
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, answer_query, read_text
 from handlers.tickets.callbacks import TicketAction
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import mention, status_label, ticket_ref
 from handlers.tickets.notices import notify_resident
-from handlers.tickets.staff_card import MANAGERS
 from handlers.tickets.staff_shared import audit, in_ticket_place, ticket_for, ticket_of_message
 from handlers.tickets.views import load_view, ticket_of_step
 
-router = Router(name="tickets.staff_reject")
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+router = admin_router("tickets.staff_reject")
 
 
 class RejectReason(StatesGroup):
     reason = State()
 
 
-@router.callback_query(TicketAction.filter(F.action == "reject"), AdminGroup())
+@router.callback_query(TicketAction.filter(F.action == "reject"), flags={"staff": "tickets.reject"})
 async def ask_reject_reason(
     query: CallbackQuery,
     callback_data: TicketAction,
@@ -50,20 +48,19 @@ async def ask_reject_reason(
     state: FSMContext,
     app: AppContext,
 ) -> None:
-    if not await ensure_staff(query, app, identity, community, *MANAGERS, action="tickets.reject"):
-        return
     ticket = await ticket_for(query, session, community, callback_data.ticket_id)
     if ticket is None:
         return
     if not ticket.is_open:
-        await query.answer(
+        await answer_query(
+            query,
             _("Not possible: the ticket is {status}.").format(
                 status=status_label(ticket.status).lower()
             ),
-            show_alert=True,
+            alert=True,
         )
         return
-    await query.answer()
+    await answer_query(query)
     await state.set_state(RejectReason.reason)
     await state.set_data({"ticket_id": ticket.id})
     view = await load_view(session, ticket)
@@ -79,17 +76,16 @@ async def ask_reject_reason(
     )
 
 
-@router.message(RejectReason.reason, Command("cancel"), AdminGroup())
+@router.message(RejectReason.reason, Command("cancel"))
 async def cancel_reject(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.reply(_("OK, the ticket stays open."))
 
 
-@router.message(RejectReason.reason, AdminGroup())
+@router.message(RejectReason.reason, flags={"staff": "tickets.reject"})
 async def got_reject_reason(
     message: Message,
     state: FSMContext,
-    community: Community,
     identity: Identity,
     session: AsyncSession,
     app: AppContext,
@@ -101,21 +97,15 @@ async def got_reject_reason(
     linked = await ticket_of_message(session, message)
     if not in_ticket_place(message, ticket, linked):
         raise SkipHandler()  # a message elsewhere in the group is not the reason
-    if not await ensure_staff(
-        message, app, identity, community, *MANAGERS, action="tickets.reject"
-    ):
-        await state.clear()
-        return
-    reason = (message.text or "").strip()
-    if not reason or reason.startswith("/"):
+    if (message.text or "").startswith("/"):
         await message.reply(_("Please send the reason as text, or /cancel."))
+        return
+    reason = await read_text(message, max_len=service.MAX_REASON)
+    if reason is None:
         return
     assert identity.person_id is not None
     try:
         await service.reject(session, app.clock, ticket, identity.person_id, reason)
-    except service.InvalidTicketData:
-        await message.reply(_("That reason is too long; please shorten it."))
-        return
     except service.TicketError:
         await session.rollback()
         await state.clear()

@@ -12,11 +12,11 @@ deadline and the card is updated.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from aiogram import F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram import F
 from aiogram.enums import ContentType
-from aiogram.filters import StateFilter
+from aiogram.filters import Filter, StateFilter
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +27,8 @@ from bot.sender import Delivery, deliver
 from core.identity import Identity
 from core.models import Community
 from core.tickets import service
-from core.tickets.models import LinkRole
-from handlers.staff import AdminGroup, ensure_staff
+from core.tickets.models import LinkRole, Ticket
+from handlers.kit import admin_router
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import status_label, ticket_ref
 from handlers.tickets.notices import unreachable_text
@@ -36,8 +36,7 @@ from handlers.tickets.sizes import CAPTION_LIMIT, with_header
 from handlers.tickets.staff_shared import ticket_of_message
 from handlers.tickets.views import TicketView, load_view
 
-router = Router(name="tickets.staff_relay")
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+router = admin_router("tickets.staff_relay")
 
 INTERNAL_PREFIX = "//"
 # What a staff message may carry to the resident, and what people send that cannot go.
@@ -55,29 +54,46 @@ OTHER_CONTENT = {
 }
 
 
-def _is_internal(message: Message) -> bool:
+class TicketMessage(Filter):
+    """A person's message in a ticket's topic (or reply chain) of this group's
+    community; injects ``ticket``. Other messages are not the tickets' business."""
+
+    async def __call__(
+        self, message: Message, session: AsyncSession, community: Community
+    ) -> bool | dict[str, Any]:
+        if message.from_user is None or message.from_user.is_bot:
+            return False
+        ticket = await ticket_of_message(session, message)
+        if ticket is None or ticket.community_id != community.id:
+            return False
+        return {"ticket": ticket}
+
+
+def _stays_in_group(message: Message) -> bool:
+    """An internal note (``//``), or a topic being created or renamed."""
     body = message.text or message.caption or ""
-    return body.lstrip().startswith(INTERNAL_PREFIX)
+    internal = body.lstrip().startswith(INTERNAL_PREFIX)
+    return internal or bool(message.forum_topic_created or message.forum_topic_edited)
 
 
-@router.message(StateFilter(None), AdminGroup(), ~F.text.startswith("/"))
+NOT_A_COMMAND = ~F.text.startswith("/")
+
+
+# The cheap test first: only a note or a topic change costs the ticket look-up here.
+@router.message(StateFilter(None), NOT_A_COMMAND, F.func(_stays_in_group), TicketMessage())
+async def internal_note(message: Message) -> None:
+    """Stays in the group, whoever writes it: nothing to do."""
+
+
+@router.message(StateFilter(None), NOT_A_COMMAND, TicketMessage(), flags={"staff": "tickets.reply"})
 async def relay_to_resident(
     message: Message,
-    community: Community,
+    ticket: Ticket,
     identity: Identity,
     session: AsyncSession,
     app: AppContext,
 ) -> None:
     """A staff message in a ticket's topic (or replying to its messages) goes to the resident."""
-    if message.from_user is None or message.from_user.is_bot:
-        raise SkipHandler()
-    ticket = await ticket_of_message(session, message)
-    if ticket is None or ticket.community_id != community.id:
-        raise SkipHandler()
-    if _is_internal(message) or message.forum_topic_created or message.forum_topic_edited:
-        return  # internal note: stays in the group
-    if not await ensure_staff(message, app, identity, community, action="tickets.reply"):
-        return
     view = await load_view(session, ticket)
     if ticket.is_final:
         await message.reply(

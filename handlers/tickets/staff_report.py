@@ -13,8 +13,7 @@ import contextlib
 import logging
 from html import escape
 
-from aiogram import F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram import F
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
@@ -23,27 +22,23 @@ from aiogram.utils.i18n import lazy_gettext as __
 from babel.dates import format_skeleton
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import group_command
 from bot.context import AppContext
 from core.formatting import babel_locale, fmt_duration
-from core.identity import Identity
 from core.models import Community
 from core.tickets import reports
 from core.tickets.models import DeadlineKind, RepairCategory, TicketKind
 from core.tickets.report_month import parse_month
-from handlers.staff import AdminGroup, ensure_staff
+from handlers.kit import admin_router, group_command, group_locale
 from handlers.tickets.labels import (
     category_label,
     deadline_label,
-    group_locale,
     hazard_label,
     kind_label,
 )
 
 log = logging.getLogger(__name__)
 
-router = Router(name="tickets.staff_report")
-router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+router = admin_router("tickets.staff_report")
 
 group_command("report", __("Monthly report: /report tickets [YYYY-MM]"), order=30)
 
@@ -130,33 +125,30 @@ def render_report_text(report: reports.TicketReport, community: Community) -> st
     return "\n".join(lines)
 
 
-@router.message(Command("report"), AdminGroup())
+# Other areas' reports (/report fees …) are theirs: only "/report tickets …" is taken here.
+TICKETS_REPORT = Command("report", magic=F.args.regexp(r"(?i)^\s*tickets?(\s|$)"))
+
+
+@router.message(TICKETS_REPORT, flags={"staff": "tickets.report"})
 async def report_command(
     message: Message,
     command: CommandObject,
     community: Community,
-    identity: Identity,
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    parts = (command.args or "").split()
-    if not parts or parts[0].lower() not in ("tickets", "ticket"):
-        raise SkipHandler()  # other areas' reports (/report fees …)
-    if not await ensure_staff(message, app, identity, community, action="tickets.report"):
-        return
     now = app.clock.now()
     today = reports.current_month(now, community.timezone)
-    month = parse_month(" ".join(parts[1:]), today)
-    locale = group_locale(app, community)
-    with app.i18n.use_locale(locale):
-        if month is None:
-            await message.reply(_("Usage: /report tickets [YYYY-MM], e.g. /report tickets 2026-11"))
-            return
-        report = await reports.build_report(session, community, month, now)
-        text = render_report_text(report, community)
+    month = parse_month(" ".join((command.args or "").split()[1:]), today)
+    if month is None:
+        await message.reply(_("Usage: /report tickets [YYYY-MM], e.g. /report tickets 2026-11"))
+        return
+    report = await reports.build_report(session, community, month, now)
+    text = render_report_text(report, community)
     use_cjk = reports.cjk_font_path() is not None
     await message.reply(text)
     # The figures first; the chart follows (matplotlib needs a moment, off the loop).
+    locale = group_locale(app, community)
     with app.i18n.use_locale(locale if use_cjk or locale == "en" else "en"):
         # Without a CJK font, label the chart in English rather than with empty boxes.
         title = f"{community.name} · " if use_cjk else ""
@@ -172,9 +164,6 @@ async def report_command(
         png = await asyncio.to_thread(reports.render_chart, report, labels, use_cjk_font=use_cjk)
     except Exception:
         log.exception("ticket chart failed")
-        with app.i18n.use_locale(locale):
-            await message.reply(
-                _("The chart could not be drawn this time; the figures above stand.")
-            )
+        await message.reply(_("The chart could not be drawn this time; the figures above stand."))
         return
     await message.reply_photo(BufferedInputFile(png, filename=f"tickets-{report.month:%Y-%m}.png"))

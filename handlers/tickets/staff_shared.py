@@ -12,6 +12,7 @@ from core.identity import Identity
 from core.models import Community
 from core.tickets import service
 from core.tickets.models import Ticket
+from handlers.kit import answer_query
 
 
 async def ticket_for(
@@ -23,7 +24,7 @@ async def ticket_for(
     except service.TicketNotFound:
         ticket = None
     if ticket is None or ticket.community_id != community.id:
-        await query.answer(_("This ticket is not in this group."), show_alert=True)
+        await answer_query(query, _("This ticket is not in this group."), alert=True)
         return None
     return ticket
 

@@ -380,3 +380,26 @@ async def test_host_hears_about_an_overstay(world, emulator, session):
     row = await session.scalar(select(Pass))
     await session.refresh(row)
     assert row.status == PassStatus.EXPIRED and row.overstay_notified_at is not None
+
+
+async def test_a_visitor_at_a_locked_keypad_is_let_in_by_the_host(world, emulator, session):
+    """A vandal locks the keypad; the visitor's right code rings the host, who opens
+    from the chat. The terminal's answer is the same as for any code."""
+    w = world
+    code, _payload, _qr = await invite(w.resident)
+    for _ in range(5):
+        await terminal(w, "East Gate", {"code": "00000001"})
+    status, body = await terminal(w, "East Gate", {"code": code})
+    assert status == 429 and body["reason"] == "locked_out" and body["holder"] is None
+    ring = await w.resident.expect("the keypad there is paused")
+    assert "Zhang San" in ring["text"] and "East Gate" in ring["text"]
+    await w.resident.press(ring, "🚪 Open East Gate")
+    confirm = await w.resident.expect("Open East Gate now?")
+    await w.resident.press(confirm, "🔓 Open now")
+    await w.resident.expect("East Gate is open")
+    row = await session.scalar(
+        select(AccessLogEntry)
+        .where(AccessLogEntry.method == "remote")
+        .order_by(AccessLogEntry.id.desc())
+    )
+    assert row.granted and row.person_id == w.host.id

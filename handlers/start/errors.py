@@ -12,10 +12,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.context import AppContext
 from bot.middlewares.locale import person_locale
+from core.db import is_database_failure
 from core.formatting import fmt_money
 from core.identity import Identity, IdentityCache
 from handlers.fees_jobs import is_fee_payment, spool_failed_payment
@@ -75,7 +75,7 @@ async def on_error(
                 "We received your payment but could not record it. Please show this "
                 "message to the property office: {charge}"
             ).format(charge=paid.telegram_payment_charge_id)
-        elif isinstance(exc, OperationalError | DBAPIError):
+        elif is_database_failure(exc):
             text = _(
                 "Sorry, I could not save that just now. Nothing was changed — "
                 "please try again in a minute."

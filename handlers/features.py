@@ -1,0 +1,68 @@
+"""Every area of the bot, in routing order: the one list ``bot/`` reads.
+
+One line per area. An area moved into its package (``handlers/<area>/``) is listed
+as ``<area>.feature``; the rest are still flat modules, wrapped here until they move.
+Routers of a ``first`` feature are included before all others (see
+``handlers.kit.Feature``); the fallback stays last.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers import (
+    access_common,
+    admin,
+    faces,
+    faces_common,
+    fees_jobs,
+    fees_resident,
+    fees_staff,
+    gate_staff,
+    movein,
+    passes,
+    profile,
+    review,
+    start,
+    tickets,
+)
+from handlers.kit import Feature
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
+    from core.scheduler import Scheduler
+
+
+def _movein_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
+    # Until the movein area declares its own jobs in its package.
+    scheduler.add_periodic("movein.housekeeping", lambda: review.movein_housekeeping(ctx), 3600)
+
+
+FEATURES: list[Feature] = [
+    start.feature,
+    Feature("fees.payments", (fees_resident.payments_router,), domain="fees", first=True),
+    admin.feature,
+    Feature("movein", (review.router, movein.router), jobs=_movein_jobs, domain="movein"),
+    Feature("profile", (profile.router,), domain="movein"),
+    tickets.feature,
+    Feature(
+        "fees",
+        (fees_resident.router, fees_staff.router),
+        jobs=fees_jobs.register_fee_jobs,
+        domain="fees",
+    ),
+    Feature(
+        "gate",
+        (passes.router, gate_staff.router),
+        jobs=access_common.register_access_jobs,
+        services=(access_common.gate_api_service,),
+        domain="access",
+    ),
+    Feature(
+        "faces",
+        (faces.router, faces.staff_router),
+        jobs=faces_common.setup_faces,
+        domain="faces",
+    ),
+    start.fallback_feature,
+]
