@@ -25,11 +25,13 @@ from handlers.tickets import (
     report_start,
     report_submit,
     resident_relay,
+    resident_shared,
     staff_card,
     staff_lists,
     staff_reject,
     staff_relay,
     staff_report,
+    staff_shared,
 )
 from handlers.tickets.jobs import register_ticket_jobs
 
@@ -45,8 +47,10 @@ routers = (
     resident_relay.router,
     rating.router,
     reopen.router,
+    resident_shared.router,  # a press on someone else's ticket
     staff_card.router,
     staff_reject.router,
+    staff_shared.router,  # a press on a ticket of another group
     staff_lists.router,
     staff_report.router,
     staff_relay.router,

@@ -71,50 +71,37 @@ async def post_in_ticket(
     return sent
 
 
-async def refresh_card(app: AppContext, view: TicketView) -> None:
-    """Edit the card in place with the current facts, deadlines and buttons."""
+async def sync_group(app: AppContext, view: TicketView) -> None:
+    """Bring the card (facts, deadlines, buttons) and the topic's name (✅ once
+    closed …) up to date with the ticket."""
     assert app.bot is not None
     ticket = view.ticket
-    if ticket.admin_chat_id is None or ticket.card_message_id is None:
+    if ticket.admin_chat_id is None:
         return
     with app.i18n.use_locale(group_locale(app, view.community)):
         text = render_card(view, app.clock.now(), forum=ticket.topic_id is not None)
         markup = card_keyboard(ticket)
-    try:
-        await app.bot.edit_message_text(
-            text=text,
-            chat_id=ticket.admin_chat_id,
-            message_id=ticket.card_message_id,
-            reply_markup=markup,
-        )
-    except TelegramBadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            log.warning(
-                "could not update the ticket card",
-                extra={"fields": {"ticket": ticket.id, "error": str(exc)}},
-            )
-    except TelegramAPIError:
-        log.warning("could not update the ticket card", extra={"fields": {"ticket": ticket.id}})
-
-
-async def rename_topic(app: AppContext, view: TicketView) -> None:
-    """Keep the topic name in step with the status (✅ once closed …)."""
-    assert app.bot is not None
-    ticket = view.ticket
-    if ticket.admin_chat_id is None or ticket.topic_id is None:
-        return
-    with app.i18n.use_locale(group_locale(app, view.community)):
         name = topic_name(view)
-    try:
-        await app.bot.edit_forum_topic(ticket.admin_chat_id, ticket.topic_id, name=name)
-    except TelegramAPIError as exc:
-        if "not_modified" not in str(exc).lower() and "not modified" not in str(exc).lower():
-            log.info("could not rename topic", extra={"fields": {"ticket": ticket.id}})
-
-
-async def sync_group(app: AppContext, view: TicketView) -> None:
-    await refresh_card(app, view)
-    await rename_topic(app, view)
+    if ticket.card_message_id is not None:
+        try:
+            await app.bot.edit_message_text(
+                text=text,
+                chat_id=ticket.admin_chat_id,
+                message_id=ticket.card_message_id,
+                reply_markup=markup,
+            )
+        except TelegramAPIError as exc:
+            if "not modified" not in str(exc).lower():
+                log.warning(
+                    "could not update the ticket card",
+                    extra={"fields": {"ticket": ticket.id, "error": str(exc)}},
+                )
+    if ticket.topic_id is not None:
+        try:
+            await app.bot.edit_forum_topic(ticket.admin_chat_id, ticket.topic_id, name=name)
+        except TelegramAPIError as exc:
+            if "not_modified" not in str(exc).lower() and "not modified" not in str(exc).lower():
+                log.info("could not rename topic", extra={"fields": {"ticket": ticket.id}})
 
 
 async def publish_ticket(app: AppContext, session: AsyncSession, view: TicketView) -> bool:

@@ -25,8 +25,8 @@ from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import KIND_ICONS, kind_label, status_label, ticket_ref
 from handlers.tickets.notices import answer_linked
-from handlers.tickets.resident_shared import own_ticket, transition_failed
-from handlers.tickets.views import resident_summary
+from handlers.tickets.resident_shared import OwnTicket, transition_failed
+from handlers.tickets.views import TicketView, resident_summary
 
 router = private_router("tickets.my_tickets")
 
@@ -83,18 +83,14 @@ def _detail_keyboard(ticket: Ticket) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-@router.callback_query(MyTicket.filter(F.action == "open"), StateFilter("*"))
+@router.callback_query(MyTicket.filter(F.action == "open"), OwnTicket())
 async def open_ticket(
     query: CallbackQuery,
-    callback_data: MyTicket,
+    view: TicketView,
     state: FSMContext,
-    identity: Identity,
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    view = await own_ticket(query, session, identity, callback_data.ticket_id)
-    if view is None:
-        return
     await answer_query(query)
     await state.clear()
     if isinstance(query.message, Message):
@@ -108,13 +104,8 @@ async def open_ticket(
         )
 
 
-@router.callback_query(MyTicket.filter(F.action == "cancel"), StateFilter("*"))
-async def ask_cancel(
-    query: CallbackQuery, callback_data: MyTicket, identity: Identity, session: AsyncSession
-) -> None:
-    view = await own_ticket(query, session, identity, callback_data.ticket_id)
-    if view is None:
-        return
+@router.callback_query(MyTicket.filter(F.action == "cancel"), OwnTicket())
+async def ask_cancel(query: CallbackQuery, view: TicketView) -> None:
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
@@ -134,19 +125,12 @@ async def ask_cancel(
     )
 
 
-@router.callback_query(MyTicket.filter(F.action == "cancel_yes"), StateFilter("*"))
+@router.callback_query(MyTicket.filter(F.action == "cancel_yes"), OwnTicket())
 async def do_cancel(
-    query: CallbackQuery,
-    callback_data: MyTicket,
-    identity: Identity,
-    session: AsyncSession,
-    app: AppContext,
+    query: CallbackQuery, view: TicketView, person_id: int, session: AsyncSession, app: AppContext
 ) -> None:
-    view = await own_ticket(query, session, identity, callback_data.ticket_id)
-    if view is None or identity.person_id is None:
-        return
     try:
-        await service.cancel(session, app.clock, view.ticket, identity.person_id)
+        await service.cancel(session, app.clock, view.ticket, person_id)
     except service.TicketError as exc:
         await transition_failed(query, session, exc)
         return

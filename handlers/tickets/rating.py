@@ -27,23 +27,18 @@ from handlers.tickets.labels import ticket_ref
 from handlers.tickets.notices import resolved_keyboard
 from handlers.tickets.resident_shared import (
     PLAIN_TEXT,
+    OwnTicket,
     TicketTalk,
     in_chat,
-    own_ticket,
     transition_failed,
 )
-from handlers.tickets.views import load_view, ticket_of_step
+from handlers.tickets.views import TicketView, load_view, ticket_of_step
 
 router = private_router("tickets.rating")
 
 
-@router.callback_query(MyTicket.filter(F.action == "rate"), StateFilter("*"))
-async def ask_rating(
-    query: CallbackQuery, callback_data: MyTicket, identity: Identity, session: AsyncSession
-) -> None:
-    view = await own_ticket(query, session, identity, callback_data.ticket_id)
-    if view is None:
-        return
+@router.callback_query(MyTicket.filter(F.action == "rate"), OwnTicket())
+async def ask_rating(query: CallbackQuery, view: TicketView) -> None:
     await reply(
         query,
         _("How happy are you with how {ref} was handled? 1 = not at all, 5 = very.").format(
@@ -53,22 +48,18 @@ async def ask_rating(
     )
 
 
-@router.callback_query(RateTicket.filter(), StateFilter("*"))
+@router.callback_query(RateTicket.filter(), OwnTicket())
 async def rate(
     query: CallbackQuery,
     callback_data: RateTicket,
+    view: TicketView,
+    person_id: int,
     state: FSMContext,
-    identity: Identity,
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    view = await own_ticket(query, session, identity, callback_data.ticket_id)
-    if view is None or identity.person_id is None:
-        return
     try:
-        await service.confirm(
-            session, app.clock, view.ticket, identity.person_id, callback_data.rating
-        )
+        await service.confirm(session, app.clock, view.ticket, person_id, callback_data.rating)
     except service.TicketError as exc:
         await transition_failed(query, session, exc)
         return

@@ -11,7 +11,6 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -25,23 +24,14 @@ from handlers.kit import answer_query, private_router, read_text, reply
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import mention, status_label, ticket_ref
-from handlers.tickets.resident_shared import PLAIN_TEXT, TicketTalk, own_ticket
-from handlers.tickets.views import load_view, ticket_of_step
+from handlers.tickets.resident_shared import PLAIN_TEXT, OwnTicket, TicketTalk
+from handlers.tickets.views import TicketView, load_view, ticket_of_step
 
 router = private_router("tickets.reopen")
 
 
-@router.callback_query(MyTicket.filter(F.action == "reopen"), StateFilter("*"))
-async def ask_reopen(
-    query: CallbackQuery,
-    callback_data: MyTicket,
-    state: FSMContext,
-    identity: Identity,
-    session: AsyncSession,
-) -> None:
-    view = await own_ticket(query, session, identity, callback_data.ticket_id)
-    if view is None:
-        return
+@router.callback_query(MyTicket.filter(F.action == "reopen"), OwnTicket())
+async def ask_reopen(query: CallbackQuery, view: TicketView, state: FSMContext) -> None:
     if view.ticket.status != TicketStatus.RESOLVED:
         await answer_query(
             query,

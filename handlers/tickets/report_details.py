@@ -19,13 +19,13 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
 from core.tickets.models import PLACED_KINDS, TicketKind, Urgency
-from handlers.kit import answer_query, private_router, read_text, reply
+from handlers.kit import private_router, read_text, reply
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_shared import (
     FileTicket,
+    ask_choice,
     button,
-    cancel_row,
-    choice,
+    chosen,
     expected_a_button,
 )
 from handlers.tickets.report_submit import ask_confirm, duty_phone_text
@@ -68,16 +68,13 @@ async def ask_urgency(event: Message | CallbackQuery) -> None:
         button(_("🟠 Urgent"), "urgency", Urgency.URGENT.value),
         button(_("🔴 Emergency"), "urgency", Urgency.EMERGENCY.value),
     ]
-    await reply(
-        event,
-        _(
-            "How urgent is it?\n"
-            "🟠 Urgent: it stops normal life at home (no water, a door that won't lock).\n"
-            "🔴 Emergency: danger now — gas smell, flooding, power cut, "
-            "someone trapped in an elevator."
-        ),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[b] for b in buttons] + [cancel_row()]),
+    question = _(
+        "How urgent is it?\n"
+        "🟠 Urgent: it stops normal life at home (no water, a door that won't lock).\n"
+        "🔴 Emergency: danger now — gas smell, flooding, power cut, "
+        "someone trapped in an elevator."
     )
+    await ask_choice(event, question, buttons, width=1)
 
 
 @router.message(FileTicket.description, PLAIN_TEXT)
@@ -149,7 +146,7 @@ async def media_done(
         await ask_confirm(query, await state.get_data(), identity, session)
 
 
-@router.callback_query(FileTicket.urgency, Filing.filter(F.step == "urgency"))
+@router.callback_query(FileTicket.urgency, chosen("urgency", Urgency))
 async def chose_urgency(
     query: CallbackQuery,
     callback_data: Filing,
@@ -158,10 +155,7 @@ async def chose_urgency(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    urgency = choice(Urgency, callback_data)
-    if urgency is None:
-        await answer_query(query)
-        return
+    urgency = Urgency(callback_data.value)
     await state.update_data(urgency=urgency.value)
     data = await state.get_data()
     await state.set_state(FileTicket.confirm)

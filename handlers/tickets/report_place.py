@@ -33,11 +33,10 @@ from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_details import ask_description
 from handlers.tickets.report_shared import (
     FileTicket,
+    ask_choice,
     button,
-    cancel_row,
     expected_a_button,
     limit_refusal,
-    rows,
 )
 from handlers.tickets.resident_shared import PLAIN_TEXT
 
@@ -63,11 +62,7 @@ async def ask_place(
         text = _("Where is it? Your home, or a common area?")
     else:
         text = _("Which home is this about?")
-    await reply(
-        event,
-        text,
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows(buttons, 1), cancel_row()]),
-    )
+    await ask_choice(event, text, buttons, width=1)
 
 
 def _location_keyboard() -> ReplyKeyboardMarkup:

@@ -5,15 +5,17 @@ community is known)."""
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
 
+from aiogram import F
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.tickets import parties, service
+from handlers.kit import reply
 from handlers.tickets.callbacks import Filing
 
 
@@ -34,23 +36,29 @@ def button(text: str, step: str, value: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=Filing(step=step, value=value).pack())
 
 
-def rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def cancel_row() -> list[InlineKeyboardButton]:
+def _cancel_row() -> list[InlineKeyboardButton]:
     return [button(_("✖️ Cancel"), "abort", "x")]
 
 
-Choice = TypeVar("Choice", bound=enum.Enum)
+def chosen(step: str, choices: type[enum.Enum]) -> CallbackQueryFilter:
+    """A filing button of ``step`` standing for one of ``choices``."""
+    return Filing.filter((F.step == step) & F.value.in_({c.value for c in choices}))
 
 
-def choice(choices: type[Choice], callback_data: Filing) -> Choice | None:
-    """What a filing button stands for; None for a button of an older version."""
-    try:
-        return choices(callback_data.value)
-    except ValueError:
-        return None
+async def ask_choice(
+    event: Message | CallbackQuery,
+    question: str,
+    buttons: list[InlineKeyboardButton],
+    *,
+    width: int = 2,
+) -> None:
+    """A question answered with one of ``buttons`` (``width`` to a row), or Cancel."""
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[*_rows(buttons, width), _cancel_row()])
+    await reply(event, question, reply_markup=keyboard)
 
 
 def limit_text(limit: int) -> str:

@@ -14,7 +14,7 @@ import secrets
 from aiogram import F
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,18 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets.models import HazardType, RepairCategory, TicketKind
-from handlers.kit import answer_query, menu_entry, private_command, private_router, reply, residents
+from handlers.kit import menu_entry, private_command, private_router, reply, residents
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.labels import KIND_ICONS, category_label, hazard_label, kind_label
 from handlers.tickets.report_place import ask_place, chose_unit
 from handlers.tickets.report_shared import (
     FileTicket,
+    ask_choice,
     button,
-    cancel_row,
-    choice,
+    chosen,
     expected_a_button,
     limit_refusal,
-    rows,
 )
 
 router = private_router("tickets.report_start")
@@ -43,33 +42,19 @@ private_command("ticket", __("Report a problem"), order=20)
 
 
 async def ask_kind(event: Message | CallbackQuery) -> None:
-    buttons = [
-        button(f"{KIND_ICONS[k]} {kind_label(k)}", "kind", k.value)
-        for k in (TicketKind.REPAIR, TicketKind.COMPLAINT, TicketKind.SUGGESTION, TicketKind.HAZARD)
-    ]
-    await reply(
-        event,
-        _("What would you like to report?"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows(buttons), cancel_row()]),
-    )
+    kinds = (TicketKind.REPAIR, TicketKind.COMPLAINT, TicketKind.SUGGESTION, TicketKind.HAZARD)
+    buttons = [button(f"{KIND_ICONS[k]} {kind_label(k)}", "kind", k.value) for k in kinds]
+    await ask_choice(event, _("What would you like to report?"), buttons)
 
 
 async def ask_category(event: Message | CallbackQuery) -> None:
     buttons = [button(category_label(c), "category", c.value) for c in RepairCategory]
-    await reply(
-        event,
-        _("What needs repairing?"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows(buttons), cancel_row()]),
-    )
+    await ask_choice(event, _("What needs repairing?"), buttons)
 
 
 async def ask_hazard(event: Message | CallbackQuery) -> None:
     buttons = [button(hazard_label(h), "hazard", h.value) for h in HazardType]
-    await reply(
-        event,
-        _("What kind of hazard?"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[*rows(buttons, 1), cancel_row()]),
-    )
+    await ask_choice(event, _("What kind of hazard?"), buttons, width=1)
 
 
 @router.callback_query(F.data == "menu:tickets_new", StateFilter("*"))
@@ -110,7 +95,7 @@ async def abort_filing(query: CallbackQuery, state: FSMContext) -> None:
     await reply(query, _("Cancelled. Nothing was filed."), reply_markup=ReplyKeyboardRemove())
 
 
-@router.callback_query(FileTicket.kind, Filing.filter(F.step == "kind"))
+@router.callback_query(FileTicket.kind, chosen("kind", TicketKind))
 async def chose_kind(
     query: CallbackQuery,
     callback_data: Filing,
@@ -119,10 +104,7 @@ async def chose_kind(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    kind = choice(TicketKind, callback_data)
-    if kind is None:
-        await answer_query(query)
-        return
+    kind = TicketKind(callback_data.value)
     await state.update_data(kind=kind.value)
     if kind == TicketKind.REPAIR:
         await state.set_state(FileTicket.category)
@@ -137,8 +119,8 @@ async def chose_kind(
         await ask_place(query, identity, session, common_area=False)
 
 
-@router.callback_query(FileTicket.category, Filing.filter(F.step == "category"))
-@router.callback_query(FileTicket.hazard, Filing.filter(F.step == "hazard"))
+@router.callback_query(FileTicket.category, chosen("category", RepairCategory))
+@router.callback_query(FileTicket.hazard, chosen("hazard", HazardType))
 async def chose_subject(
     query: CallbackQuery,
     callback_data: Filing,
@@ -147,12 +129,7 @@ async def chose_subject(
     session: AsyncSession,
 ) -> None:
     """A repair's category or a hazard's type; then where it is."""
-    kinds = RepairCategory if callback_data.step == "category" else HazardType
-    subject = choice(kinds, callback_data)
-    if subject is None:
-        await answer_query(query)
-        return
-    await state.update_data({callback_data.step: subject.value})
+    await state.update_data({callback_data.step: callback_data.value})
     await state.set_state(FileTicket.place)
     await ask_place(query, identity, session, common_area=True)
 

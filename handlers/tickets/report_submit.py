@@ -16,7 +16,7 @@ from typing import Any
 
 from aiogram import F
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,8 +39,8 @@ from handlers.tickets.labels import (
 from handlers.tickets.notices import answer_linked
 from handlers.tickets.report_shared import (
     FileTicket,
+    ask_choice,
     button,
-    cancel_row,
     expected_a_button,
     limit_text,
 )
@@ -87,10 +87,8 @@ async def _summary(data: dict[str, Any], identity: Identity, session: AsyncSessi
 async def ask_confirm(
     event: Message | CallbackQuery, data: dict[str, Any], identity: Identity, session: AsyncSession
 ) -> None:
-    keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("✅ Submit"), "confirm", "submit")], cancel_row()]
-    )
-    await reply(event, await _summary(data, identity, session), reply_markup=keyboard)
+    submit = button(_("✅ Submit"), "confirm", "submit")
+    await ask_choice(event, await _summary(data, identity, session), [submit], width=1)
 
 
 async def duty_phone_text(app: AppContext, session: AsyncSession, community_id: int) -> str:

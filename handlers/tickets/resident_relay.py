@@ -29,7 +29,7 @@ from handlers.kit import group_locale, private_router, reply
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import placement_kwargs
 from handlers.tickets.labels import ticket_ref
-from handlers.tickets.resident_shared import TicketTalk, closed_text, own_ticket
+from handlers.tickets.resident_shared import OwnTicket, TicketTalk, closed_text
 from handlers.tickets.sizes import CAPTION_LIMIT, with_header
 from handlers.tickets.views import TicketView, load_view, ticket_of_step
 
@@ -40,17 +40,8 @@ router = private_router("tickets.resident_relay")
 RELAYABLE = F.text | F.photo | F.document | F.video
 
 
-@router.callback_query(MyTicket.filter(F.action == "write"), StateFilter("*"))
-async def start_writing(
-    query: CallbackQuery,
-    callback_data: MyTicket,
-    state: FSMContext,
-    identity: Identity,
-    session: AsyncSession,
-) -> None:
-    view = await own_ticket(query, session, identity, callback_data.ticket_id)
-    if view is None:
-        return
+@router.callback_query(MyTicket.filter(F.action == "write"), OwnTicket())
+async def start_writing(query: CallbackQuery, view: TicketView, state: FSMContext) -> None:
     if view.ticket.is_final:
         await reply(query, closed_text(view.ticket))
         return

@@ -20,15 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.identity import Identity
-from core.models import Community
 from core.tickets import parties, service
+from core.tickets.models import Ticket
 from handlers.kit import admin_router, answer_query, commit_before_send
 from handlers.tickets.callbacks import TicketAction, TicketAssign
 from handlers.tickets.card import assign_keyboard, card_keyboard
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import mention, plain_name, status_label, ticket_ref
 from handlers.tickets.notices import notify_resident, resolved_keyboard
-from handlers.tickets.staff_shared import audit, ticket_for
+from handlers.tickets.staff_shared import ButtonTicket, audit
 from handlers.tickets.views import load_view
 
 router = admin_router("tickets.staff_card")
@@ -67,19 +67,19 @@ async def _refused(
 
 @router.callback_query(
     TicketAction.filter(F.action.in_({"take", "on_site", "resolve"})),
+    ButtonTicket(),
     flags={"staff": _work_action},
 )
 async def work_action(
     query: CallbackQuery,
     callback_data: TicketAction,
-    community: Community,
+    ticket: Ticket,
     identity: Identity,
     session: AsyncSession,
     app: AppContext,
 ) -> None:
     action = callback_data.action
-    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
-    if ticket is None or identity.person_id is None:
+    if identity.person_id is None:
         return
     actor = identity.person_id
     try:
@@ -140,40 +140,34 @@ async def _show_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | Non
         await query.message.edit_reply_markup(reply_markup=markup)
 
 
-@router.callback_query(TicketAction.filter(F.action == "assign"), flags={"staff": "tickets.assign"})
-async def assign_menu(
-    query: CallbackQuery, callback_data: TicketAction, community: Community, session: AsyncSession
-) -> None:
-    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
-    if ticket is None:
-        return
+@router.callback_query(
+    TicketAction.filter(F.action == "assign"), ButtonTicket(), flags={"staff": "tickets.assign"}
+)
+async def assign_menu(query: CallbackQuery, ticket: Ticket, session: AsyncSession) -> None:
     if not ticket.is_open:
         await _show_buttons(query, card_keyboard(ticket))
         return
-    staff = await service.assignable_staff(session, community.id)
+    staff = await service.assignable_staff(session, ticket.community_id)
     await _show_buttons(query, assign_keyboard(ticket, staff))
 
 
-@router.callback_query(TicketAction.filter(F.action == "back"), flags={"staff": "tickets.view"})
-async def back_to_card(
-    query: CallbackQuery, callback_data: TicketAction, community: Community, session: AsyncSession
-) -> None:
-    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
-    if ticket is not None:
-        await _show_buttons(query, card_keyboard(ticket))
+@router.callback_query(
+    TicketAction.filter(F.action == "back"), ButtonTicket(), flags={"staff": "tickets.view"}
+)
+async def back_to_card(query: CallbackQuery, ticket: Ticket) -> None:
+    await _show_buttons(query, card_keyboard(ticket))
 
 
-@router.callback_query(TicketAssign.filter(), flags={"staff": "tickets.assign"})
+@router.callback_query(TicketAssign.filter(), ButtonTicket(), flags={"staff": "tickets.assign"})
 async def assign_to(
     query: CallbackQuery,
     callback_data: TicketAssign,
-    community: Community,
+    ticket: Ticket,
     identity: Identity,
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
-    if ticket is None or identity.person_id is None:
+    if identity.person_id is None:
         return
     try:
         await service.assign(

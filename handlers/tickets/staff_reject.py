@@ -21,14 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.identity import Identity
-from core.models import Community
 from core.tickets import parties, service
+from core.tickets.models import Ticket
 from handlers.kit import admin_router, answer_query, read_text
 from handlers.tickets.callbacks import TicketAction
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import mention, status_label, ticket_ref
 from handlers.tickets.notices import notify_resident
-from handlers.tickets.staff_shared import audit, in_ticket_place, ticket_for, ticket_of_message
+from handlers.tickets.staff_shared import ButtonTicket, audit, in_ticket_place, ticket_of_message
 from handlers.tickets.views import load_view, ticket_of_step
 
 router = admin_router("tickets.staff_reject")
@@ -38,19 +38,17 @@ class RejectReason(StatesGroup):
     reason = State()
 
 
-@router.callback_query(TicketAction.filter(F.action == "reject"), flags={"staff": "tickets.reject"})
+@router.callback_query(
+    TicketAction.filter(F.action == "reject"), ButtonTicket(), flags={"staff": "tickets.reject"}
+)
 async def ask_reject_reason(
     query: CallbackQuery,
-    callback_data: TicketAction,
-    community: Community,
+    ticket: Ticket,
     identity: Identity,
     session: AsyncSession,
     state: FSMContext,
     app: AppContext,
 ) -> None:
-    ticket = await ticket_for(query, session, community, callback_data.ticket_id)
-    if ticket is None:
-        return
     if not ticket.is_open:
         await answer_query(
             query,

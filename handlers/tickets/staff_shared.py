@@ -1,8 +1,12 @@
 """What the staff's ticket handlers share: finding the ticket a button or a group
-message is about, and auditing what staff did to it."""
+message is about (and, after the button handlers, the answer when it is not this
+group's), and auditing what staff did to it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,21 +16,36 @@ from core.identity import Identity
 from core.models import Community
 from core.tickets import service
 from core.tickets.models import Ticket
-from handlers.kit import answer_query
+from handlers.kit import admin_router, answer_query
+from handlers.tickets.callbacks import TicketAction, TicketAssign
+from handlers.tickets.views import find_ticket
 
 
-async def ticket_for(
-    query: CallbackQuery, session: AsyncSession, community: Community, ticket_id: int
-) -> Ticket | None:
-    """The button's ticket if it belongs to this group's community (else the presser is told)."""
-    try:
-        ticket = await service.get_ticket(session, ticket_id)
-    except service.TicketNotFound:
-        ticket = None
-    if ticket is None or ticket.community_id != community.id:
-        await answer_query(query, _("This ticket is not in this group."), alert=True)
-        return None
-    return ticket
+class ButtonTicket(Filter):
+    """A press on a button of a ticket of this group's community (the button's
+    ``ticket_id``); injects ``ticket``. Other presses are answered by :func:`not_here`."""
+
+    async def __call__(
+        self,
+        query: CallbackQuery,
+        callback_data: TicketAction | TicketAssign,
+        session: AsyncSession,
+        community: Community,
+    ) -> bool | dict[str, Any]:
+        ticket = await find_ticket(session, callback_data.ticket_id)
+        if ticket is None or ticket.community_id != community.id:
+            return False
+        return {"ticket": ticket}
+
+
+# After the staff routers with ticket buttons: the presses no handler took.
+router = admin_router("tickets.not_here")
+
+
+@router.callback_query(TicketAction.filter())
+@router.callback_query(TicketAssign.filter())
+async def not_here(query: CallbackQuery) -> None:
+    await answer_query(query, _("This ticket is not in this group."), alert=True)
 
 
 async def audit(

@@ -51,13 +51,17 @@ class TicketView:
         return _("Common area")
 
 
-async def ticket_of_step(session: AsyncSession, state: FSMContext) -> Ticket | None:
-    """The ticket a conversation step is about (its ``ticket_id``); None when it is gone."""
-    data = await state.get_data()
+async def find_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    """The ticket a button or a conversation step names; None when it is gone."""
     try:
-        return await service.get_ticket(session, int(data.get("ticket_id", 0)))
+        return await service.get_ticket(session, ticket_id)
     except service.TicketNotFound:
         return None
+
+
+async def ticket_of_step(session: AsyncSession, state: FSMContext) -> Ticket | None:
+    """The ticket a conversation step is about (its ``ticket_id``); None when it is gone."""
+    return await find_ticket(session, int((await state.get_data()).get("ticket_id", 0)))
 
 
 async def load_view(session: AsyncSession, ticket: Ticket) -> TicketView:
