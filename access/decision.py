@@ -14,6 +14,7 @@ from access.gates import GateInfo
 from access.store import PassRow
 from access.throttle import Lockout, ThrottlePolicy
 from core.models import StaffRole
+from core.permissions import roles_for
 
 
 class Method(enum.StrEnum):
@@ -98,7 +99,8 @@ class AccessPolicy:
     # Remote opening from the chat, per resident.
     remote_per_window: int = 6
     remote_window_s: int = 600
-    staff_open_roles: tuple[StaffRole, ...] = (StaffRole.MANAGER, StaffRole.GUARD)
+    # The staff table's row for opening a door (core.permissions), read once.
+    staff_open_roles: frozenset[StaffRole] = field(default_factory=lambda: roles_for("access.open"))
     # A holder recorded inside may leave this long after the pass ended (a visit that
     # ran past the window must not trap anyone); later, only staff open.
     exit_grace_s: int = 24 * 3600

@@ -34,14 +34,9 @@ from typing import Any
 from bot.app import Application, build_application
 from bot.emulator import Emulator
 from bot.sandbox import snapshot
-from bot.sandbox.seed import (
-    STATE_FILE,
-    Language,
-    SandboxState,
-    ensure_demo,
-    populate_emulator,
-    save_state,
-)
+from bot.sandbox.blueprint import Language
+from bot.sandbox.seed import ensure_demo, populate_emulator
+from bot.sandbox.state import STATE_FILE, SandboxState, save_state
 from bot.settings import Settings
 from core.db import create_engine, create_session_factory
 from core.migrate import upgrade_database_async
@@ -270,7 +265,7 @@ class Sandbox:
     def require_app(self) -> Application:
         """The running application; the page is served a moment before it exists."""
         if self.application is None:
-            from bot.sandbox.server import ApiError
+            from bot.sandbox.api import ApiError
 
             raise ApiError("starting", 503)
         return self.application

@@ -1,8 +1,9 @@
 """What every area of the bot shares: routers, the staff gate, replies, text steps,
 paged keyboards, the home menu and command registries, and the commit rule.
 
-Areas import from here (``from handlers.kit import admin_router, reply, ...``),
-never from each other.
+Areas import from here (``from handlers.kit import admin_router, reply, ...``); what
+only two areas share (posting a move-in application after ``/setup``) they import
+from the owning area.
 """
 
 from bot.commands import group_command, private_command

@@ -27,16 +27,6 @@ LONG_FILES = {
     "access/faces/store.py",
     "access/passes.py",
     "access/runner.py",
-    "bench/gate.py",
-    "bot/cli_community.py",
-    "bot/emulator/actions.py",
-    "bot/emulator/client.py",
-    "bot/emulator/control.py",
-    "bot/emulator/core.py",
-    "bot/emulator/formatting.py",
-    "bot/emulator/methods/messages.py",
-    "bot/sandbox/seed.py",
-    "bot/sandbox/server.py",
     "core/communities.py",
     "core/fees/accounts.py",
     "core/fees/ledger.py",
@@ -96,7 +86,7 @@ HANDLERS_COMMITTING = {
 
 # Pairs of places in handlers/ sharing six same-shaped lines (see duplicate_pairs),
 # today; the target is under 10. Lower it when you remove duplicates.
-MAX_DUPLICATES = 42
+MAX_DUPLICATES = 41
 DUPLICATE_WINDOW = 6
 
 # figure name -> value, printed in the terminal summary (tests/conftest.py)
