@@ -8,7 +8,10 @@ Resident side (private chat), in routing order: report a problem in four phases
 Staff side (admin group): :mod:`.staff_card` (the card's buttons),
 :mod:`.staff_reject`, :mod:`.staff_lists` (/tickets), :mod:`.staff_report`
 (/report tickets), and last :mod:`.staff_relay` (topic messages to the resident).
-Shared: :mod:`.views`, :mod:`.card`, :mod:`.group`, :mod:`.notices`,
+Each side's shared pieces: :mod:`.report_shared` (the filing), :mod:`.resident_shared`
+and :mod:`.staff_shared` (whose ticket a button is about, and the answer when no
+handler took the press). Shared by all: :mod:`.views`, :mod:`.card`, :mod:`.group`
+(the topic, card and photos in the admin group), :mod:`.notices` (to the resident),
 :mod:`.labels`, :mod:`.callbacks`, :mod:`.sizes`. Jobs: :mod:`.deadline_jobs`,
 :mod:`.jobs`. The domain is in :mod:`core.tickets`.
 """
