@@ -11,6 +11,7 @@ Who may press what is ``core.permissions`` (``tickets.*``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import F
@@ -104,34 +105,20 @@ async def work_action(
     }
     await answer_query(query, answers[action])
     await sync_group(app, view)
-    worker = view.assignee
-    if action == "take":
-        await notify_resident(
-            app,
-            session,
-            view,
-            lambda: _("🙋 {name} has taken your ticket {ref} and will take care of it.").format(
-                name=plain_name(worker), ref=ticket_ref(ticket)
-            ),
-        )
-    elif action == "on_site":
-        await notify_resident(
-            app,
-            session,
-            view,
-            lambda: _("📍 Staff are on site for your ticket {ref}.").format(ref=ticket_ref(ticket)),
-        )
-    else:
-        await notify_resident(
-            app,
-            session,
-            view,
-            lambda: _(
-                "✅ Staff marked your ticket {ref} as resolved. Is everything all right now?\n"
-                "Rate the work from 1 to 5 to confirm, or reopen it if the problem is still there."
-            ).format(ref=ticket_ref(ticket)),
-            reply_markup=lambda: resolved_keyboard(ticket),
-        )
+    ref, worker = ticket_ref(ticket), view.assignee
+    # Built in the resident's language (notify_resident calls them there).
+    notices: dict[str, Callable[[], str]] = {
+        "take": lambda: _("🙋 {name} has taken your ticket {ref} and will take care of it.").format(
+            name=plain_name(worker), ref=ref
+        ),
+        "on_site": lambda: _("📍 Staff are on site for your ticket {ref}.").format(ref=ref),
+        "resolve": lambda: _(
+            "✅ Staff marked your ticket {ref} as resolved. Is everything all right now?\n"
+            "Rate the work from 1 to 5 to confirm, or reopen it if the problem is still there."
+        ).format(ref=ref),
+    }
+    stars = (lambda: resolved_keyboard(ticket)) if action == "resolve" else None
+    await notify_resident(app, session, view, notices[action], reply_markup=stars)
 
 
 async def _show_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
