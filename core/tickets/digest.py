@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Community
+from core.tickets.common import insert_for
 from core.tickets.deadlines import ticket_settings
 from core.tickets.models import Ticket, TicketDigest, TicketStatus
-from core.tickets.service import insert_for
 
 DIGEST_WINDOW = timedelta(hours=4)  # a digest later than this in the day is skipped
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from core.models import Building, Community, Person, Unit
+from core.models import Community, Person, Unit
 from core.tickets.models import Ticket
 
 
@@ -40,20 +41,14 @@ async def load_person(session: AsyncSession, person_id: int | None) -> Person | 
 async def ticket_parties(session: AsyncSession, ticket: Ticket) -> TicketParties:
     community = await session.get(Community, ticket.community_id)
     assert community is not None  # the ticket's foreign key cascades from it
-    unit_label = None
-    if ticket.unit_id is not None:
-        row = (
-            await session.execute(
-                select(Building.name, Unit.number)
-                .join(Unit, Unit.building_id == Building.id)
-                .where(Unit.id == ticket.unit_id)
-            )
-        ).first()
-        if row is not None:
-            unit_label = f"{row[0]}-{row[1]}"
+    unit = (
+        await session.get(Unit, ticket.unit_id, options=[selectinload(Unit.building)])
+        if ticket.unit_id is not None
+        else None
+    )
     return TicketParties(
         community,
-        unit_label,
+        unit.label if unit is not None else None,
         await load_person(session, ticket.reporter_person_id),
         await load_person(session, ticket.assignee_person_id),
     )

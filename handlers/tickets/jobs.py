@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from aiogram.utils.i18n import gettext as _
@@ -34,8 +34,6 @@ from handlers.tickets.sizes import fit_lines
 from handlers.tickets.views import load_view, overdue_report, ticket_line
 
 log = logging.getLogger(__name__)
-
-DRAFTS_KEPT = timedelta(days=2)  # an unfinished filing's photos, then purged
 
 
 def register_ticket_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
@@ -178,4 +176,4 @@ async def run_publisher(ctx: AppContext) -> int:
 
 async def purge_drafts(ctx: AppContext) -> int:
     async with transaction(ctx.session_factory) as session:
-        return await service.purge_stale_drafts(session, ctx.clock, older_than=DRAFTS_KEPT)
+        return await service.purge_stale_drafts(session, ctx.clock)

@@ -33,8 +33,6 @@ from handlers.tickets.resident_shared import PLAIN_TEXT, in_chat
 
 router = private_router("tickets.report_details")
 
-MIN_DESCRIPTION = 3
-
 
 async def ask_description(event: Message | CallbackQuery) -> None:
     await reply(
@@ -79,7 +77,9 @@ async def ask_urgency(event: Message | CallbackQuery) -> None:
 
 @router.message(FileTicket.description, PLAIN_TEXT)
 async def got_description(message: Message, state: FSMContext) -> None:
-    text = await read_text(message, max_len=service.MAX_DESCRIPTION, min_len=MIN_DESCRIPTION)
+    text = await read_text(
+        message, max_len=service.MAX_DESCRIPTION, min_len=service.MIN_DESCRIPTION
+    )
     if text is None:
         return
     await state.update_data(description=text)
