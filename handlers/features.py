@@ -19,9 +19,7 @@ from handlers import (
     passes,
     profile,
     start,
-    tickets_jobs,
-    tickets_resident,
-    tickets_staff,
+    tickets,
 )
 from handlers.kit import Feature
 
@@ -31,12 +29,7 @@ FEATURES: list[Feature] = [
     admin.feature,
     movein.feature,
     profile.feature,
-    Feature(
-        "tickets",
-        (tickets_resident.router, tickets_staff.router),
-        jobs=tickets_jobs.register_ticket_jobs,
-        domain="tickets",
-    ),
+    tickets.feature,
     fees.feature,
     Feature(
         "gate",
