@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from handlers import (
     access_common,
     admin,
+    audit,
     faces,
     faces_common,
     fees_jobs,
@@ -44,6 +45,7 @@ FEATURES: list[Feature] = [
     start.feature,
     Feature("fees.payments", (fees_resident.payments_router,), domain="fees", first=True),
     admin.feature,
+    audit.feature,
     Feature("movein", (review.router, movein.router), jobs=_movein_jobs, domain="movein"),
     Feature("profile", (profile.router,), domain="movein"),
     Feature(
