@@ -19,16 +19,8 @@ import click
 from bot.cli_community.common import community_error, fail, run
 from bot.i18n import create_i18n
 from bot.settings import load_settings
-from core.audit_query import (
-    AuditFilter,
-    AuditFilterError,
-    AuditRow,
-    audit_csv,
-    count_audit,
-    find_audit,
-    make_filter,
-    parse_day,
-)
+from core.audit_filter import AuditFilter, AuditFilterError, make_filter, parse_day
+from core.audit_query import AuditRow, audit_csv, count_audit, find_audit
 from core.communities import CommunityError, find_community
 from core.formatting import local_dt
 from handlers.audit.labels import action_label, person_label

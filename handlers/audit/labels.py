@@ -1,6 +1,6 @@
 """What each audit row says in words: the action, the person, the outcome.
 
-Every action the log can hold (``core.audit_query.KNOWN_ACTIONS``) has a label here
+Every action the log can hold (``core.audit_filter.KNOWN_ACTIONS``) has a label here
 (tests/audit checks); an action recorded before it had one shows its code.
 """
 

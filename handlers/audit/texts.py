@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from aiogram.utils.i18n import gettext as _
 
-from core.audit_query import PAGE_SIZE, AuditFilter, AuditFilterError, AuditRow
+from core.audit_filter import AuditFilter, AuditFilterError
+from core.audit_query import PAGE_SIZE, AuditRow
 from core.formatting import fmt_short_datetime
 from core.models import Community
 from handlers.audit.labels import action_label, outcome_label, person_label

@@ -20,14 +20,8 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from core.audit_query import (
-    PAGE_SIZE,
-    AuditFilter,
-    AuditFilterError,
-    count_audit,
-    find_audit,
-    parse_filter,
-)
+from core.audit_filter import AuditFilter, AuditFilterError, parse_filter
+from core.audit_query import PAGE_SIZE, count_audit, find_audit
 from core.formatting import local_dt
 from core.models import Community
 from handlers.audit.texts import filter_error, filter_in, page_text
