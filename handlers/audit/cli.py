@@ -103,12 +103,14 @@ def audit(
             return
         for row in rows:
             click.echo(_line(row, tz))
+    rows_word = "row" if total == 1 else "rows"
     if total > len(rows):
         click.echo(
-            f"{len(rows)} of {total} rows, newest first (--limit, or --csv for all)", err=True
+            f"{len(rows)} of {total} {rows_word}, newest first (--limit, or --csv for all)",
+            err=True,
         )
     else:
-        click.echo(f"{total} rows, newest first", err=True)
+        click.echo(f"{total} {rows_word}, newest first", err=True)
 
 
 def _line(row: AuditRow, tz: str) -> str:
