@@ -10,7 +10,8 @@ import io
 
 from sqlalchemy import select
 
-from core.models import AuditEntry, StaffRole
+from core.audit import record_audit
+from core.models import AuditEntry, Person, StaffRole
 from tests.factories import make_community, make_staff
 from tests.harness import idle
 
@@ -46,8 +47,19 @@ async def test_managers_read_and_export_the_log(running_bot, emulator, session_f
     [refusal] = await _refusals(session_factory, "audit.view")
     assert refusal.community_id == community.id
 
+    async with session_factory() as s:
+        manager = await s.scalar(select(Person).where(Person.telegram_id == MANAGER))
+        actor = {"actor_person_id": manager.id, "actor_telegram_id": MANAGER}
+        for _ in range(11):
+            await record_audit(s, "fees.refund", community_id=community.id, **actor)
+        await s.commit()
+
     await group.send(MANAGER, "/audit")
     listing = await group.expect("阳光花园的操作日志")
+    assert "第 1–10 条，共 12 条" in listing["text"]
+    assert "李经理 · 退款 · ✅" in listing["text"]
+    await group.press(listing, "▶", from_user=MANAGER)
+    listing = await group.expect_edit(listing, text_contains="第 11–12 条，共 12 条")
     assert "赵保安 · 查看操作日志 · ⛔ 已拒绝" in listing["text"]
     assert str(GUARD) not in listing["text"]  # people by name, never by id
 
@@ -79,5 +91,7 @@ async def test_managers_read_and_export_the_log(running_bot, emulator, session_f
     )
     await idle(running_bot)
     async with session_factory() as s:
-        export = await s.scalar(select(AuditEntry).where(AuditEntry.allowed.is_(True)))
-    assert export is not None and export.action == "audit.export"
+        export = await s.scalar(
+            select(AuditEntry).where(AuditEntry.action == "audit.export", AuditEntry.allowed)
+        )
+    assert export is not None and export.actor_telegram_id == MANAGER
