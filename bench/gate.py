@@ -79,7 +79,7 @@ def prepare(db_path: Path, count: int) -> dict[str, Any]:
 
     from sqlalchemy import create_engine, insert
 
-    import core.all_models  # noqa: F401
+    import bot.all_models  # noqa: F401
     from access.credentials import hash_api_key, hash_code, hash_token, new_api_key, new_token
     from access.models import Gate, GateThrottle, Pass
     from core.db import _json_dumps

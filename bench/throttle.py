@@ -35,7 +35,7 @@ SECRET = "bench-throttle-secret"
 def _world(db: Path) -> tuple[Any, dict[str, int], list[int]]:
     from sqlalchemy import create_engine, insert
 
-    import core.all_models  # noqa: F401
+    import bot.all_models  # noqa: F401
     from access.models import Gate, GateThrottle
     from core.db import _json_dumps
     from core.migrate import upgrade_database

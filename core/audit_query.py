@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit import record_audit
 from core.audit_filter import AuditFilter
 from core.models import AuditEntry, Community, Person
-from core.residents import on_person_erased, on_personal_export
+from core.privacy import on_person_erased, on_personal_export
 
 PAGE_SIZE = 10
 EXPORT_MAX_ROWS = 20_000  # a bigger export is cut here; the caller says so

@@ -25,6 +25,7 @@ from core.models import (
     StaffRole,
     Unit,
 )
+from core.residency import MEMBER_STATUSES, is_active_on
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ _RESIDENCIES_QUERY = (
     .join(Building, Building.id == Unit.building_id)
     .where(
         Residency.person_id == bindparam("person_id"),
-        Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
+        Residency.status.in_(MEMBER_STATUSES),
     )
     .order_by(Residency.id)
 )
@@ -134,7 +135,7 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
             unit_label=f"{building}-{number}",
             role=role,
         )
-        if status == ResidencyStatus.ACTIVE and (end_date is None or end_date >= today):
+        if is_active_on(status, end_date, today):
             active.append(m)
         elif status == ResidencyStatus.PENDING:
             pending.append(m)

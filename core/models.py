@@ -2,7 +2,7 @@
 people, residencies, staff, the audit log, conversation state and delivery failures.
 
 Feature areas keep their own models in their own modules (``core/tickets/models.py``,
-``access/models.py`` …) on the same :class:`~core.db.Base`; ``core.all_models``
+``access/models.py`` …) on the same :class:`~core.db.Base`; ``bot.all_models``
 imports them all so Alembic sees one metadata.
 """
 

@@ -8,8 +8,6 @@ Routers of a ``first`` feature are included before all others (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from handlers import (
     access_common,
     admin,
@@ -23,7 +21,6 @@ from handlers import (
     movein,
     passes,
     profile,
-    review,
     start,
     tickets_jobs,
     tickets_resident,
@@ -31,23 +28,13 @@ from handlers import (
 )
 from handlers.kit import Feature
 
-if TYPE_CHECKING:
-    from bot.context import AppContext
-    from core.scheduler import Scheduler
-
-
-def _movein_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
-    # Until the movein area declares its own jobs in its package.
-    scheduler.add_periodic("movein.housekeeping", lambda: review.movein_housekeeping(ctx), 3600)
-
-
 FEATURES: list[Feature] = [
     start.feature,
     Feature("fees.payments", (fees_resident.payments_router,), domain="fees", first=True),
     admin.feature,
     audit.feature,
-    Feature("movein", (review.router, movein.router), jobs=_movein_jobs, domain="movein"),
-    Feature("profile", (profile.router,), domain="movein"),
+    movein.feature,
+    profile.feature,
     Feature(
         "tickets",
         (tickets_resident.router, tickets_staff.router),

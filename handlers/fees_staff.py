@@ -57,7 +57,6 @@ from core.fees.reports import collection_by_building, export_csv, overdue_units
 from core.fees.schedule import (
     Target,
     add_fee_item,
-    find_unit,
     list_fee_items,
     resolve_buildings,
     resolve_units,
@@ -67,6 +66,7 @@ from core.fees.schedule import (
 from core.formatting import fmt_date, fmt_money
 from core.identity import Identity
 from core.models import Community, StaffRole
+from core.units import find_unit_by_label
 from handlers.fees_jobs import kick_outbox, translations
 from handlers.staff import AdminGroup, ensure_staff
 
@@ -703,7 +703,7 @@ async def pay_offline(
     if len(parts) < 3:
         await message.reply(usage)
         return
-    unit = await find_unit(session, community.id, parts[0])
+    unit = await find_unit_by_label(session, community.id, parts[0])
     if unit is None:
         await message.reply(_("Unknown unit {unit}. Write it like 1栋-301.").format(unit=parts[0]))
         return
@@ -834,7 +834,7 @@ async def adjust(
     if len(parts) < 4:
         await message.reply(usage)
         return
-    unit = await find_unit(session, community.id, parts[0])
+    unit = await find_unit_by_label(session, community.id, parts[0])
     if unit is None:
         await message.reply(_("Unknown unit {unit}. Write it like 1栋-301.").format(unit=parts[0]))
         return

@@ -26,7 +26,6 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo, community_gates, gate_by_name
@@ -41,7 +40,8 @@ from bot.notify import send_to_person
 from core.audit import record_audit
 from core.formatting import fmt_short_datetime, local_dt
 from core.identity import Identity
-from core.models import Building, Community, Person, StaffRole, Unit
+from core.models import Community, Person, StaffRole, Unit
+from core.units import find_unit_by_label
 from handlers.access_common import (
     GateAlertCb,
     fit_lines,
@@ -402,21 +402,6 @@ async def clear_lockout(
 # --- /log -----------------------------------------------------------------------------------
 
 
-async def _unit_by_label(session: AsyncSession, community_id: int, label: str) -> Unit | None:
-    building, sep, number = label.rpartition("-")
-    if not sep:
-        return None
-    return await session.scalar(
-        select(Unit)
-        .join(Building, Building.id == Unit.building_id)
-        .where(
-            Unit.community_id == community_id,
-            Building.name == building.strip(),
-            Unit.number == number.strip(),
-        )
-    )
-
-
 def _parse_day(text: str, today: date) -> date | None:
     lowered = text.strip().lower()
     if lowered in ("today", "今天"):
@@ -445,7 +430,7 @@ async def _resolve_filter(
     gate = await gate_by_name(session, community.id, text)
     if gate is not None:
         return LogFilter(gate_id=gate.id), "gate", str(gate.id)
-    unit = await _unit_by_label(session, community.id, text)
+    unit = await find_unit_by_label(session, community.id, text)
     if unit is not None:
         return LogFilter(unit_id=unit.id), "unit", str(unit.id)
     return None

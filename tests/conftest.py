@@ -82,7 +82,7 @@ def _truncate_pg(url: str) -> None:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await engine.dispose()
 
-    import core.all_models  # noqa: F401
+    import bot.all_models  # noqa: F401
 
     asyncio.run(truncate())
 

@@ -235,7 +235,7 @@ def revoke_invites_cmd(community_ref: str, units: tuple[str, ...], all_units: bo
     from core.clock import SystemClock
     from core.communities import CommunityError, find_community
     from core.invitations import revoke_unit_invitations
-    from core.residents import find_unit_by_label
+    from core.units import find_unit_by_label
 
     if not units and not all_units:
         fail("say which: --unit 3栋-1201 (repeatable) or --all", 2)

@@ -59,11 +59,12 @@ from core.fees.billing import generate_bills
 from core.fees.common import Period
 from core.fees.ledger import record_offline_payment
 from core.fees.models import Bill, BillStatus, FeeKind, FeeScope, PaymentMethod
-from core.fees.schedule import Target, add_fee_item, find_unit
+from core.fees.schedule import Target, add_fee_item
 from core.identity import get_or_create_person
 from core.invitations import issue_unit_invitations, redeem_invitation
 from core.models import Community, Person, ResidencyRole, StaffRole
 from core.movein_models import AgreementKind
+from core.units import find_unit_by_label
 
 # --- seeding ---------------------------------------------------------------------------
 
@@ -154,7 +155,7 @@ async def _seed(
     parking_units = [(residents(plan)[0].unit, 1), (residents(plan)[3].unit, 2)]
     targets = []
     for label, spaces in parking_units:
-        unit = await find_unit(session, community.id, label)
+        unit = await find_unit_by_label(session, community.id, label)
         assert unit is not None
         targets.append(Target(unit_id=unit.id, quantity=spaces))
     await add_fee_item(
@@ -262,7 +263,7 @@ async def _bills(
         await generate_bills(session, community, period, now=now, trigger="sandbox")
     unpaid_ids: set[int] = set()
     for label in behind:
-        unit = await find_unit(session, community.id, label)
+        unit = await find_unit_by_label(session, community.id, label)
         if unit is not None:
             unpaid_ids.add(unit.id)
     bills = (

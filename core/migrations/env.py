@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import core.all_models  # noqa: F401  (fills Base.metadata)
+import bot.all_models  # noqa: F401  (fills Base.metadata; the list is in the assembly)
 from core.db import Base, create_engine
 from core.migrate import DatabaseUnavailable
 

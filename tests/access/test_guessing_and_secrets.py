@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-import core.all_models  # noqa: F401
+import bot.all_models  # noqa: F401
 from access.gates import create_gate
 from access.models import AccessLogEntry, DoorDriverKind, WorkerCategory
 from access.passes import MON_TO_SAT, approve_worker_pass, request_worker_pass

@@ -23,35 +23,20 @@ MAX_LINES = 400
 
 # Files over MAX_LINES today.
 LONG_FILES = {
-    "access/faces/engine.py",
-    "access/faces/store.py",
-    "access/passes.py",
-    "access/runner.py",
-    "core/communities.py",
-    "core/fees/accounts.py",
-    "core/fees/ledger.py",
-    "core/fees/models.py",
-    "core/fees/payments.py",
-    "core/invitations.py",
-    "core/residents.py",
-    "core/tickets/service.py",
     "handlers/access_common.py",
     "handlers/faces.py",
     "handlers/fees_jobs.py",
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
     "handlers/gate_staff.py",
-    "handlers/movein.py",
     "handlers/passes.py",
-    "handlers/profile.py",
-    "handlers/review.py",
     "handlers/tickets_resident.py",
     "handlers/tickets_staff.py",
     "handlers/tickets_ui.py",
 }
 
 # core/ modules importing access/ today.
-CORE_IMPORTS_ACCESS = {"core/all_models.py"}
+CORE_IMPORTS_ACCESS: set[str] = set()
 
 # handlers/ modules importing from SQLAlchemy more than the session type today.
 HANDLERS_USING_SQLALCHEMY = {
@@ -59,8 +44,6 @@ HANDLERS_USING_SQLALCHEMY = {
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
     "handlers/fees_statements.py",
-    "handlers/gate_staff.py",
-    "handlers/review.py",
     "handlers/tickets_jobs.py",
     "handlers/tickets_resident.py",
     "handlers/tickets_ui.py",
@@ -75,7 +58,6 @@ HANDLERS_ENSURING_STAFF = {
     "handlers/faces.py",
     "handlers/fees_staff.py",
     "handlers/gate_staff.py",
-    "handlers/review.py",
     "handlers/tickets_staff.py",
 }
 HANDLERS_COMMITTING = {
@@ -85,10 +67,7 @@ HANDLERS_COMMITTING = {
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
     "handlers/gate_staff.py",
-    "handlers/movein.py",
     "handlers/passes.py",
-    "handlers/profile.py",
-    "handlers/review.py",
     "handlers/tickets_jobs.py",
     "handlers/tickets_resident.py",
     "handlers/tickets_staff.py",
@@ -97,7 +76,7 @@ HANDLERS_COMMITTING = {
 
 # Pairs of places in handlers/ sharing six same-shaped lines (see duplicate_pairs),
 # today; the target is under 10. Lower it when you remove duplicates.
-MAX_DUPLICATES = 41
+MAX_DUPLICATES = 36
 DUPLICATE_WINDOW = 6
 
 # figure name -> value, printed in the terminal summary (tests/conftest.py)

@@ -1,6 +1,8 @@
 """Imports every model module so ``Base.metadata`` is complete (for Alembic and tests).
 
-Each feature area adds one import line here.
+Each feature area adds one import line here. The list lives in the assembly, not in
+``core/``, because it names ``access/`` modules and ``core/`` imports nothing from
+``access/``. No aiogram here: the migration environment imports this module.
 """
 
 from access import models as access_models  # noqa: F401
