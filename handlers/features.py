@@ -22,9 +22,7 @@ from handlers import (
     passes,
     profile,
     start,
-    tickets_jobs,
-    tickets_resident,
-    tickets_staff,
+    tickets,
 )
 from handlers.kit import Feature
 
@@ -35,12 +33,7 @@ FEATURES: list[Feature] = [
     audit.feature,
     movein.feature,
     profile.feature,
-    Feature(
-        "tickets",
-        (tickets_resident.router, tickets_staff.router),
-        jobs=tickets_jobs.register_ticket_jobs,
-        domain="tickets",
-    ),
+    tickets.feature,
     Feature(
         "fees",
         (fees_resident.router, fees_staff.router),

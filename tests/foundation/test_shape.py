@@ -30,9 +30,6 @@ LONG_FILES = {
     "handlers/fees_staff.py",
     "handlers/gate_staff.py",
     "handlers/passes.py",
-    "handlers/tickets_resident.py",
-    "handlers/tickets_staff.py",
-    "handlers/tickets_ui.py",
 }
 
 # core/ modules importing access/ today.
@@ -44,9 +41,6 @@ HANDLERS_USING_SQLALCHEMY = {
     "handlers/fees_resident.py",
     "handlers/fees_staff.py",
     "handlers/fees_statements.py",
-    "handlers/tickets_jobs.py",
-    "handlers/tickets_resident.py",
-    "handlers/tickets_ui.py",
 }
 
 # bot/ modules importing handlers/ besides the assembly today.
@@ -58,7 +52,6 @@ HANDLERS_ENSURING_STAFF = {
     "handlers/faces.py",
     "handlers/fees_staff.py",
     "handlers/gate_staff.py",
-    "handlers/tickets_staff.py",
 }
 HANDLERS_COMMITTING = {
     "handlers/access_common.py",
@@ -68,10 +61,6 @@ HANDLERS_COMMITTING = {
     "handlers/fees_staff.py",
     "handlers/gate_staff.py",
     "handlers/passes.py",
-    "handlers/tickets_jobs.py",
-    "handlers/tickets_resident.py",
-    "handlers/tickets_staff.py",
-    "handlers/tickets_ui.py",
 }
 
 # Pairs of places in handlers/ sharing six same-shaped lines (see duplicate_pairs),
