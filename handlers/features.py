@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers import (
     access_common,
     admin,
+    audit,
     faces,
     faces_common,
     fees,
@@ -27,6 +28,7 @@ FEATURES: list[Feature] = [
     start.feature,
     fees.payments_feature,
     admin.feature,
+    audit.feature,
     movein.feature,
     profile.feature,
     tickets.feature,
