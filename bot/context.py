@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.i18n import CatalogI18n
 from bot.settings import Settings
 from core.clock import Clock
+from core.fees.runtime import FeesRuntime
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -38,8 +39,10 @@ class AppContext:
     # (bot.services.build_gate); a context made without them has neither.
     gate: AccessRuntime = field(init=False, repr=False)
     faces: FaceService = field(init=False, repr=False)
-    # Feature areas may hang long-lived helpers here (the fees runtime …), keyed by
-    # area name. Never domain state: that lives in the database.
+    # The fees area's per-process helpers (deliveries in flight, rendered statements).
+    fees: FeesRuntime = field(default_factory=FeesRuntime)
+    # Feature areas may hang long-lived helpers here, keyed by area name. Never
+    # domain state: that lives in the database.
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -34,6 +34,8 @@ from core.units import find_unit_by_label
 find_unit = find_unit_by_label
 
 MAX_NAME = 80
+# Every month has these days, so a due day is the same day in every period.
+FIRST_DUE_DAY, LAST_DUE_DAY = 1, 28
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ async def add_fee_item(
         raise FeeError("bad_amount")
     if period_months not in (1, 2, 3, 4, 6, 12):
         raise FeeError("bad_period_months")
-    if not 1 <= due_day <= 28:
+    if not FIRST_DUE_DAY <= due_day <= LAST_DUE_DAY:
         raise FeeError("bad_due_day")
     if late_fee_minor is not None and late_fee_minor <= 0:
         late_fee_minor = None

@@ -18,7 +18,7 @@ from bot.middlewares.locale import person_locale
 from core.db import is_database_failure
 from core.formatting import fmt_money
 from core.identity import Identity, IdentityCache
-from handlers.fees_jobs import is_fee_payment, spool_failed_payment
+from handlers.fees.spool import is_fee_payment, spool_failed_payment
 
 router = Router(name="errors")
 log = logging.getLogger("courtyard.errors")
