@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, 
 from access.models import AccessLogEntry, GateThrottle, Pass, PassStatus
 from access.throttle import Lockout, ThrottlePolicy, ThrottleState, read_state, record_failure
 from core.models import Person, Residency, ResidencyStatus, Staff, StaffRole, Unit
+from core.residency import active_residency_clause
 
 _passes = cast(Table, Pass.__table__)
 _log = cast(Table, AccessLogEntry.__table__)
@@ -154,10 +155,8 @@ def _pass_row(row: Any) -> PassRow:
 
 
 def _residing(today: Any) -> Any:
-    """The one rule of "lives here today" (an active residency not yet ended)."""
-    return (_residencies.c.status == RESIDING) & or_(
-        _residencies.c.end_date.is_(None), _residencies.c.end_date >= today
-    )
+    """The one rule of "lives here today" (core.residency), on the Core table."""
+    return active_residency_clause(cast(date, today), residency=_residencies.c)
 
 
 _HOST_RESIDES = (
