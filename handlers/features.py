@@ -8,10 +8,9 @@ Routers of a ``first`` feature are included before all others (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from handlers import (
     admin,
+    audit,
     faces,
     faces_common,
     fees_jobs,
@@ -20,36 +19,19 @@ from handlers import (
     gate,
     movein,
     profile,
-    review,
     start,
-    tickets_jobs,
-    tickets_resident,
-    tickets_staff,
+    tickets,
 )
 from handlers.kit import Feature
-
-if TYPE_CHECKING:
-    from bot.context import AppContext
-    from core.scheduler import Scheduler
-
-
-def _movein_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
-    # Until the movein area declares its own jobs in its package.
-    scheduler.add_periodic("movein.housekeeping", lambda: review.movein_housekeeping(ctx), 3600)
-
 
 FEATURES: list[Feature] = [
     start.feature,
     Feature("fees.payments", (fees_resident.payments_router,), domain="fees", first=True),
     admin.feature,
-    Feature("movein", (review.router, movein.router), jobs=_movein_jobs, domain="movein"),
-    Feature("profile", (profile.router,), domain="movein"),
-    Feature(
-        "tickets",
-        (tickets_resident.router, tickets_staff.router),
-        jobs=tickets_jobs.register_ticket_jobs,
-        domain="tickets",
-    ),
+    audit.feature,
+    movein.feature,
+    profile.feature,
+    tickets.feature,
     Feature(
         "fees",
         (fees_resident.router, fees_staff.router),

@@ -102,17 +102,15 @@ async def submit_application(
         .execution_options(synchronize_session=False)
     )
     await clear_drafts(session, person_id)
-    await record_acceptances(
+    person = await keep_joining_details(
         session,
         person_id=person_id,
         community_id=community.id,
         residency_id=residency.id,
         acceptances=acceptances,
+        full_name=full_name,
+        phone=phone,
     )
-    person = await session.get(Person, person_id)
-    assert person is not None
-    person.full_name = full_name
-    person.phone = phone
     await record_audit(
         session,
         "movein.submitted",
@@ -124,6 +122,32 @@ async def submit_application(
         details={"unit_id": unit_id, "role": role.value},
     )
     return application
+
+
+async def keep_joining_details(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    community_id: int,
+    residency_id: int,
+    acceptances: list[Acceptance],
+    full_name: str,
+    phone: str,
+) -> Person:
+    """What a person gives when joining a home, by application or by invitation:
+    the agreements they accepted (for this residency), their name and phone."""
+    await record_acceptances(
+        session,
+        person_id=person_id,
+        community_id=community_id,
+        residency_id=residency_id,
+        acceptances=acceptances,
+    )
+    person = await session.get(Person, person_id)
+    assert person is not None
+    person.full_name = full_name
+    person.phone = phone
+    return person
 
 
 async def get_application(session: AsyncSession, application_id: int) -> MoveInApplication:

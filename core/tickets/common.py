@@ -25,6 +25,7 @@ from core.tickets.models import (
 
 MAX_PHOTOS = 5
 MAX_VIDEOS = 1
+MIN_DESCRIPTION = 3  # characters: enough to tell staff what to bring
 MAX_DESCRIPTION = 2000
 MAX_LOCATION_TEXT = 255
 MAX_REASON = 1000

@@ -134,7 +134,13 @@ async def clear_draft_media(session: AsyncSession, draft_key: str) -> None:
     await session.execute(delete(TicketDraftMedia).where(TicketDraftMedia.draft_key == draft_key))
 
 
-async def purge_stale_drafts(session: AsyncSession, clock: Clock, *, older_than: timedelta) -> int:
+# How long an unfinished filing's photos are kept before the drafts job purges them.
+DRAFTS_KEPT = timedelta(days=2)
+
+
+async def purge_stale_drafts(
+    session: AsyncSession, clock: Clock, *, older_than: timedelta = DRAFTS_KEPT
+) -> int:
     result = await session.execute(
         delete(TicketDraftMedia).where(TicketDraftMedia.created_at < clock.now() - older_than)
     )

@@ -25,6 +25,7 @@ from core.tickets.common import (
     MAX_LOCATION_TEXT,
     MAX_PHOTOS,
     MAX_VIDEOS,
+    MIN_DESCRIPTION,
     DailyLimitReached,
     InvalidTicketData,
     NotResident,
@@ -38,6 +39,7 @@ from core.tickets.deadlines import (
     ticket_settings,
 )
 from core.tickets.models import (
+    PLACED_KINDS,
     HazardType,
     RepairCategory,
     Ticket,
@@ -156,6 +158,8 @@ async def file_ticket(
     """File a ticket for an active resident of ``community`` and plan its deadlines."""
     now = clock.now()
     description = clean_text(description, MAX_DESCRIPTION, "description", required=True)
+    if len(description) < MIN_DESCRIPTION:
+        raise InvalidTicketData("description", "too short")
     location_text = clean_text(location_text, MAX_LOCATION_TEXT, "location", required=False)
     if kind == TicketKind.REPAIR and category is None:
         raise InvalidTicketData("category", "required for repairs")
@@ -181,9 +185,7 @@ async def file_ticket(
     if unit_id is not None:
         if unit_id not in {u.id for u in units}:
             raise NotResident()
-    elif kind in (TicketKind.REPAIR, TicketKind.HAZARD) and not (
-        location_text or latitude is not None
-    ):
+    elif kind in PLACED_KINDS and not (location_text or latitude is not None):
         raise InvalidTicketData("location", "a unit or a common-area location is required")
 
     settings = ticket_settings(community)

@@ -82,6 +82,9 @@ class TicketStatus(enum.StrEnum):
 OPEN_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.TAKEN, TicketStatus.ON_SITE})
 # Nothing can happen to these any more (except reading them).
 FINAL_STATUSES = frozenset({TicketStatus.CLOSED, TicketStatus.REJECTED, TicketStatus.CANCELLED})
+# Kinds about a place: filed for a home or a common area (described or pinned), with
+# an urgency; complaints and suggestions are filed for a home, at normal urgency.
+PLACED_KINDS = frozenset({TicketKind.REPAIR, TicketKind.HAZARD})
 
 
 class DeadlineKind(enum.StrEnum):

@@ -47,7 +47,7 @@ from handlers.kit import (
     group_command,
     group_locale,
 )
-from handlers.review import post_application
+from handlers.movein import post_application
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from core.communities import (
 from core.identity import Identity
 from core.models import Community, StaffRole
 from handlers.kit import admin_router, answer_query, edit, group_command, role_names
-from handlers.review import person_link
+from handlers.movein import person_link
 
 router = admin_router("admin.staff")
 
