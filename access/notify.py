@@ -1,7 +1,7 @@
 """How the gate module tells people things, without knowing about Telegram.
 
 ``access/`` never imports aiogram. The bot implements :class:`AccessNotifier`
-(``handlers.gate_staff.BotAccessNotifier``) and hands it to the runtime; the
+(``handlers.gate.notifier.ChatNotifier``) and hands it to the runtime; the
 gate API run on its own gets the same implementation when a bot token is set,
 and :class:`LoggingNotifier` otherwise.
 

@@ -18,12 +18,13 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.assembly import background_services, register_jobs
+from bot.assembly import attach_features, background_services, register_jobs
 from bot.commands import publish_commands
 from bot.context import AppContext
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
 from bot.sender import OutgoingLimiter, RateLimiter
+from bot.services import build_gate
 from bot.settings import Settings
 from bot.storage import check_storage, create_storage
 from core.clock import Clock, SystemClock
@@ -52,6 +53,8 @@ class Application:
         if self.ctx.scheduler is not None:
             self.ctx.scheduler.shutdown()
         await _close_extras(self.ctx)
+        with contextlib.suppress(Exception):
+            await self.ctx.gate.close()
         await self.storage.close()
         await self.bot.session.close()
         await self.ctx.engine.dispose()
@@ -126,6 +129,10 @@ async def build_application(
         await check_storage(storage)  # before migrating, like Telegram above
         if migrate:
             await upgrade_database_async(settings.database_url)
+        build_gate(ctx)
+        opened.push_async_callback(ctx.gate.close)
+        attach_features(ctx)
+        ctx.faces.start()
         dp = create_dispatcher(ctx, storage)
         scheduler = Scheduler(timezone="UTC")
         ctx.scheduler = scheduler

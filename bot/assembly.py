@@ -1,5 +1,6 @@
 """The one place ``bot/`` reads ``handlers/``: every area's routers, periodic jobs,
-long-running services and operator commands, from ``handlers.features.FEATURES``.
+long-running services, operator commands and what it attaches to the context's
+services, from ``handlers.features.FEATURES``.
 
 The handlers are imported on first use, not with this module: the command line
 starts without them (importing every area takes seconds), and a test may build
@@ -38,6 +39,13 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     for feature in features():
         if feature.jobs is not None:
             feature.jobs(ctx, scheduler)
+
+
+def attach_features(ctx: AppContext) -> None:
+    """Once the context's services are built: each area attaches its chat side."""
+    for feature in features():
+        if feature.attach is not None:
+            feature.attach(ctx)
 
 
 def background_services(ctx: AppContext) -> list[ServiceFactory]:

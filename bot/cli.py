@@ -107,7 +107,7 @@ def run(webhook: bool) -> None:
     settings.require_bot_token()
     if webhook:
         settings.require_webhook()
-    from handlers.faces_common import check_face_startup
+    from bot.services import check_face_startup
 
     check_face_startup(settings)
     start_logging(settings)

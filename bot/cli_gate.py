@@ -279,7 +279,7 @@ def register(main: click.Group) -> None:
         from bot.cli import get_settings, run_async
 
         settings = get_settings()
-        from handlers.faces_common import check_face_startup
+        from bot.services import check_face_startup
 
         check_face_startup(settings)
         run_async(
@@ -303,15 +303,14 @@ async def serve_gate_api(
     import logging
 
     from access.api import serve
-    from access.notify import LoggingNotifier
-    from access.service import AccessRuntime
     from bot.app import _signal_event, create_bot
+    from bot.assembly import attach_features
     from bot.context import AppContext
     from bot.i18n import create_i18n
+    from bot.services import build_gate
     from core.clock import SystemClock
     from core.db import create_engine, create_session_factory
     from core.migrate import upgrade_database_async
-    from handlers.access_common import EXTRAS_KEY, BotAccessNotifier
 
     log = logging.getLogger("courtyard.gate_api")
     settings.secret()
@@ -324,22 +323,13 @@ async def serve_gate_api(
         i18n=create_i18n(settings.default_locale),
         clock=SystemClock(),
     )
-    notifier: Any = LoggingNotifier()
+    runtime = build_gate(ctx)
     if settings.bot_token is not None and settings.bot_token.get_secret_value().strip():
         ctx.bot = create_bot(settings, ctx, settings.require_bot_token())
-        notifier = BotAccessNotifier(ctx)
+        attach_features(ctx)  # the gate area's notifier: alerts go to Telegram
     else:
         log.warning("no bot token: gate alerts are only logged")
-    runtime = AccessRuntime(
-        database_url=settings.database_url,
-        secret_key=settings.secret(),
-        clock=ctx.clock,
-        notifier=notifier,
-    )
-    ctx.extras[EXTRAS_KEY] = runtime
-    from handlers.faces_common import attach_faces
-
-    attach_faces(ctx, runtime).start()
+    ctx.faces.start()
     runner = await serve(runtime, host, port)
     from core.heap import freeze_startup_heap
 

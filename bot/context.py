@@ -20,6 +20,8 @@ from core.fees.runtime import FeesRuntime
 if TYPE_CHECKING:
     from aiogram import Bot
 
+    from access.faces.service import FaceService
+    from access.service import AccessRuntime
     from core.scheduler import Scheduler
 
 
@@ -35,8 +37,12 @@ class AppContext:
     scheduler: Scheduler | None = None
     # The fees area's per-process helpers (deliveries in flight, rendered statements).
     fees: FeesRuntime = field(default_factory=FeesRuntime)
-    # Feature areas may hang long-lived helpers here (face index, door drivers …),
-    # keyed by area name. Never domain state: that lives in the database.
+    # The gate runtime and its face service, built once at start-up
+    # (bot.services.build_gate); a context made without them has neither.
+    gate: AccessRuntime = field(init=False, repr=False)
+    faces: FaceService = field(init=False, repr=False)
+    # Long-lived per-process helpers keyed by area (move-in's photo albums). Never
+    # domain state: that lives in the database.
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

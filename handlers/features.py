@@ -9,15 +9,13 @@ Routers of a ``first`` feature are included before all others (see
 from __future__ import annotations
 
 from handlers import (
-    access_common,
     admin,
     audit,
     faces,
     faces_common,
     fees,
-    gate_staff,
+    gate,
     movein,
-    passes,
     profile,
     start,
     tickets,
@@ -33,17 +31,11 @@ FEATURES: list[Feature] = [
     profile.feature,
     tickets.feature,
     fees.feature,
-    Feature(
-        "gate",
-        (passes.router, gate_staff.router),
-        jobs=access_common.register_access_jobs,
-        services=(access_common.gate_api_service,),
-        domain="access",
-    ),
+    gate.feature,
     Feature(
         "faces",
         (faces.router, faces.staff_router),
-        jobs=faces_common.setup_faces,
+        jobs=faces_common.register_face_jobs,
         domain="faces",
     ),
     start.fallback_feature,

@@ -39,12 +39,15 @@ from access.passes.own_data import (
 )
 from access.passes.rules import (
     ALL_WEEKDAYS,
+    COMPANY_MAX_LEN,
     MAX_VISITOR_ADVANCE,
     MAX_VISITOR_WINDOW,
     MAX_WORKER_DAYS,
     MON_TO_SAT,
+    NAME_MAX_LEN,
     PLATE_MAX_LEN,
     PLATE_MIN_LEN,
+    PURPOSE_MAX_LEN,
     AccessSettings,
     PassError,
     check_visitor_window,
@@ -60,13 +63,16 @@ from access.passes.rules import (
 
 __all__ = [
     "ALL_WEEKDAYS",
+    "COMPANY_MAX_LEN",
     "EXPORT_LOG_LIMIT",
     "MAX_VISITOR_ADVANCE",
     "MAX_VISITOR_WINDOW",
     "MAX_WORKER_DAYS",
     "MON_TO_SAT",
+    "NAME_MAX_LEN",
     "PLATE_MAX_LEN",
     "PLATE_MIN_LEN",
+    "PURPOSE_MAX_LEN",
     "AccessSettings",
     "IssuedPass",
     "PassError",

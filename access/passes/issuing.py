@@ -27,6 +27,9 @@ from access.credentials import (
 from access.models import Gate, Pass, PassKind, PassStatus, WorkerCategory
 from access.passes.rules import (
     ALL_WEEKDAYS,
+    COMPANY_MAX_LEN,
+    NAME_MAX_LEN,
+    PURPOSE_MAX_LEN,
     PassError,
     check_visitor_window,
     check_worker_days,
@@ -137,7 +140,7 @@ async def issue_visitor_pass(
     car_plate: str | None = None,
 ) -> IssuedPass:
     unit = await host_unit(session, host_person_id, host_unit_id)
-    purpose = _clean(purpose, 200)
+    purpose = _clean(purpose, PURPOSE_MAX_LEN)
     if not purpose:
         raise PassError("no_purpose")
     valid_from = check_visitor_window(valid_from, valid_until, now)
@@ -151,7 +154,7 @@ async def issue_visitor_pass(
         status=PassStatus.ACTIVE,
         host_person_id=host_person_id,
         host_unit_id=unit.id,
-        holder_name=_clean(holder_name, 120),
+        holder_name=_clean(holder_name, NAME_MAX_LEN),
         purpose=purpose,
         car_plate=plate,
         valid_from=valid_from,
@@ -197,7 +200,7 @@ async def request_worker_pass(
     unit = await host_unit(session, host_person_id, host_unit_id)
     community = await session.get(Community, unit.community_id)
     assert community is not None
-    worker_name = _clean(worker_name, 120)
+    worker_name = _clean(worker_name, NAME_MAX_LEN)
     if not worker_name:
         raise PassError("no_name")
     phone = clean_phone(worker_phone or "")
@@ -217,7 +220,7 @@ async def request_worker_pass(
         host_unit_id=unit.id,
         holder_name=worker_name,
         holder_phone=phone,
-        company=_clean(company, 120),
+        company=_clean(company, COMPANY_MAX_LEN),
         category=category,
         purpose=category.value,
         valid_from=valid_from,

@@ -27,6 +27,11 @@ PLATE_MIN_LEN = 5
 PLATE_MAX_LEN = 10
 _PLATE_RE = re.compile(rf"[\u4e00-\u9fffA-Z0-9]{{{PLATE_MIN_LEN},{PLATE_MAX_LEN}}}")
 _PHONE_RE = re.compile(r"\+?\d{5,20}")
+#: The most characters kept of what a resident types about their visitor or worker:
+#: the name (shown to the guard), the purpose of a visit, the worker's company.
+NAME_MAX_LEN = 60
+PURPOSE_MAX_LEN = 200
+COMPANY_MAX_LEN = 120
 
 
 class PassError(Exception):

@@ -275,12 +275,7 @@ class Sandbox:
         app = self.application
         if app is None:
             return None
-        from access.service import AccessRuntime
-
-        for value in app.ctx.extras.values():
-            if isinstance(value, AccessRuntime):
-                return value
-        return None
+        return app.ctx.gate
 
 
 def _display_host(host: str) -> str:

@@ -37,6 +37,10 @@ class Feature:
     services: tuple[ServiceFactory, ...] = ()
     # Operator commands: called with the ``courtyard`` click group to add them.
     cli: Callable[[click.Group], None] | None = None
+    # Called once at start-up, after the context's services are built (``app.gate``,
+    # ``app.faces``), to attach the area's chat side to them: the gate runtime's
+    # alerts go to the admin group and hosts through the gate area's notifier.
+    attach: Callable[[AppContext], None] | None = None
     domain: str | None = None  # its translation domain in locales/domains.toml
     first: bool = False
 

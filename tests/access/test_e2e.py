@@ -19,7 +19,6 @@ from access.models import AccessLogEntry, Pass, PassStatus
 from bot.sandbox.server import decode_qr
 from core.clock import FrozenClock
 from core.models import AuditEntry, Community, Person, StaffRole
-from handlers.access_common import runtime_of
 from tests.access.conftest import START
 from tests.conftest import TEST_SECRET
 from tests.factories import make_community, make_resident, make_staff, make_unit
@@ -78,7 +77,7 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
     emulator.user(MANAGER_ID, "Li Manager")
     async with start_bot(settings, emulator, clock=FrozenClock(START)) as app:
         w.app = app
-        runner = await serve(runtime_of(app.ctx), "127.0.0.1", 0)
+        runner = await serve(app.ctx.gate, "127.0.0.1", 0)
         w.api = f"http://127.0.0.1:{runner.addresses[0][1]}"
         try:
             yield w
@@ -156,7 +155,7 @@ async def test_visitor_flow_end_to_end(world, emulator, session):
     status, body = await terminal(w, "East Gate", {"code": code, "terminal": "east-keypad"})
     assert status == 200 and body["granted"] and body["door"] == "released"
     assert body["holder"] == "Zhang San"
-    door = runtime_of(w.app.ctx).doors.existing(w.gate_ids["East Gate"])
+    door = w.app.ctx.gate.doors.existing(w.gate_ids["East Gate"])
     assert door.releases == 1 and door.state == "released"
 
     # The host is told who came in, where and when (10:00 in Shanghai).
@@ -283,7 +282,7 @@ async def test_staff_open_log_and_emergency(world, emulator, session):
     g = w.group
     await g.send(GUARD_ID, "/open east gate")
     await g.expect("East Gate opened by Zhao Guard")
-    runtime = runtime_of(w.app.ctx)
+    runtime = w.app.ctx.gate
     assert runtime.doors.existing(w.gate_ids["East Gate"]).releases == 1
 
     g.add_member(999, "Stranger")
