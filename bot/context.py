@@ -35,13 +35,13 @@ class AppContext:
     bot: Bot | None = None
     bot_username: str = "courtyard_bot"
     scheduler: Scheduler | None = None
+    # The fees area's per-process helpers (deliveries in flight, rendered statements).
+    fees: FeesRuntime = field(default_factory=FeesRuntime)
     # The gate runtime and its face service, built once at start-up
     # (bot.services.build_gate); a context made without them has neither.
     gate: AccessRuntime = field(init=False, repr=False)
     faces: FaceService = field(init=False, repr=False)
-    # The fees area's per-process helpers (deliveries in flight, rendered statements).
-    fees: FeesRuntime = field(default_factory=FeesRuntime)
-    # Feature areas may hang long-lived helpers here, keyed by area name. Never
+    # Long-lived per-process helpers keyed by area (move-in's photo albums). Never
     # domain state: that lives in the database.
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -34,6 +34,7 @@ from handlers.gate.texts import (
 )
 from handlers.kit import (
     commit_before_send,
+    edit,
     menu_entry,
     private_command,
     private_router,
@@ -147,10 +148,7 @@ async def revoke_yes(
     # decides on committed rows.
     await commit_before_send(session)
     await query.answer(_("Revoked."))
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("🚫 Pass #{id} is revoked. It no longer opens any gate.").format(id=row.id)
-        )
+    await edit(query, _("🚫 Pass #{id} is revoked. It no longer opens any gate.").format(id=row.id))
 
 
 @router.callback_query(PassCb.filter(F.action == "revoke_no"), StateFilter("*"))

@@ -28,6 +28,7 @@ from core.models import Community
 from handlers.gate.audit import audit
 from handlers.gate.keyboards import GateAlertCb, StaffOpenCb
 from handlers.gate.texts import reason_label
+from handlers.gate.views import close_card
 from handlers.kit import admin_router, group_command
 
 router = admin_router("gate.staff_open")
@@ -143,9 +144,4 @@ async def clear_lockout(
         session, "access.clear_lockout", community, identity, target=("gate", callback_data.gate_id)
     )
     await query.answer(_("Lock-out cleared."))
-    if isinstance(query.message, Message):
-        card = query.message.html_text if query.message.text else ""
-        await query.message.edit_text(
-            card + "\n\n" + _("🔓 Cleared by {name}.").format(name=escape(identity.full_name)),
-            reply_markup=None,
-        )
+    await close_card(query, _("🔓 Cleared by {name}.").format(name=escape(identity.full_name)))

@@ -1,6 +1,6 @@
 """The pass as people see it: the card lines, the QR image, what the host gets
-when a pass is ready (code, QR, share link), and a worker request's card in the
-admin group.
+when a pass is ready (code, QR, share link), the summaries confirmed before a pass
+is made, and a worker request's card in the admin group (closed with its outcome).
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from typing import Any
 from urllib.parse import quote
 
 import segno
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
 
 from access.gates import GateInfo
@@ -31,6 +37,7 @@ from handlers.gate.texts import (
     format_code,
     gate_names,
 )
+from handlers.kit import edit
 
 
 def qr_png(token: str) -> bytes:
@@ -153,6 +160,13 @@ async def send_pass_to_host(
         return await deliver(
             app.bot.send_photo(chat_id, qr_file(issued.token, row.id), caption=caption)
         )
+
+
+async def close_card(query: CallbackQuery, outcome: str) -> None:
+    """An alert or request card in the admin group, once acted on: its text stays,
+    with the outcome (who did what) under it, and its buttons go."""
+    card = query.message.html_text if isinstance(query.message, Message) else ""
+    await edit(query, card + "\n\n" + outcome)
 
 
 def worker_request_card(

@@ -29,23 +29,10 @@ from core.models import Community
 from handlers.gate.audit import audit
 from handlers.gate.keyboards import WorkerDecisionCb
 from handlers.gate.texts import pass_error_text
-from handlers.gate.views import send_pass_to_host
+from handlers.gate.views import close_card, send_pass_to_host
 from handlers.kit import admin_router, commit_before_send
 
 router = admin_router("gate.worker_decision")
-
-
-def _card_text(query: CallbackQuery) -> str:
-    message = query.message
-    if isinstance(message, Message):
-        return message.html_text if message.text else ""
-    return ""
-
-
-async def _close_card(query: CallbackQuery, outcome: str) -> None:
-    """The card keeps its text, with the outcome under it and no buttons."""
-    if isinstance(query.message, Message):
-        await query.message.edit_text(_card_text(query) + "\n\n" + outcome, reply_markup=None)
 
 
 @router.callback_query(
@@ -106,7 +93,7 @@ async def worker_decision(
     await commit_before_send(session)
     if issued is not None:
         await query.answer(_("Approved."))
-        await _close_card(query, _("✅ Approved by {name}.").format(name=staff_name))
+        await close_card(query, _("✅ Approved by {name}.").format(name=staff_name))
         reached = False
         if host is not None and host.telegram_id is not None:
             delivery = await send_pass_to_host(
@@ -124,7 +111,7 @@ async def worker_decision(
             )
     else:
         await query.answer(_("Rejected."))
-        await _close_card(query, _("⛔ Rejected by {name}.").format(name=staff_name))
+        await close_card(query, _("⛔ Rejected by {name}.").format(name=staff_name))
         if host is not None:
             delivery = await send_to_person(
                 app,
