@@ -157,7 +157,9 @@ async def build_application(
         opened.push_async_callback(storage.close)
         await check_storage(storage)  # before migrating, like Telegram above
         if migrate:
-            await upgrade_database_async(settings.database_url)
+            applied = await upgrade_database_async(settings.database_url)
+            if applied:
+                log.info("database migrated", extra={"fields": {"applied": applied}})
         dp = create_dispatcher(ctx, storage)
         scheduler = Scheduler(timezone="UTC")
         ctx.scheduler = scheduler

@@ -99,7 +99,9 @@ def migrate() -> None:
     settings = get_settings()
     from core.migrate import upgrade_database
 
-    upgrade_database(settings.database_url)
+    applied = upgrade_database(settings.database_url)
+    if applied:
+        click.echo("applied " + ", ".join(applied))
     click.echo("database is up to date")
 
 
