@@ -29,6 +29,7 @@ from bot.storage import check_storage, create_storage
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_session_factory
 from core.heap import freeze_startup_heap
+from core.leader import leader_for
 from core.migrate import upgrade_database_async
 from core.scheduler import Scheduler
 
@@ -55,7 +56,7 @@ class Application:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if self.ctx.scheduler is not None:
-            self.ctx.scheduler.shutdown()
+            await self.ctx.scheduler.aclose()
         await _close_extras(self.ctx)
         await self.storage.close()
         await self.bot.session.close()
@@ -117,6 +118,28 @@ def background_services(ctx: AppContext) -> list[ServiceFactory]:
     return [gate_api_service]
 
 
+def _is_gate_api(factory: ServiceFactory) -> bool:
+    """The gate terminal API among the services (`courtyard run --no-gate-api` leaves it
+    to `courtyard gate-api` processes)."""
+    return getattr(factory, "__name__", "") == "gate_api_service"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What one process does besides handling updates (`courtyard run --no-…`)."""
+
+    migrate: bool = True
+    scheduler: bool = True
+    gate_api: bool = True
+
+    def options(self) -> dict[str, bool]:
+        return {
+            "migrate": self.migrate,
+            "start_scheduler": self.scheduler,
+            "gate_api": self.gate_api,
+        }
+
+
 async def build_application(
     settings: Settings,
     *,
@@ -124,6 +147,7 @@ async def build_application(
     migrate: bool = True,
     start_scheduler: bool = True,
     start_services: bool = True,
+    gate_api: bool = True,
 ) -> Application:
     """Everything ``run`` needs, started. Telegram is asked who the bot is, and a Redis
     conversation store must answer, before the database is migrated (a wrong token or
@@ -161,18 +185,20 @@ async def build_application(
             if applied:
                 log.info("database migrated", extra={"fields": {"applied": applied}})
         dp = create_dispatcher(ctx, storage)
-        scheduler = Scheduler(timezone="UTC")
+        # With several processes on PostgreSQL only the elected leader runs the jobs.
+        scheduler = Scheduler(timezone="UTC", leader=leader_for(settings.database_url))
         ctx.scheduler = scheduler
         opened.push_async_callback(_close_extras, ctx)
         register_jobs(ctx, scheduler)
         await publish_commands(bot, i18n, settings.default_locale)
         if start_scheduler:
             scheduler.start()
-            opened.callback(scheduler.shutdown)
+            opened.push_async_callback(scheduler.aclose)
         application = Application(ctx=ctx, bot=bot, dp=dp, storage=storage)
         if start_services:
             for factory in background_services(ctx):
-                application.services.append(asyncio.create_task(factory(ctx)))
+                if gate_api or not _is_gate_api(factory):
+                    application.services.append(asyncio.create_task(factory(ctx)))
     except BaseException:
         with contextlib.suppress(Exception):
             await opened.aclose()
