@@ -16,7 +16,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.commands import publish_commands
@@ -26,6 +25,7 @@ from bot.i18n import create_i18n
 from bot.sender import OutgoingLimiter, RateLimiter
 from bot.settings import Settings
 from bot.storage import check_storage, create_storage
+from bot.webhook import WEBHOOK_KEY, build_webhook_app
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_session_factory
 from core.heap import freeze_startup_heap
@@ -219,8 +219,10 @@ def _i18n_context(app: Application) -> contextlib.AbstractContextManager[object]
     return app.ctx.i18n.context()
 
 
-async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    async with running_application(settings) as app:
+async def run_polling(
+    settings: Settings, stop: asyncio.Event | None = None, roles: Roles | None = None
+) -> None:
+    async with running_application(settings, **(roles or Roles()).options()) as app:
         freeze_startup_heap()
         with _i18n_context(app):
             await app.bot.delete_webhook(drop_pending_updates=False)
@@ -235,32 +237,13 @@ async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> 
             await polling
 
 
-def build_webhook_app(app: Application) -> web.Application:
-    """The aiohttp app serving Telegram's webhook.
-
-    aiogram's SimpleRequestHandler compares X-Telegram-Bot-Api-Secret-Token with
-    our secret and answers 401 before the update reaches any handler.
-    """
-    settings = app.ctx.settings
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    web_app = web.Application()
-    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(
-        web_app, path=settings.webhook_path
-    )
-    setup_application(web_app, app.dp, bot=app.bot)
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    web_app.router.add_get("/health", health)
-    return web_app
-
-
-async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_webhook(
+    settings: Settings, stop: asyncio.Event | None = None, roles: Roles | None = None
+) -> None:
     from bot.settings import SettingsError
 
     url, secret = settings.require_webhook()  # `courtyard run` checked it before anything
-    async with running_application(settings) as app:
+    async with running_application(settings, **(roles or Roles()).options()) as app:
         freeze_startup_heap()
         with _i18n_context(app):
             web_app = build_webhook_app(app)
@@ -288,8 +271,24 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
                     },
                 )
                 await (stop or _signal_event()).wait()
+                # 503 for new updates (Telegram delivers them again), finish the rest.
+                await web_app[WEBHOOK_KEY].drain()
             finally:
                 await runner.cleanup()
+
+
+async def run_scheduler(
+    settings: Settings, stop: asyncio.Event | None = None, *, migrate: bool = True
+) -> None:
+    """`courtyard scheduler`: the periodic jobs alone (no updates, no gate API). With
+    several such processes on PostgreSQL one leads and the others stand by."""
+    roles = Roles(migrate=migrate, scheduler=True, gate_api=False)
+    async with running_application(settings, start_services=False, **roles.options()) as app:
+        freeze_startup_heap()
+        with _i18n_context(app):
+            jobs = len(app.ctx.scheduler.jobs) if app.ctx.scheduler is not None else 0
+            log.info("scheduler started", extra={"fields": {"jobs": jobs}})
+            await (stop or _signal_event()).wait()
 
 
 def _signal_event() -> asyncio.Event:
