@@ -93,6 +93,9 @@ def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
 
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     """Every periodic job, in one visible place. Feature areas add theirs here."""
+    from bot.ledger import PRUNE_EVERY_S, prune_job
+
+    scheduler.add_periodic("updates.prune", lambda: prune_job(ctx), PRUNE_EVERY_S)
     from handlers.review import movein_housekeeping
 
     scheduler.add_periodic("movein.housekeeping", lambda: movein_housekeeping(ctx), 3600)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,12 @@ from sqlalchemy.orm import Session
 from core import delivery
 from core.db import utcnow
 
+if TYPE_CHECKING:
+    from bot.context import AppContext
+
 log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 3600
 
 # session.info key: the update id to record as the transaction commits (SQLite).
 PENDING_UPDATE = "handled_update"
@@ -73,3 +79,13 @@ class UpdateLedger:
     def release(self, update_id: int) -> None:
         """The update's transaction rolled back: a redelivery must be handled."""
         self._claimed.pop(update_id, None)
+
+
+async def prune_job(ctx: AppContext) -> int:
+    """The periodic job: forget updates handled long ago (core.delivery.KEEP)."""
+    async with ctx.session_factory() as session:
+        # Real time, not ctx.clock: rows are stamped with it, and what matters is how
+        # long Telegram may deliver an update again.
+        count = await delivery.prune_handled(session, utcnow())
+        await session.commit()
+    return count

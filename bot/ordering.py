@@ -12,7 +12,8 @@ have one on the way, so the turns also follow which ids have arrived at all (any
 conversation's): while an id below the update's has not arrived, it waits up to
 ``grace`` seconds from its own arrival, then goes (the missing id counts as lost:
 ids Telegram never sends, such as those of filtered update types, cost one grace
-wait). In polling mode the updates come in order and ``grace`` is 0.
+wait, and so does the first update a process — or Redis — sees). In polling mode
+the updates come in order and ``grace`` is 0.
 
 :class:`LocalTurns` keeps the turns in this process (one bot process);
 :class:`bot.ordering_redis.RedisTurns` keeps them in Redis for every replica.
@@ -49,7 +50,11 @@ class ChatTurns(BaseEventIsolation):
 
 
 class Arrivals:
-    """Which update ids have arrived: all ids up to ``mark``, plus ``above`` it."""
+    """Which update ids have arrived: all ids up to ``mark``, plus ``above`` it.
+
+    Before the first give-up the mark is unknown: the first update waits out the
+    grace too, so updates posted together with it are ordered as well.
+    """
 
     __slots__ = ("above", "mark")
 
@@ -58,15 +63,13 @@ class Arrivals:
         self.above: set[int] = set()
 
     def add(self, update_id: int) -> None:
-        if self.mark is None:
-            self.mark = update_id - 1  # the first id seen: nothing before it is awaited
-        if update_id > self.mark:
+        if self.mark is None or update_id > self.mark:
             self.above.add(update_id)
             self._advance()
 
     def gap_below(self, update_id: int) -> bool:
-        """Some id below ``update_id`` has not arrived."""
-        return self.mark is not None and self.mark < update_id
+        """Some id below ``update_id`` may not have arrived."""
+        return self.mark is None or self.mark < update_id
 
     def give_up_below(self, update_id: int) -> None:
         """Every id below ``update_id`` that has not arrived counts as lost."""
@@ -76,7 +79,8 @@ class Arrivals:
             self._advance()
 
     def _advance(self) -> None:
-        assert self.mark is not None
+        if self.mark is None:
+            return
         while self.mark + 1 in self.above:
             self.mark += 1
             self.above.discard(self.mark)

@@ -69,19 +69,23 @@ local function save_mark()
   redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[6]))
 end
 if grace > 0 and ARGV[7] == '1' then
-  mark = tonumber(redis.call('GET', KEYS[5]) or (id - 1))
-  if id > mark then
+  local known = redis.call('GET', KEYS[5])
+  if known then mark = tonumber(known) end
+  if (not mark) or id > mark then
     redis.call('ZADD', KEYS[4], ARGV[1], ARGV[1])
-    advance()
+    redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[6]))
   end
-  save_mark()
-  gap = mark < id
+  if mark then
+    advance()
+    save_mark()
+  end
+  gap = (not mark) or mark < id
 end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
 if head ~= ARGV[1] then return {1, arrival} end
 if gap then
   if now - arrival < grace then return {2, arrival, grace - (now - arrival)} end
-  mark = id - 1
+  if (not mark) or mark < id - 1 then mark = id - 1 end
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', mark)
   advance()
   save_mark()
@@ -114,19 +118,22 @@ return 1
 # KEYS: arrived-above, arrived-mark   ARGV: id, arrivals_ttl_ms
 _ARRIVED = """
 local id = tonumber(ARGV[1])
-local mark = tonumber(redis.call('GET', KEYS[2]) or (id - 1))
-if id > mark then
+local known = redis.call('GET', KEYS[2])
+local mark = known and tonumber(known)
+if (not mark) or id > mark then
   redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+if mark then
   for _ = 1, 10000 do
     local nxt = string.format('%d', mark + 1)
     if not redis.call('ZSCORE', KEYS[1], nxt) then break end
     redis.call('ZREM', KEYS[1], nxt)
     mark = mark + 1
   end
+  redis.call('SET', KEYS[2], string.format('%d', mark), 'PX', tonumber(ARGV[2]))
 end
-redis.call('SET', KEYS[2], string.format('%d', mark), 'PX', tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-return mark
+return 1
 """
 
 
@@ -140,9 +147,12 @@ def conversation(key: StorageKey) -> str:
 
 
 class RedisTurns(ChatTurns):
-    def __init__(self, redis: Redis, *, prefix: str = "courtyard:turns") -> None:
+    def __init__(
+        self, redis: Redis, *, prefix: str = "courtyard:turns", ttl_ms: int = TTL_MS
+    ) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.ttl_ms = ttl_ms
         self.channel = f"{prefix}:released"
         self._enter = redis.register_script(_ENTER)
         self._leave = redis.register_script(_LEAVE)
@@ -203,7 +213,7 @@ class RedisTurns(ChatTurns):
                     args=[
                         update_id,
                         token,
-                        TTL_MS,
+                        self.ttl_ms,
                         grace_ms,
                         arrival,
                         ARRIVALS_TTL_MS,
@@ -264,10 +274,10 @@ class RedisTurns(ChatTurns):
 
     async def _keep_held(self) -> None:
         while True:
-            await asyncio.sleep(TTL_MS / 3000)
+            await asyncio.sleep(self.ttl_ms / 3000)
             for keys, update_id, token in list(self._held.values()):
                 try:
-                    await self._keep(keys=keys, args=[update_id, token, TTL_MS])
+                    await self._keep(keys=keys, args=[update_id, token, self.ttl_ms])
                 except Exception as exc:
                     log.warning(
                         "turns: could not keep a turn", extra={"fields": {"error": str(exc)}}
