@@ -7,8 +7,10 @@ it is the lowest id in flight (or one past the highest taken), so after a crash
 Telegram delivers again whatever was not finished, and the ledger (bot.ledger)
 skips what was. Telegram answers ``getUpdates`` with at most 100 updates from the
 offset, so while one update takes long (a busy group's send limit) this process
-works on at most 100 beyond it; an answer holding nothing new waits for one in
-flight to finish instead of asking again at once.
+works on at most 100 beyond it. While an update is in flight Telegram answers at
+once (it still holds that one), so an answer with nothing new is followed by the
+next request when an update finishes, but no sooner than :data:`BUSY_GAP_S` and no
+later than :data:`BUSY_POLL_S` (a new update waits at most that long).
 
 On stop (SIGTERM, :meth:`Dispatcher.stop_polling`) it takes nothing new, waits
 for the updates in flight, and confirms them.
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONFIRM_TIMEOUT_S = 5
+BUSY_GAP_S = 0.05
+BUSY_POLL_S = 0.25
 
 
 class ConfirmedPolling:
@@ -120,7 +124,9 @@ async def confirmed_polling(
                 await state.drain()
             elif not fresh and state.in_flight:
                 # Everything Telegram holds from the offset is taken: wait for progress.
-                await state.finished.wait()
+                await asyncio.sleep(BUSY_GAP_S)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(state.finished.wait(), BUSY_POLL_S - BUSY_GAP_S)
     finally:
         with contextlib.suppress(asyncio.CancelledError):
             await state.drain()
