@@ -22,8 +22,9 @@ from bot.commands import publish_commands
 from bot.context import AppContext
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
-from bot.sender import OutgoingLimiter, RateLimiter
+from bot.sender import OutgoingLimiter
 from bot.settings import Settings
+from bot.shared_limits import send_limits
 from bot.storage import check_storage, create_storage
 from bot.webhook import WEBHOOK_KEY, build_webhook_app
 from core.clock import Clock, SystemClock
@@ -74,16 +75,9 @@ async def _close_extras(ctx: AppContext) -> None:
 
 def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api.rstrip("/")))
-    session.middleware(
-        OutgoingLimiter(
-            ctx.session_factory,
-            RateLimiter(
-                settings.send_rate_global,
-                settings.send_interval_private_s,
-                settings.send_per_minute_group,
-            ),
-        )
-    )
+    limits = send_limits(settings)  # in Redis when several processes share the limits
+    ctx.extras["send_limits"] = limits  # closed with the application
+    session.middleware(OutgoingLimiter(ctx.session_factory, limits))
     return Bot(
         token=token,
         session=session,
