@@ -131,8 +131,9 @@ class SharedRateLimiter:
         arg = "" if now is None else str(round(now * 1000))
         if chat_id < 0:
             keys = [f"{self.prefix}:gpace:{chat_id}", f"{self.prefix}:group:{chat_id}"]
-            args = [arg, self._group_ms, self._group_burst, self._group_limit]
-            wait_ms = await self._group(keys=keys, args=[*args, round(GROUP_PERIOD_S * 1000)])
+            args: list[str | int] = [arg, self._group_ms, self._group_burst, self._group_limit]
+            args.append(round(GROUP_PERIOD_S * 1000))
+            wait_ms = await self._group(keys=keys, args=args)
         else:
             keys = [f"{self.prefix}:pace:{chat_id}"]
             wait_ms = await self._private(keys=keys, args=[arg, self._private_ms, PRIVATE_BURST])
