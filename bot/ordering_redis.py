@@ -153,7 +153,6 @@ class RedisTurns(ChatTurns):
         self.redis = redis
         self.prefix = prefix
         self.ttl_ms = ttl_ms
-        self.channel = f"{prefix}:released"
         self._enter = redis.register_script(_ENTER)
         self._leave = redis.register_script(_LEAVE)
         self._keep = redis.register_script(_KEEP)
@@ -163,6 +162,10 @@ class RedisTurns(ChatTurns):
         self._listener: asyncio.Task[None] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._subscribed: asyncio.Event | None = None
+
+    @property
+    def channel(self) -> str:
+        return f"{self.prefix}:released"
 
     def _keys(self, name: str) -> list[str]:
         p = self.prefix
