@@ -125,8 +125,11 @@ async def confirmed_polling(
             elif not fresh and state.in_flight:
                 # Everything Telegram holds from the offset is taken: wait for progress.
                 await asyncio.sleep(BUSY_GAP_S)
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the
+                # cancellation that stop_polling sends, and the loop would go on.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(state.finished.wait(), BUSY_POLL_S - BUSY_GAP_S)
+                    async with asyncio.timeout(BUSY_POLL_S - BUSY_GAP_S):
+                        await state.finished.wait()
     finally:
         with contextlib.suppress(asyncio.CancelledError):
             await state.drain()
@@ -134,6 +137,5 @@ async def confirmed_polling(
         if offset is not None and offset != get_updates.offset:
             # Confirm what was finished, so a restart does not fetch it again.
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(
-                    bot(GetUpdates(offset=offset, limit=1, timeout=0)), CONFIRM_TIMEOUT_S
-                )
+                async with asyncio.timeout(CONFIRM_TIMEOUT_S):
+                    await bot(GetUpdates(offset=offset, limit=1, timeout=0))
