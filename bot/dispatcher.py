@@ -65,8 +65,9 @@ class DeferredStateMiddleware(FSMContextMiddleware):
             isolation = turns.turn(context.key, update_id)
         else:
             isolation = turns.lock(key=context.key)
-        async with isolation, self.slots:
+        async with isolation as seen_before, self.slots:
             data["state"] = context
+            data["update_seen_before"] = seen_before  # for the ledger (bot.ledger)
             return await handler(event, data)
 
 
@@ -176,7 +177,8 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp["settings"] = app.settings
     dp["clock"] = app.clock
     dp.update.outer_middleware(LogContextMiddleware())
-    ledger = UpdateLedger(app.engine.dialect.name)  # each update handled once (bot.ledger)
+    # Each update handled once (bot.ledger); with Redis, several processes take them.
+    ledger = UpdateLedger(app.engine, replicas=app.settings.fsm_storage == "redis")
     dp.update.outer_middleware(DbSessionMiddleware(app.session_factory, ledger))
     # Shared with the error handler: it speaks the person's language even when the
     # failure came before their identity was loaded (handlers.errors).

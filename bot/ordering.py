@@ -40,8 +40,10 @@ class ChatTurns(BaseEventIsolation):
     grace: float = 0.0  # set by the webhook runner (bot.webhook)
 
     @abstractmethod
-    def turn(self, key: StorageKey, update_id: int) -> AbstractAsyncContextManager[None]:
-        """Async context manager: the update's turn, held for the body."""
+    def turn(self, key: StorageKey, update_id: int) -> AbstractAsyncContextManager[bool | None]:
+        """Async context manager: the update's turn, held for the body. It gives
+        whether an id as high was given a turn in this conversation before (the update
+        may be a delivery again), or None when that is not known."""
 
     @abstractmethod
     async def arrived(self, update_id: int) -> None:
@@ -123,11 +125,14 @@ class LocalTurns(ChatTurns):
                 if not waker.done():
                     waker.set_result(None)
 
-    def turn(self, key: StorageKey, update_id: int) -> AbstractAsyncContextManager[None]:
+    def turn(self, key: StorageKey, update_id: int) -> AbstractAsyncContextManager[bool | None]:
+        # One process: the ledger knows what it took (bot.ledger); nothing to tell.
         return self._turn(key, update_id, arrived=True)
 
     @asynccontextmanager
-    async def _turn(self, key: StorageKey, update_id: int, *, arrived: bool) -> AsyncIterator[None]:
+    async def _turn(
+        self, key: StorageKey, update_id: int, *, arrived: bool
+    ) -> AsyncIterator[bool | None]:
         line = self._lines.get(key)
         if line is None:
             line = self._lines[key] = _Line()
@@ -145,7 +150,7 @@ class LocalTurns(ChatTurns):
         heapq.heappop(line.ids)
         line.busy = True
         try:
-            yield
+            yield None
         finally:
             line.busy = False
             line.wake()

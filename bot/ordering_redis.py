@@ -35,11 +35,17 @@ log = logging.getLogger(__name__)
 TTL_MS = 15_000
 POLL_S = 1.0
 ARRIVALS_TTL_MS = 86_400_000  # an idle day resets the record (Telegram may renumber)
+# How long a conversation's highest id given a turn is kept: longer than Telegram
+# delivers an update again (24 h), so a smaller id may be a delivery again.
+LAST_TTL_MS = 48 * 3_600_000
 
 GO, WAIT, GRACE = 0, 1, 2
 
-# KEYS: line, deadlines, lock, arrived-above, arrived-mark
-# ARGV: id, token, ttl_ms, grace_ms, arrival_ms (0: first call), arrivals_ttl_ms, note (1/0)
+# KEYS: line, deadlines, lock, arrived-above, arrived-mark, last (highest id given a turn)
+# ARGV: id, token, ttl_ms, grace_ms, arrival_ms (0: first call), arrivals_ttl_ms, note (1/0),
+#       last_ttl_ms
+# Returns {GO, arrival, last before this turn or -1 unknown} / {WAIT, arrival} /
+#         {GRACE, arrival, ms left}
 _ENTER = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -93,7 +99,13 @@ end
 local holder = redis.call('GET', KEYS[3])
 if holder and holder ~= token then return {1, arrival} end
 redis.call('SET', KEYS[3], token, 'PX', ttl)
-return {0, arrival}
+local last = tonumber(redis.call('GET', KEYS[6]) or '-1')
+if last < id then
+  redis.call('SET', KEYS[6], ARGV[1], 'PX', tonumber(ARGV[8]))
+else
+  redis.call('PEXPIRE', KEYS[6], tonumber(ARGV[8]))
+end
+return {0, arrival, last}
 """
 
 # KEYS: line, deadlines, lock   ARGV: id, token, channel, conversation
@@ -171,6 +183,9 @@ class RedisTurns(ChatTurns):
         p = self.prefix
         return [f"{p}:line:{name}", f"{p}:due:{name}", f"{p}:lock:{name}"]
 
+    def _last_key(self, name: str) -> str:
+        return f"{self.prefix}:last:{name}"
+
     def _arrival_keys(self) -> list[str]:
         return [f"{self.prefix}:arrived", f"{self.prefix}:mark"]
 
@@ -178,20 +193,24 @@ class RedisTurns(ChatTurns):
         if self.grace > 0:
             await self._arrived(keys=self._arrival_keys(), args=[update_id, ARRIVALS_TTL_MS])
 
-    def turn(self, key: StorageKey, update_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+    def turn(
+        self, key: StorageKey, update_id: int
+    ) -> contextlib.AbstractAsyncContextManager[bool | None]:
         return self._turn(conversation(key), update_id, arrived=True)
 
     @asynccontextmanager
-    async def _turn(self, name: str, update_id: int, *, arrived: bool) -> AsyncIterator[None]:
+    async def _turn(
+        self, name: str, update_id: int, *, arrived: bool
+    ) -> AsyncIterator[bool | None]:
         await self._start()
         keys = self._keys(name)
         token = uuid.uuid4().hex
         entered = False
         try:
-            await self._wait(name, keys, update_id, token, arrived)
+            last = await self._wait(name, keys, update_id, token, arrived)
             entered = True
             self._held[token] = (keys, str(update_id), token)
-            yield
+            yield None if last < 0 else update_id <= last
         finally:
             self._held.pop(token, None)
             # Leave even when waiting was given up: the entry must not hold the line.
@@ -202,7 +221,9 @@ class RedisTurns(ChatTurns):
 
     async def _wait(
         self, name: str, keys: list[str], update_id: int, token: str, arrived: bool
-    ) -> None:
+    ) -> int:
+        """Wait for the turn; the conversation's highest id given a turn before it
+        (-1: not known)."""
         loop = asyncio.get_running_loop()
         grace_ms = round(self.grace * 1000)
         arrival = 0
@@ -212,7 +233,7 @@ class RedisTurns(ChatTurns):
             waiters.add(waker)  # before asking: a release after the answer wakes it
             try:
                 answer = await self._enter(
-                    keys=[*keys, *self._arrival_keys()],
+                    keys=[*keys, *self._arrival_keys(), self._last_key(name)],
                     args=[
                         update_id,
                         token,
@@ -221,11 +242,12 @@ class RedisTurns(ChatTurns):
                         arrival,
                         ARRIVALS_TTL_MS,
                         1 if arrived else 0,
+                        LAST_TTL_MS,
                     ],
                 )
                 status, arrival = int(answer[0]), int(answer[1])
                 if status == GO:
-                    return
+                    return int(answer[2])
                 timeout = int(answer[2]) / 1000 if status == GRACE else POLL_S
                 await asyncio.wait((waker,), timeout=timeout)
             finally:
@@ -237,8 +259,8 @@ class RedisTurns(ChatTurns):
     async def lock(self, key: StorageKey) -> AsyncIterator[None]:
         """A turn after the updates now waiting (for callers without an update id)."""
         name = conversation(key)
-        last = await self.redis.zrange(self._keys(name)[0], -1, -1, withscores=True)
-        async with self._turn(name, int(last[0][1]) + 1 if last else 1, arrived=False):
+        waiting = await self.redis.zrange(self._keys(name)[0], -1, -1, withscores=True)
+        async with self._turn(name, int(waiting[0][1]) + 1 if waiting else 1, arrived=False):
             yield
 
     async def _start(self) -> None:

@@ -6,7 +6,8 @@ A session costs nothing until it is used: an update whose state and sender are
 already known (a menu press, /help) and whose handler reads nothing opens no
 transaction, and then there is nothing to commit — except the update's own id:
 with a ledger (bot.ledger) every update is recorded as handled in its
-transaction, and a delivery of an id already handled is skipped here, first.
+transaction when it changes anything, and a delivery of an id already handled is
+skipped here, first.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.ledger import PENDING_UPDATE, UpdateLedger
+from bot.ledger import (
+    PENDING_STATE,  # re-exported: bot.storage's key for changes waiting for the commit
+    STATE_CHANGED,
+    DeliveredAgain,
+    UpdateLedger,
+)
 
 log = logging.getLogger(__name__)
 
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
-# session.info key of conversation-state changes waiting for the commit (bot.storage)
-PENDING_STATE = "fsm_pending"
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -51,7 +55,8 @@ class DbSessionMiddleware(BaseMiddleware):
         claimed = False
         try:
             if self.ledger is not None and update_id is not None:
-                if not await self.ledger.first(session, update_id):
+                seen = data.get("update_seen_before")
+                if not await self.ledger.first(session, update_id, seen):
                     log.info("update delivered again, already handled: skipped")
                     await session.rollback()
                     return None
@@ -64,6 +69,10 @@ class DbSessionMiddleware(BaseMiddleware):
             if _has_work(session):
                 await session.commit()
             return result
+        except DeliveredAgain:
+            log.info("update delivered again, handled meanwhile elsewhere: rolled back")
+            await session.rollback()
+            return None
         except BaseException:
             if claimed and self.ledger is not None and update_id is not None:
                 self.ledger.release(update_id)
@@ -82,7 +91,7 @@ def _has_work(session: AsyncSession) -> bool:
     return bool(
         session.in_transaction()
         or session.info.get(PENDING_STATE)
-        or session.info.get(PENDING_UPDATE)
+        or session.info.get(STATE_CHANGED)
         or session.new
         or session.dirty
         or session.deleted
