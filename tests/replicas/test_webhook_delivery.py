@@ -10,21 +10,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import pytest
 from aiogram import F, Router
 from aiogram.types import Message
 from aiohttp import web
 from pydantic import SecretStr
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import build_application
+from bot.app import Application, build_application
 from bot.emulator import Emulator
+from bot.ledger import UpdateLedger
+from bot.middlewares.db import DbSessionMiddleware
 from bot.settings import Settings
 from bot.webhook import WEBHOOK_KEY, WebhookHandler, build_webhook_app
 from core.db import utcnow
 from core.delivery import HandledUpdate
 from core.models import DeliveryFailure
-from tests.replicas.conftest import free_port
+from tests.replicas.conftest import REDIS_URL, free_port
 
 SECRET = "replicas-webhook-secret"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -62,6 +66,15 @@ class Hook:
     handler: WebhookHandler
     slow: Slow
     http: aiohttp.ClientSession
+    app: Application
+
+    def another_process(self) -> None:
+        """Forget what this process took, as another replica (or a restart) would."""
+        mw = next(
+            m for m in self.app.dp.update.outer_middleware if isinstance(m, DbSessionMiddleware)
+        )
+        assert mw.ledger is not None
+        mw.ledger = UpdateLedger(self.app.ctx.engine, replicas=mw.ledger.replicas)
 
     async def post(self, update: dict[str, Any]) -> int:
         async with self.http.post(self.url, json=update, headers=HEADERS) as response:
@@ -102,11 +115,25 @@ async def webhook(settings: Settings, emulator: Emulator) -> AsyncIterator[Hook]
         with app.ctx.i18n.context():
             async with aiohttp.ClientSession() as http:
                 url = f"http://127.0.0.1:{port}{settings.webhook_path}"
-                yield Hook(url, web_app[WEBHOOK_KEY], slow, http)
+                yield Hook(url, web_app[WEBHOOK_KEY], slow, http, app)
     finally:
         slow.release.set()
         await runner.cleanup()
         await app.close()
+
+
+async def _redis_settings(settings: Settings) -> Settings:
+    """Conversations, turns and send limits in the tests' Redis database, emptied."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception:
+        pytest.skip(f"needs Redis at {REDIS_URL}")
+    for pattern in ("courtyard:*", "fsm:*"):
+        async for key in client.scan_iter(match=pattern):
+            await client.delete(key)
+    await client.aclose()
+    return settings.model_copy(update={"fsm_storage": "redis", "redis_url": REDIS_URL})
 
 
 async def _count(session_factory: Any, model: Any) -> int:
@@ -129,16 +156,25 @@ async def test_answered_only_after_the_commit(settings, emulator, session_factor
         assert await _count(session_factory, HandledUpdate) == 1
 
 
+@pytest.mark.parametrize("store", ["database", "redis"])
 async def test_an_update_delivered_again_is_handled_once(
-    settings, emulator, session_factory
+    settings, emulator, session_factory, store: str
 ) -> None:
+    """One process keeps what it took in memory; replicas ask the conversation's turn
+    in Redis whether the id may have been handled (then the table)."""
     emulator.user(5301, "W", language_code="en")
+    if store == "redis":
+        settings = await _redis_settings(settings)
     async with webhook(settings, emulator) as hook:
         hook.slow.release.set()
         update = _update(72, "slow two")
         # Twice at once (Telegram timed out on a slow replica and tried another), then
         # once more after (the answer was lost).
         assert await asyncio.gather(hook.post(update), hook.post(update)) == [200, 200]
+        assert await hook.post(update) == 200
+        assert hook.slow.calls == ["slow two"]
+        # Delivered again to a process that never saw it: the table says it was handled.
+        hook.another_process()
         assert await hook.post(update) == 200
         assert hook.slow.calls == ["slow two"]
         assert await _count(session_factory, DeliveryFailure) == 1
