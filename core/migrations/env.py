@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -17,7 +19,9 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _note_applied(*, step: Any, **_: Any) -> None:
+def _note_applied(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
     # core.migrate.upgrade_database reports what it applied (alembic's own log is quiet).
     applied = config.attributes.get("applied")
     if applied is not None and step.is_upgrade:
