@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.credentials import api_key_matches, hash_api_key, new_api_key
 from access.doors import validate_driver_config
 from access.doors.sealing import seal_driver_config
-from access.models import DoorDriverKind, Emergency, Gate, GateKind, GateThrottle
+from access.models import DoorDriverKind, Emergency, Gate, GateDirection, GateKind, GateThrottle
 from core.models import Community
 
 # How long a process trusts what it read about a gate (key, driver, emergency).
@@ -43,6 +43,8 @@ class GateInfo:
     timezone: str
     community_name: str
     emergency: bool
+    # GateDirection: "both", or "in"/"out" for a gate that serves one way only.
+    direction: str = "both"
 
 
 _gates = cast(Table, Gate.__table__)
@@ -68,6 +70,7 @@ def _gate_query() -> Any:
         _gates.c.driver_config,
         _gates.c.api_key_hash,
         _gates.c.active,
+        _gates.c.direction,
         _communities.c.timezone,
         _communities.c.name.label("community_name"),
         open_emergency,
@@ -87,6 +90,7 @@ def _info(row: Any) -> GateInfo:
         timezone=row.timezone,
         community_name=row.community_name,
         emergency=bool(row.emergency),
+        direction=str(row.direction),
     )
 
 
@@ -138,6 +142,7 @@ async def create_gate(
     kind: GateKind = GateKind.PEDESTRIAN,
     driver: DoorDriverKind = DoorDriverKind.SIMULATED,
     driver_config: dict[str, Any] | None = None,
+    direction: GateDirection = GateDirection.BOTH,
 ) -> CreatedGate:
     """Add a gate; the returned API key is never stored and cannot be shown again."""
     name = name.strip()
@@ -159,6 +164,7 @@ async def create_gate(
         driver_config=seal_driver_config(config, secret_key),  # no door secret in clear
         api_key_hash=hash_api_key(secret_key, api_key),
         active=True,
+        direction=direction,
     )
     session.add(gate)
     await session.flush()

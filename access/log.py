@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,8 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.gates import gate_by_name
 from access.models import AccessLogEntry, Gate, Pass
 from core.models import Building, Unit
+from core.units import find_unit_by_label
 
 MAX_ROWS = 5000
 
@@ -45,6 +48,68 @@ class LogFilter:
     gate_id: int | None = None
     unit_id: int | None = None
     day: date | None = None
+
+    def key(self) -> tuple[str, str]:
+        """(kind, value) of a one-condition filter, short enough for a button."""
+        if self.day is not None:
+            return "day", self.day.isoformat()
+        if self.gate_id is not None:
+            return "gate", str(self.gate_id)
+        if self.unit_id is not None:
+            return "unit", str(self.unit_id)
+        return "all", ""
+
+    @classmethod
+    def from_key(cls, kind: str, value: str) -> LogFilter | None:
+        """The filter :meth:`key` describes; None for a key it never makes."""
+        try:
+            if kind == "all":
+                return cls()
+            if kind == "day":
+                return cls(day=date.fromisoformat(value))
+            if kind == "gate":
+                return cls(gate_id=int(value))
+            if kind == "unit":
+                return cls(unit_id=int(value))
+        except ValueError:
+            return None
+        return None
+
+
+def parse_log_day(text: str, today: date) -> date | None:
+    """today / 今天, yesterday / 昨天, or ``2026-11-25``."""
+    lowered = text.strip().lower()
+    if lowered in ("today", "今天"):
+        return today
+    if lowered in ("yesterday", "昨天"):
+        return today - timedelta(days=1)
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", lowered)
+    if match:
+        try:
+            return date(*(int(x) for x in match.groups()))
+        except ValueError:
+            return None
+    return None
+
+
+async def resolve_log_filter(
+    session: AsyncSession, community_id: int, text: str, today: date
+) -> LogFilter | None:
+    """What staff asked the log for: everything (no text), a day, a gate by its name,
+    or a unit as people type it (:func:`find_unit_by_label`); None when nothing matches."""
+    text = text.strip()
+    if not text:
+        return LogFilter()
+    day = parse_log_day(text, today)
+    if day is not None:
+        return LogFilter(day=day)
+    gate = await gate_by_name(session, community_id, text)
+    if gate is not None:
+        return LogFilter(gate_id=gate.id)
+    unit = await find_unit_by_label(session, community_id, text)
+    if unit is not None:
+        return LogFilter(unit_id=unit.id)
+    return None
 
 
 async def query_log(

@@ -33,12 +33,21 @@ if TYPE_CHECKING:
 
 from core.db import Base, BigIntPK, str_enum, utcnow
 from core.lifecycle import on_residency_ended
-from core.residents import on_person_erased, on_personal_export
+from core.privacy import on_person_erased, on_personal_export
 
 
 class GateKind(enum.StrEnum):
     PEDESTRIAN = "pedestrian"
     VEHICLE = "vehicle"
+
+
+class GateDirection(enum.StrEnum):
+    """Which way a gate's terminals admit people. A request for the other way is
+    refused: an entry gate's key cannot be used to "exit" through it."""
+
+    BOTH = "both"
+    IN = "in"
+    OUT = "out"
 
 
 class DoorDriverKind(enum.StrEnum):
@@ -82,6 +91,9 @@ class Gate(Base):
     # HMAC of the terminal's API key; the key itself is shown once at creation.
     api_key_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    direction: Mapped[GateDirection] = mapped_column(
+        str_enum(GateDirection, 8), default=GateDirection.BOTH, server_default="both"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -163,11 +175,11 @@ class GateThrottle(Base):
     gate_id: Mapped[int] = mapped_column(
         ForeignKey("gates.id", ondelete="CASCADE"), primary_key=True
     )
+    # Wrong codes since the last lock-out began (for the staff alert).
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
-    # A wider net: wrong codes in a rolling window even when correct codes are
-    # interleaved (someone holding one valid multi-use code cannot reset the count).
-    window_start: Mapped[datetime | None]
-    window_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The guess budget's theoretical arrival time (GCRA, see access.throttle). A
+    # correct code never touches it, so valid codes cannot launder guesses.
+    guess_tat: Mapped[datetime | None]
     level: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
@@ -254,14 +266,14 @@ class Emergency(Base):
 # (the bot, the CLI, a job) revokes the person's passes — worker passes included.
 @on_residency_ended("passes")
 async def _revoke_passes_on_move_out(session: AsyncSession, residency: Residency) -> None:
-    from access.passes import revoke_passes_of_residency
+    from access.passes.holding import revoke_passes_of_residency
 
     await revoke_passes_of_residency(session, residency)
 
 
 @on_personal_export("access")
 async def _export_passes_and_gate_records(session: AsyncSession, person_id: int) -> dict[str, Any]:
-    from access.passes import personal_access_data
+    from access.passes.own_data import personal_access_data
 
     return await personal_access_data(session, person_id)
 
@@ -269,6 +281,6 @@ async def _export_passes_and_gate_records(session: AsyncSession, person_id: int)
 # The access log is not touched: it is append-only (decision 0013).
 @on_person_erased("access")
 async def _blank_pass_holders_on_erasure(session: AsyncSession, person_id: int) -> None:
-    from access.passes import erase_pass_holders
+    from access.passes.own_data import erase_pass_holders
 
     await erase_pass_holders(session, person_id, now=utcnow())

@@ -1,7 +1,7 @@
 """How the gate module tells people things, without knowing about Telegram.
 
 ``access/`` never imports aiogram. The bot implements :class:`AccessNotifier`
-(``handlers.gate_staff.BotAccessNotifier``) and hands it to the runtime; the
+(``handlers.gate.notifier.ChatNotifier``) and hands it to the runtime; the
 gate API run on its own gets the same implementation when a bot token is set,
 and :class:`LoggingNotifier` otherwise.
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from access.decision import Decision, HostRing
 from access.gates import GateInfo
 from access.throttle import Lockout
-from access.verification import Decision
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ class AccessNotifier(Protocol):
         """Tell the host who came in, where and when."""
         ...
 
+    async def ring_host(self, gate: GateInfo, ring: HostRing) -> None:
+        """Their visitor's correct code met a locked-out keypad: offer to open."""
+        ...
+
 
 class LoggingNotifier:
     """Writes every alert to the log; used when no bot is available."""
@@ -78,3 +82,6 @@ class LoggingNotifier:
 
     async def pass_used(self, gate: GateInfo, decision: Decision) -> None:
         log.info("pass used", extra={"fields": {"gate": gate.id, "pass": decision.pass_id}})
+
+    async def ring_host(self, gate: GateInfo, ring: HostRing) -> None:
+        log.info("host rung", extra={"fields": {"gate": gate.id, "pass": ring.pass_id}})

@@ -27,19 +27,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event
-from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from access.sqlite_engine import (
+    OPERATIONAL_ERRORS,
+    create_sqlite_engine,
+    is_busy,
+)
 from core.db import _json_dumps
-from core.sqlite_inline import checkpointer_acquire, checkpointer_release, no_autocheckpoint
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,84 +49,6 @@ T = TypeVar("T")
 _RETRY_SQLSTATES = {"40001", "40P01"}
 PG_POOL_SIZE = 8
 PG_MAX_OVERFLOW = 4
-
-
-def sync_sqlite_url(database_url: str) -> str:
-    path = database_url.split(":///", 1)[-1]
-    if not path or path == ":memory:":
-        raise ValueError("the gate access module needs a SQLite file, not :memory:")
-    return f"sqlite:///{path}"
-
-
-def _create_sqlite_engine(database_url: str, busy_ms: int, connections: int = 1) -> Engine:
-    _detached: dict[int, str] = {}
-    engine = create_sync_engine(
-        sync_sqlite_url(database_url),
-        json_serializer=_json_dumps,
-        connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
-        pool_size=connections,
-        max_overflow=0,
-    )
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, record: Any) -> None:
-        # Autocommit at the driver level; we issue BEGIN IMMEDIATE ourselves.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-        cur.close()
-        # Checkpoints run in a background thread, not in a decision's commit.
-        no_autocheckpoint(dbapi_conn)
-        record.info["checkpointer"] = checkpointer_acquire(
-            sync_sqlite_url(database_url).split(":///", 1)[1]
-        )
-
-    @event.listens_for(engine, "close")
-    def _closed(_dbapi_conn: Any, record: Any) -> None:
-        # Just before the connection closes: the last one out stops the checkpoint thread.
-        key = record.info.pop("checkpointer", None)
-        if key is not None:
-            checkpointer_release(key)
-
-    @event.listens_for(engine, "close_detached")
-    def _closed_detached(dbapi_conn: Any) -> None:
-        key = _detached.pop(id(dbapi_conn), None)
-        if key is not None:
-            checkpointer_release(key)
-
-    @event.listens_for(engine, "detach")
-    def _detached_conn(dbapi_conn: Any, record: Any) -> None:
-        key = record.info.pop("checkpointer", None)
-        if key is not None:
-            _detached[id(dbapi_conn)] = key
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # Reads need no write lock; everything else takes it before its first read.
-        readonly = conn.get_execution_options().get("access_readonly", False)
-        # Straight to the driver: this runs on every decision.
-        driver: Any = conn.connection.driver_connection
-        statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
-        try:
-            driver.execute(statement)
-        except sqlite3.Error as exc:
-            # SQLAlchemy does not wrap what a listener raises: wrap it here, so every
-            # database failure reaches callers (the gate API's 503) as the same kind.
-            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
-
-    return engine
-
-
-# The "begin" hook above wraps its driver errors; a raw one is still taken as the same.
-_OPERATIONAL_ERRORS = (OperationalError, sqlite3.OperationalError)
-
-
-def _is_busy(exc: OperationalError | sqlite3.OperationalError) -> bool:
-    text = str(exc.orig if isinstance(exc, OperationalError) else exc).lower()
-    return "locked" in text or "busy" in text
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -194,11 +118,11 @@ class TxRunner:
             # Two connections: one used right in the event loop that never waits
             # for a lock, and one in a thread that waits (busy timeout) when another
             # process holds the write lock.
-            self._inline = _create_sqlite_engine(database_url, busy_ms=0, connections=2)
+            self._inline = create_sqlite_engine(database_url, busy_ms=0, connections=2)
             # Kept open (one read-write, one read-only): a decision should not pay
             # for a pool check-out and check-in.
             self._held: dict[bool, Connection] = {}
-            self._sync = _create_sqlite_engine(database_url, busy_ms=30_000)
+            self._sync = create_sqlite_engine(database_url, busy_ms=30_000)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="access-db")
             # Write transactions waiting for the group commit at the end of this turn,
             # and groups waiting in the thread for another process's write lock.
@@ -269,8 +193,8 @@ class TxRunner:
         conn = self._held_connection(False)
         try:
             transaction = conn.begin()
-        except _OPERATIONAL_ERRORS as exc:
-            if not _is_busy(exc):
+        except OPERATIONAL_ERRORS as exc:
+            if not is_busy(exc):
                 for item in batch:
                     _settle(item.future, False, exc)
                 return
@@ -351,16 +275,16 @@ class TxRunner:
         conn = self._held_connection(readonly)
         try:
             transaction = conn.begin()
-        except _OPERATIONAL_ERRORS as exc:
-            if _is_busy(exc):
+        except OPERATIONAL_ERRORS as exc:
+            if is_busy(exc):
                 return False, None
             raise
         with transaction:
             try:
                 return True, fn(conn, *args)
-            except _OPERATIONAL_ERRORS as exc:
+            except OPERATIONAL_ERRORS as exc:
                 # A read-only look-up may meet a busy WAL index; nothing was written.
-                if readonly and _is_busy(exc):
+                if readonly and is_busy(exc):
                     transaction.rollback()
                     return False, None
                 raise

@@ -139,8 +139,12 @@ class AccessRuntime:
             policy=self.policy,
         )
         decision = await self.runner.run(decide_tx, inp)
-        if decision.lockout is not None:
+        if decision.lockout is not None and decision.lockout.starts_episode:
+            # Once per episode: a guesser held to one code every 12 minutes must not
+            # turn the staff group into a ticker.
             self._spawn(self.notifier.lockout(gate, decision.lockout), "lockout")
+        if decision.ring is not None:
+            self._spawn(self.notifier.ring_host(gate, decision.ring), "ring_host")
         if not decision.granted or decision.door != DoorOutcome.NOT_COMMANDED:
             return decision
         try:

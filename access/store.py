@@ -14,26 +14,25 @@ keep the same SQL shape — in particular the one conditional UPDATE of
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
 
 from access.models import AccessLogEntry, GateThrottle, Pass, PassStatus
-from access.throttle import (
-    Lockout,
-    ThrottlePolicy,
-    ThrottleState,
-    read_state,
-    record_failure,
-    record_success,
-)
+from access.throttle import Lockout, ThrottlePolicy, ThrottleState, read_state, record_failure
+from core.models import Person, Residency, ResidencyStatus, Staff, StaffRole, Unit
+from core.residency import active_residency_clause
 
 _passes = cast(Table, Pass.__table__)
 _log = cast(Table, AccessLogEntry.__table__)
+_residencies = cast(Table, Residency.__table__)
+_units = cast(Table, Unit.__table__)
+_staff = cast(Table, Staff.__table__)
+_people = cast(Table, Person.__table__)
 ACTIVE = PassStatus.ACTIVE.value
+RESIDING = ResidencyStatus.ACTIVE.value
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,8 @@ class PassRow:
     daily_start_min: int | None
     daily_end_min: int | None
     weekdays: int | None
+    # An entry through this pass with no exit after it.
+    inside: bool = False
 
 
 PASS_FIELDS = (
@@ -71,6 +72,7 @@ PASS_FIELDS = (
     "daily_start_min",
     "daily_end_min",
     "weekdays",
+    "inside",
 )
 LOG_FIELDS = (
     "at",
@@ -148,7 +150,50 @@ def _pass_row(row: Any) -> PassRow:
         daily_start_min=row.daily_start_min,
         daily_end_min=row.daily_end_min,
         weekdays=row.weekdays,
+        inside=bool(row.inside),
     )
+
+
+def _residing(today: Any) -> Any:
+    """The one rule of "lives here today" (core.residency), on the Core table."""
+    return active_residency_clause(cast(date, today), residency=_residencies.c)
+
+
+_HOST_RESIDES = (
+    select(_residencies.c.id)
+    .where(
+        _residencies.c.person_id == bindparam("b_person"),
+        _residencies.c.unit_id == bindparam("b_unit"),
+        _residing(bindparam("b_today")),
+    )
+    .limit(1)
+)
+_RESIDENT_UNIT = (
+    select(_residencies.c.unit_id)
+    .join(_units, _units.c.id == _residencies.c.unit_id)
+    .where(
+        _residencies.c.person_id == bindparam("b_person"),
+        _units.c.community_id == bindparam("b_community"),
+        _residing(bindparam("b_today")),
+    )
+    .order_by(_residencies.c.id)
+    .limit(1)
+)
+_STAFF_ROLE = select(_staff.c.role).where(
+    _staff.c.person_id == bindparam("b_person"),
+    _staff.c.community_id == bindparam("b_community"),
+    _staff.c.active.is_(True),
+)
+_PERSON_NAME = select(_people.c.full_name).where(_people.c.id == bindparam("b_person"))
+_RECENT_RING = (
+    select(_log.c.id)
+    .where(
+        _log.c.pass_id == bindparam("b_pass"),
+        _log.c.reason == "locked_out",
+        _log.c.at > bindparam("b_since"),
+    )
+    .limit(1)
+)
 
 
 class DecisionStore:
@@ -181,8 +226,28 @@ class DecisionStore:
     ) -> Lockout | None:
         return record_failure(self.conn, gate_id, now, policy)
 
-    def throttle_success(self, gate_id: int, now: datetime) -> None:
-        record_success(self.conn, gate_id, now)
+    def host_resides(self, person_id: int, unit_id: int, today: date) -> bool:
+        """Whether the person lives in the unit today: the right behind a pass."""
+        params = {"b_person": person_id, "b_unit": unit_id, "b_today": today}
+        return self.conn.execute(_HOST_RESIDES, params).first() is not None
+
+    def resident_unit(self, person_id: int, community_id: int, today: date) -> int | None:
+        """A unit of the community the person lives in today (the oldest), or None."""
+        params = {"b_person": person_id, "b_community": community_id, "b_today": today}
+        return self.conn.execute(_RESIDENT_UNIT, params).scalar()
+
+    def staff_role(self, person_id: int, community_id: int) -> StaffRole | None:
+        params = {"b_person": person_id, "b_community": community_id}
+        role = self.conn.execute(_STAFF_ROLE, params).scalar()
+        return StaffRole(role) if role is not None else None
+
+    def person_name(self, person_id: int) -> str:
+        return self.conn.execute(_PERSON_NAME, {"b_person": person_id}).scalar() or ""
+
+    def rung_since(self, pass_id: int, since: datetime) -> bool:
+        """Whether a locked-out entry of this pass's code was logged since ``since``."""
+        params = {"b_pass": pass_id, "b_since": since}
+        return self.conn.execute(_RECENT_RING, params).first() is not None
 
     def pass_by_code(self, community_id: int, code_hash: str) -> PassRow | None:
         """The active pass with this code, else the newest inactive one (for its reason)."""
@@ -212,127 +277,3 @@ class DecisionStore:
         pk = self.conn.execute(_INSERT_LOG, values).inserted_primary_key
         assert pk is not None
         return int(pk[0])
-
-
-# --- SQLite: the same statements as plain SQL ------------------------------------------
-
-_COLS = ", ".join(PASS_FIELDS)
-_SQL_BY_CODE = (
-    f"SELECT {_COLS} FROM passes WHERE community_id = ? AND code_hash = ? "  # noqa: S608
-    "ORDER BY CASE WHEN status = 'active' THEN 0 ELSE 1 END, id DESC LIMIT 1"
-)
-_SQL_BY_TOKEN = f"SELECT {_COLS} FROM passes WHERE token_hash = ?"  # noqa: S608
-_SQL_BY_ID = f"SELECT {_COLS} FROM passes WHERE id = ?"  # noqa: S608
-_SQL_REDEEM = (
-    "UPDATE passes SET uses_count = uses_count + 1, inside = 1, last_entry_at = ? "
-    "WHERE id = ? AND status = 'active' AND valid_from <= ? AND valid_until > ? "
-    "AND (max_uses IS NULL OR uses_count < max_uses)"
-)
-_SQL_EXIT = "UPDATE passes SET inside = 0, last_exit_at = ? WHERE id = ?"
-_SQL_REFUND = (
-    "UPDATE passes SET uses_count = uses_count - 1, inside = 0 WHERE id = ? AND uses_count > 0"
-)
-_SQL_LOG = (
-    f"INSERT INTO access_log ({', '.join(LOG_FIELDS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in LOG_FIELDS)})"
-)
-_SQL_THROTTLE = "SELECT consecutive_failures, locked_until FROM gate_throttle WHERE gate_id = ?"
-_SQL_THROTTLE_OK = (
-    "UPDATE gate_throttle SET consecutive_failures = 0, updated_at = ? "
-    "WHERE gate_id = ? AND consecutive_failures > 0"
-)
-
-
-def sqlite_time(value: datetime) -> str:
-    """How SQLAlchemy stores our UTC datetimes in SQLite (so comparisons agree)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _sqlite_pass(row: tuple[Any, ...]) -> PassRow:
-    valid_from = _parse_time(row[7])
-    valid_until = _parse_time(row[8])
-    assert valid_from is not None and valid_until is not None
-    return PassRow(
-        id=row[0],
-        community_id=row[1],
-        kind=row[2],
-        status=row[3],
-        host_person_id=row[4],
-        host_unit_id=row[5],
-        holder_name=row[6] or "",
-        valid_from=valid_from,
-        valid_until=valid_until,
-        max_uses=row[9],
-        uses_count=row[10],
-        gate_ids=list(json.loads(row[11]) if row[11] else []),
-        daily_start_min=row[12],
-        daily_end_min=row[13],
-        weekdays=row[14],
-    )
-
-
-class SqliteDecisionStore(DecisionStore):
-    """The hot statements on the raw ``sqlite3`` connection, same transaction."""
-
-    def __init__(self, conn: Connection) -> None:
-        super().__init__(conn)
-        # Inside the transaction SQLAlchemy began (BEGIN IMMEDIATE, see access.runner).
-        self.raw: Any = conn.connection.dbapi_connection
-
-    def code_throttle_state(self, gate_id: int, now: datetime) -> ThrottleState:
-        # BEGIN IMMEDIATE already serialises every writer of the database.
-        return self.throttle_state(gate_id)
-
-    def throttle_state(self, gate_id: int) -> ThrottleState:
-        row = self.raw.execute(_SQL_THROTTLE, (gate_id,)).fetchone()
-        if row is None:
-            return ThrottleState(0, None)
-        return ThrottleState(row[0], _parse_time(row[1]))
-
-    def throttle_success(self, gate_id: int, now: datetime) -> None:
-        self.raw.execute(_SQL_THROTTLE_OK, (sqlite_time(now), gate_id))
-
-    def pass_by_code(self, community_id: int, code_hash: str) -> PassRow | None:
-        row = self.raw.execute(_SQL_BY_CODE, (community_id, code_hash)).fetchone()
-        return _sqlite_pass(row) if row is not None else None
-
-    def pass_by_token(self, token_hash: str) -> PassRow | None:
-        row = self.raw.execute(_SQL_BY_TOKEN, (token_hash,)).fetchone()
-        return _sqlite_pass(row) if row is not None else None
-
-    def pass_by_id(self, pass_id: int) -> PassRow:
-        row = self.raw.execute(_SQL_BY_ID, (pass_id,)).fetchone()
-        assert row is not None
-        return _sqlite_pass(row)
-
-    def redeem(self, pass_id: int, now: datetime) -> bool:
-        t = sqlite_time(now)
-        return int(self.raw.execute(_SQL_REDEEM, (t, pass_id, t, t)).rowcount) == 1
-
-    def mark_exit(self, pass_id: int, now: datetime) -> None:
-        self.raw.execute(_SQL_EXIT, (sqlite_time(now), pass_id))
-
-    def refund(self, pass_id: int) -> None:
-        self.raw.execute(_SQL_REFUND, (pass_id,))
-
-    def insert_log(self, values: dict[str, Any]) -> int:
-        params = tuple(
-            sqlite_time(values["at"])
-            if name == "at"
-            else (int(values[name]) if name == "granted" else values.get(name))
-            for name in LOG_FIELDS
-        )
-        cursor = self.raw.execute(_SQL_LOG, params)
-        return int(cursor.lastrowid)
-
-
-def store_for(conn: Connection) -> DecisionStore:
-    if conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
-        return SqliteDecisionStore(conn)
-    return DecisionStore(conn)

@@ -1,19 +1,25 @@
 """Guessing protection per gate terminal (NIST SP 800-63B §5.2.2, OWASP ASVS 5 §6.5).
 
-After :attr:`ThrottlePolicy.max_consecutive` wrong codes in a row the terminal is
-locked out for 30 s; each further lock-out that follows within an hour of the
-previous one doubles, up to one hour. While locked out, *every* keypad code is
-refused — a correct one too, and that refusal is logged — so the lock-out cannot
-be used as an oracle. QR tokens (≥128 bits, not guessable) still work, so a
-legitimate visitor with a QR is not locked out by someone else's guessing.
+Wrong keypad codes are metered per gate (its authenticated terminal key) by the
+generic cell rate algorithm: every wrong code moves the gate's *theoretical arrival
+time* ``guess_tat`` one interval (``3600 / per_hour`` s, 12 minutes by default)
+later than ``max(guess_tat, now)``. While ``guess_tat - now`` exceeds the burst
+tolerance, the keypad is locked out. So a gate evaluates at most ``burst`` wrong
+codes at once and ``per_hour`` an hour in the long run — ~43,800 a year whatever the
+guesser does. A correct code never changes the meter: holding one valid multi-use
+code and entering it between guesses buys nothing.
 
-Issuing codes never touches this state. A correct code resets the consecutive
-count, but not the rolling window count: someone holding one valid multi-use code
-cannot interleave it to keep guessing.
+While locked out every keypad code is refused ``locked_out`` and logged, a correct
+one too, so the lock-out is no oracle. It does not lock residents' visitors out,
+though (decision 0014): a correct code entered during a lock-out rings the pass's
+host in the chat, who can open the gate from there, and QR tokens (≥128 bits, not
+guessable) are still judged. A vandal who keeps the keypad locked delays visitors
+by one tap of their host; a guesser gains nothing.
 
-The state is one row per gate in ``gate_throttle``, updated with relative
-``UPDATE … SET n = n + 1`` statements inside the decision's transaction, so
-several processes and terminals share it without lost updates.
+The state is one row per gate in ``gate_throttle``. Code decisions hold that row
+(``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) for their whole
+transaction, so concurrent guesses are metered one after another across every
+process.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, case, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from access.models import GateThrottle
 
@@ -31,17 +37,21 @@ _t = cast(Table, GateThrottle.__table__)
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    max_consecutive: int = 5
-    base_lockout_s: int = 30
-    max_lockout_s: int = 3600
-    # Rolling window: this many wrong codes in window_s lock out as well.
-    window_s: int = 900
-    max_in_window: int = 20
-    # A lock-out more than this long after the previous one ended starts over at 30 s.
-    level_reset_s: int = 3600
+    # Wrong codes a gate evaluates per hour in the long run (the guesser's rate).
+    per_hour: int = 5
+    # Wrong codes in a row before the first lock-out (typos at a busy gate).
+    burst: int = 5
+    # A lock-out beginning this long after the previous one ended starts a new episode
+    # (staff are alerted once per episode, not at every 12-minute step of a long one).
+    episode_gap_s: int = 3600
 
-    def lockout_seconds(self, level: int) -> int:
-        return min(self.base_lockout_s * 2 ** max(level - 1, 0), self.max_lockout_s)
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=3600 / self.per_hour)
+
+    @property
+    def tolerance(self) -> timedelta:
+        return self.interval * (self.burst - 1)
 
 
 @dataclass(frozen=True)
@@ -63,22 +73,21 @@ class Lockout:
     """A lock-out that has just begun."""
 
     gate_id: int
+    # 1 for the first lock-out of an episode, then 2, 3 … while the guessing goes on.
     level: int
     seconds: int
     until: datetime
+    # Wrong codes since the previous lock-out began.
     failures: int
+
+    @property
+    def starts_episode(self) -> bool:
+        return self.level == 1
 
 
 _SEL_STATE = select(_t.c.consecutive_failures, _t.c.locked_until).where(
     _t.c.gate_id == bindparam("b_gate")
 )
-_RESET_CONSECUTIVE = (
-    update(_t)
-    .where(_t.c.gate_id == bindparam("b_gate"), _t.c.consecutive_failures > 0)
-    .values(consecutive_failures=0, updated_at=bindparam("b_now"))
-)
-
-
 _SEL_STATE_LOCKED = _SEL_STATE.with_for_update()
 
 
@@ -100,58 +109,34 @@ def _ensure_row(conn: Connection, gate_id: int) -> None:
 def record_failure(
     conn: Connection, gate_id: int, now: datetime, policy: ThrottlePolicy
 ) -> Lockout | None:
-    """Count one wrong code; start a lock-out when a limit is reached."""
-    window_open = now - timedelta(seconds=policy.window_s)
-    stmt = (
-        update(_t)
-        .where(_t.c.gate_id == gate_id)
-        .values(
-            consecutive_failures=_t.c.consecutive_failures + 1,
-            window_failures=case(
-                (_t.c.window_start > window_open, _t.c.window_failures + 1), else_=1
-            ),
-            window_start=case((_t.c.window_start > window_open, _t.c.window_start), else_=now),
-            updated_at=now,
-        )
-    )
-    if conn.execute(stmt).rowcount == 0:
-        _ensure_row(conn, gate_id)
-        conn.execute(stmt)
+    """Meter one wrong code; return the lock-out it starts, if it starts one.
+
+    The caller holds the gate's row (see the module docstring), so reading and
+    writing it here cannot interleave with another decision at the same gate.
+    """
     row = conn.execute(
-        select(
-            _t.c.consecutive_failures, _t.c.window_failures, _t.c.level, _t.c.locked_until
-        ).where(_t.c.gate_id == gate_id)
-    ).one()
-    if row.consecutive_failures < policy.max_consecutive and (
-        row.window_failures < policy.max_in_window
-    ):
-        return None
-    previous_end = row.locked_until
-    recent = previous_end is not None and (now - previous_end).total_seconds() < (
-        policy.level_reset_s
-    )
-    level = (row.level + 1) if recent else 1
-    seconds = policy.lockout_seconds(level)
-    until = now + timedelta(seconds=seconds)
-    failures = row.consecutive_failures
-    conn.execute(
-        update(_t)
-        .where(_t.c.gate_id == gate_id)
-        .values(
-            consecutive_failures=0,
-            window_failures=0,
-            window_start=None,
-            level=level,
-            locked_until=until,
-            updated_at=now,
+        select(_t.c.consecutive_failures, _t.c.guess_tat, _t.c.level, _t.c.locked_until).where(
+            _t.c.gate_id == gate_id
         )
-    )
-    return Lockout(gate_id=gate_id, level=level, seconds=seconds, until=until, failures=failures)
-
-
-def record_success(conn: Connection, gate_id: int, now: datetime) -> None:
-    """A correct code ends the run of consecutive failures (not the rolling window)."""
-    conn.execute(_RESET_CONSECUTIVE, {"b_gate": gate_id, "b_now": now})
+    ).first()
+    if row is None:
+        _ensure_row(conn, gate_id)
+        failures, tat, level, previous_end = 0, None, 0, None
+    else:
+        failures, tat, level, previous_end = row
+    tat = max(tat or now, now) + policy.interval
+    failures += 1
+    values: dict[str, object] = {"guess_tat": tat, "consecutive_failures": failures}
+    lockout = None
+    if tat - now > policy.tolerance:
+        until = tat - policy.tolerance
+        gap = (now - previous_end).total_seconds() if previous_end is not None else None
+        level = level + 1 if gap is not None and gap < policy.episode_gap_s else 1
+        seconds = max(1, round((until - now).total_seconds()))
+        lockout = Lockout(gate_id, level, seconds, until, failures)
+        values.update(locked_until=until, level=level, consecutive_failures=0)
+    conn.execute(update(_t).where(_t.c.gate_id == gate_id).values(updated_at=now, **values))
+    return lockout
 
 
 def reset(conn: Connection, gate_id: int, now: datetime) -> None:
@@ -161,8 +146,7 @@ def reset(conn: Connection, gate_id: int, now: datetime) -> None:
         .where(_t.c.gate_id == gate_id)
         .values(
             consecutive_failures=0,
-            window_failures=0,
-            window_start=None,
+            guess_tat=None,
             level=0,
             locked_until=None,
             updated_at=now,

@@ -67,7 +67,7 @@ def prepare(db_path: Path, residents: int, engine: Any) -> dict[str, Any]:
     """Migrate; add the community, its residents, their consents and templates, a gate."""
     from sqlalchemy import create_engine, insert, text
 
-    import core.all_models  # noqa: F401
+    import bot.all_models  # noqa: F401
     from access.credentials import hash_api_key, new_api_key
     from access.faces.crypto import encrypt_template
     from access.faces.models import FaceConsent, FaceIndexVersion, FaceTemplate

@@ -202,9 +202,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     session_backend = LocalSession()
     bot = Bot("123456789:BENCH", session=session_backend)
     ctx.bot = bot
-    from handlers.fees_jobs import runtime
-
-    runtime(ctx).deliver_inline = False  # receipts are not part of this measurement
+    ctx.fees.deliver_inline = False  # receipts are not part of this measurement
     dp = create_dispatcher(ctx, DatabaseStorage(factory))
     drafts, payers = data["drafts"], data["payers"]
     uid = iter(range(1, 10**9))

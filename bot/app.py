@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -18,11 +17,14 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiohttp import web
 
+from bot.assembly import attach_features, background_services, register_jobs
 from bot.commands import publish_commands
-from bot.context import AppContext
+from bot.context import AppContext, ServiceFactory
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
+from bot.ledger import PRUNE_EVERY_S, prune_job
 from bot.sender import OutgoingLimiter
+from bot.services import build_gate
 from bot.settings import Settings
 from bot.shared_limits import send_limits
 from bot.storage import check_storage, create_storage
@@ -35,11 +37,6 @@ from core.migrate import upgrade_database_async
 from core.scheduler import Scheduler
 
 log = logging.getLogger("courtyard")
-
-# Extra aiohttp sub-applications / background services (the gate API, the
-# sandbox page) register here: called with the context, they return a coroutine
-# factory run alongside the bot and cancelled with it.
-ServiceFactory = Callable[[AppContext], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -59,6 +56,8 @@ class Application:
         if self.ctx.scheduler is not None:
             await self.ctx.scheduler.aclose()
         await _close_extras(self.ctx)
+        with contextlib.suppress(Exception):
+            await self.ctx.gate.close()
         await self.storage.close()
         await self.bot.session.close()
         await self.ctx.engine.dispose()
@@ -83,36 +82,6 @@ def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
-
-
-def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
-    """Every periodic job, in one visible place. Feature areas add theirs here."""
-    from bot.ledger import PRUNE_EVERY_S, prune_job
-
-    scheduler.add_periodic("updates.prune", lambda: prune_job(ctx), PRUNE_EVERY_S)
-    from handlers.review import movein_housekeeping
-
-    scheduler.add_periodic("movein.housekeeping", lambda: movein_housekeeping(ctx), 3600)
-    from handlers.tickets_jobs import register_ticket_jobs
-
-    register_ticket_jobs(ctx, scheduler)
-    from handlers.fees_jobs import register_fee_jobs
-
-    register_fee_jobs(ctx, scheduler)
-    from handlers.access_common import register_access_jobs
-
-    register_access_jobs(ctx, scheduler)
-    from handlers.faces_common import setup_faces
-
-    setup_faces(ctx, scheduler)
-
-
-def background_services(ctx: AppContext) -> list[ServiceFactory]:
-    """Long-running services started with the bot (the gate API …), in one visible
-    place. Each is an ``async def service(ctx)`` that runs until cancelled."""
-    from handlers.access_common import gate_api_service
-
-    return [gate_api_service]
 
 
 def _is_gate_api(factory: ServiceFactory) -> bool:
@@ -181,12 +150,18 @@ async def build_application(
             applied = await upgrade_database_async(settings.database_url)
             if applied:
                 log.info("database migrated", extra={"fields": {"applied": applied}})
+        build_gate(ctx)
+        opened.push_async_callback(ctx.gate.close)
+        attach_features(ctx)
+        ctx.faces.start()
         dp = create_dispatcher(ctx, storage)
         # With several processes on PostgreSQL only the elected leader runs the jobs.
         scheduler = Scheduler(timezone="UTC", leader=leader_for(settings.database_url))
         ctx.scheduler = scheduler
         opened.push_async_callback(_close_extras, ctx)
         register_jobs(ctx, scheduler)
+        # The bot's own: forget handled update ids once Telegram cannot send them again.
+        scheduler.add_periodic("updates.prune", lambda: prune_job(ctx), PRUNE_EVERY_S)
         await publish_commands(bot, i18n, settings.default_locale)
         if start_scheduler:
             scheduler.start()

@@ -1,7 +1,10 @@
 """The ``courtyard`` command line.
 
-Operator commands of each feature area live in ``bot/commands_cli/<area>.py``
-and are added in :func:`register_cli` — one visible place.
+Operator commands of each feature area live in ``bot/cli_<area>.py`` and are added
+in :func:`register_cli` — one visible place; an area that declares its commands in
+its ``Feature`` record (``cli``) is added from ``handlers.features`` through
+``bot.assembly``, only when a command is not found among these (importing the
+areas takes seconds, which ``courtyard migrate`` need not wait for).
 
 A command that cannot start prints one line, ``courtyard: …``, naming the setting
 to set or check, and exits 2 (a setting is missing or wrong) or 3 (a service a
@@ -25,7 +28,27 @@ SETTINGS_KEY = "courtyard.settings"
 
 class CourtyardGroup(click.Group):
     """Turns a start-up failure (a setting, an unreachable dependency) into one clear
-    line and exit code 2 or 3 (see :mod:`bot.startup`); anything else goes on."""
+    line and exit code 2 or 3 (see :mod:`bot.startup`); anything else goes on.
+    Areas' own commands (``Feature.cli``) are added the first time a command is
+    not found, or the list is asked for."""
+
+    features_added = False
+
+    def _add_feature_commands(self) -> None:
+        if not self.features_added:
+            self.features_added = True
+            from bot.assembly import register_cli
+
+            register_cli(self)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self._add_feature_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_feature_commands()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -92,7 +115,7 @@ def run(webhook: bool, no_migrate: bool, no_scheduler: bool, no_gate_api: bool) 
     settings.require_bot_token()
     if webhook:
         settings.require_webhook()
-    from handlers.faces_common import check_face_startup
+    from bot.services import check_face_startup
 
     check_face_startup(settings)
     start_logging(settings)
@@ -110,6 +133,9 @@ def scheduler(no_migrate: bool) -> None:
     On PostgreSQL, of several such processes one runs the jobs and the others stand by."""
     settings = read_settings()
     settings.require_bot_token()
+    from bot.services import check_face_startup
+
+    check_face_startup(settings)  # its jobs include the faces'
     start_logging(settings)
     from bot.app import run_scheduler
 

@@ -33,7 +33,7 @@ def register(main: click.Group) -> None:
         from access.faces import DlibDeepFaceEngine, FaceEngineNotReady, provision_weights
         from access.faces.weights import ANTI_SPOOFING_FILES, WeightsUnavailableError
         from bot.cli import get_settings
-        from handlers.faces_common import face_settings
+        from bot.services import face_settings
 
         settings = get_settings()
         config = face_settings(settings)
@@ -69,7 +69,7 @@ def register(main: click.Group) -> None:
         """Configuration, weights, and how many residents are enrolled per community."""
         from access.faces.weights import missing_weights, required_weights
         from bot.cli import get_settings
-        from handlers.faces_common import face_settings
+        from bot.services import face_settings
 
         settings = get_settings()
         config = face_settings(settings)

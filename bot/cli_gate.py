@@ -109,13 +109,20 @@ def register(main: click.Group) -> None:
         metavar="KEY=VALUE",
         help="Driver setting; repeat. " + "; ".join(f"{k}: {v}" for k, v in DRIVER_HELP.items()),
     )
+    @click.option(
+        "--direction",
+        type=click.Choice(["both", "in", "out"]),
+        default="both",
+        show_default=True,
+        help="Which way the gate's terminals admit people; the other way is refused.",
+    )
     def gate_add(
-        community: str, name: str, kind: str, driver: str, options: tuple[str, ...]
+        community: str, name: str, kind: str, driver: str, options: tuple[str, ...], direction: str
     ) -> None:
         """Add a gate and print its terminal API key (shown once)."""
         from access.doors import DoorConfigError
         from access.gates import GateError, create_gate
-        from access.models import DoorDriverKind, GateKind
+        from access.models import DoorDriverKind, GateDirection, GateKind
 
         config = _options(options)
 
@@ -131,6 +138,7 @@ def register(main: click.Group) -> None:
                         kind=GateKind(kind),
                         driver=DoorDriverKind(driver),
                         driver_config=config,
+                        direction=GateDirection(direction),
                     )
                 except DoorConfigError as exc:
                     _fail(f"{driver} driver: {exc}", 2)
@@ -140,7 +148,10 @@ def register(main: click.Group) -> None:
                 return created.gate.id, created.api_key, found.name
 
         gate_id, api_key, community_name = _run(work)
-        click.echo(f"Gate {name!r} added to {community_name} (id {gate_id}, {kind}, {driver}).")
+        click.echo(
+            f"Gate {name!r} added to {community_name} "
+            f"(id {gate_id}, {kind}, {driver}, direction {direction})."
+        )
         click.echo(f"Terminal API key (shown once, store it in the terminal now): {api_key}")
         click.echo(
             f"The terminal calls POST /v1/gates/{gate_id}/verify with "
@@ -176,7 +187,7 @@ def register(main: click.Group) -> None:
             settings = json.dumps(_redacted(g.driver_config), ensure_ascii=False)
             click.echo(
                 f"{g.id:>5}  {community_name} / {g.name}  {g.kind.value}  "
-                f"{g.driver.value} {settings}  {state}"
+                f"{g.driver.value} {settings}  {state}  direction {g.direction.value}"
             )
 
     @gate.command("seal-secrets")
@@ -268,7 +279,7 @@ def register(main: click.Group) -> None:
         from bot.cli import get_settings, run_async
 
         settings = get_settings()
-        from handlers.faces_common import check_face_startup
+        from bot.services import check_face_startup
 
         check_face_startup(settings)
         run_async(
@@ -292,15 +303,14 @@ async def serve_gate_api(
     import logging
 
     from access.api import serve
-    from access.notify import LoggingNotifier
-    from access.service import AccessRuntime
     from bot.app import _signal_event, create_bot
+    from bot.assembly import attach_features
     from bot.context import AppContext
     from bot.i18n import create_i18n
+    from bot.services import build_gate
     from core.clock import SystemClock
     from core.db import create_engine, create_session_factory
     from core.migrate import upgrade_database_async
-    from handlers.access_common import EXTRAS_KEY, BotAccessNotifier
 
     log = logging.getLogger("courtyard.gate_api")
     settings.secret()
@@ -313,22 +323,13 @@ async def serve_gate_api(
         i18n=create_i18n(settings.default_locale),
         clock=SystemClock(),
     )
-    notifier: Any = LoggingNotifier()
+    runtime = build_gate(ctx)
     if settings.bot_token is not None and settings.bot_token.get_secret_value().strip():
         ctx.bot = create_bot(settings, ctx, settings.require_bot_token())
-        notifier = BotAccessNotifier(ctx)
+        attach_features(ctx)  # the gate area's notifier: alerts go to Telegram
     else:
         log.warning("no bot token: gate alerts are only logged")
-    runtime = AccessRuntime(
-        database_url=settings.database_url,
-        secret_key=settings.secret(),
-        clock=ctx.clock,
-        notifier=notifier,
-    )
-    ctx.extras[EXTRAS_KEY] = runtime
-    from handlers.faces_common import attach_faces
-
-    attach_faces(ctx, runtime).start()
+    ctx.faces.start()
     runner = await serve(runtime, host, port)
     from core.heap import freeze_startup_heap
 

@@ -11,6 +11,7 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.types import TelegramObject, Update
 
+from bot.assembly import include_routers
 from bot.context import AppContext
 from bot.ledger import UpdateLedger
 from bot.middlewares import (
@@ -120,39 +121,6 @@ class CourtyardDispatcher(Dispatcher):
         return included
 
 
-def include_routers(dp: Dispatcher) -> None:
-    """Order matters: the first router whose filters match handles the update.
-
-    ``common`` comes first so /cancel and /language work inside any flow; the
-    fallback comes last and answers what nobody else took.
-    """
-    from handlers import common, errors
-
-    dp.include_router(errors.router)
-    dp.include_router(common.router)
-    from handlers.fees_resident import payments_router
-
-    dp.include_router(payments_router)  # before any flow's catch-all (see its docstring)
-    from handlers import admin_setup, movein, profile, review
-
-    dp.include_routers(admin_setup.router, review.router, movein.router, profile.router)
-    # Feature routers (one per area) go here, in this order.
-    from handlers import tickets_resident, tickets_staff
-
-    dp.include_router(tickets_resident.router)
-    dp.include_router(tickets_staff.router)
-    from handlers import fees_resident, fees_staff
-
-    dp.include_routers(fees_resident.router, fees_staff.router)
-    from handlers import gate_staff, passes
-
-    dp.include_routers(passes.router, gate_staff.router)
-    from handlers import faces
-
-    dp.include_routers(faces.router, faces.staff_router)
-    dp.include_router(common.fallback_router)
-
-
 def _isolation(app: AppContext, storage: BaseStorage) -> BaseEventIsolation:
     """The conversations' turns: in Redis for every replica, or in this process."""
     if app.settings.fsm_storage == "redis":
@@ -186,5 +154,7 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp["identity_cache"] = identity_cache
     dp.update.outer_middleware(IdentityMiddleware(app.settings.default_locale, identity_cache))
     LocaleMiddleware(app.i18n).setup(dp)
-    include_routers(dp)  # CourtyardDispatcher.include_router accelerates each router
+    # Every area's routers (bot.assembly); CourtyardDispatcher.include_router
+    # accelerates each one.
+    include_routers(dp)
     return dp

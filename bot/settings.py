@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from annotated_types import Ge, Gt, Le
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
         default=None, description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token."
     )
     webhook_host: str = "127.0.0.1"
-    webhook_port: int = 8080
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_path: str = "/telegram/webhook"
     default_locale: Literal["zh_Hans", "en"] = "zh_Hans"
     timezone: str = "Asia/Shanghai"
@@ -71,13 +72,14 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
-    # Telegram limits (see docs/decisions/0003-outgoing-messages.md).
-    send_rate_global: float = 30.0
-    send_interval_private_s: float = 1.0
-    send_per_minute_group: int = 20
+    # Telegram limits (see docs/decisions/0003-outgoing-messages.md). Zero would
+    # stop sending (a rate) or divide by zero (an interval), so each is positive.
+    send_rate_global: float = Field(default=30.0, gt=0, le=1000, allow_inf_nan=False)
+    send_interval_private_s: float = Field(default=1.0, gt=0, le=60, allow_inf_nan=False)
+    send_per_minute_group: int = Field(default=20, ge=1, le=600)
     # Gate terminal API, served by `courtyard run` alongside the bot.
     gate_api_host: str = "127.0.0.1"
-    gate_api_port: int = 8090
+    gate_api_port: int = Field(default=8090, ge=1, le=65535)
     payments_provider_token: SecretStr | None = None
     spool_dir: Path = Field(
         default=Path("var/spool"),
@@ -87,10 +89,16 @@ class Settings(BaseSettings):
     # Face access (access/faces; docs/decisions/0005-face-engine.md).
     face_model: str = Field(default="Dlib", description="deepface model for face templates.")
     face_threshold: float | None = Field(
-        default=None, gt=0, description="Match distance; empty: the measured one for the model."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Match distance; empty: the measured one for the model.",
     )
     face_margin: float | None = Field(
-        default=None, ge=0, description="Runner-up person must be this much farther."
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Runner-up person must be this much farther.",
     )
     face_anti_spoofing: bool = False
     face_deepface_home: Path | None = Field(
@@ -189,12 +197,37 @@ class Settings(BaseSettings):
         return value
 
 
+def allowed_range(field: str) -> str | None:
+    """The numbers ``field`` accepts, in words (``a whole number from 1 to 65535``,
+    ``a number above 0``), read from its ``Field`` bounds; None for a field that is
+    not a bounded number."""
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return None
+    rules = {type(rule): rule for rule in info.metadata if isinstance(rule, Ge | Gt | Le)}
+    if not rules:
+        return None
+    whole = int in (getattr(info.annotation, "__args__", None) or (info.annotation,))
+    kind = "a whole number" if whole else "a number"
+    ge, gt, le = (getattr(rules.get(cls), cls.__name__.lower(), None) for cls in (Ge, Gt, Le))
+    if ge is not None and le is not None:
+        return f"{kind} from {ge:g} to {le:g}"
+    parts = [f"above {gt:g}" if gt is not None else f"of at least {ge:g}" if ge is not None else ""]
+    parts.append(f"at most {le:g}" if le is not None else "")
+    return f"{kind} " + ", ".join(part for part in parts if part)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment; raise :class:`SettingsError` with one line."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "COURTYARD_" + "_".join(str(p) for p in first["loc"]).upper()
+        field = "_".join(str(p) for p in first["loc"])
+        name = "COURTYARD_" + field.upper()
+        allowed = allowed_range(field) if field in Settings.model_fields else None
+        if allowed is not None:
+            # Out of range or not a number at all: the same answer, with the range.
+            raise SettingsError(f"{name}={first['input']} is invalid: use {allowed}.") from None
         message = first["msg"].removeprefix("Value error, ")
         raise SettingsError(f"{name}: {message}") from None

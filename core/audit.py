@@ -9,6 +9,51 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import utcnow
 from core.models import AuditEntry
 
+# Every action services record (refused staff actions are recorded under the staff
+# action's name, see core.permissions). The audit log's readers name each one; a
+# new record_audit("area.verb") is added here (tests/audit checks the sources).
+RECORDED_ACTIONS: frozenset[str] = frozenset(
+    {
+        "access.clear_lockout",
+        "access.log_export",
+        "access.staff_open",
+        "audit.export",
+        "community.admin_group_bound",
+        "community.created",
+        "community.units_imported",
+        "faces.consent",
+        "faces.deleted",
+        "faces.enrolled",
+        "fees.adjust",
+        "fees.bills_generate",
+        "fees.expense",
+        "fees.expense_reverse",
+        "fees.item_add",
+        "fees.item_retire",
+        "fees.payment_offline",
+        "fees.refund",
+        "handover.issued",
+        "handover.returned",
+        "invitation.family_created",
+        "invitation.issued",
+        "invitation.redeemed",
+        "invitation.revoked",
+        "movein.approved",
+        "movein.more_requested",
+        "movein.more_sent",
+        "movein.rejected",
+        "movein.submitted",
+        "movein.withdrawn",
+        "privacy.erased",
+        "residency.ended",
+        "residency.family_added",
+        "sandbox.seeded",
+        "staff.added",
+        "staff.removed",
+        "staff.role_changed",
+    }
+)
+
 
 async def record_audit(
     session: AsyncSession,

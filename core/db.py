@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -174,6 +175,12 @@ def masked_url(url: str) -> str:
     if (netloc, query) == (parts.netloc, parts.query):
         return url  # (urlunsplit would also drop sqlite:///'s empty host)
     return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def is_database_failure(exc: BaseException) -> bool:
+    """The database failed the statement (unreachable, locked, a constraint): what
+    a person is told to try again later for, unlike a bug."""
+    return isinstance(exc, DBAPIError)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

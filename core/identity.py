@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from core.models import (
     StaffRole,
     Unit,
 )
+from core.residency import MEMBER_STATUSES, is_active_on
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Identity:
     telegram_id: int
     locale: str | None = None
     full_name: str = ""
+    username: str | None = None  # Telegram @username without the @, as last seen
     units: tuple[UnitMembership, ...] = ()
     pending_units: tuple[UnitMembership, ...] = ()
     staff: tuple[StaffMembership, ...] = field(default_factory=tuple)
@@ -84,7 +87,7 @@ class Identity:
 # Built once: a statement object carries its own cache key, so executing the same
 # object again skips rebuilding the expression and recomputing the key (this runs
 # on most updates).
-_PERSON_QUERY = select(Person.id, Person.full_name, Person.locale).where(
+_PERSON_QUERY = select(Person.id, Person.full_name, Person.locale, Person.username).where(
     Person.telegram_id == bindparam("telegram_id")
 )
 _RESIDENCIES_QUERY = (
@@ -102,7 +105,7 @@ _RESIDENCIES_QUERY = (
     .join(Building, Building.id == Unit.building_id)
     .where(
         Residency.person_id == bindparam("person_id"),
-        Residency.status.in_([ResidencyStatus.ACTIVE, ResidencyStatus.PENDING]),
+        Residency.status.in_(MEMBER_STATUSES),
     )
     .order_by(Residency.id)
 )
@@ -119,7 +122,7 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
     person = (await connection.execute(_PERSON_QUERY, {"telegram_id": telegram_id})).first()
     if person is None:
         return Identity(person_id=None, telegram_id=telegram_id)
-    person_id, full_name, locale = person
+    person_id, full_name, locale, username = person
     rows = (await connection.execute(_RESIDENCIES_QUERY, {"person_id": person_id})).all()
     active: list[UnitMembership] = []
     pending: list[UnitMembership] = []
@@ -132,7 +135,7 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
             unit_label=f"{building}-{number}",
             role=role,
         )
-        if status == ResidencyStatus.ACTIVE and (end_date is None or end_date >= today):
+        if is_active_on(status, end_date, today):
             active.append(m)
         elif status == ResidencyStatus.PENDING:
             pending.append(m)
@@ -142,6 +145,7 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
         telegram_id=telegram_id,
         locale=locale,
         full_name=full_name,
+        username=username,
         units=tuple(active),
         pending_units=tuple(pending),
         staff=tuple(StaffMembership(sid, cid, role) for sid, cid, role in staff_rows),
@@ -152,7 +156,7 @@ async def load_identity(session: AsyncSession, telegram_id: int) -> Identity:
 # runs it.
 _FIRST_CONTACT = upsert(
     Person.__table__,  # type: ignore[arg-type]
-    insert=("telegram_id", "full_name", "locale", "created_at", "updated_at"),
+    insert=("telegram_id", "full_name", "username", "locale", "created_at", "updated_at"),
     conflict=("telegram_id",),
     returning=("id",),
 )
@@ -163,6 +167,7 @@ async def register_first_contact(
     telegram_id: int,
     *,
     full_name: str = "",
+    username: str | None = None,
     locale: str | None = None,
 ) -> Identity | None:
     """Record a person on their first message, and commit at once.
@@ -179,6 +184,7 @@ async def register_first_contact(
     params = {
         "telegram_id": telegram_id,
         "full_name": full_name,
+        "username": username,
         "locale": locale,
         "created_at": now,
         "updated_at": now,
@@ -188,15 +194,21 @@ async def register_first_contact(
     if person_id is None:
         return None
     return Identity(
-        person_id=person_id, telegram_id=telegram_id, locale=locale, full_name=full_name
+        person_id=person_id,
+        telegram_id=telegram_id,
+        locale=locale,
+        full_name=full_name,
+        username=username,
     )
 
 
-_SET_LOCALE = (
-    update(Person)
+# Built once per column (see _PERSON_QUERY): set_locale runs on every /language.
+_SET_PERSON = {
+    column: update(Person)
     .where(Person.id == bindparam("person_id"))
-    .values(locale=bindparam("locale"), updated_at=bindparam("now"))
-)
+    .values({column: bindparam("value"), "updated_at": bindparam("now")})
+    for column in ("locale", "username")
+}
 
 
 async def set_locale(
@@ -211,13 +223,26 @@ async def set_locale(
     identities of the person are dropped) and ``cache`` learns the new identity,
     so the person's next message needs no look-up; a rollback changes nothing.
     """
+    return await _change_person(session, identity, cache, "locale", locale)
+
+
+async def set_username(
+    session: AsyncSession, identity: Identity, username: str | None, cache: IdentityCache | None
+) -> Identity:
+    """Remember a known person's new Telegram @username (None: they have none now),
+    as :func:`set_locale` changes the language, so it is written once per change."""
+    return await _change_person(session, identity, cache, "username", username)
+
+
+async def _change_person(
+    session: AsyncSession, identity: Identity, cache: IdentityCache | None, column: str, value: Any
+) -> Identity:
     if identity.person_id is None:
-        raise ValueError("only a known person has a language to change")
+        raise ValueError(f"only a known person has a {column} to change")
     connection = await core_connection(session)
-    await connection.execute(
-        _SET_LOCALE, {"person_id": identity.person_id, "locale": locale, "now": utcnow()}
-    )
-    refreshed = replace(identity, locale=locale)
+    params = {"person_id": identity.person_id, "value": value, "now": utcnow()}
+    await connection.execute(_SET_PERSON[column], params)
+    refreshed = replace(identity, **{column: value})
     session.info.setdefault(_CHANGED, set()).add(identity.person_id)
     if cache is not None:
         session.info.setdefault(_FRESH, []).append((cache, refreshed))

@@ -2,7 +2,7 @@
 people, residencies, staff, the audit log, conversation state and delivery failures.
 
 Feature areas keep their own models in their own modules (``core/tickets/models.py``,
-``access/models.py`` …) on the same :class:`~core.db.Base`; ``core.all_models``
+``access/models.py`` …) on the same :class:`~core.db.Base`; ``bot.all_models``
 imports them all so Alembic sees one metadata.
 """
 
@@ -109,6 +109,9 @@ class Person(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     # Nullable: a child enrolled by a parent may have no Telegram account.
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # The Telegram @username (without @) as last seen, so staff can name a person
+    # the way they know them (the audit log's filter); None when they have none.
+    username: Mapped[str | None] = mapped_column(String(32))
     full_name: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(16))

@@ -72,7 +72,7 @@ from bot.notify import send_to_person
 from core.formatting import fmt_date, local_dt
 from core.identity import Identity
 from core.models import Community, Person, ResidencyRole
-from handlers.faces_common import faces_of, problem_text
+from handlers.faces_common import problem_text
 from handlers.menu import menu_entry, residents
 from handlers.staff import AdminGroup, ensure_staff
 
@@ -584,7 +584,7 @@ async def _check_photo(
             analysis = None
             problem: FaceProblem | None = FaceProblem.IMAGE_TOO_LARGE
         else:
-            analysis = await faces_of(app).analyze(image)
+            analysis = await app.faces.analyze(image)
             problem = analysis.problem
         del image, buffer
     except FaceEngineNotReady:
@@ -619,7 +619,7 @@ async def _check_photo(
             actor_person_id=identity.person_id,
             enrollment=data["enr"],
             template=analysis.template,
-            model=faces_of(app).model,
+            model=app.faces.model,
             secret_key=app.secret_key,
             now=app.clock.now(),
         )
@@ -723,7 +723,7 @@ async def _leave_flow(state: FSMContext, session: AsyncSession) -> None:
 
 async def _refresh_index(app: AppContext, community_id: int) -> None:
     try:
-        await faces_of(app).changed(community_id)
+        await app.faces.changed(community_id)
     except Exception:
         # The gate re-reads the change counter before every decision, so it catches up
         # anyway; this was only to have it ready.
@@ -1002,7 +1002,7 @@ async def staff_counts(
 ) -> None:
     if not await ensure_staff(message, app, identity, community, action="faces.count"):
         return
-    counts = await enrollment_counts(session, community.id, faces_of(app).model)
+    counts = await enrollment_counts(session, community.id, app.faces.model)
     await message.reply(
         _(
             "🙂 Face access in {community}: {enrolled} of {residents} residents enrolled.\n"

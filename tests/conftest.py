@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def _truncate_pg(url: str) -> None:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await engine.dispose()
 
-    import core.all_models  # noqa: F401
+    import bot.all_models  # noqa: F401
 
     asyncio.run(truncate())
 
@@ -142,3 +143,10 @@ async def running_bot(settings: Settings, emulator: object) -> AsyncIterator[obj
 
     async with start_bot(settings, emulator) as app:
         yield app
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The code-shape figures (tests/foundation/test_shape.py), when those tests ran."""
+    shape = sys.modules.get("tests.foundation.test_shape")
+    for name, figure in getattr(shape, "FIGURES", {}).items():
+        terminalreporter.write_line(f"shape: {name}: {figure}")

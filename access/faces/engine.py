@@ -13,21 +13,25 @@ The work is CPU-bound (about a tenth of a second per photo): async callers use
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
-import queue
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from access.faces.analysis import (
+    FaceAnalysis,
+    FaceBox,
+    FaceEngine,
+    FaceEngineNotReady,
+    analyze_async,
+)
 from access.faces.index import Template
+from access.faces.pool import LendingPool
 from access.faces.quality import (
     DecodedImage,
     FaceProblem,
@@ -53,94 +57,10 @@ CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 
 
-class FaceEngineNotReady(RuntimeError):
-    """The engine cannot run as configured; the message says what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class FaceBox:
-    """A face rectangle, in pixels of the upright photo as it was sent."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-
-@dataclass(frozen=True, slots=True)
-class FaceAnalysis:
-    """What one photo gave: a template, or the problem to fix; plus measurements."""
-
-    template: Template | None = None
-    problem: FaceProblem | None = None
-    box: FaceBox | None = None
-    faces: int = 0
-    face_px: int | None = None
-    brightness: float | None = None
-    sharpness: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.template is not None
-
-
-class FaceEngine(Protocol):
-    """What the enrollment conversation and the gate need from a face engine."""
-
-    @property
-    def settings(self) -> FaceSettings: ...
-
-    def check_ready(self) -> None:
-        """Load everything now; raise :class:`FaceEngineNotReady` with the fix if not."""
-        ...
-
-    def analyze(self, image_bytes: bytes) -> FaceAnalysis:
-        """Blocking: run it in a thread (:func:`analyze_async`) from async code."""
-        ...
-
-
-async def analyze_async(engine: FaceEngine, image_bytes: bytes) -> FaceAnalysis:
-    """Run ``engine.analyze`` in a worker thread so the event loop keeps serving."""
-    return await asyncio.to_thread(engine.analyze, image_bytes)
-
-
-class _Pool:
-    """Instances of an object that is not thread-safe, lent to one thread at a time.
-
-    dlib's HOG detector keeps its feature pyramid in the object itself: two threads
-    running the same detector corrupt each other's results (and can abort the process).
-    It does release the GIL, so a detector per concurrent caller buys real parallelism.
-    Building one takes about half a second, so they are made on demand, up to ``size``.
-    """
-
-    def __init__(self, factory: Callable[[], Any], size: int) -> None:
-        self._factory = factory
-        self._size = max(1, size)
-        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._free.put(factory())
-        self._made = 1
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def borrow(self) -> Iterator[Any]:
-        try:
-            item = self._free.get_nowait()
-        except queue.Empty:
-            with self._lock:
-                make = self._made < self._size
-                if make:
-                    self._made += 1
-            item = self._factory() if make else self._free.get()
-        try:
-            yield item
-        finally:
-            self._free.put(item)
-
-
 @dataclass(frozen=True, slots=True)
 class _Models:
     recognizer: Any  # deepface FacialRecognition client
-    detector: _Pool | None  # of dlib.fhog_object_detector; None for alignment="deepface"
+    detector: LendingPool | None  # of dlib.fhog_object_detector; None for alignment="deepface"
     landmarks: Any  # dlib.shape_predictor, or None
     spoofing: Any  # deepface Fasnet, or None
 
@@ -229,7 +149,7 @@ class DlibDeepFaceEngine:
             if s.alignment == "chip":
                 import dlib
 
-                detector = _Pool(dlib.get_frontal_face_detector, min(os.cpu_count() or 1, 4))
+                detector = LendingPool(dlib.get_frontal_face_detector, min(os.cpu_count() or 1, 4))
                 landmarks = dlib.shape_predictor(str(s.weights_dir / DLIB_LANDMARKS_FILE))
             else:
                 modeling.build_model(task="face_detector", model_name=s.detector)
@@ -421,3 +341,15 @@ class DlibDeepFaceEngine:
     def _box(decoded: DecodedImage, x: float, y: float, w: float, h: float) -> FaceBox:
         k = decoded.scale
         return FaceBox(round(max(x, 0) * k), round(max(y, 0) * k), round(w * k), round(h * k))
+
+
+__all__ = [
+    "CHIP_PADDING",
+    "CHIP_SIZE",
+    "DlibDeepFaceEngine",
+    "FaceAnalysis",
+    "FaceBox",
+    "FaceEngine",
+    "FaceEngineNotReady",
+    "analyze_async",
+]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, str_enum, utcnow
 from core.lifecycle import on_residency_ended
-from core.residents import on_person_erased, on_personal_export
+from core.privacy import on_person_erased, on_personal_export
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,20 +113,20 @@ class FaceIndexVersion(Base):
 # the CLI, a job) deletes the templates in the same transaction.
 @on_residency_ended("faces")
 async def _delete_templates_on_move_out(session: AsyncSession, residency: Residency) -> None:
-    from access.faces.store import on_residency_ended_delete
+    from access.faces.store.deletion import on_residency_ended_delete
 
     await on_residency_ended_delete(session, residency)
 
 
 @on_personal_export("faces")
 async def _export_face_data(session: AsyncSession, person_id: int) -> dict[str, object]:
-    from access.faces.store import personal_face_data
+    from access.faces.store.own_data import personal_face_data
 
     return await personal_face_data(session, person_id)
 
 
 @on_person_erased("faces")
 async def _delete_templates_on_erasure(session: AsyncSession, person_id: int) -> None:
-    from access.faces.store import on_person_erased_delete
+    from access.faces.store.deletion import on_person_erased_delete
 
     await on_person_erased_delete(session, person_id)

@@ -32,8 +32,8 @@ from numpy.typing import ArrayLike
 
 from access.faces import gate as _gate  # registers the FACE resolver
 from access.faces.engine import DlibDeepFaceEngine, FaceAnalysis, FaceEngine, analyze_async
+from access.faces.index import MAX_TEMPLATES_PER_PERSON, DenialReason, FaceIndex
 from access.faces.index import Decision as MatchDecision
-from access.faces.index import DenialReason, FaceIndex
 from access.faces.quality import FaceProblem
 from access.faces.registry import FaceIndexes, RunnerSource
 from access.faces.settings import FaceSettings
@@ -98,6 +98,18 @@ class FaceService:
     @property
     def model(self) -> str:
         return self.settings.model_name
+
+    # The enrollment chat reads its limits here instead of repeating them.
+
+    @property
+    def max_photos(self) -> int:
+        """Photos (templates) one person may enroll; the store refuses more."""
+        return MAX_TEMPLATES_PER_PERSON
+
+    @property
+    def max_image_bytes(self) -> int:
+        """The largest photo the engine accepts; check a file's size before downloading."""
+        return self.settings.max_image_bytes
 
     # --- the photo ---------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ from bot.emulator.client import (
     button_texts,
     message_text,
 )
-from bot.emulator.core import ApiCall, FloodLimits
+from bot.emulator.core import ApiCall
 from bot.emulator.emulator import Emulator
 from bot.emulator.errors import BotAPIError, EmulatorError
+from bot.emulator.options import FloodLimits
 from bot.emulator.state import GENERAL_TOPIC_ID, AdminRights, Topic
 
 # The brief's alternative name.

@@ -1,8 +1,8 @@
-"""Shared machinery of the emulator: lookups, message creation, delivery, limits.
+"""Shared machinery of the emulator: lookups, message creation, delivery.
 
 `EmulatorCore` owns the `World` and the plumbing around it (update queue,
-event bus, file store, flood control, pending answers). Bot API methods
-(`methods/`) and user-side actions (`actions.py`) are thin layers on top, so
+event bus, file store, flood control (`options.py`), pending answers). Bot API methods
+(`methods/`) and user-side actions (`actions/`) are thin layers on top, so
 the rules that both sides must agree on — who may post where, which thread a
 message lands in, what the bot gets as an update — live in one place.
 
@@ -13,9 +13,7 @@ writing the world, so no locking is needed on the single event loop.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +22,10 @@ from bot.emulator.errors import (
     EmulatorError,
     bad_request,
     forbidden,
-    too_many_requests,
 )
 from bot.emulator.events import EventBus
 from bot.emulator.media import FileStore
+from bot.emulator.options import EmulatorOptions, FloodControl
 from bot.emulator.render import (
     bot_user_json,
     chat_json,
@@ -51,24 +49,6 @@ from bot.emulator.updates import UpdateQueue
 
 
 @dataclass
-class FloodLimits:
-    """Per-chat send limits, roughly Telegram's documented ones."""
-
-    private_per_second: int = 1
-    group_per_minute: int = 20
-
-
-@dataclass
-class EmulatorOptions:
-    """Behaviour switches a test may flip at any time."""
-
-    # Bots that are not group admins only see commands, replies to them and
-    # service messages, like Telegram's default privacy mode.
-    privacy_mode: bool = True
-    flood_limits: FloodLimits | None = None
-
-
-@dataclass
 class ApiCall:
     """One Bot API call as the bot made it, for assertions and debugging."""
 
@@ -78,33 +58,6 @@ class ApiCall:
     error_code: int | None = None
     description: str | None = None
     time: float = field(default_factory=time.time)
-
-
-class FloodControl:
-    """Sliding-window send counters per chat."""
-
-    def __init__(self) -> None:
-        self._sent: dict[int, deque[float]] = {}
-
-    def check(self, chat: Chat, limits: FloodLimits | None, count: int = 1) -> None:
-        """Raise 429 if sending `count` more messages to `chat` now exceeds the limit."""
-        if limits is None:
-            return
-        window, limit = (
-            (60.0, limits.group_per_minute) if chat.is_group else (1.0, limits.private_per_second)
-        )
-        sent = self._sent.setdefault(chat.id, deque())
-        moment = time.monotonic()
-        while sent and sent[0] <= moment - window:
-            sent.popleft()
-        # An album larger than the limit still goes through into an empty window.
-        if sent and len(sent) + count > limit:
-            retry_after = max(1, math.ceil(sent[0] + window - moment))
-            raise too_many_requests(retry_after)
-
-    def record(self, chat: Chat, count: int = 1) -> None:
-        sent = self._sent.setdefault(chat.id, deque())
-        sent.extend([time.monotonic()] * count)
 
 
 class EmulatorCore:

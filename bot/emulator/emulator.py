@@ -27,9 +27,10 @@ from aiohttp import web
 from bot.emulator.actions import UserActions
 from bot.emulator.client import GroupHandle, UserHandle
 from bot.emulator.control import ControlAPI
-from bot.emulator.core import ApiCall, EmulatorCore, EmulatorOptions, FloodLimits
+from bot.emulator.core import ApiCall, EmulatorCore
 from bot.emulator.errors import EmulatorError
 from bot.emulator.events import EventBus
+from bot.emulator.options import EmulatorOptions, FloodLimits
 from bot.emulator.server import BotAPIServer
 from bot.emulator.state import (
     BotIdentity,

@@ -14,7 +14,13 @@ from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import telegram_to_locale
-from core.identity import Identity, IdentityCache, load_identity, register_first_contact
+from core.identity import (
+    Identity,
+    IdentityCache,
+    load_identity,
+    register_first_contact,
+    set_username,
+)
 
 
 class IdentityMiddleware(BaseMiddleware):
@@ -47,11 +53,14 @@ class IdentityMiddleware(BaseMiddleware):
             full_name = user.full_name[:120]
             locale = telegram_to_locale(user.language_code, self.default_locale)
             created = await register_first_contact(
-                session, user.id, full_name=full_name, locale=locale
+                session, user.id, full_name=full_name, username=user.username, locale=locale
             )
             if created is not None:
                 self.cache.remember(created)
             identity = created or await load_identity(session, user.id)
+        elif identity.is_known and identity.username != user.username:
+            # Staff find people in the audit log by the @username they know.
+            identity = await set_username(session, identity, user.username, self.cache)
         data["identity"] = identity
         data["identity_cache"] = self.cache
         return await handler(event, data)

@@ -34,14 +34,9 @@ from typing import Any
 from bot.app import Application, build_application
 from bot.emulator import Emulator
 from bot.sandbox import snapshot
-from bot.sandbox.seed import (
-    STATE_FILE,
-    Language,
-    SandboxState,
-    ensure_demo,
-    populate_emulator,
-    save_state,
-)
+from bot.sandbox.blueprint import Language
+from bot.sandbox.seed import ensure_demo, populate_emulator
+from bot.sandbox.state import STATE_FILE, SandboxState, save_state
 from bot.settings import Settings
 from core.db import create_engine, create_session_factory
 from core.delivery import last_handled
@@ -277,7 +272,7 @@ class Sandbox:
     def require_app(self) -> Application:
         """The running application; the page is served a moment before it exists."""
         if self.application is None:
-            from bot.sandbox.server import ApiError
+            from bot.sandbox.api import ApiError
 
             raise ApiError("starting", 503)
         return self.application
@@ -287,12 +282,7 @@ class Sandbox:
         app = self.application
         if app is None:
             return None
-        from access.service import AccessRuntime
-
-        for value in app.ctx.extras.values():
-            if isinstance(value, AccessRuntime):
-                return value
-        return None
+        return app.ctx.gate
 
 
 def _display_host(host: str) -> str:

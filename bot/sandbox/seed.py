@@ -14,7 +14,9 @@ the page's "join with an invitation" walk-through. They live in
 ``sandbox.json`` in the sandbox's data directory (mode 0600), next to its own
 database. Later starts only check that what the file names still exists and
 top up the invitations; a data directory whose database lost the community is
-seeded again from scratch.
+seeded again from scratch. The cast and the community's look are in
+:mod:`bot.sandbox.blueprint`, the file in :mod:`bot.sandbox.state`, the kept
+invitations in :mod:`bot.sandbox.invitations`.
 
 :func:`populate_emulator` puts the same people into the emulator: Telegram
 accounts with the same ids, and the admin forum with the bot as administrator.
@@ -22,12 +24,9 @@ accounts with the same ids, and the admin forum with the bot as administrator.
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,6 +34,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from access.gates import create_gate, rotate_gate_key
 from access.models import DoorDriverKind, Gate, GateKind
+from bot.sandbox.blueprint import (
+    ADMIN_CHAT_ID,
+    CastMember,
+    Language,
+    blueprint,
+    cast,
+    residents,
+    units_csv,
+)
+from bot.sandbox.invitations import INVITATION_DAYS, top_up_invitations
+from bot.sandbox.state import DemoGate, SandboxState, load_state, save_state
 from core.agreements import accepted, record_acceptances, render_agreement
 from core.audit import record_audit
 from core.clock import Clock
@@ -49,213 +59,12 @@ from core.fees.billing import generate_bills
 from core.fees.common import Period
 from core.fees.ledger import record_offline_payment
 from core.fees.models import Bill, BillStatus, FeeKind, FeeScope, PaymentMethod
-from core.fees.schedule import Target, add_fee_item, find_unit
+from core.fees.schedule import Target, add_fee_item
 from core.identity import get_or_create_person
 from core.invitations import issue_unit_invitations, redeem_invitation
-from core.models import Building, Community, Person, ResidencyRole, StaffRole
-from core.movein_models import AgreementKind, Invitation
-
-Language = Literal["zh_Hans", "en"]
-STATE_FILE = "sandbox.json"
-STATE_VERSION = 1
-ADMIN_CHAT_ID = -1001000000888
-# Telegram ids of the cast; new people made on the page count up from here.
-NEW_USER_FIRST_ID = 720_001
-# Letterbox invitations the page offers; topped up when fewer are usable.
-KEPT_INVITATIONS = 3
-INVITATION_DAYS = 366
-
-
-@dataclass(frozen=True)
-class CastMember:
-    """Someone the sandbox plays: a resident, a visitor or a staff member."""
-
-    key: str
-    telegram_id: int
-    first_name: str
-    last_name: str | None
-    language: Language
-    kind: Literal["resident", "visitor", "staff"]
-    role: str = ""  # owner / tenant / family, or manager / technician / guard
-    unit: str = ""  # "building-number" for residents
-    phone: str | None = None
-
-    @property
-    def full_name(self) -> str:
-        if self.last_name is None:
-            return self.first_name
-        # Chinese names are written family name first without a space.
-        if self.language == "zh_Hans" and not self.first_name.isascii():
-            return f"{self.last_name}{self.first_name}"
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def telegram_names(self) -> tuple[str, str | None]:
-        """First and last name as the person typed them into Telegram."""
-        if self.language == "zh_Hans" and not self.first_name.isascii():
-            return self.full_name, None
-        return self.first_name, self.last_name
-
-    @property
-    def telegram_language(self) -> str:
-        return "zh-hans" if self.language == "zh_Hans" else "en"
-
-
-@dataclass(frozen=True)
-class Blueprint:
-    """What the demo community looks like in one language."""
-
-    language: Language
-    community: str
-    address: str
-    group_title: str
-    buildings: tuple[str, str, str]
-    fee_names: tuple[str, str, str]
-    gate_names: tuple[str, str]
-    staff: tuple[CastMember, ...]
-
-
-def blueprint(language: Language) -> Blueprint:
-    """The community, its staff and its gates in the operator's language."""
-    zh = language == "zh_Hans"
-
-    def staff(key: str, tid: int, zh_name: tuple[str, str], en_name: tuple[str, str]) -> CastMember:
-        first, last = zh_name if zh else en_name
-        return CastMember(key, tid, first, last, language, "staff", role=key, phone=None)
-
-    return Blueprint(
-        language=language,
-        community="阳光花园" if zh else "Sunny Garden",
-        address="上海市浦东新区阳光路 88 号" if zh else "88 Yangguang Road, Pudong, Shanghai",
-        group_title="阳光花园 · 物业工作群" if zh else "Sunny Garden · Property staff",
-        buildings=("1栋", "2栋", "3栋") if zh else ("Block 1", "Block 2", "Block 3"),
-        fee_names=("物业管理费", "生活垃圾处理费", "车位管理费")
-        if zh
-        else ("Property management", "Waste collection", "Parking space"),
-        gate_names=("东门", "北门车道") if zh else ("East Gate", "North Car Gate"),
-        staff=(
-            staff("manager", 800_001, ("静", "李"), ("Jing", "Li")),
-            staff("technician", 800_002, ("建国", "张"), ("Jianguo", "Zhang")),
-            staff("guard", 800_003, ("强", "王"), ("Qiang", "Wang")),
-        ),
-    )
-
-
-def residents(plan: Blueprint) -> tuple[CastMember, ...]:
-    """Four households in two languages, as a real 小区 has."""
-    b1, b2, _ = plan.buildings
-    return (
-        CastMember(
-            "wang", 700_001, "秀英", "王", "zh_Hans", "resident", "owner", f"{b1}-301",
-            "+8613800138001",
-        ),
-        CastMember(
-            "emily", 700_002, "Emily", "Chen", "en", "resident", "tenant", f"{b1}-502",
-            "+8613800138002",
-        ),
-        CastMember(
-            "chen", 700_003, "志强", "陈", "zh_Hans", "resident", "owner", f"{b2}-201",
-            "+8613800138003",
-        ),
-        CastMember(
-            "david", 700_004, "David", "Miller", "en", "resident", "owner", f"{b2}-602",
-            "+8613800138004",
-        ),
-    )  # fmt: skip
-
-
-VISITORS = (
-    CastMember("liu", 710_001, "洋", "刘", "zh_Hans", "visitor"),
-    CastMember("sam", 710_002, "Sam", "Taylor", "en", "visitor"),
-)
-
-
-def cast(plan: Blueprint) -> tuple[CastMember, ...]:
-    return (*residents(plan), *VISITORS, *plan.staff)
-
-
-def units_csv(plan: Blueprint) -> str:
-    """Three buildings, six floors, two flats a floor, with realistic areas."""
-    areas = {
-        plan.buildings[0]: ("89.50", "120.00"),
-        plan.buildings[1]: ("76.80", "98.20"),
-        plan.buildings[2]: ("65.30", "143.60"),
-    }
-    lines = ["building,unit,floor,area_m2"]
-    for building in plan.buildings:
-        for floor in range(1, 7):
-            for side in (1, 2):
-                lines.append(f"{building},{floor}0{side},{floor},{areas[building][side - 1]}")
-    return "\n".join(lines) + "\n"
-
-
-# --- what the sandbox must remember ---------------------------------------------------
-
-
-@dataclass
-class DemoGate:
-    id: int
-    name: str
-    kind: str
-    api_key: str
-
-
-@dataclass
-class DemoInvitation:
-    invitation_id: int
-    unit: str
-    code: str
-
-
-@dataclass
-class SandboxState:
-    """Contents of ``sandbox.json``."""
-
-    community_id: int
-    language: Language
-    admin_chat_id: int
-    gates: list[DemoGate] = field(default_factory=list)
-    invitations: list[DemoInvitation] = field(default_factory=list)
-    # How far the page moved the sandbox's time forward, in seconds.
-    clock_offset_s: int = 0
-    version: int = STATE_VERSION
-    # Not saved: True when this start created the community (a new database).
-    fresh: bool = field(default=False, compare=False)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("fresh")
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SandboxState:
-        return cls(
-            community_id=int(data["community_id"]),
-            language="en" if data.get("language") == "en" else "zh_Hans",
-            admin_chat_id=int(data["admin_chat_id"]),
-            gates=[DemoGate(**g) for g in data.get("gates", [])],
-            invitations=[DemoInvitation(**i) for i in data.get("invitations", [])],
-            clock_offset_s=int(data.get("clock_offset_s", 0)),
-            version=int(data.get("version", STATE_VERSION)),
-        )
-
-
-def load_state(path: Path) -> SandboxState | None:
-    try:
-        return SandboxState.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def save_state(path: Path, state: SandboxState) -> None:
-    """Write atomically, readable by this user only (it holds gate keys)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(state.to_json(), fh, ensure_ascii=False, indent=1)
-    tmp.replace(path)
-
+from core.models import Community, Person, ResidencyRole, StaffRole
+from core.movein_models import AgreementKind
+from core.units import find_unit_by_label
 
 # --- seeding ---------------------------------------------------------------------------
 
@@ -282,7 +91,7 @@ async def ensure_demo(
             else:
                 state = await _seed(session, secret_key=secret_key, clock=clock, language=language)
                 state.fresh = True
-        await _top_up_invitations(session, state, secret_key=secret_key, clock=clock)
+        await top_up_invitations(session, state, secret_key=secret_key, clock=clock)
         await session.commit()
     save_state(state_path, state)
     return state
@@ -346,7 +155,7 @@ async def _seed(
     parking_units = [(residents(plan)[0].unit, 1), (residents(plan)[3].unit, 2)]
     targets = []
     for label, spaces in parking_units:
-        unit = await find_unit(session, community.id, label)
+        unit = await find_unit_by_label(session, community.id, label)
         assert unit is not None
         targets.append(Target(unit_id=unit.id, quantity=spaces))
     await add_fee_item(
@@ -454,7 +263,7 @@ async def _bills(
         await generate_bills(session, community, period, now=now, trigger="sandbox")
     unpaid_ids: set[int] = set()
     for label in behind:
-        unit = await find_unit(session, community.id, label)
+        unit = await find_unit_by_label(session, community.id, label)
         if unit is not None:
             unpaid_ids.add(unit.id)
     bills = (
@@ -502,64 +311,6 @@ async def _recover_state(
         admin_chat_id=community.admin_chat_id or ADMIN_CHAT_ID,
         gates=gates,
     )
-
-
-async def usable_invitation_ids(
-    session: AsyncSession, state: SandboxState, clock: Clock
-) -> set[int]:
-    """Which of the kept invitations could still bring someone in."""
-    ids = [i.invitation_id for i in state.invitations]
-    if not ids:
-        return set()
-    rows = (await session.scalars(select(Invitation).where(Invitation.id.in_(ids)))).all()
-    now = clock.now()
-    return {
-        inv.id
-        for inv in rows
-        if inv.revoked_at is None and inv.expires_at > now and inv.uses < inv.max_uses
-    }
-
-
-async def _top_up_invitations(
-    session: AsyncSession, state: SandboxState, *, secret_key: str, clock: Clock
-) -> None:
-    """Keep a few letterbox invitations of empty flats for the page to hand out."""
-    usable = await usable_invitation_ids(session, state, clock)
-    unused = await _unused_ids(session, usable)
-    if len(unused) >= KEPT_INVITATIONS:
-        state.invitations = [i for i in state.invitations if i.invitation_id in usable]
-        return
-    community = await session.get(Community, state.community_id)
-    assert community is not None
-    building = await session.scalar(
-        select(Building)
-        .where(Building.community_id == community.id)
-        .order_by(Building.id.desc())
-        .limit(1)
-    )
-    issued = await issue_unit_invitations(
-        session,
-        community,
-        secret_key=secret_key,
-        clock=clock,
-        buildings=[building.name] if building else None,
-        only_vacant=True,
-        valid_days=INVITATION_DAYS,
-    )
-    fresh = [
-        DemoInvitation(i.invitation_id, f"{i.building}-{i.unit}", i.code)
-        for i in issued[:KEPT_INVITATIONS]
-    ]
-    # Re-issuing revoked the building's older letters: keep only what still works.
-    still = await usable_invitation_ids(session, state, clock)
-    state.invitations = [i for i in state.invitations if i.invitation_id in still] + fresh
-
-
-async def _unused_ids(session: AsyncSession, ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    rows = (await session.scalars(select(Invitation).where(Invitation.id.in_(ids)))).all()
-    return {inv.id for inv in rows if inv.uses == 0}
 
 
 # --- the same people in the emulator ---------------------------------------------------

@@ -196,7 +196,10 @@ UI: dict[str, str] = {
     "gate.granted": _("Come in"),
     "gate.denied": _("Access denied"),
     "gate.locked": _("Too many wrong codes"),
-    "gate.wait": _("The keypad accepts codes again in {s} s"),
+    "gate.wait": _(
+        "Keypad paused for {m} min. Show the QR code of your pass, or ask your host "
+        "to open from the chat."
+    ),
     "gate.bad_input": _("The terminal sent something the gate does not accept"),
     "gate.error": _("The gate did not answer"),
     "gate.api_down": _("The gate module is not running"),

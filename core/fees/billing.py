@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.audit import record_audit
+from core.fees.bill_totals import refresh_bills
 from core.fees.common import Period, fees_config, local_today, round_minor
-from core.fees.ledger import refresh_bills
 from core.fees.models import (
     AdjustmentKind,
     Bill,

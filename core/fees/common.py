@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Community
 
+# A ledger entry's note or reason, in characters.
+MAX_REASON = 500
+
 
 class FeeError(Exception):
     """A fees service refused; ``code`` says why (handlers turn it into text)."""

@@ -7,6 +7,8 @@ Public API:
 - :func:`list_fee_items` — active (or all) items with their targets.
 - :func:`resolve_buildings` / :func:`resolve_units` — staff write ``1栋`` or
   ``1栋-301`` (optionally ``×2`` for two parking spaces); these turn the text into ids.
+  A unit is read by the one unit-label parser, :func:`core.units.find_unit_by_label`
+  (re-exported here as ``find_unit`` for older callers).
 
 An item is never edited: to change a rate, retire the item and add a new one, so
 bills already issued keep the terms they were computed with.
@@ -26,8 +28,14 @@ from core.db import utcnow
 from core.fees.common import FeeError
 from core.fees.models import FeeItem, FeeItemTarget, FeeKind, FeeScope
 from core.models import Building, Community, Unit
+from core.units import find_unit_by_label
+
+# Older callers import the unit lookup from here; it is the one parser in core.units.
+find_unit = find_unit_by_label
 
 MAX_NAME = 80
+# Every month has these days, so a due day is the same day in every period.
+FIRST_DUE_DAY, LAST_DUE_DAY = 1, 28
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ async def add_fee_item(
         raise FeeError("bad_amount")
     if period_months not in (1, 2, 3, 4, 6, 12):
         raise FeeError("bad_period_months")
-    if not 1 <= due_day <= 28:
+    if not FIRST_DUE_DAY <= due_day <= LAST_DUE_DAY:
         raise FeeError("bad_due_day")
     if late_fee_minor is not None and late_fee_minor <= 0:
         late_fee_minor = None
@@ -207,24 +215,6 @@ async def resolve_buildings(session: AsyncSession, community_id: int, text: str)
     return [Target(building_id=by_name[n]) for n in dict.fromkeys(names)]
 
 
-async def find_unit(session: AsyncSession, community_id: int, label: str) -> Unit | None:
-    """``1栋-301`` (building name, dash, unit number) → the unit of this community."""
-    label = label.strip()
-    if "-" not in label:
-        return None
-    building, number = label.rsplit("-", 1)
-    return await session.scalar(
-        select(Unit)
-        .join(Building, Building.id == Unit.building_id)
-        .where(
-            Unit.community_id == community_id,
-            Building.name == building.strip(),
-            Unit.number == number.strip(),
-        )
-        .options(selectinload(Unit.building))
-    )
-
-
 async def resolve_units(session: AsyncSession, community_id: int, text: str) -> list[Target]:
     parts = split_list(text)
     if not parts:
@@ -236,7 +226,7 @@ async def resolve_units(session: AsyncSession, community_id: int, text: str) -> 
         if match is None:
             unknown.append(part)
             continue
-        unit = await find_unit(session, community_id, match.group("label"))
+        unit = await find_unit_by_label(session, community_id, match.group("label"))
         if unit is None:
             unknown.append(part)
             continue

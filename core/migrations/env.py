@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-import core.all_models  # noqa: F401  (fills Base.metadata)
+import bot.all_models  # noqa: F401  (fills Base.metadata; the list is in the assembly)
 from core.db import Base, create_engine
 from core.migrate import MIGRATION_LOCK, DatabaseUnavailable
 

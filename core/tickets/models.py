@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigIntPK, str_enum, utcnow
-from core.residents import on_person_erased, on_personal_export
+from core.privacy import on_person_erased, on_personal_export
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,6 +82,9 @@ class TicketStatus(enum.StrEnum):
 OPEN_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.TAKEN, TicketStatus.ON_SITE})
 # Nothing can happen to these any more (except reading them).
 FINAL_STATUSES = frozenset({TicketStatus.CLOSED, TicketStatus.REJECTED, TicketStatus.CANCELLED})
+# Kinds about a place: filed for a home or a common area (described or pinned), with
+# an urgency; complaints and suggestions are filed for a home, at normal urgency.
+PLACED_KINDS = frozenset({TicketKind.REPAIR, TicketKind.HAZARD})
 
 
 class DeadlineKind(enum.StrEnum):
@@ -323,13 +326,13 @@ class TicketDigest(Base):
 # tickets in their /privacy export and blanks what they wrote when they erase their data.
 @on_personal_export("tickets")
 async def _export_tickets(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
-    from core.tickets.service import personal_ticket_data
+    from core.tickets.own_data import personal_ticket_data
 
     return await personal_ticket_data(session, person_id)
 
 
 @on_person_erased("tickets")
 async def _blank_ticket_text_on_erasure(session: AsyncSession, person_id: int) -> None:
-    from core.tickets.service import erase_reporter_text
+    from core.tickets.own_data import erase_reporter_text
 
     await erase_reporter_text(session, person_id)

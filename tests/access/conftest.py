@@ -28,6 +28,7 @@ class RecordingNotifier:
     door_failures: list[Any] = field(default_factory=list)
     alarms: list[Any] = field(default_factory=list)
     uses: list[Any] = field(default_factory=list)
+    rings: list[Any] = field(default_factory=list)
 
     async def lockout(self, gate: GateInfo, lockout: Lockout) -> None:
         self.lockouts.append((gate, lockout))
@@ -40,6 +41,9 @@ class RecordingNotifier:
 
     async def pass_used(self, gate: GateInfo, decision: Any) -> None:
         self.uses.append((gate, decision))
+
+    async def ring_host(self, gate: GateInfo, ring: Any) -> None:
+        self.rings.append((gate, ring))
 
 
 @dataclass

@@ -19,7 +19,6 @@ from access.api import serve
 from access.gates import create_gate
 from core.clock import FrozenClock
 from core.models import Community, Person, StaffRole
-from handlers.access_common import runtime_of
 from tests.conftest import TEST_SECRET
 from tests.factories import make_community, make_resident, make_staff, make_unit
 from tests.harness import start_bot
@@ -104,7 +103,7 @@ async def gate_world(
     emulator.user(MANAGER_ID, "Li Manager")
     async with start_bot(settings, emulator, clock=clock) as app:
         w.app = app
-        runner = await serve(runtime_of(app.ctx), "127.0.0.1", 0)
+        runner = await serve(app.ctx.gate, "127.0.0.1", 0)
         w.api = f"http://127.0.0.1:{runner.addresses[0][1]}"
         try:
             yield w

@@ -169,8 +169,12 @@ def test_gate_cli(database_url, tmp_path, monkeypatch):
     nowhere = runner.invoke(main, ["gate", "add", "没有这个小区", "东门"])
     assert nowhere.exit_code == 1
 
+    exit_only = runner.invoke(main, ["gate", "add", "阳光花园", "出口", "--direction", "out"])
+    assert exit_only.exit_code == 0 and "direction out" in exit_only.output
+
     listed = runner.invoke(main, ["gate", "list"])
     assert "阳光花园 / 东门" in listed.output and "mqtt" in listed.output
+    assert "出口" in listed.output and "direction out" in listed.output
     assert "hunter2" not in listed.output and key not in listed.output
 
     rotated = runner.invoke(main, ["gate", "rotate-key", "阳光花园", "东门"])

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from access.models import AccessLogEntry, Pass, PassStatus
 from core.clock import FrozenClock
 from core.models import AuditEntry, DeliveryFailure, Person, StaffRole
-from handlers.access_common import runtime_of
 from tests.access.conftest import START
 from tests.access.gate_world import (
     GUARD_ID,
@@ -100,7 +99,7 @@ async def assert_nothing_opens(w: GateWorld, session) -> None:
     for gate in ("East Gate", "North Gate"):
         status, body = await w.terminal(gate, {"code": "13900001"})
         assert status == 200 and body["granted"] is False and body["reason"] == "unknown"
-        door = runtime_of(w.app.ctx).doors.existing(w.gate_ids[gate])
+        door = w.app.ctx.gate.doors.existing(w.gate_ids[gate])
         assert door is None or door.releases == 0
     granted = (
         await session.scalars(select(AccessLogEntry).where(AccessLogEntry.granted.is_(True)))

@@ -113,8 +113,8 @@ async def runtime(database_url, settings) -> AsyncIterator[object]:
     """The gate runtime with the face service attached, as the application builds it."""
     from access.faces.service import FaceService
     from access.service import AccessRuntime
+    from bot.services import face_settings
     from core.clock import FrozenClock
-    from handlers.faces_common import face_settings
     from tests.conftest import TEST_SECRET
 
     rt = AccessRuntime(database_url=database_url, secret_key=TEST_SECRET, clock=FrozenClock(START))

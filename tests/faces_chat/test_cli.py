@@ -17,9 +17,9 @@ from access.faces.store import (
     record_consent,
 )
 from bot.cli import main
+from bot.services import check_face_startup
 from bot.settings import Settings, SettingsError
 from core.db import create_engine, create_session_factory
-from handlers.faces_common import check_face_startup
 from tests.conftest import TEST_SECRET, TEST_TOKEN
 from tests.faces_chat.conftest import START
 from tests.factories import make_community, make_resident, make_unit

@@ -19,7 +19,6 @@ from access.gates import create_gate
 from core.clock import FrozenClock
 from core.models import AuditEntry, ConversationState, StaffRole
 from core.residents import end_residency
-from handlers.access_common import runtime_of
 from handlers.faces_common import purge_pending_job
 from tests.conftest import TEST_SECRET
 from tests.faces_chat.conftest import START, photo
@@ -62,7 +61,7 @@ async def world(session, settings, emulator, home, face_engine) -> AsyncIterator
     emulator.user(MANAGER_ID, "Li Manager", language_code="en")
     clock = FrozenClock(START)
     async with start_bot(settings, emulator, clock=clock) as app:
-        runner = await serve(runtime_of(app.ctx), "127.0.0.1", 0)
+        runner = await serve(app.ctx.gate, "127.0.0.1", 0)
         try:
             yield World(
                 home,

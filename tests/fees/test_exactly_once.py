@@ -22,7 +22,6 @@ from core.fees.models import (
     PaymentAllocation,
 )
 from core.fees.payments import create_invoice
-from handlers.fees_jobs import runtime
 from tests.factories import make_community, make_person, make_unit
 from tests.fees.conftest import OWNER_ID
 from tests.fees.helpers import NOW, PERIOD
@@ -88,7 +87,7 @@ async def test_thousand_payments_each_delivered_2_to_5_times(
     app = await build_application(
         settings, migrate=False, start_scheduler=False, start_services=False
     )
-    runtime(app.ctx).deliver_inline = False  # receipts stay queued: we count them below
+    app.ctx.fees.deliver_inline = False  # receipts stay queued: we count them below
     try:
         with app.ctx.i18n.context():
             # Concurrent, like aiogram's polling (handle_as_tasks); duplicates overlap.
@@ -132,7 +131,7 @@ async def test_crash_before_receipt_then_restart_sends_it_once(
     owner = world.owner_chat
     async with start_bot(fees_settings, emulator, clock=clock) as first:
         # The process "dies" right after the payment is committed: no inline delivery.
-        runtime(first.ctx).deliver_inline = False
+        first.ctx.fees.deliver_inline = False
         await first.ctx.scheduler.run_now("fees.bills")
         await owner.send("/bills")
         overview = await owner.expect("3栋-1201")

@@ -206,6 +206,26 @@ async def test_webhook_settings_are_checked_before_anything(
     assert not (tmp_path / "courtyard.db").exists()  # nothing migrated
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("COURTYARD_SEND_INTERVAL_PRIVATE_S", "0", "a number above 0, at most 60"),
+        ("COURTYARD_SEND_RATE_GLOBAL", "0", "a number above 0, at most 1000"),
+        ("COURTYARD_SEND_PER_MINUTE_GROUP", "0", "a whole number from 1 to 600"),
+        ("COURTYARD_CONCURRENT_UPDATES", "-1", "a whole number from 1 to 1000"),
+        ("COURTYARD_GATE_API_PORT", "-8090", "a whole number from 1 to 65535"),
+    ],
+)
+async def test_numeric_settings_out_of_range(
+    tmp_path: Path, name: str, value: str, allowed: str
+) -> None:
+    """A zero or negative number where it makes no sense (a rate of 0 would never
+    send; an interval of 0 divided by zero) is a setting to fix, named with its range."""
+    result = await _run(["run"], tmp_path, COURTYARD_BOT_TOKEN=TOKEN, **{name: value})
+    line = _one_clear_line(result, EXIT_SETTINGS, f"{name}={value}", secrets=(TOKEN,))
+    assert allowed in line
+
+
 async def test_sandbox_data_dir_that_cannot_exist(tmp_path: Path) -> None:
     data_dir = _impossible_dir(tmp_path)
     result = await _run(["sandbox", "--data-dir", str(data_dir), "--port", "0"], tmp_path)

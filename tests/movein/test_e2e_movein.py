@@ -213,6 +213,34 @@ async def test_non_staff_pressing_approve_is_refused_and_audited(
         assert app.status == ApplicationStatus.SUBMITTED
 
 
+async def test_reject_and_ask_for_more_are_refused_under_their_own_actions(
+    running_bot, emulator, session_factory
+):
+    # The card's two prompt buttons share a handler; the staff gate still checks and
+    # audits each under its own action.
+    community = await _community(session_factory)
+    async with session_factory() as s:
+        await make_staff(s, community, 902, "Tech Wang", StaffRole.TECHNICIAN, locale="en")
+        await s.commit()
+    group = _admin_group(emulator)
+    group.add_member(902, "Tech Wang")
+    user = emulator.user(505, "Applicant", language_code="en")
+    await _apply(user)
+    card = await group.expect("Move-in application #", button="❌ Reject")
+    group.skip()
+
+    refused = await group.press(card, "❌ Reject", from_user=902)
+    assert refused["show_alert"] and "manager" in refused["text"]
+    refused = await group.press(card, "📎 Ask for more", from_user=902)
+    assert refused["show_alert"] and "manager" in refused["text"]
+    await group.expect_nothing(within=0.3)
+    refusals = await audit_actions(session_factory, wait_for=2, allowed=False)
+    assert [(r.action, r.actor_telegram_id) for r in refusals] == [
+        ("movein.reject", 902),
+        ("movein.ask_more", 902),
+    ]
+
+
 async def _apply(user, building="3栋", unit="1201", role="Owner"):
     await user.send("/movein")
     entry = await user.expect(button="📝 Apply with my documents")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from core.models import Community, Residency, ResidencyStatus, Staff, StaffRole
@@ -142,3 +143,46 @@ async def test_staff_end_a_residency_from_the_group(running_bot, emulator, sessi
     async with session_factory() as s:
         fresh = await s.get(Residency, residency.id)
         assert fresh.status == ResidencyStatus.ENDED
+
+
+@pytest.mark.parametrize(
+    ("locale", "command", "end", "cancel", "kept"),
+    [
+        ("en", "/residents 3栋-1201", "End residency of 吴租户", "✖ Cancel", "Cancelled: 吴租户"),
+        ("zh_Hans", "/residents 3栋-1201", "结束 吴租户 的入住", "✖ 取消", "已取消：吴租户"),
+    ],
+)
+async def test_staff_can_cancel_ending_a_residency(
+    running_bot, emulator, session_factory, locale, command, end, cancel, kept
+):
+    # Issue 21, item 20: the end-residency confirmation has a Cancel, in the group's
+    # language; only those who may end a residency may cancel it, and nothing changes.
+    async with session_factory() as s:
+        community = await make_community(
+            s, "Sunny Garden", admin_chat_id=CHAT, is_forum=False, locale=locale
+        )
+        await make_staff(s, community, 900, "Manager Li", StaffRole.MANAGER, locale=locale)
+        await make_staff(s, community, 905, "Guard Zhao", StaffRole.GUARD, locale=locale)
+        unit = await make_unit(s, community, "3栋", "1201")
+        _person, residency = await make_resident(s, unit, 7777, "吴租户", locale=locale)
+        await s.commit()
+    tenant = emulator.user(7777, "Tenant", language_code="en")
+    group = emulator.group(CHAT, "Staff")
+    group.add_member(900, "Manager Li", "administrator")
+    group.add_member(905, "Guard Zhao")
+    await group.send(900, command)
+    listing = await group.expect("3栋-1201", button=end)
+    await group.press(listing, end, from_user=900)
+    confirm = await group.expect(button=cancel)
+    refused = await group.press(confirm, cancel, from_user=905)
+    assert refused["show_alert"]
+    await group.press(confirm, cancel, from_user=900)
+    edited = await group.expect_edit(confirm, text_contains=kept)
+    assert "3栋-1201" in edited["text"] and not edited.get("reply_markup")
+    await idle(running_bot)
+    await tenant.expect_nothing()
+    async with session_factory() as s:
+        fresh = await s.get(Residency, residency.id)
+        assert fresh.status == ResidencyStatus.ACTIVE
+    refusals = await audit_actions(session_factory, wait_for=1, allowed=False)
+    assert [r.action for r in refusals] == ["residency.end"]

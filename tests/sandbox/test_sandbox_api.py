@@ -371,6 +371,6 @@ def _jpeg() -> bytes:
 )
 async def test_the_gate_reader_reads_every_pass_qr(token: str) -> None:
     from bot.sandbox.server import decode_qr
-    from handlers.access_common import qr_png
+    from handlers.gate.views import qr_png
 
     assert decode_qr(qr_png(token)) == token

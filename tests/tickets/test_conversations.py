@@ -130,6 +130,7 @@ async def test_cancel_from_my_tickets(running_bot, world, session):
     await resident.expect("Ticket #1 is cancelled")
     await group.expect("The resident cancelled this ticket", thread_id=card["message_thread_id"])
     await group.expect_edit(card, text_contains="Cancelled")
+    await idle(running_bot)  # the cancel is saved when its update is done
     ticket = await session.scalar(select(Ticket))
     assert ticket.status == TicketStatus.CANCELLED
 
@@ -171,6 +172,7 @@ async def test_report_with_chart(running_bot, world, session):
     await group.press(card, "✅ Resolved", from_user=TECH_ID)
     await resident.press(await resident.expect("as resolved"), "5⭐")
     await resident.expect("Thanks for confirming")
+    await idle(running_bot)  # the rating is saved when its update is done
     await group.send(MANAGER_ID, "/report tickets")
     text = await group.expect("Tickets —")
     assert "Filed: 1" in text["text"] and "Repair 1" in text["text"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.tickets.models import DeadlineKind, Ticket, TicketStatus, Urgency
+from tests.harness import idle
 from tests.tickets.conftest import MANAGER_ID, TECH_ID, jpeg
 
 
@@ -93,6 +94,7 @@ async def test_urgent_repair_from_filing_to_rating(running_bot, emulator, world,
     assert ask is not None
     assert group.topics[topic.thread_id].name.startswith("✅#1")
 
+    await idle(running_bot)  # the comment is saved when its update is done
     ticket = await session.scalar(select(Ticket))
     await session.refresh(ticket, ["deadlines"])
     assert ticket.status == TicketStatus.CLOSED and ticket.urgency == Urgency.URGENT
@@ -139,5 +141,6 @@ async def test_manager_assigns_from_the_staff_list(running_bot, emulator, world,
     edited = group.get(card)
     assert "In progress — Zhang Tech" in edited["text"]
     assert "🙋 Take" not in str(edited["reply_markup"])
+    await idle(running_bot)  # the assignment is saved when its update is done
     ticket = await session.scalar(select(Ticket))
     assert ticket.assignee_person_id == world.tech.id

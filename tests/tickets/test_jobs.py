@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import SendMessage
 from sqlalchemy import select
 
 from core.clock import FrozenClock
@@ -16,12 +18,8 @@ from core.tickets.models import (
     TicketStatus,
     Urgency,
 )
-from handlers.tickets_jobs import (
-    run_auto_close,
-    run_deadline_checks,
-    run_morning_digest,
-    run_publisher,
-)
+from handlers.tickets.deadline_jobs import run_deadline_checks
+from handlers.tickets.jobs import run_auto_close, run_morning_digest, run_publisher
 from tests.harness import start_bot
 from tests.tickets.conftest import MANAGER_ID, RESIDENT_ID
 
@@ -96,6 +94,29 @@ async def test_warning_and_escalation_fire_exactly_once_across_a_restart(
     assert [e.type for e in ticket.events].count(TicketEventType.ESCALATED) == 2
     # The card shows what is late.
     assert "overdue by" in group.get(card)["text"]
+
+
+async def test_a_telegram_outage_gives_the_notices_back_for_the_next_run(
+    settings, emulator, world, session, monkeypatch
+):
+    clock = FrozenClock(T0)
+    group = world.group
+    await _urgent_ticket(session, world, clock)
+    async with start_bot(settings, emulator, clock=clock) as app:
+        assert await run_publisher(app.ctx) == 1
+        card = await group.expect("#1 Repair · Elevator")
+        clock.advance(timedelta(minutes=8))
+
+        async def unreachable(chat_id, text, **kwargs):
+            raise TelegramNetworkError(SendMessage(chat_id=chat_id, text=text), "unreachable")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(app.ctx.bot, "send_message", unreachable)
+            assert await run_deadline_checks(app.ctx) == 0
+        assert await run_deadline_checks(app.ctx) == 2
+        warning = await group.expect("⏳ #1", thread_id=card["message_thread_id"])
+        assert "Taken, On site is due in 2 minutes" in warning["text"]
+        assert await run_deadline_checks(app.ctx) == 0
 
 
 async def test_overdue_listing_and_morning_digest(settings, emulator, world, session):

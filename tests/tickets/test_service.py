@@ -375,3 +375,14 @@ async def test_counter_survives_in_its_own_table(session, clock):
     await _file(session, clock, community, resident, unit)
     counter = await session.get(TicketCounter, community.id)
     assert counter is not None and counter.last_number == 1
+
+
+async def test_a_description_is_long_enough_to_tell_staff_what_to_bring(session, clock):
+    community, unit, resident, *_ = await _setup(session)
+    short = "漏" * (service.MIN_DESCRIPTION - 1)
+    with pytest.raises(service.InvalidTicketData) as refused:
+        await _file(session, clock, community, resident, unit, description=f"  {short}  ")
+    assert refused.value.field == "description"
+    await session.rollback()
+    ticket = await _file(session, clock, community, resident, unit, description=short + "水")
+    assert ticket.description == short + "水"

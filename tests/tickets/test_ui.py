@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.tickets_staff import parse_month
-from handlers.tickets_ui import fit_lines, visible_length, with_header
+from core.tickets.report_month import parse_month
+from handlers.tickets.sizes import fit_lines, visible_length, with_header
 
 
 def test_relayed_text_is_cut_on_raw_text_not_on_html():

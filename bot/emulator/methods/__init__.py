@@ -4,16 +4,28 @@ Importing this package imports every method module so their `@bot_method`
 registrations run.
 """
 
-from bot.emulator.methods import chats, media, messages, meta, payments
+from bot.emulator.methods import (
+    callbacks,
+    chats,
+    forwarding,
+    media,
+    messages,
+    meta,
+    payments,
+    pinning,
+)
 from bot.emulator.methods.registry import METHODS, MethodHandler, bot_method
 
 __all__ = [
     "METHODS",
     "MethodHandler",
     "bot_method",
+    "callbacks",
     "chats",
+    "forwarding",
     "media",
     "messages",
     "meta",
     "payments",
+    "pinning",
 ]

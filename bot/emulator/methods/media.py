@@ -13,7 +13,7 @@ from typing import Any
 from bot.emulator.core import EmulatorCore
 from bot.emulator.errors import bad_request
 from bot.emulator.media import MAX_DOWNLOAD_SIZE, guess_mime
-from bot.emulator.methods.messages import deliver, outgoing, parse_caption, parse_markup
+from bot.emulator.methods.outgoing import deliver, outgoing, parse_caption, parse_markup
 from bot.emulator.methods.registry import bot_method
 from bot.emulator.params import FileRef, Params, Upload
 from bot.emulator.render import file_json

@@ -2,7 +2,7 @@
 
 Invoices in Telegram Stars (currency "XTR") need no provider token and exactly
 one price; other currencies need a provider token. The paying side lives in
-`actions.py` (pre_checkout_query -> answer -> successful_payment message).
+`actions/payments.py` (pre_checkout_query -> answer -> successful_payment message).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.emulator.core import EmulatorCore
 from bot.emulator.errors import bad_request
-from bot.emulator.methods.messages import deliver, outgoing, parse_markup
+from bot.emulator.methods.outgoing import deliver, outgoing, parse_markup
 from bot.emulator.methods.registry import bot_method
 from bot.emulator.params import Params
 from bot.emulator.state import InvoiceData

@@ -1516,7 +1516,7 @@
     if (result.status === 429 || d.reason === "locked_out") {
       let left = Math.max(1, Number(d.retry_after_s || 1));
       const tick = () => {
-        setDisplay("warn", t("gate.locked"), t("gate.wait", { s: left }), 2000);
+        setDisplay("warn", t("gate.locked"), t("gate.wait", { m: Math.ceil(left / 60) }), 2000);
         left -= 1;
         if (left < 0) { clearInterval(gate.lockTimer); idleDisplay(true); }
       };

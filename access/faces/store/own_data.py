@@ -1,0 +1,88 @@
+"""A person's face data for their /privacy export (see :mod:`core.privacy`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from access.faces.models import (
+    FaceConsent,
+    FaceTemplate,
+    TemplateStatus,
+)
+from core.models import (
+    Community,
+)
+from core.privacy import export_time
+
+
+async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    """The person's face data for their /privacy export.
+
+    Every consent given for them (by themselves or by an owner of their home) or by
+    them for someone else, and what is enrolled per community: how many templates,
+    of which model, since when. The templates themselves are not included: they
+    are encrypted numbers only the gate can use, and the export travels through
+    Telegram; "delete my face data" removes them at once.
+    """
+    consents = (
+        await session.execute(
+            select(FaceConsent, Community.name)
+            .join(Community, Community.id == FaceConsent.community_id)
+            .where(
+                or_(
+                    FaceConsent.subject_person_id == person_id,
+                    FaceConsent.given_by_person_id == person_id,
+                )
+            )
+            .order_by(FaceConsent.id)
+        )
+    ).all()
+    templates = (
+        await session.execute(
+            select(
+                Community.name,
+                FaceTemplate.model,
+                func.count(FaceTemplate.id),
+                func.min(FaceTemplate.created_at),
+            )
+            .join(Community, Community.id == FaceTemplate.community_id)
+            .where(
+                FaceTemplate.person_id == person_id,
+                FaceTemplate.status == TemplateStatus.ACTIVE,
+            )
+            .group_by(Community.name, FaceTemplate.model)
+            .order_by(Community.name)
+        )
+    ).all()
+
+    return {
+        "consents": [
+            {
+                "community": community,
+                "about": "me" if c.subject_person_id == person_id else "a household member",
+                "given_by": "me" if c.given_by_person_id == person_id else "an owner of my home",
+                "kind": c.kind.value,
+                "minor": c.minor,
+                "text_version": c.text_version,
+                "text_sha256": c.text_sha256,
+                "language": c.locale,
+                "given_at": export_time(c.given_at),
+                "ended_at": export_time(c.ended_at),
+                "end_reason": c.end_reason,
+            }
+            for c, community in consents
+        ],
+        "enrolled": [
+            {
+                "community": community,
+                "templates": count,
+                "model": model,
+                "since": export_time(cast(datetime | None, since)),
+            }
+            for community, model, count, since in templates
+        ],
+    }

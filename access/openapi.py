@@ -1,0 +1,277 @@
+"""The OpenAPI document of the gate terminal API (:mod:`access.api`).
+
+Served at ``GET /v1/openapi.json``; the suite checks the running server against it
+with schemathesis, so it describes what the server does, not what it meant to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from access.decision import DoorOutcome, Reason
+from access.faces.quality import FaceProblem
+from access.models import GateEventType
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+_GATE_PARAM = {
+    "name": "gate",
+    "in": "path",
+    "required": True,
+    "description": "The gate's id, as printed by `courtyard gate add`.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 999999999999999999},
+}
+
+_COMMON_ERRORS = {
+    "400": _error("Malformed request."),
+    "401": _error("Missing or wrong gate key, or unknown gate."),
+    "413": _error("Body too large."),
+    "503": _error("The database is unavailable; retry shortly."),
+}
+
+_DECISION = {
+    "type": "object",
+    "required": ["granted", "reason", "door"],
+    "properties": {
+        "granted": {"type": "boolean"},
+        "reason": {"type": "string", "enum": [r.value for r in Reason]},
+        "decision_id": {"type": ["integer", "null"]},
+        "holder": {"type": ["string", "null"], "description": "Display name of the holder."},
+        "pass_kind": {"type": ["string", "null"], "enum": ["visitor", "worker", None]},
+        "door": {"type": "string", "enum": [d.value for d in DoorOutcome]},
+        "uses_left": {"type": ["integer", "null"]},
+        "retry_after_s": {
+            "type": ["integer", "null"],
+            "description": "With reason locked_out: seconds until codes are accepted again.",
+        },
+        "face_problem": {
+            "type": ["string", "null"],
+            "enum": [*(p.value for p in FaceProblem), None],
+            "description": (
+                "Face requests only, with reason face_unusable: what to fix in front of the "
+                "camera (one person at a time, come closer, more light …)."
+            ),
+        },
+    },
+}
+
+_DIRECTION = {"type": "string", "enum": ["in", "out"], "default": "in"}
+_TERMINAL = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}
+# In a JSON body ``"terminal": null`` means "not given", as the handlers treat it.
+_JSON_TERMINAL = {
+    "type": ["string", "null"],
+    "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
+    "description": "The terminal's name; null or absent: not given.",
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Courtyard gate terminal API",
+        "version": "1.0.0",
+        "description": (
+            "Gate terminals (keypad, QR reader) ask whether to open. Authenticate with the "
+            "gate's key: `Authorization: Bearer <key>`. Every error is a JSON object."
+        ),
+    },
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"gateKey": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": _ERROR,
+            "Decision": _DECISION,
+            "VerifyRequest": {
+                "type": "object",
+                "additionalProperties": False,
+                "oneOf": [{"required": ["code"]}, {"required": ["qr"]}],
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "pattern": "^[0-9]{1,32}$",
+                        "description": "Digits typed on the keypad (visitor codes have 8).",
+                    },
+                    "qr": {"type": "string", "minLength": 1, "maxLength": 256},
+                    "direction": _DIRECTION,
+                    "terminal": _JSON_TERMINAL,
+                },
+            },
+            "FaceRequest": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["face"],
+                "properties": {
+                    "face": {
+                        "type": "string",
+                        "format": "binary",
+                        "contentMediaType": "image/jpeg",
+                        "description": "One camera frame, JPEG, at most 4 MiB.",
+                    },
+                    "direction": _DIRECTION,
+                    "terminal": _TERMINAL,
+                },
+            },
+            "EventRequest": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["type"],
+                "properties": {
+                    "type": {"type": "string", "enum": [t.value for t in GateEventType]},
+                    "details": {"type": "string", "maxLength": 500},
+                    "terminal": _JSON_TERMINAL,
+                },
+            },
+        },
+    },
+    "paths": {
+        "/v1/gates/{gate}/verify": {
+            "post": {
+                "operationId": "verify",
+                "summary": (
+                    "Decide on a code, a QR token or a face; releases the door when granted."
+                ),
+                "description": (
+                    "A code or QR token is sent as JSON. A face is sent either as the raw "
+                    "JPEG (`Content-Type: image/jpeg`; direction `in`, no terminal name) or "
+                    "as `multipart/form-data` with a `face` part and optional `direction` "
+                    "and `terminal` parts. "
+                    "A face opens only for an enrolled resident of the gate's community "
+                    "whose match is both close and clearly closer than anyone else's; "
+                    "otherwise the reason is `face_unusable` (see `face_problem`; also for "
+                    "a frame that does not decode), `no_match` or `ambiguous`. After 5 "
+                    "failed faces in a row at a gate the answer is `use_code` until a quiet "
+                    "minute has passed or someone got in with a code or card; it is also "
+                    "the answer of a server without face access. No image is kept."
+                ),
+                "security": [{"gateKey": []}],
+                "parameters": [_GATE_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/VerifyRequest"}
+                        },
+                        "image/jpeg": {
+                            "schema": {
+                                "type": "string",
+                                "format": "binary",
+                                "contentMediaType": "image/jpeg",
+                            }
+                        },
+                        "multipart/form-data": {
+                            "schema": {"$ref": "#/components/schemas/FaceRequest"},
+                            "encoding": {"face": {"contentType": "image/jpeg"}},
+                        },
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The decision (granted or denied, with the reason).",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Decision"}
+                            }
+                        },
+                    },
+                    "429": {
+                        "description": (
+                            "Locked out after repeated wrong codes: wait Retry-After seconds."
+                        ),
+                        "headers": {
+                            "Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}
+                        },
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Decision"}
+                            }
+                        },
+                    },
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/v1/gates/{gate}/events": {
+            "post": {
+                "operationId": "reportEvent",
+                "summary": "Report door forced, door held open or tamper; staff are alerted.",
+                "security": [{"gateKey": []}],
+                "parameters": [_GATE_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/EventRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "202": {
+                        "description": "Recorded; staff are being alerted.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["recorded", "event_id"],
+                                    "properties": {
+                                        "recorded": {"type": "boolean"},
+                                        "event_id": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/v1/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Liveness and database reachability (no key needed).",
+                "responses": {
+                    "200": {
+                        "description": "Serving.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["status"],
+                                    "properties": {
+                                        "status": {"type": "string"},
+                                        "database": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "503": {
+                        "description": "The database is unreachable.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["status"],
+                                    "properties": {
+                                        "status": {"type": "string"},
+                                        "database": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                },
+            }
+        },
+    },
+}

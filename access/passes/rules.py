@@ -1,0 +1,134 @@
+"""What a pass may be: the limits (visitor window, how far ahead, worker days), the car
+plate rule, weekday masks, per-community access settings, and the error every pass
+service raises. The chat steps read these names instead of repeating the numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.models import Community
+
+#: The longest a visitor pass may be valid, from its start to its end.
+MAX_VISITOR_WINDOW = timedelta(days=7)
+#: How far ahead of now a visitor pass may start.
+MAX_VISITOR_ADVANCE = timedelta(days=30)
+#: The most days (first to last, inclusive) a worker pass may cover.
+MAX_WORKER_DAYS = 92
+ALL_WEEKDAYS = 0b1111111
+MON_TO_SAT = 0b0111111
+#: A car plate, once normalized (沪A 12345 → 沪A12345): Chinese characters, capital
+#: letters and digits, this many of them. A Chinese plate is 7 (沪A12345) or 8 (new
+#: energy, 沪AD12345); the range leaves room for the other plates a gate may see.
+PLATE_MIN_LEN = 5
+PLATE_MAX_LEN = 10
+_PLATE_RE = re.compile(rf"[\u4e00-\u9fffA-Z0-9]{{{PLATE_MIN_LEN},{PLATE_MAX_LEN}}}")
+_PHONE_RE = re.compile(r"\+?\d{5,20}")
+#: The most characters kept of what a resident types about their visitor or worker:
+#: the name (shown to the guard), the purpose of a visit, the worker's company.
+NAME_MAX_LEN = 60
+PURPOSE_MAX_LEN = 200
+COMPANY_MAX_LEN = 120
+
+
+class PassError(Exception):
+    def __init__(self, code: str, **details: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """Per-community settings, from ``Community.config["access"]``."""
+
+    overstay_alert: bool = True
+    overstay_grace_min: int = 30
+
+    @classmethod
+    def of(cls, community: Community) -> AccessSettings:
+        raw = (community.config or {}).get("access") or {}
+        return cls(
+            overstay_alert=bool(raw.get("overstay_alert", True)),
+            overstay_grace_min=int(raw.get("overstay_grace_min", 30)),
+        )
+
+
+def normalize_plate(raw: str | None) -> str | None:
+    """A typed plate without spaces, dots and dashes, upper case; None when empty."""
+    if raw is None:
+        return None
+    plate = re.sub(r"[\s·.-]", "", raw).upper()
+    return plate or None
+
+
+def valid_plate(raw: str | None) -> str | None:
+    """The normalized plate, or None when the text is not a plate number."""
+    plate = normalize_plate(raw)
+    return plate if plate is not None and _PLATE_RE.fullmatch(plate) else None
+
+
+def clean_phone(raw: str) -> str | None:
+    """A phone number without spaces, dashes and brackets, or None when it is not one."""
+    phone = re.sub(r"[\s()-]", "", raw)
+    return phone if _PHONE_RE.fullmatch(phone) else None
+
+
+def check_visitor_window(valid_from: datetime, valid_until: datetime, now: datetime) -> datetime:
+    """The start a visitor pass with this window gets (never before ``now``).
+
+    Raises ``bad_window`` (with ``over=True`` when the window has already ended),
+    ``window_too_long`` (over :data:`MAX_VISITOR_WINDOW`) or ``too_far_ahead`` (starts
+    more than :data:`MAX_VISITOR_ADVANCE` from now).
+    """
+    start = max(valid_from, now)
+    if valid_until <= start:
+        raise PassError("bad_window", over=valid_from < valid_until)
+    if valid_until - start > MAX_VISITOR_WINDOW:
+        raise PassError("window_too_long")
+    if start - now > MAX_VISITOR_ADVANCE:
+        raise PassError("too_far_ahead")
+    return start
+
+
+def check_worker_days(first_day: date, last_day: date, today: date) -> None:
+    """Raises ``starts_in_past``, ``bad_range`` or ``range_too_long`` (over
+    :data:`MAX_WORKER_DAYS`) for days a worker pass may not cover."""
+    if first_day < today:
+        raise PassError("starts_in_past")
+    if last_day < first_day:
+        raise PassError("bad_range")
+    if (last_day - first_day).days + 1 > MAX_WORKER_DAYS:
+        raise PassError("range_too_long")
+
+
+def check_worker_hours(start_min: int, end_min: int) -> None:
+    """Raises ``bad_hours`` unless the daily hours start before they end, within a day."""
+    if not 0 <= start_min < end_min <= 24 * 60:
+        raise PassError("bad_hours")
+
+
+def weekdays_mask(days: list[int]) -> int:
+    """Monday = 0 … Sunday = 6 to the bit mask stored on worker passes."""
+    mask = 0
+    for d in days:
+        if not 0 <= d <= 6:
+            raise PassError("bad_weekday")
+        mask |= 1 << d
+    return mask
+
+
+def mask_weekdays(mask: int | None) -> list[int]:
+    if mask is None:
+        return list(range(7))
+    return [d for d in range(7) if (mask >> d) & 1]
+
+
+def local_day_bounds(first_day: date, last_day: date, timezone: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first_day, time(0, 0), zone)
+    end = datetime.combine(last_day + timedelta(days=1), time(0, 0), zone)
+    return start, end

@@ -1,0 +1,114 @@
+"""What each audit row says in words: the action, the person, the outcome.
+
+Every action the log can hold (``core.audit_filter.KNOWN_ACTIONS``) has a label here
+(tests/audit checks); an action recorded before it had one shows its code.
+"""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
+
+from core.audit_query import AuditRow
+
+ACTION_LABELS: dict[str, LazyProxy] = {
+    # the admin group and its staff
+    "setup.bind": __("Bind the admin group"),
+    "community.admin_group_bound": __("Admin group bound"),
+    "community.created": __("Community created"),
+    "community.units_imported": __("Units imported"),
+    "staff.list": __("View the staff list"),
+    "staff.manage": __("Open a staff member's card"),
+    "staff.add": __("Add staff"),
+    "staff.added": __("Staff added"),
+    "staff.change_role": __("Change a staff role"),
+    "staff.role_changed": __("Staff role changed"),
+    "staff.remove": __("Remove staff"),
+    "staff.removed": __("Staff removed"),
+    # moving in, residents, invitations
+    "movein.submitted": __("Move-in application submitted"),
+    "movein.withdrawn": __("Move-in application withdrawn"),
+    "movein.approve": __("Approve a move-in application"),
+    "movein.approved": __("Move-in approved"),
+    "movein.reject": __("Reject a move-in application"),
+    "movein.rejected": __("Move-in rejected"),
+    "movein.ask_more": __("Ask for more documents"),
+    "movein.more_requested": __("More documents requested"),
+    "movein.more_sent": __("More documents sent"),
+    "movein.handover": __("Record a key handover"),
+    "handover.issued": __("Keys handed over"),
+    "handover.returned": __("Keys returned"),
+    "movein.residents": __("View a unit's residents"),
+    "residency.end": __("End a residency"),
+    "residency.ended": __("Residency ended"),
+    "residency.family_added": __("Family member added"),
+    "invitation.issued": __("Invitations issued"),
+    "invitation.family_created": __("Family invitation created"),
+    "invitation.redeemed": __("Invitation used"),
+    "invitation.revoked": __("Invitation revoked"),
+    "privacy.erased": __("Personal data erased"),
+    # repair tickets
+    "tickets.take": __("Take a ticket"),
+    "tickets.on_site": __("Mark a ticket on site"),
+    "tickets.resolve": __("Resolve a ticket"),
+    "tickets.assign": __("Assign a ticket"),
+    "tickets.view": __("View a ticket"),
+    "tickets.reject": __("Reject a ticket"),
+    "tickets.list": __("List tickets"),
+    "tickets.report": __("Tickets report"),
+    "tickets.reply": __("Reply to a resident"),
+    # fees and accounts
+    "fees.list": __("View fee items"),
+    "fees.item_add": __("Add a fee item"),
+    "fees.retire": __("Retire a fee item"),
+    "fees.item_retire": __("Retire a fee item"),
+    "fees.bills_generate": __("Generate bills"),
+    "fees.payment_offline": __("Record an offline payment"),
+    "fees.refund": __("Refund a payment"),
+    "fees.adjust": __("Adjust a bill"),
+    "fees.expense": __("Record an expense"),
+    "fees.expense_reverse": __("Reverse an expense"),
+    "fees.report": __("Accounts report"),
+    "fees.overdue": __("List overdue bills"),
+    "fees.export": __("Export bills"),
+    # the gate
+    "passes.worker_approve": __("Approve a worker pass"),
+    "passes.worker_reject": __("Reject a worker pass"),
+    "access.open": __("Open a gate remotely"),
+    "access.staff_open": __("Gate opened by staff"),
+    "access.clear_lockout": __("Clear a keypad lock-out"),
+    "access.log": __("View the gate log"),
+    "access.log_export": __("Export the gate log"),
+    "access.emergency_open": __("Emergency: open every gate"),
+    "access.emergency_end": __("End the emergency opening"),
+    # faces
+    "faces.count": __("Count face enrolments"),
+    "faces.consent": __("Consent to face access"),
+    "faces.enrolled": __("Face enrolled"),
+    "faces.deleted": __("Face data deleted"),
+    # the audit log itself, and the demo
+    "audit.view": __("View the audit log"),
+    "audit.export": __("Export the audit log"),
+    "sandbox.seeded": __("Demo data created"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def person_label(row: AuditRow) -> str:
+    """Who acted, by name: never a bare id."""
+    if row.name:
+        return row.name
+    if row.person_id is not None:
+        return _("(no name)")
+    if row.telegram_id is not None:
+        return _("a Telegram user unknown to Courtyard")
+    return _("Courtyard (operator or automatic)")
+
+
+def outcome_label(allowed: bool) -> str:
+    return "✅" if allowed else "⛔ " + _("refused")

@@ -1,0 +1,42 @@
+"""Every area of the bot, in routing order: the one list ``bot/`` reads.
+
+One line per area. An area moved into its package (``handlers/<area>/``) is listed
+as ``<area>.feature``; the rest are still flat modules, wrapped here until they move.
+Routers of a ``first`` feature are included before all others (see
+``handlers.kit.Feature``); the fallback stays last.
+"""
+
+from __future__ import annotations
+
+from handlers import (
+    admin,
+    audit,
+    faces,
+    faces_common,
+    fees,
+    gate,
+    movein,
+    profile,
+    start,
+    tickets,
+)
+from handlers.kit import Feature
+
+FEATURES: list[Feature] = [
+    start.feature,
+    fees.payments_feature,
+    admin.feature,
+    audit.feature,
+    movein.feature,
+    profile.feature,
+    tickets.feature,
+    fees.feature,
+    gate.feature,
+    Feature(
+        "faces",
+        (faces.router, faces.staff_router),
+        jobs=faces_common.register_face_jobs,
+        domain="faces",
+    ),
+    start.fallback_feature,
+]

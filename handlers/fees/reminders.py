@@ -1,0 +1,147 @@
+"""Reminding owners and tenants of unpaid bills.
+
+Steps (a job every few minutes, per community outside its quiet hours):
+1. the open bills due within the community's reminder horizon, or overdue, whose
+   last reminder is older than its interval, by home (core.fees.scheduled);
+2. to each owner and tenant of the home, in their language: an invoice for
+   everything due with a Pay button — or, when paying in chat is off, a message
+   asking them to pay at the office;
+3. the reminder is recorded per bill with how many people it reached (/overdue
+   shows staff the homes no reminder reached).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.sender import deliver
+from core.db import transaction
+from core.fees.common import in_quiet_hours, local_today
+from core.fees.models import Bill
+from core.fees.payments import InvoiceDraft, create_invoice, unit_payers
+from core.fees.scheduled import bills_to_remind, communities_with_open_bills, record_reminders
+from core.formatting import fmt_date, fmt_money
+from core.identity import unit_label
+from core.models import Community, Person
+from handlers.fees.invoices import (
+    my_bills_button,
+    payments_enabled,
+    reminder_title,
+    send_fee_invoice,
+)
+from handlers.fees.texts import locale_for
+
+
+async def send_reminders(ctx: AppContext) -> int:
+    """Remind owners and tenants of unpaid bills: before the due day and when overdue,
+    at most once per bill every N days, never in the community's quiet hours."""
+    if ctx.bot is None:
+        return 0
+    now = ctx.clock.now()
+    async with ctx.session_factory() as session:
+        communities = await communities_with_open_bills(session)
+    sent = 0
+    for community in communities:
+        if in_quiet_hours(community, now):
+            continue
+        async with ctx.session_factory() as session:
+            by_unit = await bills_to_remind(session, community, now=now)
+        today = local_today(community, now)
+        for unit_id, bills in by_unit.items():
+            sent += await _remind_unit(ctx, community, unit_id, bills, today, now)
+    return sent
+
+
+async def _remind_unit(
+    ctx: AppContext,
+    community: Community,
+    unit_id: int,
+    bills: list[Bill],
+    today: date,
+    now: datetime,
+) -> int:
+    async with ctx.session_factory() as session:
+        people = await unit_payers(session, unit_id, today)
+        label = await unit_label(session, unit_id)
+    overdue = any(b.due_date < today for b in bills)
+    delivered = 0
+    for person in people:
+        async with transaction(ctx.session_factory) as session:
+            # Every open bill of the unit, so one tap settles everything due.
+            draft = await create_invoice(
+                session, unit_id=unit_id, person_id=person.id, now=now, purpose="reminder"
+            )
+        locale = locale_for(ctx, person, community)
+        with ctx.i18n.use_locale(locale):
+            delivered += await _remind_person(
+                ctx, person, community, draft, label=label, overdue=overdue, locale=locale
+            )
+    async with transaction(ctx.session_factory) as session:
+        await record_reminders(
+            session, bills, today=today, recipients=len(people), delivered=delivered, now=now
+        )
+    return delivered
+
+
+async def _remind_person(
+    ctx: AppContext,
+    person: Person,
+    community: Community,
+    draft: InvoiceDraft,
+    *,
+    label: str,
+    overdue: bool,
+    locale: str,
+) -> int:
+    """One reminder in the person's language; 1 when it was delivered."""
+    bot = ctx.bot
+    assert bot is not None  # send_reminders returns early without one
+    assert person.telegram_id is not None
+    facts = {
+        "community": community.name,
+        "unit": label,
+        "periods": ", ".join(b.period for b in draft.bills),
+        "amount": fmt_money(draft.invoice.amount_minor, community.currency, locale),
+        "date": fmt_date(min(b.due_date for b in draft.bills), locale),
+    }
+    if not payments_enabled(ctx):
+        # Paying in chat is not set up: remind in words, pay at the office.
+        text = (
+            _(
+                "Reminder from {community}: {periods} for {unit}, {amount}, was due "
+                "on {date} and is overdue. Please pay at the property office."
+            )
+            if overdue
+            else _(
+                "Reminder from {community}: {periods} for {unit}, {amount}, is due "
+                "on {date}. Please pay at the property office."
+            )
+        ).format(**facts)
+        keyboard = InlineKeyboardMarkup(inline_keyboard=[[my_bills_button()]])
+        result = await deliver(bot.send_message(person.telegram_id, text, reply_markup=keyboard))
+        return int(result.ok)
+    if overdue:
+        description = _(
+            "{community} {unit}: {periods}, {amount}, was due on {date} and is "
+            "overdue. Tap Pay to settle it now."
+        )
+    else:
+        description = _(
+            "{community} {unit}: {periods}, {amount}, is due on {date}. Tap Pay to settle it now."
+        )
+    result = await deliver(
+        send_fee_invoice(
+            ctx,
+            person.telegram_id,
+            draft,
+            community=community,
+            label=label,
+            description=description.format(**facts),
+            title=reminder_title(label),
+        )
+    )
+    return int(result.ok)

@@ -1,0 +1,86 @@
+"""The gate's work outside any update.
+
+- Every minute, passes whose window is over are marked expired (their codes are
+  free again).
+- Every minute, hosts whose visitor came in and was not recorded leaving by the end
+  of the window (plus the community's grace) are told, once.
+- The gate terminal API runs alongside the bot, on the runtime built at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from functools import partial
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from access.api import serve
+from access.lookups import PassParties, claim_overstay_notices
+from access.passes import expire_passes
+from bot.context import AppContext
+from bot.notify import send_to_person
+from core.formatting import fmt_short_datetime
+from core.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+async def gate_api_service(ctx: AppContext) -> None:
+    """The gate terminal API on settings.gate_api_host:port, until cancelled."""
+    host, port = ctx.settings.gate_api_host, ctx.settings.gate_api_port
+    try:
+        runner = await serve(ctx.gate, host, port)
+    except OSError as exc:
+        # Another process (a second webhook worker, `courtyard gate-api`) may serve it.
+        log.error(
+            "gate API could not listen",
+            extra={"fields": {"host": host, "port": port, "error": str(exc)}},
+        )
+        return
+    try:
+        await asyncio.Event().wait()
+    finally:
+        with contextlib.suppress(Exception):
+            await runner.cleanup()
+
+
+async def expire_job(ctx: AppContext) -> int:
+    async with ctx.session_factory.begin() as session:
+        return await expire_passes(session, ctx.clock.now())
+
+
+def _overstay_text(notice: PassParties) -> str:
+    row, tz = notice.pass_, notice.community.timezone
+    locale = notice.host.locale if notice.host else None
+    name = escape(row.holder_name) if row.holder_name else _("Your visitor")
+    entered = row.last_entry_at or row.valid_from
+    return _(
+        "⏰ {name} came in at {entered} and has not been recorded leaving; "
+        "their pass ended at {until}."
+    ).format(
+        name=name,
+        entered=fmt_short_datetime(entered, tz, locale),
+        until=fmt_short_datetime(row.valid_until, tz, locale),
+    )
+
+
+async def overstay_job(ctx: AppContext) -> int:
+    """Tell hosts whose visitor entered and was not recorded leaving after the window."""
+    # Claimed and committed before anyone is told: two schedulers never tell twice.
+    async with ctx.session_factory.begin() as session:
+        notices = await claim_overstay_notices(session, ctx.clock.now())
+    if ctx.bot is None:
+        return len(notices)
+    for notice in notices:
+        assert notice.host is not None
+        with ctx.i18n.context():
+            await send_to_person(ctx, notice.host, partial(_overstay_text, notice))
+    return len(notices)
+
+
+def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
+    scheduler.add_periodic("access.expire", lambda: expire_job(ctx), 60)
+    scheduler.add_periodic("access.overstay", lambda: overstay_job(ctx), 60)

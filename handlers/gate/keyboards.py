@@ -1,0 +1,54 @@
+"""Callback data and buttons the gate's chat flows share.
+
+``PassCb`` carries every button of the resident's side (one prefix, an action and a
+value); the admin group's buttons each have their own class.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+
+class PassCb(CallbackData, prefix="ps"):
+    action: str
+    value: str = ""
+
+
+class GateAlertCb(CallbackData, prefix="ga"):
+    action: str
+    gate_id: int
+
+
+class WorkerDecisionCb(CallbackData, prefix="wp"):
+    action: str
+    pass_id: int
+
+
+class StaffOpenCb(CallbackData, prefix="so"):
+    gate_id: int
+
+
+class LogCsvCb(CallbackData, prefix="lc"):
+    kind: str
+    value: str
+
+
+def button(text: str, action: str, value: object = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=PassCb(action=action, value=str(value)).pack()
+    )
+
+
+def keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def cancel_row() -> list[InlineKeyboardButton]:
+    return [button(_("✖️ Cancel"), "abort")]
+
+
+def with_cancel(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    """The step's buttons and the flow's Cancel under them."""
+    return keyboard([*rows, cancel_row()])

@@ -1,0 +1,31 @@
+"""The resident's two pass conversations, step by step (see ``invite`` and
+``worker_request`` for what each step asks)."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Invite(StatesGroup):
+    unit = State()
+    name = State()
+    purpose = State()
+    window = State()
+    custom_window = State()
+    entries = State()
+    plate = State()
+    gates = State()
+    confirm = State()
+
+
+class WorkerRequest(StatesGroup):
+    unit = State()
+    category = State()
+    name = State()
+    phone = State()
+    company = State()
+    dates = State()
+    hours = State()
+    days = State()
+    gates = State()
+    confirm = State()

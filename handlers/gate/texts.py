@@ -1,0 +1,179 @@
+"""Words and formats the gate's chat flows share: decision reasons and methods,
+windows, days and hours, gate lists, codes, work categories, and what each
+:class:`access.passes.PassError` means to the person who caused it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from access.gates import GateInfo
+from access.models import WorkerCategory
+from access.passes import MAX_VISITOR_ADVANCE, MAX_VISITOR_WINDOW, MAX_WORKER_DAYS, PassError
+from core.formatting import fmt_date, fmt_short_datetime, fmt_time, local_dt
+
+
+def reason_label(reason: str) -> str:
+    labels = {
+        "ok": _("entered"),
+        "remote": _("opened from the chat"),
+        "staff": _("opened by staff"),
+        "resident": _("resident (face)"),
+        "emergency": _("emergency mode (doors open)"),
+        "exit": _("left"),
+        "door_failed": _("granted, door failed"),
+        "unknown": _("unknown code"),
+        "revoked": _("revoked pass"),
+        "expired": _("expired pass"),
+        "not_yet_valid": _("pass not valid yet"),
+        "wrong_gate": _("wrong gate"),
+        "outside_hours": _("outside allowed hours"),
+        "used": _("pass already used"),
+        "locked_out": _("keypad locked (too many wrong codes)"),
+        "gate_disabled": _("gate disabled"),
+        "not_allowed": _("not allowed"),
+        "rate_limited": _("too many openings"),
+        "face_unusable": _("face not clear enough"),
+        "no_match": _("face not recognised"),
+        "ambiguous": _("face not told apart"),
+        "use_code": _("face paused (too many tries)"),
+    }
+    return labels.get(reason, reason)
+
+
+def method_label(method: str) -> str:
+    labels = {
+        "code": _("code"),
+        "qr": _("QR"),
+        "remote": _("remote"),
+        "staff": _("staff"),
+        "face": _("face"),
+    }
+    return labels.get(method, method)
+
+
+def category_labels() -> dict[str, str]:
+    return {
+        WorkerCategory.RENOVATION.value: _("Renovation"),
+        WorkerCategory.HOUSEKEEPING.value: _("Housekeeping"),
+        WorkerCategory.DELIVERY.value: _("Delivery"),
+    }
+
+
+def category_label(value: str | None) -> str:
+    return category_labels().get(value or "", value or "")
+
+
+def weekday_names() -> list[str]:
+    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+
+
+def fmt_weekdays(mask: int | None) -> str:
+    if mask is None or mask == 0b1111111:
+        return _("every day")
+    names = weekday_names()
+    days = [names[d] for d in range(7) if (mask >> d) & 1]
+    if mask == 0b0111111:
+        return _("Mon–Sat")
+    if mask == 0b0011111:
+        return _("Mon–Fri")
+    return ", ".join(days)
+
+
+def fmt_minutes(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def fmt_hours(start_min: int | None, end_min: int | None, weekdays: int | None) -> str:
+    """ "Hours: 08:00–18:00, Mon–Sat" of a worker pass (no hours: the whole day)."""
+    return _("Hours: {start}–{end}, {weekdays}").format(
+        start=fmt_minutes(start_min or 0),
+        end=fmt_minutes(end_min or 24 * 60),
+        weekdays=fmt_weekdays(weekdays),
+    )
+
+
+def fmt_window(start: datetime, end: datetime, tz: str, locale: str | None) -> str:
+    """ "Nov 25, 2026 14:00 – 16:00" or across days "Nov 25 14:00 – Nov 26 18:00"."""
+    same_day = local_dt(start, tz).date() == local_dt(end - timedelta(microseconds=1), tz).date()
+    if same_day:
+        # A window to the end of the day ("today", "tomorrow") ends at 24:00, not 00:00.
+        local_end = local_dt(end, tz)
+        at_midnight = (local_end.hour, local_end.minute, local_end.second) == (0, 0, 0)
+        end_text = "24:00" if at_midnight else fmt_time(end, tz, locale)
+        return f"{fmt_short_datetime(start, tz, locale)} – {end_text}"
+    return f"{fmt_short_datetime(start, tz, locale)} – {fmt_short_datetime(end, tz, locale)}"
+
+
+def fmt_days(start: datetime, end: datetime, tz: str, locale: str | None) -> str:
+    first = local_dt(start, tz).date()
+    last = local_dt(end - timedelta(microseconds=1), tz).date()
+    if first == last:
+        return fmt_date(first, locale)
+    return f"{fmt_date(first, locale)} – {fmt_date(last, locale)}"
+
+
+def gate_names(gates: list[GateInfo], ids: list[int]) -> str:
+    if not ids:
+        return _("all gates")
+    names = [g.name for g in gates if g.id in ids]
+    return ", ".join(escape(n) for n in names) or _("all gates")
+
+
+def fit_lines(lines: list[str], limit: int = 3900) -> str:
+    """Join as many lines as fit in one Telegram message (4096 characters)."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            kept.append("…")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def format_code(code: str) -> str:
+    """8 digits as ``1234 5678``, easier to read out at a keypad."""
+    return f"{code[:4]} {code[4:]}"
+
+
+def for_residents_only() -> str:
+    return _("This is for residents. Join your home first from the menu: /start")
+
+
+def home_gone() -> str:
+    return _("That home is no longer available. Nothing was saved.")
+
+
+def pass_error_text(exc: PassError) -> str:
+    texts = {
+        "not_resident": _("You are not a resident of that home any more."),
+        "no_gates": _("Your community has no gates set up yet."),
+        "bad_gate": _("One of the chosen gates no longer exists. Please start again."),
+        "bad_window": _("The window is not valid. Please choose it again."),
+        "window_too_long": _("A visitor pass can last at most {days} days.").format(
+            days=MAX_VISITOR_WINDOW.days
+        ),
+        "too_far_ahead": _("Passes can be made at most {days} days ahead.").format(
+            days=MAX_VISITOR_ADVANCE.days
+        ),
+        "no_purpose": _("Please give a purpose."),
+        "bad_plate": _("That plate number is too long."),
+        "no_free_code": _("Could not make a code just now. Please try again."),
+        "bad_phone": _("That phone number does not look right."),
+        "starts_in_past": _("The first day cannot be in the past."),
+        "bad_range": _("The last day must not be before the first day."),
+        "range_too_long": _("A worker pass can cover at most {days} days.").format(
+            days=MAX_WORKER_DAYS
+        ),
+        "bad_hours": _("The daily hours are not valid."),
+        "bad_weekday": _("Choose at least one weekday."),
+        "no_name": _("Please give the worker's name."),
+        "not_active": _("That pass is no longer active."),
+        "not_found": _("That pass was not found."),
+    }
+    return texts.get(exc.code, _("That did not work. Please try again."))

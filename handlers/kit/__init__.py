@@ -1,0 +1,42 @@
+"""What every area of the bot shares: routers, the staff gate, replies, text steps,
+paged keyboards, the home menu and command registries, and the commit rule.
+
+Areas import from here (``from handlers.kit import admin_router, reply, ...``); what
+only two areas share (posting a move-in application after ``/setup``) they import
+from the owning area.
+"""
+
+from bot.commands import group_command, private_command
+from handlers.kit.commit import commit_before_send
+from handlers.kit.feature import Feature, routing_order
+from handlers.kit.keyboards import paged_keyboard
+from handlers.kit.menu import everyone, home_text, menu_entry, menu_keyboard, residents, send_home
+from handlers.kit.replies import answer_query, edit, read_text, reply
+from handlers.kit.routers import admin_router, private_router
+from handlers.kit.staff_gate import AdminGroup, StaffFlag, admit, group_locale, role_names
+
+__all__ = [
+    "AdminGroup",
+    "Feature",
+    "StaffFlag",
+    "admin_router",
+    "admit",
+    "answer_query",
+    "commit_before_send",
+    "edit",
+    "everyone",
+    "group_command",
+    "group_locale",
+    "home_text",
+    "menu_entry",
+    "menu_keyboard",
+    "paged_keyboard",
+    "private_command",
+    "private_router",
+    "read_text",
+    "reply",
+    "residents",
+    "role_names",
+    "routing_order",
+    "send_home",
+]
