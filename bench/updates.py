@@ -217,11 +217,18 @@ async def application(url: str, tmp: Path, storage_kind: str, prefix: str) -> tu
         storage.key_builder = DefaultKeyBuilder(prefix=prefix, with_destiny=True)  # type: ignore[attr-defined]
         storage.state_ttl = storage.data_ttl = 600  # type: ignore[attr-defined]
     dp = create_dispatcher(ctx, storage)
+    turns = getattr(dp, "fsm").events_isolation  # noqa: B009
+    if hasattr(turns, "prefix"):  # the chats' turns in Redis: this run's keys only
+        turns.prefix = f"{prefix}:turns"
     return (dp, bot, i18n, engine, storage), ctx
 
 
 async def _worker(job: dict[str, Any], barrier: Any) -> dict[str, Any]:
+    global _uid
     index, processes = job["index"], job["processes"]
+    # Update ids are unique across the processes, as Telegram's are: an id seen twice
+    # is a redelivery, handled once (bot.ledger).
+    _uid = index * 1_000_000_000
     mine = range(job["first_user"] + index, job["first_user"] + job["users"], processes)
     if job["kind"] == "echo":
         dp = echo_dispatcher()

@@ -15,21 +15,24 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.assembly import attach_features, background_services, register_jobs
 from bot.commands import publish_commands
-from bot.context import AppContext
+from bot.context import AppContext, ServiceFactory
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
-from bot.sender import OutgoingLimiter, RateLimiter
+from bot.ledger import PRUNE_EVERY_S, prune_job
+from bot.sender import OutgoingLimiter
 from bot.services import build_gate
 from bot.settings import Settings
+from bot.shared_limits import send_limits
 from bot.storage import check_storage, create_storage
+from bot.webhook import WEBHOOK_KEY, build_webhook_app
 from core.clock import Clock, SystemClock
 from core.db import create_engine, create_session_factory
 from core.heap import freeze_startup_heap
+from core.leader import leader_for
 from core.migrate import upgrade_database_async
 from core.scheduler import Scheduler
 
@@ -51,7 +54,7 @@ class Application:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if self.ctx.scheduler is not None:
-            self.ctx.scheduler.shutdown()
+            await self.ctx.scheduler.aclose()
         await _close_extras(self.ctx)
         with contextlib.suppress(Exception):
             await self.ctx.gate.close()
@@ -71,21 +74,36 @@ async def _close_extras(ctx: AppContext) -> None:
 
 def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api.rstrip("/")))
-    session.middleware(
-        OutgoingLimiter(
-            ctx.session_factory,
-            RateLimiter(
-                settings.send_rate_global,
-                settings.send_interval_private_s,
-                settings.send_per_minute_group,
-            ),
-        )
-    )
+    limits = send_limits(settings)  # in Redis when several processes share the limits
+    ctx.extras["send_limits"] = limits  # closed with the application
+    session.middleware(OutgoingLimiter(ctx.session_factory, limits))
     return Bot(
         token=token,
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+
+
+def _is_gate_api(factory: ServiceFactory) -> bool:
+    """The gate terminal API among the services (`courtyard run --no-gate-api` leaves it
+    to `courtyard gate-api` processes)."""
+    return getattr(factory, "__name__", "") == "gate_api_service"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What one process does besides handling updates (`courtyard run --no-…`)."""
+
+    migrate: bool = True
+    scheduler: bool = True
+    gate_api: bool = True
+
+    def options(self) -> dict[str, bool]:
+        return {
+            "migrate": self.migrate,
+            "start_scheduler": self.scheduler,
+            "gate_api": self.gate_api,
+        }
 
 
 async def build_application(
@@ -95,6 +113,7 @@ async def build_application(
     migrate: bool = True,
     start_scheduler: bool = True,
     start_services: bool = True,
+    gate_api: bool = True,
 ) -> Application:
     """Everything ``run`` needs, started. Telegram is asked who the bot is, and a Redis
     conversation store must answer, before the database is migrated (a wrong token or
@@ -128,24 +147,30 @@ async def build_application(
         opened.push_async_callback(storage.close)
         await check_storage(storage)  # before migrating, like Telegram above
         if migrate:
-            await upgrade_database_async(settings.database_url)
+            applied = await upgrade_database_async(settings.database_url)
+            if applied:
+                log.info("database migrated", extra={"fields": {"applied": applied}})
         build_gate(ctx)
         opened.push_async_callback(ctx.gate.close)
         attach_features(ctx)
         ctx.faces.start()
         dp = create_dispatcher(ctx, storage)
-        scheduler = Scheduler(timezone="UTC")
+        # With several processes on PostgreSQL only the elected leader runs the jobs.
+        scheduler = Scheduler(timezone="UTC", leader=leader_for(settings.database_url))
         ctx.scheduler = scheduler
         opened.push_async_callback(_close_extras, ctx)
         register_jobs(ctx, scheduler)
+        # The bot's own: forget handled update ids once Telegram cannot send them again.
+        scheduler.add_periodic("updates.prune", lambda: prune_job(ctx), PRUNE_EVERY_S)
         await publish_commands(bot, i18n, settings.default_locale)
         if start_scheduler:
             scheduler.start()
-            opened.callback(scheduler.shutdown)
+            opened.push_async_callback(scheduler.aclose)
         application = Application(ctx=ctx, bot=bot, dp=dp, storage=storage)
         if start_services:
             for factory in background_services(ctx):
-                application.services.append(asyncio.create_task(factory(ctx)))
+                if gate_api or not _is_gate_api(factory):
+                    application.services.append(asyncio.create_task(factory(ctx)))
     except BaseException:
         with contextlib.suppress(Exception):
             await opened.aclose()
@@ -166,8 +191,10 @@ def _i18n_context(app: Application) -> contextlib.AbstractContextManager[object]
     return app.ctx.i18n.context()
 
 
-async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    async with running_application(settings) as app:
+async def run_polling(
+    settings: Settings, stop: asyncio.Event | None = None, roles: Roles | None = None
+) -> None:
+    async with running_application(settings, **(roles or Roles()).options()) as app:
         freeze_startup_heap()
         with _i18n_context(app):
             await app.bot.delete_webhook(drop_pending_updates=False)
@@ -182,32 +209,13 @@ async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> 
             await polling
 
 
-def build_webhook_app(app: Application) -> web.Application:
-    """The aiohttp app serving Telegram's webhook.
-
-    aiogram's SimpleRequestHandler compares X-Telegram-Bot-Api-Secret-Token with
-    our secret and answers 401 before the update reaches any handler.
-    """
-    settings = app.ctx.settings
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    web_app = web.Application()
-    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(
-        web_app, path=settings.webhook_path
-    )
-    setup_application(web_app, app.dp, bot=app.bot)
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    web_app.router.add_get("/health", health)
-    return web_app
-
-
-async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_webhook(
+    settings: Settings, stop: asyncio.Event | None = None, roles: Roles | None = None
+) -> None:
     from bot.settings import SettingsError
 
     url, secret = settings.require_webhook()  # `courtyard run` checked it before anything
-    async with running_application(settings) as app:
+    async with running_application(settings, **(roles or Roles()).options()) as app:
         freeze_startup_heap()
         with _i18n_context(app):
             web_app = build_webhook_app(app)
@@ -235,8 +243,24 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
                     },
                 )
                 await (stop or _signal_event()).wait()
+                # 503 for new updates (Telegram delivers them again), finish the rest.
+                await web_app[WEBHOOK_KEY].drain()
             finally:
                 await runner.cleanup()
+
+
+async def run_scheduler(
+    settings: Settings, stop: asyncio.Event | None = None, *, migrate: bool = True
+) -> None:
+    """`courtyard scheduler`: the periodic jobs alone (no updates, no gate API). With
+    several such processes on PostgreSQL one leads and the others stand by."""
+    roles = Roles(migrate=migrate, scheduler=True, gate_api=False)
+    async with running_application(settings, start_services=False, **roles.options()) as app:
+        freeze_startup_heap()
+        with _i18n_context(app):
+            jobs = len(app.ctx.scheduler.jobs) if app.ctx.scheduler is not None else 0
+            log.info("scheduler started", extra={"fields": {"jobs": jobs}})
+            await (stop or _signal_event()).wait()
 
 
 def _signal_event() -> asyncio.Event:

@@ -99,8 +99,16 @@ def run_async(factory: Callable[[], Any]) -> Any:
 
 @main.command()
 @click.option("--webhook", is_flag=True, help="Serve Telegram's webhook instead of long polling.")
-def run(webhook: bool) -> None:
-    """Run the bot (long polling by default), migrating the database first."""
+@click.option("--no-migrate", is_flag=True, help="Do not migrate the database first.")
+@click.option(
+    "--no-scheduler", is_flag=True, help="Run no periodic jobs (`courtyard scheduler` does)."
+)
+@click.option(
+    "--no-gate-api", is_flag=True, help="Serve no gate terminal API (`courtyard gate-api` does)."
+)
+def run(webhook: bool, no_migrate: bool, no_scheduler: bool, no_gate_api: bool) -> None:
+    """Run the bot (long polling by default), migrating the database first, with the
+    periodic jobs and the gate terminal API unless told otherwise."""
     # Every check that needs no network comes before logging and migrating, so a
     # bad setting is exactly one line (and exit 2).
     settings = read_settings()
@@ -111,9 +119,27 @@ def run(webhook: bool) -> None:
 
     check_face_startup(settings)
     start_logging(settings)
-    from bot.app import run_polling, run_webhook
+    from bot.app import Roles, run_polling, run_webhook
 
-    run_async(lambda: run_webhook(settings) if webhook else run_polling(settings))
+    roles = Roles(migrate=not no_migrate, scheduler=not no_scheduler, gate_api=not no_gate_api)
+    runner = run_webhook if webhook else run_polling
+    run_async(lambda: runner(settings, roles=roles))
+
+
+@main.command()
+@click.option("--no-migrate", is_flag=True, help="Do not migrate the database first.")
+def scheduler(no_migrate: bool) -> None:
+    """Run the periodic jobs alone (for `courtyard run --no-scheduler` deployments).
+    On PostgreSQL, of several such processes one runs the jobs and the others stand by."""
+    settings = read_settings()
+    settings.require_bot_token()
+    from bot.services import check_face_startup
+
+    check_face_startup(settings)  # its jobs include the faces'
+    start_logging(settings)
+    from bot.app import run_scheduler
+
+    run_async(lambda: run_scheduler(settings, migrate=not no_migrate))
 
 
 @main.command()
@@ -122,7 +148,9 @@ def migrate() -> None:
     settings = get_settings()
     from core.migrate import upgrade_database
 
-    upgrade_database(settings.database_url)
+    applied = upgrade_database(settings.database_url)
+    if applied:
+        click.echo("applied " + ", ".join(applied))
     click.echo("database is up to date")
 
 

@@ -9,17 +9,19 @@ from typing import Any, cast
 from aiogram import Bot, Dispatcher, Router
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import TelegramObject, Update
 
 from bot.assembly import include_routers
 from bot.context import AppContext
+from bot.ledger import UpdateLedger
 from bot.middlewares import (
     DbSessionMiddleware,
     IdentityMiddleware,
     LocaleMiddleware,
     LogContextMiddleware,
 )
+from bot.ordering import ChatTurns, LocalTurns
+from bot.polling import confirmed_polling
 from bot.routing import accelerate, propagate
 from core.identity import IdentityCache
 
@@ -28,8 +30,9 @@ class DeferredStateMiddleware(FSMContextMiddleware):
     """aiogram's FSM middleware, minus reading the state before the session exists,
     plus a bound on how many updates are worked on at once.
 
-    It still takes the per-chat lock (one update at a time per chat and user) and
-    holds it until the update's transaction has committed; the state itself is read
+    It takes the conversation's turn (one update at a time per chat and user, in
+    update id order: bot.ordering) and holds it until the update's transaction has
+    committed; the state itself is read
     by :class:`~bot.middlewares.DbSessionMiddleware`, inside that transaction, so
     the read is the same one the handler's filters and the storage's cache use.
 
@@ -52,11 +55,20 @@ class DeferredStateMiddleware(FSMContextMiddleware):
     ) -> Any:
         context = self.resolve_event_context(cast(Bot, data["bot"]), data)
         data["fsm_storage"] = self.storage
+        turns = self.events_isolation
+        update_id = event.update_id if isinstance(event, Update) else None
         if context is None:
+            if isinstance(turns, ChatTurns) and update_id is not None:
+                await turns.arrived(update_id)
             async with self.slots:
                 return await handler(event, data)
-        async with self.events_isolation.lock(key=context.key), self.slots:
+        if isinstance(turns, ChatTurns) and update_id is not None:
+            isolation = turns.turn(context.key, update_id)
+        else:
+            isolation = turns.lock(key=context.key)
+        async with isolation as seen_before, self.slots:
             data["state"] = context
+            data["update_seen_before"] = seen_before  # for the ledger (bot.ledger)
             return await handler(event, data)
 
 
@@ -91,6 +103,11 @@ class CourtyardDispatcher(Dispatcher):
         finally:
             self.in_flight -= 1
 
+    async def _polling(self, bot: Bot, **kwargs: Any) -> None:  # type: ignore[override]
+        # Confirm an update to Telegram only once handled (bot.polling); aiogram 3.31's
+        # start_polling calls this for each bot.
+        await confirmed_polling(self, bot, **kwargs)
+
     async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
         return await propagate(self, update_type, event, kwargs)
 
@@ -105,12 +122,15 @@ class CourtyardDispatcher(Dispatcher):
 
 
 def _isolation(app: AppContext, storage: BaseStorage) -> BaseEventIsolation:
+    """The conversations' turns: in Redis for every replica, or in this process."""
     if app.settings.fsm_storage == "redis":
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        from bot.ordering_redis import RedisTurns
 
         if isinstance(storage, RedisStorage):
-            return RedisEventIsolation(redis=storage.redis)
-    return SimpleEventIsolation()
+            return RedisTurns(storage.redis)
+    return LocalTurns()
 
 
 def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
@@ -125,7 +145,9 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp["settings"] = app.settings
     dp["clock"] = app.clock
     dp.update.outer_middleware(LogContextMiddleware())
-    dp.update.outer_middleware(DbSessionMiddleware(app.session_factory))
+    # Each update handled once (bot.ledger); with Redis, several processes take them.
+    ledger = UpdateLedger(app.engine, replicas=app.settings.fsm_storage == "redis")
+    dp.update.outer_middleware(DbSessionMiddleware(app.session_factory, ledger))
     # Shared with the error handler: it speaks the person's language even when the
     # failure came before their identity was loaded (handlers.errors).
     identity_cache = IdentityCache()

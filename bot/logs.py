@@ -65,3 +65,6 @@ def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Alembic lists every plugin it sets up (seven lines per migrate): noise.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # ... and each step it takes: `courtyard migrate` says what it applied, and a
+    # failed migration stays one line on stderr (bot.startup).
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

@@ -7,8 +7,10 @@ deleted, chat gone) in ``delivery_failures`` so the feature that sent it can
 tell staff. :func:`deliver` is the call features use when a failure must not
 abort their work.
 
-The buckets are per process; with several webhook processes each gets its share
-of the global rate (COURTYARD_SEND_RATE_GLOBAL / processes).
+The limits are this process's own (:class:`RateLimiter`), or, with several
+processes (``COURTYARD_FSM_STORAGE=redis``), kept in Redis for all of them together
+(:mod:`bot.shared_limits`): the global rate, a private chat's and a group's limits
+hold whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
@@ -57,6 +59,11 @@ SEND_METHODS = {
     "sendVoice",
 }
 MAX_RETRIES = 5
+
+
+class SendLimits(Protocol):
+    async def acquire(self, chat_id: int | None) -> None:
+        """Wait until a send to ``chat_id`` (None: no chat) keeps within the limits."""
 
 
 @dataclass
@@ -107,6 +114,8 @@ class _Window:
 # long: a send booked in its group's window may still wait a moment for the global one.
 GROUP_BURST = 5
 GROUP_PERIOD_S = 61.0
+# A private chat: up to this many at once (a multi-part answer), then the interval.
+PRIVATE_BURST = 3
 
 
 class RateLimiter:
@@ -150,8 +159,9 @@ class RateLimiter:
             return window.book(now + bucket.reserve(now))
         private = self._private.get(chat_id)
         if private is None:
-            # A burst of 3 keeps multi-part answers snappy, then 1/s.
-            private = _Bucket(3.0, self._private_rate, 3.0, now)
+            # A short burst keeps multi-part answers snappy, then 1/s.
+            burst = float(PRIVATE_BURST)
+            private = _Bucket(burst, self._private_rate, burst, now)
             if len(self._private) > 50_000:
                 self._private.clear()
             self._private[chat_id] = private
@@ -199,10 +209,10 @@ class OutgoingLimiter(BaseRequestMiddleware):
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession] | None,
-        limiter: RateLimiter | None = None,
+        limiter: SendLimits | None = None,
     ) -> None:
         self.session_factory = session_factory
-        self.limiter = limiter or RateLimiter()
+        self.limiter: SendLimits = limiter or RateLimiter()
 
     async def __call__(
         self,

@@ -10,6 +10,9 @@ code (a bug keeps its traceback):
 - ``EXIT_UNAVAILABLE`` (3): a service a setting points at could not be reached
   (Telegram's Bot API, the database server): it may be down or the network may be
   cut, so starting again later can work. A supervisor may retry on 3, not on 2.
+
+A migration that fails is one line too: 3 when trying again may work (the
+connection was lost, a lock was not available), 2 when a person must look.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 
 from bot.settings import Settings, SettingsError
 from core.db import masked_url
-from core.migrate import DatabaseUnavailable
+from core.migrate import DatabaseUnavailable, MigrationFailed
 
 EXIT_SETTINGS = 2
 EXIT_UNAVAILABLE = 3
@@ -55,6 +58,16 @@ def _explain(exc: BaseException, settings: Settings | None) -> StartupFailure | 
         return StartupFailure(
             EXIT_SETTINGS,
             f"cannot open the database at {exc.url} ({exc.reason}): check COURTYARD_DATABASE_URL.",
+        )
+    if isinstance(exc, MigrationFailed):
+        return StartupFailure(
+            EXIT_UNAVAILABLE if exc.transient else EXIT_SETTINGS,
+            f"the database migration of {exc.url} failed ({exc.reason}): "
+            + (
+                "try again when the database answers."
+                if exc.transient
+                else "fix the cause, then run `courtyard migrate` again."
+            ),
         )
     redis = _explain_redis(exc, settings)
     if redis is not None:

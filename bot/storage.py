@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from bot.ledger import STATE_CHANGED
 from bot.middlewares.db import PENDING_STATE, current_session
 from core.db import upsert, utcnow
 from core.models import ConversationState
@@ -195,6 +196,29 @@ class DatabaseStorage(BaseStorage):
         return None
 
 
+def _redis_storage(base: type[Any]) -> type[Any]:
+    """aiogram's Redis store, telling the update's transaction when it changes the
+    conversation: the update is then recorded as handled (bot.ledger), so a delivery
+    again is not taken for the next step's answer."""
+
+    class CourtyardRedisStorage(base):  # type: ignore[misc, valid-type]
+        async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+            _state_changed()
+            await super().set_state(key, state)
+
+        async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+            _state_changed()
+            await super().set_data(key, data)
+
+    return CourtyardRedisStorage
+
+
+def _state_changed() -> None:
+    session = current_session.get()
+    if session is not None:
+        session.info[STATE_CHANGED] = True
+
+
 REDIS_CONNECTIONS = 64
 REDIS_WAIT_S = 20
 
@@ -217,7 +241,7 @@ def create_storage(settings: Any, session_factory: async_sessionmaker[AsyncSessi
         pool = BlockingConnectionPool.from_url(
             settings.redis_url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S
         )
-        return RedisStorage(
+        return _redis_storage(RedisStorage)(
             redis=Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True)
         )
     if settings.fsm_storage == "memory":

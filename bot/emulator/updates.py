@@ -100,6 +100,11 @@ class UpdateQueue:
         self._append(_Entry({"update_id": update_id, kind: payload}))
         return update_id
 
+    def continue_after(self, update_id: int) -> None:
+        """Number new updates after ``update_id``, as Telegram never reuses an id (a
+        restarted emulator facing a database that remembers the ids it handled)."""
+        self._next_id = max(self._next_id, update_id + 1)
+
     def inject(self, update: dict[str, Any]) -> int:
         """Queue a raw update as given (a fresh id is assigned when it has none)."""
         update = dict(update)

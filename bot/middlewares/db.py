@@ -4,27 +4,43 @@ the conversation state is read here, first thing in the transaction.
 
 A session costs nothing until it is used: an update whose state and sender are
 already known (a menu press, /help) and whose handler reads nothing opens no
-transaction, and then there is nothing to commit.
+transaction, and then there is nothing to commit — except the update's own id:
+with a ledger (bot.ledger) every update is recorded as handled in its
+transaction when it changes anything, and a delivery of an id already handled is
+skipped here, first.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.ledger import (
+    PENDING_STATE,  # re-exported: bot.storage's key for changes waiting for the commit
+    STATE_CHANGED,
+    DeliveredAgain,
+    UpdateLedger,
+)
+
+log = logging.getLogger(__name__)
+
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
-# session.info key of conversation-state changes waiting for the commit (bot.storage)
-PENDING_STATE = "fsm_pending"
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        ledger: UpdateLedger | None = None,
+    ) -> None:
         self.session_factory = session_factory
+        self.ledger = ledger
 
     async def __call__(
         self,
@@ -35,7 +51,16 @@ class DbSessionMiddleware(BaseMiddleware):
         session = self.session_factory()
         token = current_session.set(session)
         data["session"] = session
+        update_id = event.update_id if isinstance(event, Update) else None
+        claimed = False
         try:
+            if self.ledger is not None and update_id is not None:
+                seen = data.get("update_seen_before")
+                if not await self.ledger.first(session, update_id, seen):
+                    log.info("update delivered again, already handled: skipped")
+                    await session.rollback()
+                    return None
+                claimed = True
             state = data.get("state")
             if state is not None and "raw_state" not in data:
                 # Read inside this transaction (bot.dispatcher.DeferredStateMiddleware).
@@ -44,7 +69,13 @@ class DbSessionMiddleware(BaseMiddleware):
             if _has_work(session):
                 await session.commit()
             return result
+        except DeliveredAgain:
+            log.info("update delivered again, handled meanwhile elsewhere: rolled back")
+            await session.rollback()
+            return None
         except BaseException:
+            if claimed and self.ledger is not None and update_id is not None:
+                self.ledger.release(update_id)
             if session.in_transaction():
                 await session.rollback()
             raise
@@ -60,6 +91,7 @@ def _has_work(session: AsyncSession) -> bool:
     return bool(
         session.in_transaction()
         or session.info.get(PENDING_STATE)
+        or session.info.get(STATE_CHANGED)
         or session.new
         or session.dirty
         or session.deleted

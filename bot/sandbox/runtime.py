@@ -39,6 +39,7 @@ from bot.sandbox.seed import ensure_demo, populate_emulator
 from bot.sandbox.state import STATE_FILE, SandboxState, save_state
 from bot.settings import Settings
 from core.db import create_engine, create_session_factory
+from core.delivery import last_handled
 from core.migrate import upgrade_database_async
 
 log = logging.getLogger(__name__)
@@ -133,8 +134,14 @@ class Sandbox:
                 language=self.options.language,
                 state_path=self.state_path,
             )
+            # The emulator numbers updates from 1 again; the bot skips ids it has
+            # handled (bot.ledger), so go on after the last one, as Telegram would.
+            async with create_session_factory(engine)() as session:
+                last_update = await last_handled(session)
         finally:
             await engine.dispose()
+        if last_update is not None:
+            self.emulator.core.updates.continue_after(last_update)
         self.clock.offset = timedelta(seconds=self.state.clock_offset_s)
 
         # A new database means a new demo: yesterday's Telegram would not match it.

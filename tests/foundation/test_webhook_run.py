@@ -130,6 +130,9 @@ async def test_courtyard_run_webhook_process(
         # And what Telegram delivers (with the secret, on its own) is answered.
         await resident.send("/start")
         await resident.expect("Welcome to Courtyard", timeout=30)
+        # The webhook answers once the update is handled and committed, a moment after
+        # the reply reached the chat.
+        await _until(lambda: emulator.pending_updates == [], proc, log, "the webhook's answer")
         assert emulator.webhook.last_error_message is None
         assert emulator.pending_updates == []
         assert await _people(session_factory, 522) == 1
