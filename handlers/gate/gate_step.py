@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import F
-from aiogram.filters import StateFilter
+from aiogram.filters import StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -83,7 +83,7 @@ async def ask_gates(
 
 @router.callback_query(
     StateFilter(Invite.gates, WorkerRequest.gates),
-    PassCb.filter(F.action.in_({"gate", "gate_all"})),
+    or_f(PassCb.filter(F.action == "gate_all"), PassCb.numbered("gate")),
 )
 async def toggle_gate(
     query: CallbackQuery,

@@ -6,6 +6,9 @@ value); the admin group's buttons each have their own class.
 
 from __future__ import annotations
 
+from typing import Any
+
+from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -14,6 +17,13 @@ from aiogram.utils.i18n import gettext as _
 class PassCb(CallbackData, prefix="ps"):
     action: str
     value: str = ""
+
+    @classmethod
+    def numbered(cls, *actions: str) -> Any:
+        """The filter for buttons whose value is an id: forged or garbled data
+        (``ps:revoke:notanumber``) matches no handler and is answered as a stale
+        button, never parsed into a ValueError."""
+        return cls.filter(F.action.in_(set(actions)) & F.value.regexp(r"^[0-9]{1,18}$"))
 
 
 class GateAlertCb(CallbackData, prefix="ga"):

@@ -96,7 +96,7 @@ async def mine(
     await reply(event, fit_lines(lines), reply_markup=keyboard(buttons))
 
 
-@router.callback_query(PassCb.filter(F.action == "revoke"), StateFilter("*"))
+@router.callback_query(PassCb.numbered("revoke"), StateFilter("*"))
 async def revoke_ask(
     query: CallbackQuery, callback_data: PassCb, session: AsyncSession, identity: Identity
 ) -> None:
@@ -124,7 +124,7 @@ async def revoke_ask(
     )
 
 
-@router.callback_query(PassCb.filter(F.action == "revoke_yes"), StateFilter("*"))
+@router.callback_query(PassCb.numbered("revoke_yes"), StateFilter("*"))
 async def revoke_yes(
     query: CallbackQuery,
     callback_data: PassCb,

@@ -130,7 +130,7 @@ def flow_entry(router: Router, *, menu: str, command: str, ask_home: State, begi
             rows = [[button(f"🏠 {h.unit.unit_label}", "unit", h.unit.unit_id)] for h in found]
             await ask(event, state, ask_home, _("For which home?"), *rows)
 
-    @router.callback_query(ask_home, PassCb.filter(F.action == "unit"))
+    @router.callback_query(ask_home, PassCb.numbered("unit"))
     async def unit_chosen(
         query: CallbackQuery,
         callback_data: PassCb,

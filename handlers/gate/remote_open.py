@@ -69,7 +69,7 @@ async def open_choose(
     await reply(event, _("Which gate should I open?"), reply_markup=keyboard(rows))
 
 
-@router.callback_query(PassCb.filter(F.action == "open_pick"), StateFilter("*"))
+@router.callback_query(PassCb.numbered("open_pick"), StateFilter("*"))
 async def open_confirm(
     query: CallbackQuery,
     callback_data: PassCb,

@@ -402,3 +402,18 @@ async def test_a_visitor_at_a_locked_keypad_is_let_in_by_the_host(world, emulato
         .order_by(AccessLogEntry.id.desc())
     )
     assert row.granted and row.person_id == w.host.id
+
+
+async def test_forged_pass_buttons_are_answered_as_stale(world, emulator):
+    """``ps:revoke:notanumber`` once raised ValueError (the apology naming /cancel);
+    garbled ids now match no handler and get the stale-button answer."""
+    w = world
+    await w.resident.send("/opengate")
+    pick = await w.resident.expect("Which gate should I open?")
+    actions = w.resident._actions
+    chat = actions.core.chat(w.resident.id)
+    msg = actions._message(chat, pick["message_id"])
+    for data in ("ps:revoke:notanumber", "ps:open_pick:1e9", "ps:revoke_yes:", "ps:unit:-3"):
+        answer = await actions._callback(chat, w.resident.id, msg, data, True, 5.0)
+        assert answer is not None and answer.get("text") == "This button is no longer active."
+    await w.resident.expect_nothing(within=0.5, text_contains="went wrong")
