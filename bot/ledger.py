@@ -8,7 +8,7 @@ The update's row is written in its own transaction, as it commits, when that
 transaction changes anything — rows, or the conversation state (also in Redis):
 so the row exists exactly when the update's effects do. An update that changed
 nothing writes no row (a commit, and on PostgreSQL a disk flush, only to remember
-it cost ten times the update itself, decision 0014); handling it again changes
+it cost ten times the update itself, decision 0019); handling it again changes
 nothing either, at most a reply comes twice.
 
 Checked first, without a database round trip for a new update:

@@ -17,7 +17,7 @@ the updates come in order and ``grace`` is 0.
 
 :class:`LocalTurns` keeps the turns in this process (one bot process);
 :class:`bot.ordering_redis.RedisTurns` keeps them in Redis for every replica.
-See docs/decisions/0014-delivery-guarantee.md.
+See docs/decisions/0019-delivery-guarantee.md.
 """
 
 from __future__ import annotations

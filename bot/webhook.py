@@ -11,7 +11,7 @@ update already handled a no-op.
 Stopping (SIGTERM): :meth:`WebhookHandler.drain` stops taking updates — new
 requests get 503, which Telegram retries (on another replica behind a balancer, or
 on this one once restarted), and ``/health`` says 503 too — then waits for the
-updates in flight. See docs/decisions/0014-delivery-guarantee.md.
+updates in flight. See docs/decisions/0019-delivery-guarantee.md.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ An update is answered (webhook) or confirmed (polling) only after its transactio
 committed, so Telegram delivers again whatever a dying process held. The row of
 :class:`HandledUpdate` is written in the update's own transaction: it exists if and
 only if the update's effects were committed, and a redelivery finds it and is
-skipped (docs/decisions/0014-delivery-guarantee.md).
+skipped (docs/decisions/0019-delivery-guarantee.md).
 
 Telegram keeps an undelivered update for at most 24 hours, and after a week without
 updates may start its ids anywhere: rows older than :data:`KEEP` are pruned.

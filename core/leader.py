@@ -8,7 +8,7 @@ every ``check_s`` seconds and stops leading the moment it is lost (a database
 restart ends every session, so the lock may already be someone else's).
 
 On SQLite there is one bot process per database file: it is the leader, and no
-lock is taken (see docs/decisions/0015-scheduler-leader.md).
+lock is taken (see docs/decisions/0020-scheduler-leader.md).
 """
 
 from __future__ import annotations
