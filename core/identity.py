@@ -288,7 +288,7 @@ async def unit_label(session: AsyncSession, unit_id: int) -> str:
 # deletes a Person, Residency or Staff row drops the cached identity of the person
 # it concerns (a staff approval reaches the resident's next message at once); other
 # processes see changes within the TTL. Security checks never rely on the cache:
-# staff actions re-read the role (handlers.staff.ensure_staff), and services check
+# staff actions re-read the role (the staff gate, handlers.kit.staff_gate), and services check
 # residencies in their own queries.
 
 _seq = 0  # advances on every commit that changed someone's identity

@@ -12,7 +12,6 @@ from handlers import (
     admin,
     audit,
     faces,
-    faces_common,
     fees,
     gate,
     movein,
@@ -32,11 +31,6 @@ FEATURES: list[Feature] = [
     tickets.feature,
     fees.feature,
     gate.feature,
-    Feature(
-        "faces",
-        (faces.router, faces.staff_router),
-        jobs=faces_common.register_face_jobs,
-        domain="faces",
-    ),
+    faces.feature,
     start.fallback_feature,
 ]

@@ -39,6 +39,9 @@ class FaceProblem(StrEnum):
 # Formats a phone or a camera sends. Anything else (PDF, SVG via plugins, ICO...) is
 # refused before decoding: each extra decoder is extra attack surface.
 _FORMATS = ("JPEG", "PNG", "WEBP", "BMP")  # JPEG also opens MPO (phone) files
+#: The file types taken as a picture when sent as a document; any other file is
+#: refused before it is downloaded (BMP decodes too, but no phone sends one).
+PHOTO_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 # EXIF orientations that swap width and height.
 _TRANSPOSED = {5, 6, 7, 8}

@@ -13,7 +13,7 @@ Public API (what other areas may call):
   removed or demoted, so a community always has someone who can run ``/setup``.
 - :func:`bind_admin_group` — what ``/setup`` stores: ``Community.admin_chat_id``
   and ``admin_chat_is_forum``. Other areas find the community of an admin chat
-  with ``handlers.staff.AdminGroup()`` / ``core.identity.community_by_admin_chat``.
+  with ``handlers.kit.AdminGroup()`` / ``core.identity.community_by_admin_chat``.
 
 Services raise :class:`CommunityError` with a ``code``; they never format user text.
 

@@ -19,11 +19,11 @@ from access.gates import create_gate
 from core.clock import FrozenClock
 from core.models import AuditEntry, ConversationState, StaffRole
 from core.residents import end_residency
-from handlers.faces_common import purge_pending_job
+from handlers.faces.jobs import purge_pending_job
 from tests.conftest import TEST_SECRET
 from tests.faces_chat.conftest import START, photo
 from tests.factories import make_resident, make_staff
-from tests.harness import start_bot
+from tests.harness import idle, start_bot
 
 pytestmark = pytest.mark.faces
 
@@ -133,6 +133,7 @@ async def test_consent_selfies_gate_and_deletion(world, session, emulator):
     await me.expect("Please answer with the buttons")
     await me.press(consent, "✅ I agree")
     await me.expect("Now send 1 to 3 selfies")
+    await idle(w.app)  # the consent commits with the step, just after the question
     row = (await session.scalars(select(FaceConsent))).one()
     assert row.kind == ConsentKind.SELF and row.given_at == START and row.locale == "en"
     assert row.text_sha256 == text_digest(consent["text"]) and row.text_version
@@ -281,6 +282,7 @@ async def test_cancel_and_bad_files_store_nothing(world, session, emulator):
     assert "Photo 1 of up to 3 accepted" in verdict["text"]
     await me.press(verdict, "✖️ Cancel")
     await me.expect("Cancelled. Nothing was stored")
+    await idle(w.app)
     assert await count(session, FaceTemplate) == 0
     assert prompt
 
