@@ -191,7 +191,7 @@ def test_gate_cli(database_url, tmp_path, monkeypatch):
     async def check() -> dict:
         engine = create_engine(database_url)
         async with create_session_factory(engine)() as session:
-            gate = await session.scalar(select(Gate))
+            gate = await session.scalar(select(Gate).where(Gate.name == "东门"))
             assert key not in gate.api_key_hash
             stored = dict(gate.driver_config)
         await engine.dispose()
