@@ -29,6 +29,7 @@ dominate:
 from __future__ import annotations
 
 import inspect
+import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,11 +39,14 @@ from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED, SkipHandler
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from magic_filter.operations import CallOperation, ComparatorOperation, GetAttributeOperation
 
 _ORIGINAL = "_courtyard_original"
 _TRIGGER_WITH = "_courtyard_trigger_with"
+_REACH = "_courtyard_reach"
 _ANY = None  # "no constraint"
 
 
@@ -163,8 +167,104 @@ def _plan(
     ]
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """What an update must be for any handler of an observer to match it: a
+    superset of its handlers' quick checks (state, command, the button's data
+    prefix), so a router whose handlers cannot match is passed over without
+    running its root filters (they only filter; they change nothing)."""
+
+    size: int  # the number of handlers it was worked out from
+    unconstrained: bool  # some handler needs no state and no command or prefix
+    states: frozenset[str | None]  # the states some other handler matches in
+    prefixes: str  # command prefixes some command handler takes
+    names: frozenset[str] | None  # their command names, casefolded (None: any)
+    data: tuple[str, ...]  # what a button's data starts with for a state-free handler
+
+    def admits(self, event: TelegramObject, raw_state: Any) -> bool:
+        if self.unconstrained or raw_state in self.states:
+            return True
+        if isinstance(event, CallbackQuery):
+            return bool(self.data) and (event.data or "").startswith(self.data)
+        if not self.prefixes or not isinstance(event, Message):
+            return False
+        text = event.text or event.caption
+        if not text or text[0] not in self.prefixes:
+            return False
+        return self.names is None or _command_name(text).casefold() in self.names
+
+
+def _data_prefix(handler: HandlerObject) -> str | None:
+    """What a button's data must start with for the handler, when a filter says:
+    a CallbackData class's filter, ``F.data == "…"`` or ``F.data.startswith("…")``."""
+    for event_filter in handler.filters or ():
+        callback = _original(event_filter)
+        if isinstance(callback, CallbackQueryFilter):
+            factory = callback.callback_data
+            return f"{factory.__prefix__}{factory.__separator__}"
+        operations = getattr(event_filter.magic, "_operations", ())
+        if not operations or not isinstance(operations[0], GetAttributeOperation):
+            continue
+        if operations[0].name != "data":
+            continue
+        rest = operations[1:]
+        if (
+            len(rest) == 1
+            and isinstance(rest[0], ComparatorOperation)
+            and rest[0].comparator is operator.eq
+            and isinstance(rest[0].right, str)
+        ):
+            return rest[0].right
+        if (
+            len(rest) == 2
+            and isinstance(rest[0], GetAttributeOperation)
+            and rest[0].name == "startswith"
+            and isinstance(rest[1], CallOperation)
+            and len(rest[1].args) == 1
+            and isinstance(rest[1].args[0], str)
+            and not rest[1].kwargs
+        ):
+            return rest[1].args[0]
+    return None
+
+
+def _reach(observer: TelegramEventObserver) -> _Reach | None:
+    """The observer's reach for messages and buttons, None for other updates."""
+    buttons = observer.event_name == "callback_query"
+    if observer.event_name != "message" and not buttons:
+        return None
+    unconstrained, states, prefixes = False, set(), ""
+    names: set[str] | None = set()
+    data: list[str] = []
+    for handler, required, command, _ in _plan(observer):
+        if command is not None:
+            prefixes += command.prefixes
+            if command.names is None or names is None:
+                names = None
+            else:
+                names |= {name.casefold() for name in command.names}
+            continue
+        if required is not _ANY:
+            states |= required
+            continue
+        prefix = _data_prefix(handler) if buttons else None
+        if prefix is None:
+            unconstrained = True
+        else:
+            data.append(prefix)
+    return _Reach(
+        len(observer.handlers),
+        unconstrained,
+        frozenset(states),
+        prefixes,
+        frozenset(names) if names is not None else None,
+        tuple(data),
+    )
+
+
 def _install_trigger(observer: TelegramEventObserver) -> None:
     plans = [_plan(observer)]
+    setattr(observer, _REACH, _reach(observer))
 
     async def trigger_with(event: TelegramObject, given: dict[str, Any]) -> Any:
         """``trigger`` on the caller's data, copied (as ``**kwargs`` would) only
@@ -243,6 +343,14 @@ async def _step(
     kwargs: dict[str, Any],
 ) -> Any:
     if observer is not None:
+        reach: _Reach | None = getattr(observer, _REACH, None)
+        if (
+            reach is not None
+            and not router.sub_routers
+            and reach.size == len(observer.handlers)
+            and not reach.admits(event, kwargs.get("raw_state"))
+        ):
+            return UNHANDLED  # none of its handlers can match: skip its root filters too
         if observer._handler.filters:  # the router's root filters
             passed, data = await observer.check_root_filters(event, **kwargs)
             if not passed:
