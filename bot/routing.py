@@ -29,7 +29,6 @@ dominate:
 from __future__ import annotations
 
 import inspect
-import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,19 +38,19 @@ from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED, SkipHandler
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, TelegramObject
-from magic_filter.operations import CallOperation, ComparatorOperation, GetAttributeOperation
+from aiogram.types import Message, TelegramObject
 
-_ORIGINAL = "_courtyard_original"
+from bot.reach import ANY, ORIGINAL, Index, build_index, command_name, original, reach_of
+
 _TRIGGER_WITH = "_courtyard_trigger_with"
-_REACH = "_courtyard_reach"
-_ANY = None  # "no constraint"
+_INDEX = "_courtyard_index"
+_GENERATION = [0]  # bumped whenever a handler or router is added: indexes are rebuilt
 
 
 def accelerate(router: Router) -> None:
-    """Apply both speed-ups to ``router`` and every router below it."""
+    """Apply the speed-ups to ``router`` and every router below it."""
+    _GENERATION[0] += 1
     for each in router.chain_tail:
         for observer in each.observers.values():
             for handler in (observer._handler, *observer.handlers):
@@ -66,12 +65,8 @@ def _as_coroutine(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]
     async def call(*args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
 
-    setattr(call, _ORIGINAL, function)
+    setattr(call, ORIGINAL, function)
     return call
-
-
-def _original(event_filter: FilterObject) -> Any:
-    return getattr(event_filter.callback, _ORIGINAL, event_filter.callback)
 
 
 def _states_of(value: Any) -> set[str | None] | None:
@@ -91,7 +86,7 @@ def _required_states(handler: HandlerObject) -> frozenset[str | None] | None:
     """States the handler can match in (intersection of its state filters)."""
     required: set[str | None] | None = None
     for event_filter in handler.filters or ():
-        callback = _original(event_filter)
+        callback = original(event_filter)
         if isinstance(callback, State):
             admitted = _states_of(callback)
         elif isinstance(callback, StateFilter):
@@ -107,7 +102,7 @@ def _required_states(handler: HandlerObject) -> frozenset[str | None] | None:
         if admitted is None:
             continue
         required = admitted if required is None else required & admitted
-    return frozenset(required) if required is not None else _ANY
+    return frozenset(required) if required is not None else ANY
 
 
 @dataclass(frozen=True)
@@ -120,18 +115,12 @@ class _CommandNeed:
 def _command_need(handler: HandlerObject) -> _CommandNeed | None:
     """What a message's text must look like for the handler's Command filter."""
     for event_filter in handler.filters or ():
-        callback = _original(event_filter)
+        callback = original(event_filter)
         if isinstance(callback, Command):
             plain = all(isinstance(c, str) for c in callback.commands)
             names = frozenset(str(c) for c in callback.commands) if plain else None
             return _CommandNeed(callback.prefix, names, callback.ignore_case)
     return None
-
-
-def _command_name(text: str) -> str:
-    """The command a text names, as aiogram's Command filter extracts it."""
-    parts = text.split(maxsplit=1)
-    return parts[0][1:].partition("@")[0] if parts else ""
 
 
 _Filters = tuple[tuple[Callable[[Any], Any] | None, FilterObject], ...]
@@ -140,7 +129,7 @@ _Filters = tuple[tuple[Callable[[Any], Any] | None, FilterObject], ...]
 def _filters(handler: HandlerObject) -> _Filters:
     """The handler's filters, each with its magic filter's resolver when it is one
     (a magic filter takes only the event: it is resolved right here)."""
-    return tuple((_original(f) if f.magic is not None else None, f) for f in handler.filters or ())
+    return tuple((original(f) if f.magic is not None else None, f) for f in handler.filters or ())
 
 
 async def _passes(filters: _Filters, event: TelegramObject, kwargs: dict[str, Any]) -> Any:
@@ -167,104 +156,15 @@ def _plan(
     ]
 
 
-@dataclass(frozen=True)
-class _Reach:
-    """What an update must be for any handler of an observer to match it: a
-    superset of its handlers' quick checks (state, command, the button's data
-    prefix), so a router whose handlers cannot match is passed over without
-    running its root filters (they only filter; they change nothing)."""
-
-    size: int  # the number of handlers it was worked out from
-    unconstrained: bool  # some handler needs no state and no command or prefix
-    states: frozenset[str | None]  # the states some other handler matches in
-    prefixes: str  # command prefixes some command handler takes
-    names: frozenset[str] | None  # their command names, casefolded (None: any)
-    data: tuple[str, ...]  # what a button's data starts with for a state-free handler
-
-    def admits(self, event: TelegramObject, raw_state: Any) -> bool:
-        if self.unconstrained or raw_state in self.states:
-            return True
-        if isinstance(event, CallbackQuery):
-            return bool(self.data) and (event.data or "").startswith(self.data)
-        if not self.prefixes or not isinstance(event, Message):
-            return False
-        text = event.text or event.caption
-        if not text or text[0] not in self.prefixes:
-            return False
-        return self.names is None or _command_name(text).casefold() in self.names
-
-
-def _data_prefix(handler: HandlerObject) -> str | None:
-    """What a button's data must start with for the handler, when a filter says:
-    a CallbackData class's filter, ``F.data == "…"`` or ``F.data.startswith("…")``."""
-    for event_filter in handler.filters or ():
-        callback = _original(event_filter)
-        if isinstance(callback, CallbackQueryFilter):
-            factory = callback.callback_data
-            return f"{factory.__prefix__}{factory.__separator__}"
-        operations = getattr(event_filter.magic, "_operations", ())
-        if not operations or not isinstance(operations[0], GetAttributeOperation):
-            continue
-        if operations[0].name != "data":
-            continue
-        rest = operations[1:]
-        if (
-            len(rest) == 1
-            and isinstance(rest[0], ComparatorOperation)
-            and rest[0].comparator is operator.eq
-            and isinstance(rest[0].right, str)
-        ):
-            return rest[0].right
-        if (
-            len(rest) == 2
-            and isinstance(rest[0], GetAttributeOperation)
-            and rest[0].name == "startswith"
-            and isinstance(rest[1], CallOperation)
-            and len(rest[1].args) == 1
-            and isinstance(rest[1].args[0], str)
-            and not rest[1].kwargs
-        ):
-            return rest[1].args[0]
-    return None
-
-
-def _reach(observer: TelegramEventObserver) -> _Reach | None:
-    """The observer's reach for messages and buttons, None for other updates."""
-    buttons = observer.event_name == "callback_query"
-    if observer.event_name != "message" and not buttons:
-        return None
-    unconstrained, states, prefixes = False, set(), ""
-    names: set[str] | None = set()
-    data: list[str] = []
-    for handler, required, command, _ in _plan(observer):
-        if command is not None:
-            prefixes += command.prefixes
-            if command.names is None or names is None:
-                names = None
-            else:
-                names |= {name.casefold() for name in command.names}
-            continue
-        if required is not _ANY:
-            states |= required
-            continue
-        prefix = _data_prefix(handler) if buttons else None
-        if prefix is None:
-            unconstrained = True
-        else:
-            data.append(prefix)
-    return _Reach(
-        len(observer.handlers),
-        unconstrained,
-        frozenset(states),
-        prefixes,
-        frozenset(names) if names is not None else None,
-        tuple(data),
-    )
-
-
 def _install_trigger(observer: TelegramEventObserver) -> None:
     plans = [_plan(observer)]
-    setattr(observer, _REACH, _reach(observer))
+    register = observer.register
+
+    def register_and_reindex(*args: Any, **kwargs: Any) -> Any:
+        _GENERATION[0] += 1
+        return register(*args, **kwargs)
+
+    observer.register = register_and_reindex  # type: ignore[method-assign]
 
     async def trigger_with(event: TelegramObject, given: dict[str, Any]) -> Any:
         """``trigger`` on the caller's data, copied (as ``**kwargs`` would) only
@@ -280,14 +180,14 @@ def _install_trigger(observer: TelegramEventObserver) -> None:
         if isinstance(event, Message):
             text = event.text or event.caption
         for handler, states, command, filters in plan:
-            if states is not _ANY and raw_state not in states:
+            if states is not ANY and raw_state not in states:
                 continue
             if command is not None:
                 if not text or text[0] not in command.prefixes:
                     continue
                 if command.names is not None:
                     if name is None:
-                        name = _command_name(text)
+                        name = command_name(text)
                     wanted = name.casefold() if command.ignore_case else name
                     if wanted not in command.names:
                         continue
@@ -343,14 +243,6 @@ async def _step(
     kwargs: dict[str, Any],
 ) -> Any:
     if observer is not None:
-        reach: _Reach | None = getattr(observer, _REACH, None)
-        if (
-            reach is not None
-            and not router.sub_routers
-            and reach.size == len(observer.handlers)
-            and not reach.admits(event, kwargs.get("raw_state"))
-        ):
-            return UNHANDLED  # none of its handlers can match: skip its root filters too
         if observer._handler.filters:  # the router's root filters
             passed, data = await observer.check_root_filters(event, **kwargs)
             if not passed:
@@ -366,8 +258,31 @@ async def _step(
                 return UNHANDLED
             if response is not UNHANDLED:
                 return response
-    for sub_router in router.sub_routers:
+    raw_state = kwargs.get("raw_state")
+    for sub_router in _reachable(router, update_type, event, raw_state):
         response = await propagate(sub_router, update_type, event, dict(kwargs))
         if response is not UNHANDLED:
             return response
     return UNHANDLED
+
+
+def _reachable(
+    router: Router, update_type: str, event: TelegramObject, raw_state: Any
+) -> list[Router]:
+    """``router.sub_routers`` less those none of whose handlers can match (bot.reach)."""
+    if not router.sub_routers:
+        return router.sub_routers
+    key = (_GENERATION[0], len(router.sub_routers))
+    cached: tuple[tuple[int, int], dict[str, Index]] | None = getattr(router, _INDEX, None)
+    if cached is None or cached[0] != key:
+        cached = (key, dict[str, Index]())
+        setattr(router, _INDEX, cached)
+    index = cached[1].get(update_type)
+    if index is None:
+        reach = {
+            id(observer): reach_of(observer, _plan(observer))
+            for sub_router in router.sub_routers
+            if (observer := sub_router.observers.get(update_type)) is not None
+        }
+        index = cached[1][update_type] = build_index(router.sub_routers, update_type, reach)
+    return index.candidates(event, raw_state)

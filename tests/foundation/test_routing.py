@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.dispatcher.event.bases import UNHANDLED, SkipHandler
 from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
@@ -26,6 +27,10 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from bot.dispatcher import CourtyardDispatcher
 
 BOT_ID = 42
+
+
+class Pick(CallbackData, prefix="pk"):
+    n: int
 
 
 class Ask(StatesGroup):
@@ -79,6 +84,21 @@ def routers() -> list[Router]:
     async def group_text(message: Message) -> str:
         return "group text"
 
+    buttons = Router(name="buttons")
+    buttons.callback_query.filter(F.message.chat.type == "private")
+
+    @buttons.callback_query(Pick.filter(F.n > 1))
+    async def picked(query: CallbackQuery, callback_data: Pick) -> str:
+        return f"picked {callback_data.n}"
+
+    @buttons.callback_query(F.data.startswith("lang:"))
+    async def language(query: CallbackQuery) -> str:
+        return "language"
+
+    @buttons.callback_query(Ask.name, F.data == "cancel")
+    async def cancel_in_flow(query: CallbackQuery) -> str:
+        return "cancel in flow"
+
     last = Router(name="last")
 
     @last.message(Command("skip"))
@@ -101,7 +121,7 @@ def routers() -> list[Router]:
     async def go(query: CallbackQuery) -> str:
         return "go"
 
-    return [first, flow, staff, last]
+    return [first, flow, staff, buttons, last]
 
 
 async def read_state(
@@ -159,6 +179,13 @@ CASES = [
     ("hi all", "supergroup", None),
     (None, "private", "go"),
     (None, "private", "stale"),
+    (None, "private", "pk:2"),
+    (None, "private", "pk:1"),
+    (None, "private", "pk:x"),
+    (None, "private", "pkz"),
+    (None, "private", "lang:en"),
+    (None, "private", "cancel"),
+    (None, "supergroup", "lang:en"),
 ]
 
 
@@ -197,8 +224,35 @@ async def test_same_handler_as_aiogram(state: State | None) -> None:
             "after skip",
             "unknown command",
             "go",
+            "picked 2",
+            "language",
             "log in group",
             "group text",
         } <= reached
     else:
-        assert ({"name"} if state is Ask.name else {"floor", "back"}) <= reached
+        assert ({"name", "cancel in flow"} if state is Ask.name else {"floor", "back"}) <= reached
+
+
+async def test_a_handler_added_later_is_reached() -> None:
+    """Routers passed over by their reach (bot.reach) are looked at again once a
+    handler is added to one of them."""
+    bot = Bot(f"{BOT_ID}:TEST")
+    dp = CourtyardDispatcher(storage=MemoryStorage())
+    dp.update.outer_middleware(read_state)
+    late = Router(name="late")
+
+    @late.message(Command("early"))
+    async def early(message: Message) -> str:
+        return "early"
+
+    dp.include_router(late)
+    dp.include_router(Router(name="other"))
+    first = await dp.feed_update(bot, Update.model_validate(update("/late"), context={"bot": bot}))
+
+    @late.message(Command("late"))
+    async def later(message: Message) -> str:
+        return "late"
+
+    second = await dp.feed_update(bot, Update.model_validate(update("/late"), context={"bot": bot}))
+    await bot.session.close()
+    assert (first, second) == (UNHANDLED, "late")
