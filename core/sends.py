@@ -111,9 +111,12 @@ async def send_once(
     send: Callable[[], Awaitable[T]],
     *,
     delivered: Callable[[T], bool] = bool,
+    retry_undelivered: bool = False,
 ) -> tuple[bool, T | None]:
     """Claim ``key``, then ``send()``: ``(True, result)``, or ``(False, None)`` when
-    the key was claimed before. If ``send`` raises, the claim is given back."""
+    the key was claimed before. If ``send`` raises, the claim is given back; so it
+    is when the result was not delivered and ``retry_undelivered`` is set (the next
+    run tries again: no admin group yet, the card not posted)."""
     if not await claim_send(session_factory, key, now):
         return False, None
     try:
@@ -124,7 +127,11 @@ async def send_once(
         except Exception:
             log.exception("a claim could not be given back", extra={"fields": {"key": key}})
         raise
-    await finish_send(session_factory, key, now, delivered(result))
+    ok = delivered(result)
+    if not ok and retry_undelivered:
+        await release_send(session_factory, key)
+    else:
+        await finish_send(session_factory, key, now, ok)
     return True, result
 
 
