@@ -35,6 +35,8 @@ from core.db import Base, upsert
 log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=120)
+# A claim unfinished this long was left by a run that died (a send takes seconds).
+STALE = timedelta(minutes=10)
 
 T = TypeVar("T")
 
@@ -70,14 +72,19 @@ async def claim(session: AsyncSession, key: str, now: datetime) -> bool:
 async def claim_send(
     session_factory: async_sessionmaker[AsyncSession], key: str, now: datetime
 ) -> bool:
-    """Claim ``key`` and commit; False if it was claimed before (and log when that
-    claim never finished: a crash between claim and send, the message not resent)."""
+    """Claim ``key`` and commit; False if it was claimed before. A claim left unfinished
+    for :data:`STALE` (a run died between the claim and the send's answer) is logged:
+    that message may never have gone out, and is not sent again."""
     async with session_factory() as session:
         if await claim(session, key, now):
             await session.commit()
             return True
-        done = await session.scalar(select(SendClaim.done_at).where(SendClaim.key == key))
-    if done is None:
+        row = (
+            await session.execute(
+                select(SendClaim.claimed_at, SendClaim.done_at).where(SendClaim.key == key)
+            )
+        ).first()
+    if row is not None and row.done_at is None and row.claimed_at < now - STALE:
         log.warning(
             "claimed earlier and never finished: not sent again", extra={"fields": {"key": key}}
         )
