@@ -122,6 +122,10 @@ class Proc:
             self.proc.kill()
             self.proc.wait(10)
 
+    def terminate(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+
     def stop(self, within: float = 10) -> None:
         """SIGTERM, then SIGKILL if it has not stopped within ``within`` seconds."""
         if self.proc is None or self.proc.poll() is not None:
