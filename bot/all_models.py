@@ -11,6 +11,7 @@ from core import (
     delivery,  # noqa: F401
     models,  # noqa: F401
     movein_models,  # noqa: F401
+    sends,  # noqa: F401
 )
 from core.fees import models as fees_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401

@@ -270,3 +270,18 @@ def _signal_event() -> asyncio.Event:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, event.set)
     return event
+
+
+async def run_job_once(settings: Settings, name: str) -> bool:
+    """`courtyard run-job NAME`: one periodic job, once, now; False if there is none.
+    A failure goes on as an exception (the exit code says it)."""
+    async with running_application(
+        settings, migrate=False, start_scheduler=False, start_services=False, gate_api=False
+    ) as app:
+        scheduler = app.ctx.scheduler
+        if scheduler is None or name not in scheduler.jobs:
+            return False
+        with _i18n_context(app):
+            await scheduler.jobs[name].func()
+            log.info("job run once", extra={"fields": {"job": name}})
+    return True

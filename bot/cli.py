@@ -142,6 +142,21 @@ def scheduler(no_migrate: bool) -> None:
     run_async(lambda: run_scheduler(settings, migrate=not no_migrate))
 
 
+@main.command("run-job")
+@click.argument("name")
+def run_job(name: str) -> None:
+    """Run one periodic job once, now (e.g. fees.reminders after an outage), beside
+    any scheduler: what the job sends is claimed first, so nothing goes out twice."""
+    settings = read_settings()
+    settings.require_bot_token()
+    start_logging(settings)
+    from bot.app import run_job_once
+
+    if not run_async(lambda: run_job_once(settings, name)):
+        click.echo(f"no job named {name}", err=True)
+        raise SystemExit(2)
+
+
 @main.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""

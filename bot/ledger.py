@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
-from core import delivery
+from core import delivery, sends
 from core.db import utcnow
 
 if TYPE_CHECKING:
@@ -152,5 +152,7 @@ async def prune_job(ctx: AppContext) -> int:
         # Real time, not ctx.clock: rows are stamped with it, and what matters is how
         # long Telegram may deliver an update again.
         count = await delivery.prune_handled(session, utcnow())
+        # And the claims of messages jobs sent long ago (core.sends).
+        await sends.prune_claims(session, utcnow())
         await session.commit()
     return count

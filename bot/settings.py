@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_path: str = "/telegram/webhook"
+    webhook_order_grace_s: float = Field(
+        default=0.05,
+        ge=0,
+        le=5,
+        allow_inf_nan=False,
+        description="How long a webhook update waits for an earlier one of its chat "
+        "still on its way (docs/decisions/0019-delivery-guarantee.md).",
+    )
     default_locale: Literal["zh_Hans", "en"] = "zh_Hans"
     timezone: str = "Asia/Shanghai"
     secret_key: SecretStr | None = Field(

@@ -27,7 +27,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.ordering import WEBHOOK_GRACE_S, ChatTurns
+from bot.ordering import ChatTurns
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -103,7 +103,7 @@ def build_webhook_app(app: Application) -> web.Application:
     turns = getattr(getattr(app.dp, "fsm", None), "events_isolation", None)
     if isinstance(turns, ChatTurns):
         # Updates posted together may arrive out of order: wait briefly for earlier ids.
-        turns.grace = WEBHOOK_GRACE_S
+        turns.grace = settings.webhook_order_grace_s
     web_app = web.Application()
     handler = WebhookHandler(app.dp, app.bot, secret)
     handler.register(web_app, path=settings.webhook_path)

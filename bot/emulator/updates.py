@@ -22,6 +22,7 @@ offset would silently swallow them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -73,6 +74,9 @@ class UpdateQueue:
         self._poll_generation = 0
         self._closing = False
         self.allowed_updates: list[str] | None = None
+        # As Telegram: up to the webhook's max_connections updates in flight at once,
+        # each posted again until it gets a 2xx (off: one at a time, in order).
+        self.webhook_parallel = False
 
     @property
     def pending_count(self) -> int:
@@ -205,6 +209,9 @@ class UpdateQueue:
         backoff = 0.1
         async with aiohttp.ClientSession() as session:
             while not self._closing:
+                if self.webhook_parallel:
+                    await self._run_parallel(reply, session)
+                    return
                 if not self._webhook.url or not self._pending:
                     await self._notifier.wait(3600)
                     continue
@@ -248,6 +255,66 @@ class UpdateQueue:
                     except BotAPIError as exc:
                         # Telegram drops errors of webhook replies silently; we log them.
                         log.info("webhook reply %s failed: %s", call[0], exc)
+
+    async def _run_parallel(self, reply: WebhookReply, session: aiohttp.ClientSession) -> None:
+        in_flight: dict[int, asyncio.Task[None]] = {}
+
+        def done(key: int, _task: object) -> None:
+            in_flight.pop(key, None)
+            self._notifier.notify()
+
+        try:
+            while not self._closing:
+                limit = max(1, self._webhook.max_connections)
+                for entry in list(self._pending) if self._webhook.url else []:
+                    if len(in_flight) >= limit:
+                        break
+                    if id(entry) not in in_flight:
+                        task = asyncio.create_task(self._deliver_until_ok(entry, reply, session))
+                        in_flight[id(entry)] = task
+                        task.add_done_callback(functools.partial(done, id(entry)))
+                await self._notifier.wait(3600)
+        finally:
+            for task in in_flight.values():
+                task.cancel()
+
+    def _holds(self, entry: _Entry) -> bool:
+        return any(e is entry for e in self._pending)
+
+    async def _deliver_until_ok(
+        self, entry: _Entry, reply: WebhookReply, session: aiohttp.ClientSession
+    ) -> None:
+        backoff = 0.1
+        while not self._closing and self._holds(entry) and self._webhook.url:
+            config = self._webhook
+            headers = {"Content-Type": "application/json"}
+            if config.secret_token:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = config.secret_token
+            try:
+                async with session.post(
+                    config.url,
+                    data=json.dumps(entry.update),
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=60),
+                ) as response:
+                    if response.status >= 300:
+                        raise _WebhookFailure(f"Wrong response from the webhook: {response.status}")
+                    call = await _read_reply(response)
+            except (aiohttp.ClientError, TimeoutError, _WebhookFailure) as exc:
+                config.last_error_date = now()
+                config.last_error_message = str(exc) or exc.__class__.__name__
+                self._events.emit("webhook_failed", None, url=config.url, error=str(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            self._pending = [e for e in self._pending if e is not entry]
+            self._events.emit("webhook_delivered", None, update_id=entry.update_id)
+            if call is not None:
+                try:
+                    await reply(*call)
+                except BotAPIError as exc:
+                    log.info("webhook reply %s failed: %s", call[0], exc)
+            return
 
 
 async def _read_reply(response: aiohttp.ClientResponse) -> tuple[str, Params] | None:

@@ -7,9 +7,10 @@ time), sends its parts, records each part as done (``step``), and marks it sent.
 A crash at any point leaves the row pending and the next run resumes it; a
 duplicate enqueue is a no-op (``dedupe_key`` is unique).
 
-Delivery is at-least-once per part: a crash in the instant between Telegram
-accepting a part and ``step`` being saved would send that one part again. The
-window is one database write long.
+Each part is also claimed before it is sent (core.sends, handlers.fees.parts):
+delivery is at most once per part. A crash between the claim and Telegram's
+answer loses that one part (the log names it when the item resumes); it never
+sends a part twice, whatever the lease.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from core.fees.payments import RECEIPT, STAFF_ALERT
 from core.fees.receipts import load_receipt, render_receipt
 from core.fees.statement_runs import STATEMENT
 from core.formatting import fmt_money
+from core.sends import send_once
 from handlers.fees.parts import send_parts
 from handlers.fees.statements import send_statement
 from handlers.fees.texts import locale_for, translations
@@ -166,7 +167,16 @@ async def _send_staff_alert(ctx: AppContext, item: outbox.OutboxItem) -> tuple[b
             )
         else:
             return False, "unknown_alert"
-        sent = await deliver(ctx.bot.send_message(community.admin_chat_id, text))
+        bot, chat_id = ctx.bot, community.admin_chat_id
+        claimed, sent = await send_once(
+            ctx.session_factory,
+            f"fees.outbox:{item.id}:1",
+            ctx.clock.now(),
+            lambda: deliver(bot.send_message(chat_id, text)),
+            delivered=lambda result: bool(result and result.ok),
+        )
+    if not claimed or sent is None:
+        return True, None  # claimed by a worker that died: never sent twice
     return sent.ok, sent.reason
 
 

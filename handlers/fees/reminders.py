@@ -8,10 +8,13 @@ Steps (a job every few minutes, per community outside its quiet hours):
    asking them to pay at the office;
 3. the reminder is recorded per bill with how many people it reached (/overdue
    shows staff the homes no reminder reached).
+Each person's reminder is claimed (core.sends) before it is sent, and the round is
+recorded once: two runs, or a run after a crash, never remind anyone twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from aiogram.types import InlineKeyboardMarkup
@@ -27,6 +30,7 @@ from core.fees.scheduled import bills_to_remind, communities_with_open_bills, re
 from core.formatting import fmt_date, fmt_money
 from core.identity import unit_label
 from core.models import Community, Person
+from core.sends import claim, delivered_count, send_once
 from handlers.fees.invoices import (
     my_bills_button,
     payments_enabled,
@@ -68,23 +72,45 @@ async def _remind_unit(
         people = await unit_payers(session, unit_id, today)
         label = await unit_label(session, unit_id)
     overdue = any(b.due_date < today for b in bills)
+    # This round of the unit's reminders: each person's is claimed before it is sent
+    # (core.sends), so a second run or process, or a run after a crash, sends none twice.
+    round_key = reminder_round(today, unit_id, bills)
     delivered = 0
     for person in people:
-        async with transaction(ctx.session_factory) as session:
-            # Every open bill of the unit, so one tap settles everything due.
-            draft = await create_invoice(
-                session, unit_id=unit_id, person_id=person.id, now=now, purpose="reminder"
-            )
-        locale = locale_for(ctx, person, community)
-        with ctx.i18n.use_locale(locale):
-            delivered += await _remind_person(
-                ctx, person, community, draft, label=label, overdue=overdue, locale=locale
-            )
+
+        async def remind(person: Person = person) -> int:
+            async with transaction(ctx.session_factory) as session:
+                # Every open bill of the unit, so one tap settles everything due.
+                draft = await create_invoice(
+                    session, unit_id=unit_id, person_id=person.id, now=now, purpose="reminder"
+                )
+            locale = locale_for(ctx, person, community)
+            with ctx.i18n.use_locale(locale):
+                return await _remind_person(
+                    ctx, person, community, draft, label=label, overdue=overdue, locale=locale
+                )
+
+        _, result = await send_once(ctx.session_factory, f"{round_key}{person.id}", now, remind)
+        delivered += result or 0
     async with transaction(ctx.session_factory) as session:
-        await record_reminders(
-            session, bills, today=today, recipients=len(people), delivered=delivered, now=now
-        )
+        # Recorded once per round, by the first run to finish it, with every delivery.
+        if await claim(session, f"{round_key}recorded", now):
+            await record_reminders(
+                session,
+                bills,
+                today=today,
+                recipients=len(people),
+                delivered=await delivered_count(session, round_key),
+                now=now,
+            )
     return delivered
+
+
+def reminder_round(today: date, unit_id: int, bills: list[Bill]) -> str:
+    """The claim keys' prefix of one unit's reminders for these bills on this day."""
+    ids = ",".join(str(b.id) for b in sorted(bills, key=lambda b: b.id))
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:12]
+    return f"fees.reminder:{today.isoformat()}:{unit_id}:{digest}:"
 
 
 async def _remind_person(

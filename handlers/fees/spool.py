@@ -23,6 +23,7 @@ from bot.sender import deliver
 from core.fees.chat_payments import Spooled, record_spooled_payment
 from core.fees.payments import PAYLOAD_PREFIX
 from core.fees.spool import PaymentSpool, SpooledPayment
+from core.sends import send_once
 from handlers.fees.checkout import reported_payment, unmatched_text
 from handlers.fees.outbox import kick_outbox
 
@@ -89,4 +90,13 @@ async def _tell_unmatched(ctx: AppContext, item: SpooledPayment) -> None:
     assert ctx.bot is not None
     with ctx.i18n.use_locale(item.locale or ctx.settings.default_locale):
         text = unmatched_text(item.telegram_payment_charge_id)
-    await deliver(ctx.bot.send_message(item.chat_id, text))
+    bot = ctx.bot
+    # Claimed first (core.sends): a spool on shared storage read by two processes,
+    # or a run that died before removing the file, never tells the payer twice.
+    await send_once(
+        ctx.session_factory,
+        f"fees.spool.unmatched:{item.telegram_payment_charge_id}",
+        ctx.clock.now(),
+        lambda: deliver(bot.send_message(item.chat_id, text)),
+        delivered=lambda result: result.ok,
+    )

@@ -6,6 +6,7 @@
    cannot be reached) and ask staff to collect keys and access card.
 3. Post applications that could not reach the admin group when they were
    submitted.
+Every message is claimed before it is sent (core.sends): never sent twice.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.invitations import purge_failures
 from core.movein.office import residency_card, unposted_applications
 from core.residents import end_expired_tenancies, purge_documents
 from core.scheduler import Scheduler
+from core.sends import send_once
 from handlers.movein.handover import tell_residency_ended
 from handlers.movein.posting import post_application
 
@@ -51,23 +53,41 @@ async def movein_housekeeping(ctx: AppContext) -> None:
                 extra={"fields": {"documents_purged": purged, "tenancies_ended": len(ended)}},
             )
         for residency_id in ended:
-            # One transaction per tenant: the topic a notice creates is kept even
-            # if a later notice fails.
-            async with transaction(ctx.session_factory) as session:
-                card = await residency_card(session, residency_id)
-                if card is None or ctx.bot is None:
-                    continue
-                await tell_residency_ended(
-                    ctx, session, card, partial(_lease_ended_text, card.unit_label)
-                )
+            # Each notice claimed before it is sent (core.sends); one transaction per
+            # tenant: the topic a notice creates is kept even if a later one fails.
+            await send_once(
+                ctx.session_factory,
+                f"movein.lease_ended:{residency_id}",
+                ctx.clock.now(),
+                partial(_tell_lease_ended, ctx, residency_id),
+                delivered=lambda _: True,
+            )
         async with ctx.session_factory() as session:
             unposted = await unposted_applications(session)
         for application_id in unposted:
             try:
-                async with transaction(ctx.session_factory) as session:
-                    await post_application(ctx, session, application_id)
+                await send_once(
+                    ctx.session_factory,
+                    f"movein.post:{application_id}",
+                    ctx.clock.now(),
+                    partial(_post, ctx, application_id),
+                    retry_undelivered=True,
+                )
             except TelegramBadRequest:
                 log.warning("application still not posted", exc_info=True)
+
+
+async def _tell_lease_ended(ctx: AppContext, residency_id: int) -> None:
+    async with transaction(ctx.session_factory) as session:
+        card = await residency_card(session, residency_id)
+        if card is None or ctx.bot is None:
+            return
+        await tell_residency_ended(ctx, session, card, partial(_lease_ended_text, card.unit_label))
+
+
+async def _post(ctx: AppContext, application_id: int) -> bool:
+    async with transaction(ctx.session_factory) as session:
+        return (await post_application(ctx, session, application_id)).ok
 
 
 def _lease_ended_text(unit: str) -> str:

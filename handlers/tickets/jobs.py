@@ -22,6 +22,7 @@ from bot.notify import send_to_admin_group
 from core.db import transaction
 from core.models import Community
 from core.scheduler import Scheduler
+from core.sends import send_once
 from core.tickets import digest, service
 from core.tickets.deadlines import ticket_settings
 from core.tickets.models import TicketStatus
@@ -167,10 +168,22 @@ async def run_publisher(ctx: AppContext) -> int:
         async with ctx.session_factory() as session:
             ids = [t.id for t in await service.tickets_to_publish(session)]
         for ticket_id in ids:
-            async with transaction(ctx.session_factory) as session:
-                ticket = await service.get_ticket(session, ticket_id)
-                if await publish_ticket(ctx, session, await load_view(session, ticket)):
-                    published += 1
+
+            async def publish(ticket_id: int = ticket_id) -> bool:
+                async with transaction(ctx.session_factory) as session:
+                    ticket = await service.get_ticket(session, ticket_id)
+                    return await publish_ticket(ctx, session, await load_view(session, ticket))
+
+            # Claimed before it is posted (core.sends): two runs never post a card
+            # twice; one that could not post gives the claim back for the next run.
+            claimed, posted = await send_once(
+                ctx.session_factory,
+                f"tickets.publish:{ticket_id}",
+                ctx.clock.now(),
+                publish,
+                retry_undelivered=True,
+            )
+            published += int(claimed and bool(posted))
     return published
 
 
