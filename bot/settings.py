@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # Gate terminal API, served by `courtyard run` alongside the bot.
     gate_api_host: str = "127.0.0.1"
     gate_api_port: int = Field(default=8090, ge=1, le=65535)
+    # /livez, /readyz and /metrics of the scheduler and long polling (the webhook port
+    # and the gate API serve them on their own ports). 0: not served.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
     payments_provider_token: SecretStr | None = None
     spool_dir: Path = Field(
         default=Path("var/spool"),
