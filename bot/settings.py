@@ -223,6 +223,11 @@ def allowed_range(field: str) -> str | None:
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment; raise :class:`SettingsError` with one line."""
+    # Secrets as files (docker compose secrets, a mounted Kubernetes Secret): one file
+    # per setting, named like its variable in lower case (courtyard_bot_token).
+    secrets_dir = os.environ.get("COURTYARD_SECRETS_DIR")
+    if secrets_dir and "_secrets_dir" not in overrides:
+        overrides["_secrets_dir"] = secrets_dir
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -56,7 +56,9 @@ async def test_redis_configured_and_down_is_unready(settings, emulator) -> None:
 
 @pytest.mark.postgres
 async def test_a_replica_that_loses_its_database_goes_unready(
-    settings, emulator, scratch_pg_url: str  # noqa: F811
+    settings,
+    emulator,
+    scratch_pg_url: str,  # noqa: F811
 ) -> None:
     await asyncio.to_thread(upgrade_database, scratch_pg_url)
     settings = settings.model_copy(update={"database_url": scratch_pg_url})
