@@ -1,0 +1,458 @@
+"""How large a community one box carries: the morning peak, then more; one JSON line.
+
+    uv run python bench/capacity.py [--seconds 20] [--steps 0.25,0.5,1,2,4] [--no-faces]
+
+The morning peak of a community of 20,000 households: 3,000 gate decisions a minute
+(10 % by face, the rest codes), 500 chat updates a minute of the realistic mix
+(``bench/updates.py``), and the scheduler running its jobs — all at once, on the
+embedded default setup (one SQLite file shared by every process). The processes are
+the real ones, each its own OS process:
+
+  gate API    ``courtyard gate-api`` (codes, faces, the simulated doors)
+  scheduler   ``courtyard scheduler --no-migrate`` (Telegram: the emulator)
+  chat        the real dispatcher, middlewares, handlers and database fed the mix
+              in-process with Bot API calls answered locally (as bench/updates.py;
+              the webhook's HTTP layer is not in this reading)
+
+The terminals (``bench/_gate_terminals.py``) send codes — each a different valid
+single-use pass, so every decision takes the full path — and 640x480 JPEG frames of
+an enrolled resident among ``--face-residents`` enrolled templates, on a fixed
+schedule (open loop: latency counts from each request's scheduled arrival).
+
+Targets: p99 <= 50 ms for codes and chat, <= 300 ms for faces, nothing unanswered.
+Each step multiplies the whole load (``--steps``, 1 = 20,000 households); the
+largest step that met every target is the community the box carried
+(``households_carried``). CPU per process is in cores (CPU seconds per second).
+Keys: ``steps`` (per step: load, p50/p99 per kind, unanswered, cpu), ``faces``
+(measured or why not), ``households_carried``, ``load_avg``. Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._gate_terminals import Terminals, pct
+from bench.gate import SECRET, free_port, log
+
+HOUSEHOLDS = 20_000
+GATE_PER_MIN = 3_000
+FACE_SHARE = 0.10
+CHAT_PER_MIN = 500
+TARGET_MS = {"code": 50.0, "chat": 50.0, "face": 300.0}
+GRACE_S = 10.0
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- the processes -----------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def wait_ready(url: str, what: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{what} was not ready in {timeout:.0f} s")
+
+
+def environment(url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTYARD_")}
+    env.update(
+        COURTYARD_DATABASE_URL=url,
+        COURTYARD_SECRET_KEY=SECRET,
+        COURTYARD_SECRET_KEY_FILE=str(tmp / "key"),
+        COURTYARD_SPOOL_DIR=str(tmp / "spool"),
+        COURTYARD_FACE_DEEPFACE_HOME=str(tmp / "faces"),
+        COURTYARD_LOG_LEVEL="WARNING",
+        COURTYARD_LOG_FORMAT="text",
+    )
+    env.update(extra)
+    return env
+
+
+def courtyard(*args: str) -> list[str]:
+    script = shutil.which("courtyard", path=str(Path(sys.executable).parent))
+    return [script, *args] if script else [sys.executable, "-m", "bot", *args]
+
+
+class Chat:
+    """The chat process: runs the mix at a rate when told (stdin), answers JSON."""
+
+    def __init__(self, url: str, tmp: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--role", "chat", "--url", url, "--tmp", str(tmp)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        if self._line() != {"ready": True}:
+            raise RuntimeError("the chat process did not start")
+
+    def _line(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the chat process ended")
+        return dict(json.loads(line))
+
+    def start(self, rate: float, seconds: float) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{rate} {seconds}\n".encode())
+        self.proc.stdin.flush()
+
+    def result(self) -> dict[str, Any]:
+        return self._line()
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+async def mix(
+    dp: Any,
+    bot: Any,
+    users: list[list[dict[str, Any]]],
+    cursors: list[int],
+    rate: float,
+    seconds: float,
+) -> dict[str, Any]:
+    """The mix at ``rate`` updates/s for ``seconds`` (open loop, as bench/updates.py)."""
+    from aiogram.types import Update
+
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(raw: dict[str, Any], due: float) -> None:
+        nonlocal errors
+        try:
+            await dp.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+        except Exception:
+            errors += 1
+            return
+        latencies.append((time.perf_counter() - due) * 1000)
+
+    tasks = []
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.05
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        u = i % len(users)
+        tasks.append(asyncio.create_task(one(users[u][cursors[u] % len(users[u])], due)))
+        cursors[u] += 1
+    if tasks:
+        _, pending = await asyncio.wait(tasks, timeout=GRACE_S)
+        for task in pending:
+            task.cancel()
+    return {"sent": total, "latencies": latencies, "errors": errors}
+
+
+async def chat_role(url: str, tmp: Path) -> None:
+    """The chat child: the real dispatcher on the shared database, fed on command."""
+    from bench.updates import application, conversation, drive
+    from core.heap import freeze_startup_heap
+
+    (dp, bot, i18n, engine, storage), _ = await application(url, tmp, "database", "capacity")
+    users = [conversation(4_000_000 + k) for k in range(100)]
+    cursors = list(range(len(users)))
+    loop = asyncio.get_running_loop()
+    with i18n.context():
+        await drive(dp, bot, users)  # these people have talked to the bot before
+        freeze_startup_heap()
+        print(json.dumps({"ready": True}), flush=True)
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            rate, seconds = (float(x) for x in line.split())
+            out = await mix(dp, bot, users, cursors, rate, seconds)
+            print(json.dumps(out), flush=True)
+    await storage.close()
+    await engine.dispose()
+
+
+# --- the terminals -----------------------------------------------------------------------
+
+
+def face_requests(port: int, gate_id: int, key: str, frame: bytes, count: int) -> list[bytes]:
+    head = (
+        f"POST /v1/gates/{gate_id}/verify HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {key}\r\n"
+        "Content-Type: image/jpeg\r\n"
+        f"Content-Length: {len(frame)}\r\n\r\n"
+    ).encode()
+    return [head + frame] * count
+
+
+async def scheduled(t: Terminals, requests: list[bytes], rate: float) -> tuple[list[float], int]:
+    """Open loop at ``rate``/s; (latencies of the answered, how many got no answer)."""
+    if not requests:
+        return [], 0
+    tasks = []
+    start = time.perf_counter() + 0.05
+    for i, data in enumerate(requests):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(t.one(data, since=due)))
+    done, pending = await asyncio.wait(tasks, timeout=GRACE_S)
+    for task in pending:
+        task.cancel()
+    answered = [task.result() for task in done if task.exception() is None]
+    return answered, len(requests) - len(answered)
+
+
+async def gate_load(
+    port: int, info: dict[str, Any], codes: list[str], face: bytes | None, load: dict[str, float]
+) -> dict[str, Any]:
+    seconds = load["seconds"]
+    code_t = Terminals(port, info["gate_ids"], info["keys"], codes)
+    face_gate, face_key = info.get("face_gate", 0), info.get("face_key", "")
+    face_t = Terminals(port, [face_gate], [face_key], [])
+    code_n = int(load["code_per_s"] * seconds)
+    face_n = int(load["face_per_s"] * seconds) if face is not None else 0
+    code_reqs = code_t.encode(code_n)
+    face_reqs = face_requests(port, face_gate, face_key, face or b"", face_n)
+    await code_t.connect(16)
+    if face_n:
+        await face_t.connect(8)
+    try:
+        (code_ms, code_lost), (face_ms, face_lost) = await asyncio.gather(
+            scheduled(code_t, code_reqs, load["code_per_s"]),
+            scheduled(face_t, face_reqs, max(load["face_per_s"], 1e-9)),
+        )
+    finally:
+        code_t.close()
+        face_t.close()
+    return {
+        "code": (code_ms, code_lost + code_t.errors, code_n - code_t.granted),
+        "face": (face_ms, face_lost + face_t.errors, face_n - face_t.granted),
+    }
+
+
+# --- one step ----------------------------------------------------------------------------
+
+
+def summary(latencies: list[float], unanswered: int, target: float) -> dict[str, Any]:
+    p99 = pct(latencies, 0.99) if latencies else None
+    return {
+        "n": len(latencies),
+        "p50_ms": pct(latencies, 0.50) if latencies else None,
+        "p99_ms": p99,
+        "unanswered": unanswered,
+        "met": bool(latencies) and unanswered == 0 and p99 is not None and p99 <= target,
+    }
+
+
+def run_step(
+    factor: float,
+    args: argparse.Namespace,
+    procs: dict[str, int],
+    chat: Chat,
+    info: dict[str, Any],
+    codes: list[str],
+    face: bytes | None,
+) -> dict[str, Any]:
+    load = {
+        "seconds": args.seconds,
+        "code_per_s": factor * GATE_PER_MIN * (1 - FACE_SHARE) / 60,
+        "face_per_s": factor * GATE_PER_MIN * FACE_SHARE / 60,
+        "chat_per_s": factor * CHAT_PER_MIN / 60,
+    }
+    if face is None:  # no face engine: its share goes to codes, so the gate load is whole
+        load["code_per_s"] += load["face_per_s"]
+    cpu_before = {name: cpu_seconds(pid) for name, pid in procs.items()}
+    wall = time.perf_counter()
+    chat.start(load["chat_per_s"], args.seconds)
+    gate = asyncio.run(gate_load(args.gate_port, info, codes, face, load))
+    chatted = chat.result()
+    wall = time.perf_counter() - wall
+    cpu = {
+        name: round((cpu_seconds(pid) - cpu_before[name]) / wall, 2) for name, pid in procs.items()
+    }
+    kinds = {
+        "code": summary(gate["code"][0], gate["code"][1], TARGET_MS["code"]),
+        "chat": summary(
+            chatted["latencies"],
+            chatted["sent"] - len(chatted["latencies"]),
+            TARGET_MS["chat"],
+        ),
+    }
+    kinds["code"]["refused"] = gate["code"][2]  # every code is valid: must be 0
+    if face is not None:
+        kinds["face"] = summary(gate["face"][0], gate["face"][1], TARGET_MS["face"])
+        kinds["face"]["refused"] = gate["face"][2]
+    return {
+        "factor": factor,
+        "households": int(HOUSEHOLDS * factor),
+        "gate_per_min": round(factor * GATE_PER_MIN),
+        "chat_per_min": round(factor * CHAT_PER_MIN),
+        **kinds,
+        "cpu_cores": cpu,
+        "met": all(k["met"] for k in kinds.values()),
+    }
+
+
+# --- the whole run -----------------------------------------------------------------------
+
+
+def prepare(tmp: Path, passes: int, face_residents: int, faces: bool) -> dict[str, Any]:
+    from bench import gate as gate_bench
+
+    db = tmp / "capacity.db"
+    info: dict[str, Any] = {"url": f"sqlite+aiosqlite:///{db}", "faces": "not measured"}
+    if faces:
+        try:
+            from access.faces import DlibDeepFaceEngine, FaceSettings
+            from bench import faces_gate
+
+            engine = DlibDeepFaceEngine(FaceSettings(deepface_home=tmp / "faces"))
+            engine.check_ready()
+            face_info = faces_gate.prepare(db, face_residents, engine)
+            info.update(face_gate=1, face_key=face_info["key"])
+            info["frame"] = faces_gate.frame_640x480("obama_podium.jpg")
+            info["faces"] = f"measured: {face_info['templates']} enrolled templates"
+        except Exception as exc:  # no engine here: say so, carry the share as codes
+            info["faces"] = f"not measured: face engine unavailable ({exc})"
+    info.update(gate_bench.prepare(db, passes))
+    return info
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--steps", default="0.25,0.5,1,1.5,2,3,4,6,8")
+    parser.add_argument("--face-residents", type=int, default=5_000)
+    parser.add_argument("--no-faces", action="store_true")
+    parser.add_argument("--role", choices=["bench", "chat"], default="bench")
+    parser.add_argument("--url")
+    parser.add_argument("--tmp")
+    args = parser.parse_args()
+    if args.role == "chat":
+        asyncio.run(chat_role(args.url, Path(args.tmp)))
+        return
+    steps = [float(x) for x in args.steps.split(",")]
+    load_before = os.getloadavg()[0]
+    passes = int(sum(steps) * GATE_PER_MIN / 60 * args.seconds * 1.2) + 500
+    with tempfile.TemporaryDirectory(prefix="courtyard-capacity-") as name:
+        tmp = Path(name)
+        started = time.perf_counter()
+        info = prepare(tmp, passes, args.face_residents, not args.no_faces)
+        log(f"prepared in {time.perf_counter() - started:.1f} s; faces {info['faces']}")
+        face = info.get("frame")
+        codes = info["codes"]
+        gc.collect()
+        gc.freeze()  # the terminals' own collections must not land in the readings
+        result = run(args, tmp, info, codes, face, steps)
+    result.update(
+        faces=info["faces"],
+        database="sqlite",
+        load_avg=round(max(load_before, os.getloadavg()[0]), 2),
+        cpus=os.cpu_count(),
+    )
+    print(json.dumps(result))
+
+
+def run(
+    args: argparse.Namespace,
+    tmp: Path,
+    info: dict[str, Any],
+    codes: list[str],
+    face: bytes | None,
+    steps: list[float],
+) -> dict[str, Any]:
+    url = info["url"]
+    args.gate_port = free_port()
+    emulator_port, probes_port = free_port(), free_port()
+    children: list[subprocess.Popen[bytes]] = []
+    chat: Chat | None = None
+    try:
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "bot.emulator", "--port", str(emulator_port)], cwd=ROOT
+        )
+        children.append(emulator)
+        gate_api = subprocess.Popen(
+            courtyard("gate-api", "--host", "127.0.0.1", "--port", str(args.gate_port)),
+            cwd=tmp,
+            env=environment(url, tmp),
+        )
+        children.append(gate_api)
+        scheduler = subprocess.Popen(
+            courtyard("scheduler", "--no-migrate"),
+            cwd=tmp,
+            env=environment(
+                url,
+                tmp,
+                COURTYARD_BOT_TOKEN="123456789:CAPACITY",
+                COURTYARD_TELEGRAM_API=f"http://127.0.0.1:{emulator_port}",
+                COURTYARD_METRICS_PORT=str(probes_port),
+            ),
+        )
+        children.append(scheduler)
+        wait_ready(f"http://127.0.0.1:{args.gate_port}/readyz", "the gate API", gate_api)
+        wait_ready(f"http://127.0.0.1:{probes_port}/readyz", "the scheduler", scheduler)
+        chat = Chat(url, tmp)
+        procs = {"gate_api": gate_api.pid, "scheduler": scheduler.pid, "chat": chat.proc.pid}
+        log("warming up …")
+        warm = argparse.Namespace(**{**vars(args), "seconds": 3.0})
+        run_step(0.5, warm, procs, chat, info, codes[:200], face)
+        codes = codes[200:]
+        results = []
+        for factor in steps:
+            used = int(factor * GATE_PER_MIN / 60 * args.seconds) + 1
+            step = run_step(factor, args, procs, chat, info, codes[:used], face)
+            codes = codes[used:]
+            log(json.dumps(step))
+            results.append(step)
+            if not step["met"]:
+                break
+    finally:
+        if chat is not None:
+            chat.close()
+        for proc in reversed(children):
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    carried = [s["households"] for s in results if s["met"]]
+    return {
+        "bench": "capacity",
+        "steps": results,
+        "households_carried": max(carried) if carried else 0,
+        "targets_ms": TARGET_MS,
+        "seconds_per_step": args.seconds,
+    }
+
+
+if __name__ == "__main__":
+    main()
