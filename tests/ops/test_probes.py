@@ -78,3 +78,34 @@ async def test_a_replica_that_loses_its_database_goes_unready(
             ready, body, live = await _probe(s, base)
             assert (ready, live) == (503, 200)
             assert body == {"database": "down", "status": "unavailable"}
+
+
+async def test_the_scheduler_serves_probes_on_the_metrics_port(settings, emulator) -> None:
+    import aiohttp
+
+    from bot.app import run_scheduler
+    from tests.replicas.conftest import free_port
+
+    port = free_port()
+    settings = settings.model_copy(update={"telegram_api": emulator.base_url, "metrics_port": port})
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_scheduler(settings, stop, migrate=False))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(base + "/readyz") as response:
+                        ready = (response.status, await response.json())
+                        break
+                except aiohttp.ClientConnectionError:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.1)
+            assert ready == (200, {"database": "ok", "schema": "current", "status": "ok"})
+            async with http.get(base + "/metrics") as response:
+                text = await response.text()
+            assert "courtyard_outbox_pending 0.0" in text
+            assert "courtyard_spool_pending 0.0" in text
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
