@@ -93,14 +93,17 @@ async def test_the_scheduler_serves_probes_on_the_metrics_port(settings, emulato
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
+            ready: tuple[int, dict] = (0, {})
+            for _ in range(600):  # until it has started and its first check passed
+                assert not task.done(), task
                 try:
                     async with http.get(base + "/readyz") as response:
                         ready = (response.status, await response.json())
-                        break
                 except aiohttp.ClientConnectionError:
-                    assert not task.done(), task
-                    await asyncio.sleep(0.1)
+                    pass
+                if ready[0] == 200:
+                    break
+                await asyncio.sleep(0.1)
             assert ready == (200, {"database": "ok", "schema": "current", "status": "ok"})
             async with http.get(base + "/metrics") as response:
                 text = await response.text()
