@@ -21,25 +21,37 @@ async def _probe(s, base: str) -> tuple[int, dict, int]:
     return ready, body, live
 
 
+async def _set_revisions(engine, revisions: list[str]) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM alembic_version"))
+        for revision in revisions:
+            await conn.execute(text("INSERT INTO alembic_version VALUES (:r)"), {"r": revision})
+
+
 async def test_ready_then_behind_schema(settings, emulator) -> None:
     async with site(settings, emulator) as s:
-        for base in (s.webhook, s.gate_api):
-            ready, body, live = await _probe(s, base)
-            assert (ready, live) == (200, 200)
-            assert body == {"database": "ok", "schema": "current", "status": "ok"}
-        # A release whose migrate step has not run yet: unready until it has.
-        async with s.app.ctx.engine.begin() as conn:
-            await conn.execute(text("DELETE FROM alembic_version"))
-            await conn.execute(text("INSERT INTO alembic_version VALUES ('0001_foundation')"))
-        for base in (s.webhook, s.gate_api):
-            ready, body, live = await _probe(s, base)
-            assert (ready, live) == (503, 200)
-            assert body["schema"] == "behind"
-        # A later release migrated it (rolling upgrade): the old processes still serve.
-        async with s.app.ctx.engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = '9999_later'"))
-        ready, body, _ = await _probe(s, s.webhook)
-        assert (ready, body["schema"]) == (200, "newer")
+        engine = s.app.ctx.engine
+        async with engine.connect() as conn:
+            heads = list(
+                (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars()
+            )
+        try:
+            for base in (s.webhook, s.gate_api):
+                ready, body, live = await _probe(s, base)
+                assert (ready, live) == (200, 200)
+                assert body == {"database": "ok", "schema": "current", "status": "ok"}
+            # A release whose migrate step has not run yet: unready until it has.
+            await _set_revisions(engine, ["0001_foundation"])
+            for base in (s.webhook, s.gate_api):
+                ready, body, live = await _probe(s, base)
+                assert (ready, live) == (503, 200)
+                assert body["schema"] == "behind"
+            # A later release migrated it (rolling upgrade): the old processes still serve.
+            await _set_revisions(engine, ["9999_later"])
+            ready, body, _ = await _probe(s, s.webhook)
+            assert (ready, body["schema"]) == (200, "newer")
+        finally:  # the PostgreSQL test database is shared by the tests that follow
+            await _set_revisions(engine, heads)
 
 
 async def test_redis_configured_and_down_is_unready(settings, emulator) -> None:
