@@ -1,5 +1,5 @@
-"""/metrics moves with real actions: updates through the webhook, messages sent and
-undeliverable, gate decisions over the gate API (codes, a face where faces are not
+"""/metrics moves with real actions: updates through the webhook, messages sent,
+undeliverable and rate-limited (the emulator's 429), gate decisions over the gate API (codes, a face where faces are not
 set up, a door that fails), a scheduler job, and the outbox and spool depths."""
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ async def test_metrics_follow_what_happens(settings, emulator, session) -> None:
     await session.commit()
     emulator.user(7702, "Ann", language_code="en")
     emulator.user(7703, "Bob", language_code="en").block_bot()
+    # Our own pacing of a private chat far below Telegram's: the emulator answers 429.
+    settings = settings.model_copy(update={"send_interval_private_s": 0.01})
     async with site(settings, emulator) as s:
         before = await s.samples(s.webhook)
         assert await s.post_update(text_update(801, 7702, "/start")) == 200
@@ -44,6 +46,10 @@ async def test_metrics_follow_what_happens(settings, emulator, session) -> None:
         decision = await s.app.ctx.gate.open_gate(broken.gate.id, guard.id, Method.STAFF)
         assert decision is not None and decision.door.value == "failed"
         await s.app.ctx.scheduler.run_now("updates.prune")
+        emulator.flood_limits = True
+        for text in ("one", "two"):  # the second waits out a 429, then is sent
+            await s.app.bot.send_message(7702, text)
+        emulator.flood_limits = False
         PaymentSpool(settings.spool_dir).directory.mkdir(parents=True)
         (PaymentSpool(settings.spool_dir).directory / "waiting.json").write_text("{}")
         after = await s.samples(s.webhook)
@@ -58,6 +64,7 @@ async def test_metrics_follow_what_happens(settings, emulator, session) -> None:
     assert moved("courtyard_messages_total", outcome="sent") >= 1
     assert moved("courtyard_messages_total", outcome="refused") >= 1
     assert moved("courtyard_undeliverable_total", reason="blocked") >= 1
+    assert moved("courtyard_telegram_429_total") >= 1
     code_refusals = [
         v - value(before, n, **dict(labels))
         for (n, labels), v in after.items()
