@@ -1,6 +1,7 @@
 """/metrics moves with real actions: updates through the webhook, messages sent,
-undeliverable and rate-limited (the emulator's 429), gate decisions over the gate API (codes, a face where faces are not
-set up, a door that fails), a scheduler job, and the outbox and spool depths."""
+undeliverable and rate-limited (the emulator's 429), gate decisions over the gate API
+(codes, a face image, a door that fails), a scheduler job, and the outbox and spool
+depths."""
 
 from __future__ import annotations
 
