@@ -6,6 +6,8 @@
 - ``POST /v1/gates/{gate}/events`` — door forced, door held open, tamper → staff alerted.
 - ``GET /v1/health`` — liveness and database reachability.
 - ``GET /v1/openapi.json`` — the OpenAPI document of all of the above.
+- ``GET /livez``, ``/readyz``, ``/metrics`` — the probes and Prometheus metrics
+  (:mod:`core.probes`; not for terminals, no key).
 
 Each gate authenticates with its own key (``Authorization: Bearer <key>``).
 Anything malformed gets a 4xx with a JSON error; nothing a client sends can
@@ -35,6 +37,8 @@ from access.models import GateEventType
 from access.openapi import OPENAPI
 from access.service import AccessRuntime
 from access.verification import Credential, Decision, Direction, Reason
+from core.metrics import FACE_DECISIONS
+from core.probes import Readiness, add_probe_routes, current_revisions
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +228,7 @@ async def _verify_face(
     terminal = _terminal(fields)
     direction = Direction(direction_raw)
     if runtime.faces is None:
+        FACE_DECISIONS.labels("use_code").inc()
         # Face access is not set up here: the terminal should offer the keypad. Logged
         # like any refused face, so a misconfigured terminal shows in the access log.
         decision = await runtime.verify(
@@ -235,12 +240,15 @@ async def _verify_face(
             runtime, gate, image, direction=direction, terminal=terminal
         )
     except FaceEngineNotReady:
+        FACE_DECISIONS.labels("unavailable").inc()
         log.exception("gate API: the face engine is not ready")
         return error_response(
             503, "unavailable", "face recognition is unavailable; use a code or card"
         )
     body = decision_body(verdict.decision)
     body["face_problem"] = verdict.problem.value if verdict.problem else None
+    outcome = "granted" if verdict.decision.granted else "refused"
+    FACE_DECISIONS.labels(body["face_problem"] or outcome).inc()
     return web.json_response(body)
 
 
@@ -319,6 +327,11 @@ def create_gate_app(runtime: AccessRuntime) -> web.Application:
     app.router.add_post("/v1/gates/{gate}/events", events)
     app.router.add_get("/v1/health", health)
     app.router.add_get("/v1/openapi.json", openapi)
+
+    async def revisions() -> set[str]:
+        return await runtime.runner.run(current_revisions, readonly=True)
+
+    add_probe_routes(app, Readiness(revisions))
     return app
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,7 @@ from access.verification import (
     record_door_failure,
 )
 from core.clock import Clock, SystemClock
+from core.metrics import DOOR_FAILURES, GATE_DECISIONS, GATE_SECONDS
 
 if TYPE_CHECKING:
     from access.faces.service import FaceService
@@ -138,6 +140,19 @@ class AccessRuntime:
             secret_key=self.secret_key,
             policy=self.policy,
         )
+        started = time.perf_counter()
+        decision = await self._decide(gate, inp, direction)
+        elapsed = time.perf_counter() - started
+        # The metrics of every gate decision (code, QR, face, remote, staff): here only.
+        method = credential.method.value
+        outcome = "granted" if decision.granted else decision.reason.value
+        GATE_DECISIONS.labels(method, outcome).inc()
+        GATE_SECONDS.labels(method).observe(elapsed)
+        if decision.door == DoorOutcome.FAILED:
+            DOOR_FAILURES.labels(gate.driver).inc()
+        return decision
+
+    async def _decide(self, gate: GateInfo, inp: DecisionInput, direction: Direction) -> Decision:
         decision = await self.runner.run(decide_tx, inp)
         if decision.lockout is not None and decision.lockout.starts_episode:
             # Once per episode: a guesser held to one code every 12 minutes must not

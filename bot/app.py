@@ -23,6 +23,7 @@ from bot.context import AppContext, ServiceFactory
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
 from bot.ledger import PRUNE_EVERY_S, prune_job
+from bot.metrics import probe_server
 from bot.sender import OutgoingLimiter
 from bot.services import build_gate
 from bot.settings import Settings
@@ -194,7 +195,10 @@ def _i18n_context(app: Application) -> contextlib.AbstractContextManager[object]
 async def run_polling(
     settings: Settings, stop: asyncio.Event | None = None, roles: Roles | None = None
 ) -> None:
-    async with running_application(settings, **(roles or Roles()).options()) as app:
+    async with (
+        running_application(settings, **(roles or Roles()).options()) as app,
+        probe_server(app.ctx),
+    ):
         freeze_startup_heap()
         with _i18n_context(app):
             await app.bot.delete_webhook(drop_pending_updates=False)
@@ -255,7 +259,10 @@ async def run_scheduler(
     """`courtyard scheduler`: the periodic jobs alone (no updates, no gate API). With
     several such processes on PostgreSQL one leads and the others stand by."""
     roles = Roles(migrate=migrate, scheduler=True, gate_api=False)
-    async with running_application(settings, start_services=False, **roles.options()) as app:
+    async with (
+        running_application(settings, start_services=False, **roles.options()) as app,
+        probe_server(app.ctx),
+    ):
         freeze_startup_heap()
         with _i18n_context(app):
             jobs = len(app.ctx.scheduler.jobs) if app.ctx.scheduler is not None else 0

@@ -20,6 +20,7 @@ from bot.middlewares import (
     LocaleMiddleware,
     LogContextMiddleware,
 )
+from bot.middlewares.metrics import UpdateMetricsMiddleware
 from bot.ordering import ChatTurns, LocalTurns
 from bot.polling import confirmed_polling
 from bot.routing import accelerate, propagate
@@ -144,6 +145,7 @@ def create_dispatcher(app: AppContext, storage: BaseStorage) -> Dispatcher:
     dp["app"] = app
     dp["settings"] = app.settings
     dp["clock"] = app.clock
+    dp.update.outer_middleware(UpdateMetricsMiddleware())  # counts and times each update
     dp.update.outer_middleware(LogContextMiddleware())
     # Each update handled once (bot.ledger); with Redis, several processes take them.
     ledger = UpdateLedger(app.engine, replicas=app.settings.fsm_storage == "redis")

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares.db import current_session
 from core.db import utcnow
+from core.metrics import MESSAGES, TELEGRAM_429, UNDELIVERABLE
 from core.models import DeliveryFailure
 
 if TYPE_CHECKING:
@@ -228,10 +229,13 @@ class OutgoingLimiter(BaseRequestMiddleware):
             if is_send:
                 await self.limiter.acquire(chat_id)
             try:
-                return await make_request(bot, method)
+                response = await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                TELEGRAM_429.inc()
                 attempt += 1
                 if attempt > MAX_RETRIES:
+                    if is_send:
+                        MESSAGES.labels("rate_limited").inc()
                     raise
                 log.warning(
                     "telegram flood limit, waiting",
@@ -242,9 +246,16 @@ class OutgoingLimiter(BaseRequestMiddleware):
                 await asyncio.sleep(exc.retry_after)
             except (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound) as exc:
                 reason = _failure_reason(exc)
+                if is_send:
+                    MESSAGES.labels("refused").inc()
                 if reason and is_send and chat_id is not None:
+                    UNDELIVERABLE.labels(reason).inc()
                     await self._record(chat_id, name, reason, str(exc))
                 raise
+            else:
+                if is_send:
+                    MESSAGES.labels("sent").inc()
+                return response
 
     async def _record(self, chat_id: int, method: str, reason: str, description: str) -> None:
         log.warning(

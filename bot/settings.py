@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # Gate terminal API, served by `courtyard run` alongside the bot.
     gate_api_host: str = "127.0.0.1"
     gate_api_port: int = Field(default=8090, ge=1, le=65535)
+    # /livez, /readyz and /metrics of the scheduler and long polling (the webhook port
+    # and the gate API serve them on their own ports). 0: not served.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
     payments_provider_token: SecretStr | None = None
     spool_dir: Path = Field(
         default=Path("var/spool"),
@@ -227,6 +231,11 @@ def allowed_range(field: str) -> str | None:
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment; raise :class:`SettingsError` with one line."""
+    # Secrets as files (docker compose secrets, a mounted Kubernetes Secret): one file
+    # per setting, named like its variable in lower case (courtyard_bot_token).
+    secrets_dir = os.environ.get("COURTYARD_SECRETS_DIR")
+    if secrets_dir and "_secrets_dir" not in overrides:
+        overrides["_secrets_dir"] = secrets_dir
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -27,7 +27,9 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.metrics import bot_depths, bot_readiness
 from bot.ordering import ChatTurns
+from core.probes import add_probe_routes
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -110,4 +112,8 @@ def build_webhook_app(app: Application) -> web.Application:
     web_app[WEBHOOK_KEY] = handler
     setup_application(web_app, app.dp, bot=app.bot)
     web_app.router.add_get("/health", handler.health)
+    # /livez, /readyz (unready while stopping, or without database, schema or Redis)
+    # and /metrics: decision 0022.
+    readiness = bot_readiness(app.ctx, stopping=lambda: not handler.accepting)
+    add_probe_routes(web_app, readiness, depths=bot_depths(app.ctx))
     return web_app

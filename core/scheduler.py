@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 
 from core.leader import AdvisoryLeader
+from core.metrics import JOB_RUNS, JOB_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,17 @@ class Scheduler:
 
     def _guarded(self, job: PeriodicJob) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
+            started = time.perf_counter()
             try:
                 await job.func()
             except Exception:
+                JOB_RUNS.labels(job.name, "failed").inc()
                 log.exception("scheduled job failed", extra={"fields": {"job": job.name}})
             else:
+                JOB_RUNS.labels(job.name, "ok").inc()
                 log.debug("scheduled job done", extra={"fields": {"job": job.name}})
+            finally:
+                JOB_SECONDS.labels(job.name).observe(time.perf_counter() - started)
 
         return run
 

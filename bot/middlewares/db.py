@@ -58,6 +58,7 @@ class DbSessionMiddleware(BaseMiddleware):
                 seen = data.get("update_seen_before")
                 if not await self.ledger.first(session, update_id, seen):
                     log.info("update delivered again, already handled: skipped")
+                    data["update_duplicate"] = True  # bot.middlewares.metrics
                     await session.rollback()
                     return None
                 claimed = True
@@ -71,6 +72,7 @@ class DbSessionMiddleware(BaseMiddleware):
             return result
         except DeliveredAgain:
             log.info("update delivered again, handled meanwhile elsewhere: rolled back")
+            data["update_duplicate"] = True
             await session.rollback()
             return None
         except BaseException:

@@ -1,0 +1,180 @@
+"""The processes of ``bench/capacity.py``: CPU and memory of a process, waiting for its
+``/readyz``, their environment, and the chat process (the real dispatcher fed the
+realistic mix of ``bench/updates.py`` at a rate, on command: ``python
+bench/_capacity_procs.py --url URL --tmp DIR``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GRACE_S = 10.0
+SECRET = "bench-secret-key-not-for-production"  # as bench/gate.py
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- the processes -----------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def wait_ready(url: str, what: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{what} was not ready in {timeout:.0f} s")
+
+
+def environment(url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTYARD_")}
+    env.update(
+        COURTYARD_DATABASE_URL=url,
+        COURTYARD_SECRET_KEY=SECRET,
+        COURTYARD_SECRET_KEY_FILE=str(tmp / "key"),
+        COURTYARD_SPOOL_DIR=str(tmp / "spool"),
+        COURTYARD_FACE_DEEPFACE_HOME=str(tmp / "faces"),
+        COURTYARD_LOG_LEVEL="WARNING",
+        COURTYARD_LOG_FORMAT="text",
+    )
+    env.update(extra)
+    return env
+
+
+def courtyard(*args: str) -> list[str]:
+    script = shutil.which("courtyard", path=str(Path(sys.executable).parent))
+    return [script, *args] if script else [sys.executable, "-m", "bot", *args]
+
+
+class Chat:
+    """The chat process: runs the mix at a rate when told (stdin), answers JSON."""
+
+    def __init__(self, url: str, tmp: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--url", url, "--tmp", str(tmp)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        if self._line() != {"ready": True}:
+            raise RuntimeError("the chat process did not start")
+
+    def _line(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the chat process ended")
+        return dict(json.loads(line))
+
+    def start(self, rate: float, seconds: float) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{rate} {seconds}\n".encode())
+        self.proc.stdin.flush()
+
+    def result(self) -> dict[str, Any]:
+        return self._line()
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+async def mix(
+    dp: Any,
+    bot: Any,
+    users: list[list[dict[str, Any]]],
+    cursors: list[int],
+    rate: float,
+    seconds: float,
+) -> dict[str, Any]:
+    """The mix at ``rate`` updates/s for ``seconds`` (open loop, as bench/updates.py)."""
+    from aiogram.types import Update
+
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(raw: dict[str, Any], due: float) -> None:
+        nonlocal errors
+        try:
+            await dp.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+        except Exception:
+            errors += 1
+            return
+        latencies.append((time.perf_counter() - due) * 1000)
+
+    tasks = []
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.05
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        u = i % len(users)
+        tasks.append(asyncio.create_task(one(users[u][cursors[u] % len(users[u])], due)))
+        cursors[u] += 1
+    if tasks:
+        _, pending = await asyncio.wait(tasks, timeout=GRACE_S)
+        for task in pending:
+            task.cancel()
+    return {"sent": total, "latencies": latencies, "errors": errors}
+
+
+async def chat_role(url: str, tmp: Path) -> None:
+    """The chat child: the real dispatcher on the shared database, fed on command."""
+    from bench.updates import application, conversation, drive
+    from core.heap import freeze_startup_heap
+
+    (dp, bot, i18n, engine, storage), _ = await application(url, tmp, "database", "capacity")
+    users = [conversation(4_000_000 + k) for k in range(100)]
+    cursors = list(range(len(users)))
+    loop = asyncio.get_running_loop()
+    with i18n.context():
+        await drive(dp, bot, users)  # these people have talked to the bot before
+        freeze_startup_heap()
+        print(json.dumps({"ready": True}), flush=True)
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            rate, seconds = (float(x) for x in line.split())
+            out = await mix(dp, bot, users, cursors, rate, seconds)
+            print(json.dumps(out), flush=True)
+    await storage.close()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--tmp", required=True)
+    args = parser.parse_args()
+    asyncio.run(chat_role(args.url, Path(args.tmp)))
