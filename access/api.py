@@ -319,6 +319,9 @@ def create_gate_app(runtime: AccessRuntime) -> web.Application:
     app.router.add_post("/v1/gates/{gate}/events", events)
     app.router.add_get("/v1/health", health)
     app.router.add_get("/v1/openapi.json", openapi)
+    from access.sync.api import add_routes  # gate agents (imports this module)
+
+    add_routes(app)
     return app
 
 
