@@ -168,6 +168,9 @@ class Replica:
             inside=bool(row[6]),
         )
 
+    def size(self) -> int:
+        return int(self.raw.execute("SELECT count(*) FROM passes").fetchone()[0])
+
     def queued(self) -> int:
         return int(self.raw.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
