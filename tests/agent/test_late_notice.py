@@ -3,6 +3,7 @@ staff hear of a double grant in the admin group."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import aiohttp
@@ -74,3 +75,40 @@ async def test_host_told_late_and_staff_told_of_a_double_grant(session, settings
         assert "张三" in note["text"] and "10:02" in note["text"]
         alarm = await w.group.expect("already been used elsewhere")
         assert "East Gate" in alarm["text"]
+
+
+async def test_revoking_says_how_soon_offline_capable_gates_learn(
+    session, settings, emulator
+) -> None:
+    clock = FrozenClock(START)
+    async with gate_world(session, settings, emulator, clock) as w:
+        unit_id = await session.scalar(
+            select(Residency.unit_id).where(Residency.person_id == w.host.id)
+        )
+        await issue_visitor_pass(
+            session,
+            secret_key=TEST_SECRET,
+            now=START,
+            host_person_id=w.host.id,
+            host_unit_id=unit_id,
+            purpose="visit",
+            valid_from=START,
+            valid_until=START + timedelta(hours=4),
+            multi_entry=True,
+            gate_ids=[],
+            holder_name="Zhang San",
+        )
+        await create_agent(
+            session,
+            secret_key=TEST_SECRET,
+            community_id=w.community.id,
+            name="guard house",
+            gate_ids=[w.gate_ids["East Gate"]],
+        )
+        await session.commit()
+        await w.resident.send("/passes")
+        listing = await w.resident.expect("Your active passes")
+        await w.resident.press(listing, re.search(r"🚫 Revoke #\d+", str(listing)).group(0))
+        ask = await w.resident.expect("It stops working at every gate at once")
+        await w.resident.press(ask, "🚫 Yes, revoke")
+        await w.resident.expect_edit(ask, text_contains="learn of it within 5 seconds")
