@@ -4,7 +4,8 @@
   decided from the replica when the server is away (the answer then says
   ``"offline": true``). A face image is only forwarded: offline, the terminal is told
   to use a code or QR (503, as when the server's face engine is down).
-- ``POST /v1/gates/{gate}/events`` — forwarded; offline, 503 (the terminal keeps it).
+- ``POST /v1/gates/{gate}/events`` — forwarded; offline, kept in the outbox and
+  uploaded with the decisions (staff are alerted then).
 - ``POST /v1/gates/{gate}/fire-alarm`` — the fire-alarm input (``{"active": true}``):
   every gate of the agent is held open and every request granted until it clears.
 - ``GET /v1/health`` — the agent: server online or not, replica version, queue.
@@ -31,6 +32,7 @@ from access.api import (
     json_errors,
 )
 from access.gates import GateInfo, authenticate
+from access.models import GateEventType
 from access.verification import Direction, Reason
 
 AGENT_KEY = web.AppKey("gate_agent", GateAgent)
@@ -113,8 +115,24 @@ async def events(request: web.Request) -> web.Response:
     answer = await _forwarded(request)
     if answer is not None:
         return answer
-    _local_gate(request, gate_id)
-    return error_response(503, "unavailable", "the server is unreachable; keep the event and retry")
+    agent = request.app[AGENT_KEY]
+    gate = _local_gate(request, gate_id)
+    body = await _json_object(request)
+    unknown = set(body) - {"type", "details", "terminal"}
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+    try:
+        event_type = GateEventType(str(body.get("type")))
+    except ValueError:
+        kinds = ", ".join(t.value for t in GateEventType)
+        raise BadRequest(f"type must be one of: {kinds}") from None
+    details = body.get("details", "")
+    if not isinstance(details, str) or len(details) > 500:
+        raise BadRequest("details must be a string of at most 500 characters")
+    details = "".join(ch for ch in details if ch >= " " or ch in "\n\t")
+    event_id = agent.queue_event(gate, event_type.value, details, _terminal(body))
+    # Kept here; staff are alerted when the server answers again.
+    return web.json_response({"recorded": True, "event_id": event_id, "offline": True}, status=202)
 
 
 async def fire_alarm(request: web.Request) -> web.Response:

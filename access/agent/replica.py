@@ -180,10 +180,15 @@ class Replica:
 
     # --- applying the server's answer (one transaction) -----------------------------
 
-    def apply(self, body: dict[str, Any]) -> None:
+    def apply(self, body: dict[str, Any]) -> bool:
+        """Take the server's answer; False (nothing changed) while decisions made here
+        wait in the outbox — the server's use counts do not include them yet."""
         raw = self.raw
         raw.execute("BEGIN IMMEDIATE")
         try:
+            if raw.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is not None:
+                raw.execute("ROLLBACK")
+                return False
             raw.execute("DELETE FROM gates")
             for gate in body["gates"]:
                 raw.execute(
@@ -206,6 +211,7 @@ class Replica:
             raw.execute("ROLLBACK")
             raise
         self._load_gates()
+        return True
 
     def _upsert_pass(self, p: dict[str, Any]) -> None:
         box = self.sealer.seal(f"pass:{p['id']}", {k: p[k] for k in _SEALED_PASS})

@@ -33,6 +33,7 @@ from access.decision import (
     DecisionInput,
     Direction,
     DoorOutcome,
+    Reason,
 )
 from access.doors import DoorError, DoorRegistry
 from access.doors.sealing import open_driver_config
@@ -82,6 +83,7 @@ class GateAgent:
         self._http: aiohttp.ClientSession | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
+        self._last_key = ""
 
     # --- life cycle -----------------------------------------------------------------
 
@@ -156,15 +158,17 @@ class GateAgent:
                 break
         return sent
 
-    async def pull(self) -> None:
+    async def pull(self) -> bool:
         version = self.replica.version()
         query = "" if version is None else f"?since={version}"
         body = await self._request_json("GET", f"v1/agents/{self.config.agent_id}/sync{query}")
-        self.replica.apply(body)
+        return self.replica.apply(body)
 
     async def sync_once(self) -> None:
         await self.upload()
-        await self.pull()
+        if not await self.pull():
+            # A decision was made here after the upload: upload it first, next round.
+            raise ServerAway("decisions made meanwhile wait for the next upload")
         self.replica.set_meta("last_sync_at", self.clock.now().isoformat())
         if not self.online:
             log.info("gate agent: server back, replica in sync")
@@ -216,13 +220,53 @@ class GateAgent:
         )
         store = ReplicaStore(self.replica)
         with self.replica.conn.begin():
-            return decide_offline(store, inp, policy)
+            decision = decide_offline(store, inp, policy)
+        self._last_key = store.last_key
+        return decision
+
+    def _door_failed(
+        self, gate: GateInfo, decision: Decision, terminal: str | None, error: str
+    ) -> None:
+        """Nobody went through: the use is given back and a follow-up row queued."""
+        store = ReplicaStore(self.replica)
+        with self.replica.conn.begin():
+            if decision.pass_id is not None and decision.direction == Direction.IN:
+                store.refund(decision.pass_id)
+            store.insert_log(
+                {
+                    "at": decision.at,
+                    "gate_id": gate.id,
+                    "method": decision.method.value,
+                    "direction": decision.direction.value,
+                    "granted": True,
+                    "reason": Reason.DOOR_FAILED.value,
+                    "pass_id": decision.pass_id,
+                    "holder_name": decision.holder_name,
+                    "terminal": terminal,
+                    "ref_key": self._last_key,
+                    "error": error[:200],
+                }
+            )
+
+    def queue_event(
+        self, gate: GateInfo, event_type: str, details: str, terminal: str | None
+    ) -> int:
+        body = {
+            "gate_id": gate.id,
+            "at": self.clock.now().isoformat(),
+            "type": event_type,
+            "details": details,
+            "terminal": terminal,
+        }
+        with self.replica.conn.begin():
+            return ReplicaStore(self.replica).queue_event(body)
 
     async def verify_locally(
         self, gate: GateInfo, credential: Credential, direction: Direction, terminal: str | None
     ) -> Decision:
         started = time.perf_counter()
         decision = self.decide_locally(gate, credential, direction, terminal)
+        key = self._last_key
         log.info(
             "gate agent: decided offline",
             extra={
@@ -240,9 +284,12 @@ class GateAgent:
             driver = self.doors.get(gate.id, gate.driver, gate.driver_config)
             await driver.release(reason=f"agent:{decision.log_id}")
         except (DoorError, ValueError) as exc:
+            error = str(exc) or exc.__class__.__name__
             log.error(
-                "gate agent: door failed", extra={"fields": {"gate": gate.id, "error": str(exc)}}
+                "gate agent: door failed", extra={"fields": {"gate": gate.id, "error": error}}
             )
+            self._last_key = key
+            self._door_failed(gate, decision, terminal, error)
             return decision.with_door(DoorOutcome.FAILED)
         return decision.with_door(DoorOutcome.RELEASED)
 

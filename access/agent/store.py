@@ -114,10 +114,22 @@ class ReplicaStore(DecisionStore):
             holder_name=values.get("holder_name") or "",
             terminal=values.get("terminal"),
         )
+        for extra in ("ref_key", "error"):
+            if values.get(extra):
+                body[extra] = values[extra]
         cursor = self.raw.execute(
             "INSERT INTO outbox (key, body) VALUES (?, ?)", (key, json.dumps(body))
         )
         self.last_key = key
+        return int(cursor.lastrowid)
+
+    def queue_event(self, body: dict[str, Any]) -> int:
+        """A terminal's alarm, kept for the server like a decision."""
+        key = uuid.uuid4().hex
+        cursor = self.raw.execute(
+            "INSERT INTO outbox (key, body) VALUES (?, ?)",
+            (key, json.dumps({**body, "kind": "event", "key": key})),
+        )
         return int(cursor.lastrowid)
 
 

@@ -20,10 +20,11 @@ from aiohttp import web
 
 from access.api import RUNTIME_KEY, BadRequest, _json_object
 from access.decision import Direction, Method, Reason
-from access.notify import GateAlarm
+from access.models import GateEventType
+from access.notify import DoorFailure, GateAlarm
 from access.service import AccessRuntime
 from access.sync.feed import AgentInfo, feed, hash_agent_key, load_agent
-from access.sync.uploads import OfflineDecision, UploadResult, apply_uploads
+from access.sync.uploads import OfflineDecision, OfflineEvent, UploadResult, apply_uploads
 
 MAX_BATCH = 500
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -60,7 +61,22 @@ async def sync(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def _item(raw: Any, agent: AgentInfo) -> OfflineDecision:
+def _text(raw: dict[str, Any], name: str, limit: int) -> str:
+    value = raw.get(name) or ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadRequest(f"{name} must be a string of at most {limit} characters")
+    return "".join(ch for ch in value if ch >= " " or ch in "\n\t")
+
+
+def _event(raw: dict[str, Any], key: str, gate_id: int, at: datetime, terminal: Any) -> Any:
+    try:
+        kind = GateEventType(str(raw.get("type")))
+    except ValueError:
+        raise BadRequest("type must be one of: " + ", ".join(GateEventType)) from None
+    return OfflineEvent(key, gate_id, at, kind, _text(raw, "details", 500), terminal)
+
+
+def _item(raw: Any, agent: AgentInfo) -> OfflineDecision | OfflineEvent:
     if not isinstance(raw, dict):
         raise BadRequest("each decision must be a JSON object")
     key = raw.get("key")
@@ -71,24 +87,30 @@ def _item(raw: Any, agent: AgentInfo) -> OfflineDecision:
         raise BadRequest("gate_id must be one of the agent's gates", 403, "forbidden")
     try:
         at = datetime.fromisoformat(str(raw.get("at")))
-        method = Method(str(raw.get("method")))
-        direction = Direction(raw.get("direction", "in"))
-        reason = Reason(str(raw.get("reason")))
     except ValueError:
-        raise BadRequest("at, method, direction or reason is not valid") from None
+        raise BadRequest("at must be an ISO 8601 time") from None
     if at.tzinfo is None:
         raise BadRequest("at must carry a time zone")
-    pass_id = raw.get("pass_id")
-    if pass_id is not None and not isinstance(pass_id, int):
-        raise BadRequest("pass_id must be a whole number or null")
     terminal = raw.get("terminal")
     if terminal is not None and (
         not isinstance(terminal, str) or not _TERMINAL_RE.fullmatch(terminal)
     ):
         raise BadRequest("terminal must be 1 to 64 letters, digits, '.', ':', '_' or '-'")
-    holder = raw.get("holder_name") or ""
-    if not isinstance(holder, str):
-        raise BadRequest("holder_name must be a string")
+    if raw.get("kind") == "event":
+        return _event(raw, key, gate_id, at, terminal)
+    try:
+        method = Method(str(raw.get("method")))
+        direction = Direction(raw.get("direction", "in"))
+        reason = Reason(str(raw.get("reason")))
+    except ValueError:
+        raise BadRequest("method, direction or reason is not valid") from None
+    pass_id = raw.get("pass_id")
+    if pass_id is not None and not isinstance(pass_id, int):
+        raise BadRequest("pass_id must be a whole number or null")
+    ref_key = raw.get("ref_key")
+    if ref_key is not None and (not isinstance(ref_key, str) or not _KEY_RE.fullmatch(ref_key)):
+        raise BadRequest("ref_key must be a key given before")
+    holder = _text(raw, "holder_name", 120)
     return OfflineDecision(
         key=key,
         gate_id=gate_id,
@@ -98,8 +120,10 @@ def _item(raw: Any, agent: AgentInfo) -> OfflineDecision:
         granted=bool(raw.get("granted")),
         reason=reason,
         pass_id=pass_id,
-        holder_name=holder[:120],
+        holder_name=holder,
         terminal=terminal,
+        ref_key=ref_key,
+        error=_text(raw, "error", 200),
     )
 
 
@@ -115,6 +139,17 @@ async def _tell(runtime: AccessRuntime, result: UploadResult) -> None:
         details = f"{decision.holder_name} (pass {decision.pass_id}, decision {decision.log_id})"
         alarm = GateAlarm(gate, decision.log_id or 0, DOUBLE_GRANT, details, None, decision.at)
         runtime._spawn(runtime.notifier.gate_alarm(alarm), "double_grant")
+    for decision, error in result.door_failures:
+        gate = await runtime.gates.get(decision.gate_id)
+        if gate is not None:
+            failure = DoorFailure(gate, decision, error or "the gate agent could not open it")
+            runtime._spawn(runtime.notifier.door_failed(failure), "door_failed_late")
+    for late in result.events:
+        gate = await runtime.gates.get(late.event.gate_id)
+        if gate is not None:
+            e = late.event
+            alarm = GateAlarm(gate, late.event_id, e.type.value, e.details, e.terminal, e.at)
+            runtime._spawn(runtime.notifier.gate_alarm(alarm), "alarm_late")
 
 
 async def decisions(request: web.Request) -> web.Response:

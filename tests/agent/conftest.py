@@ -181,10 +181,13 @@ class Agent:
         raise AssertionError(f"agent never got there: {last}\n{self.log.read_text()[-3000:]}")
 
     async def verify(self, gate: int, key: str, **body: Any) -> dict[str, Any]:
+        return await self.post(gate, key, "verify", body)
+
+    async def post(self, gate: int, key: str, path: str, body: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {key}"}
         async with (
             aiohttp.ClientSession() as http,
-            http.post(f"{self.url}/v1/gates/{gate}/verify", json=body, headers=headers) as r,
+            http.post(f"{self.url}/v1/gates/{gate}/{path}", json=body, headers=headers) as r,
         ):
             answer = dict(await r.json())
             answer["http_status"] = r.status

@@ -79,3 +79,58 @@ async def test_past_the_offline_limit_only_the_fire_alarm_opens(
         assert agent.replica.queued() == 2  # both reported to the server later
     finally:
         await agent.close()
+
+
+async def test_a_door_that_fails_at_the_agent_gives_the_use_back(
+    session, world, server, tmp_path
+) -> None:
+    from sqlalchemy import select
+
+    from access.gates import create_gate
+    from access.models import AccessLogEntry, DoorDriverKind, Pass
+    from access.sync.models import GateAgent
+
+    dead = await create_gate(
+        session,
+        secret_key=TEST_SECRET,
+        community_id=world.community_a,
+        name="车库",
+        driver=DoorDriverKind.HTTP,
+        driver_config={"url": "http://127.0.0.1:9/relay", "timeout_s": 1},
+    )
+    agent_row = await session.get(GateAgent, world.agent_id)
+    agent_row.gate_ids = [*agent_row.gate_ids, dead.gate.id]
+    single = await issue(session, world.host_a, world.unit_a)
+    await session.commit()
+    agent = await _agent(server, world, tmp_path)
+    try:
+        gate = agent.gate(dead.gate.id)
+        assert gate is not None
+        agent.online = False
+        answer = await agent.verify_locally(
+            gate, Credential.code(single.code), Direction.IN, "garage"
+        )
+        assert (answer.granted, answer.door.value) == (True, "failed")
+        again = agent.decide_locally(gate, Credential.code(single.code), Direction.IN, None)
+        assert again.granted  # the use was given back: the visitor may try again
+        await agent.upload()
+    finally:
+        await agent.close()
+    rows = (
+        await session.scalars(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.pass_id == single.pass_id)
+            .order_by(AccessLogEntry.id)
+        )
+    ).all()
+    assert [(r.reason, r.ref_id is not None) for r in rows] == [
+        ("ok", False),
+        ("door_failed", True),
+        ("ok", False),
+    ]
+    session.expire_all()
+    assert (await session.get(Pass, single.pass_id)).uses_count == 1
+    await server.runtime.drain()
+    assert len(server.notifier.door_failures) == 1
+    # Only the entry that went through is told to the host.
+    assert len([d for _, d in server.notifier.uses if d.reported_late]) == 1
