@@ -160,6 +160,8 @@ async def health(request: web.Request) -> web.Response:
             "queued": agent.replica.queued(),
             "seconds_since_sync": None if offline_for == float("inf") else round(offline_for, 1),
             "fire_alarm": agent.fire_alarm,
+            # This box's clock minus the server's at the last sync (offline windows).
+            "clock_skew_s": agent.clock_skew_s,
         }
     )
 

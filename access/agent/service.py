@@ -43,6 +43,8 @@ from core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 UPLOAD_BATCH = 200
+# Offline, windows are judged by the box's clock; more skew than this is logged.
+CLOCK_SKEW_WARN_S = 30
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class GateAgent:
         self._loop_task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
         self._last_key = ""
+        self.clock_skew_s: float | None = None
 
     # --- life cycle -----------------------------------------------------------------
 
@@ -162,7 +165,20 @@ class GateAgent:
         version = self.replica.version()
         query = "" if version is None else f"?since={version}"
         body = await self._request_json("GET", f"v1/agents/{self.config.agent_id}/sync{query}")
+        self._check_clock(body.get("server_time"))
         return self.replica.apply(body)
+
+    def _check_clock(self, server_time: Any) -> None:
+        """Offline, windows are judged by this box's clock: say when it is off."""
+        try:
+            skew = (self.clock.now() - datetime.fromisoformat(str(server_time))).total_seconds()
+        except ValueError:
+            return
+        self.clock_skew_s = round(skew, 1)
+        if abs(skew) > CLOCK_SKEW_WARN_S:
+            log.warning(
+                "gate agent: this box's clock is off", extra={"fields": {"skew_s": round(skew)}}
+            )
 
     async def sync_once(self) -> None:
         await self.upload()
