@@ -317,6 +317,12 @@ UI: dict[str, str] = {
         "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "
         "forward to see warnings and escalations arrive."
     ),
+    "guide.cable.title": _("Cut the cable"),
+    "guide.cable.text": _(
+        "Under the gate, cut the cable to the server: a gate agent decides from its own "
+        "copy of the passes (a used code stays used). Reconnect it: what it decided "
+        "appears in the log, and hosts are told late."
+    ),
     # errors
     "error.generic": _("Something went wrong: {detail}"),
     "error.offline": _("The sandbox is not answering. Is it still running?"),

@@ -1833,6 +1833,8 @@
       guideStep(7, t("guide.time.title"), t("guide.time.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(60) }, t("clock.plus_1h")),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),
+      guideStep(8, t("guide.cable.title"), t("guide.cable.text"),
+        el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
     );
     $("#guide").hidden = false;
   }
