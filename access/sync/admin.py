@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateError
@@ -18,6 +19,7 @@ from access.sync.models import (
     GateAgent,
     GateOfflinePolicy,
     OfflineSingleUse,
+    PassChange,
 )
 
 AGENT_KEY_BYTES = 32
@@ -100,3 +102,16 @@ async def community_has_agents(session: AsyncSession, community_id: int) -> bool
         .where(GateAgent.community_id == community_id, GateAgent.active.is_(True))
     )
     return bool(count)
+
+
+# Changes older than this are deleted; an agent whose version is older takes a snapshot.
+KEEP_CHANGES = timedelta(days=7)
+
+
+async def prune_pass_changes(session: AsyncSession, now: datetime) -> int:
+    """Forget old pass changes, keeping the newest row (the version never goes back)."""
+    newest = select(func.max(PassChange.id)).scalar_subquery()
+    result = await session.execute(
+        delete(PassChange).where(PassChange.at < now - KEEP_CHANGES, PassChange.id < newest)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -134,8 +134,10 @@ def _pass_query() -> Any:
 
 def feed(conn: Connection, agent: AgentInfo, since: int | None, now: datetime) -> dict[str, Any]:
     """The agent's snapshot (``since`` None) or its changes since ``since``."""
-    version = int(conn.execute(select(func.coalesce(func.max(_changes.c.id), 0))).scalar_one())
-    full = since is None or since > version
+    oldest, newest = conn.execute(select(func.min(_changes.c.id), func.max(_changes.c.id))).one()
+    version = int(newest or 0)
+    # A version from before the oldest change kept (pruned) or from another database.
+    full = since is None or since > version or (oldest is not None and since < oldest - 1)
     passes: list[dict[str, Any]] = []
     if not full:
         where = _changes.c.id > since

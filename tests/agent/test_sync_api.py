@@ -92,3 +92,22 @@ async def test_an_agent_cannot_write_to_another_communitys_gate(session, world, 
         server, "POST", f"/v1/agents/{world.agent_id}/decisions", world.agent_key, json=body
     )
     assert (status, answer["error"]) == (403, "forbidden")
+
+
+async def test_pruned_changes_send_an_old_agent_a_snapshot(session, world, server) -> None:
+    from datetime import timedelta
+
+    from access.sync.admin import prune_pass_changes
+    from access.sync.models import PassChange
+
+    first = await issue(session, world.host_a, world.unit_a)
+    path = f"/v1/agents/{world.agent_id}/sync"
+    _, snap = await _call(server, "GET", path, world.agent_key)
+    for _ in range(3):
+        await issue(session, world.host_a, world.unit_a)
+    pruned = await prune_pass_changes(session, datetime.now(UTC) + timedelta(days=8))
+    await session.commit()
+    assert pruned >= 3 and await session.scalar(select(func.count()).select_from(PassChange)) == 1
+    _, answer = await _call(server, "GET", f"{path}?since={snap['version']}", world.agent_key)
+    assert answer["full"] and first.pass_id in {p["id"] for p in answer["passes"]}
+    assert answer["version"] > snap["version"]  # the version never goes back
