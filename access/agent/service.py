@@ -134,7 +134,9 @@ class GateAgent:
 
     async def _request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         assert self._http is not None
-        timeout = aiohttp.ClientTimeout(total=self.config.server_timeout_s)
+        timeout = aiohttp.ClientTimeout(
+            total=self.config.server_timeout_s + int(self.config.sync_interval_s)
+        )
         async with self._http.request(
             method, path, headers=self._agent_headers(), timeout=timeout, **kwargs
         ) as response:
@@ -161,9 +163,11 @@ class GateAgent:
                 break
         return sent
 
-    async def pull(self) -> bool:
+    async def pull(self, wait_s: int = 0) -> bool:
+        """The changes since the replica's version; with ``wait_s`` the server answers
+        as soon as a pass changes, or after that long (its push)."""
         version = self.replica.version()
-        query = "" if version is None else f"?since={version}"
+        query = "" if version is None else f"?since={version}&wait={wait_s}"
         body = await self._request_json("GET", f"v1/agents/{self.config.agent_id}/sync{query}")
         self._check_clock(body.get("server_time"))
         return self.replica.apply(body)
@@ -180,9 +184,9 @@ class GateAgent:
                 "gate agent: this box's clock is off", extra={"fields": {"skew_s": round(skew)}}
             )
 
-    async def sync_once(self) -> None:
+    async def sync_once(self, wait_s: int = 0) -> None:
         await self.upload()
-        if not await self.pull():
+        if not await self.pull(wait_s):
             # A decision was made here after the upload: upload it first, next round.
             raise ServerAway("decisions made meanwhile wait for the next upload")
         self.replica.set_meta("last_sync_at", self.clock.now().isoformat())
@@ -193,8 +197,13 @@ class GateAgent:
 
     async def _sync_loop(self) -> None:
         while True:
+            # Online, the long poll is the interval (changes arrive as they happen);
+            # offline, retry every interval.
+            wait_s = int(self.config.sync_interval_s) if self.online else 0
             try:
-                await self.sync_once()
+                await self.sync_once(wait_s)
+                if wait_s:
+                    continue
             except (aiohttp.ClientError, TimeoutError, ServerAway, ValueError) as exc:
                 if self.online:
                     log.warning("gate agent: sync failed", extra={"fields": {"why": str(exc)}})

@@ -1,7 +1,8 @@
 """The gate API's routes for gate agents (mounted by :func:`access.api.create_gate_app`).
 
-- ``GET /v1/agents/{agent}/sync[?since=N]`` — the agent's snapshot, or its changes
-  since version ``N`` (:mod:`access.sync.feed`);
+- ``GET /v1/agents/{agent}/sync[?since=N[&wait=S]]`` — the agent's snapshot, or its
+  changes since version ``N`` (:mod:`access.sync.feed`); with ``wait``, the answer
+  waits up to ``S`` seconds for one of the community's passes to change (the push);
 - ``POST /v1/agents/{agent}/decisions`` — decisions it made offline, recorded exactly
   once by their idempotency keys (:mod:`access.sync.uploads`); hosts are told late,
   staff are told of double grants.
@@ -11,8 +12,10 @@ Each agent authenticates with its own key (``Authorization: Bearer <agent key>``
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +26,13 @@ from access.decision import Direction, Method, Reason
 from access.models import GateEventType
 from access.notify import DoorFailure, GateAlarm
 from access.service import AccessRuntime
-from access.sync.feed import AgentInfo, feed, hash_agent_key, load_agent
+from access.sync.feed import AgentInfo, community_version, feed, hash_agent_key, load_agent
 from access.sync.uploads import OfflineDecision, OfflineEvent, UploadResult, apply_uploads
 
 MAX_BATCH = 500
+# A sync may wait this long for a change (a long poll: the server's push).
+MAX_WAIT_S = 30
+POLL_S = 0.5
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _TERMINAL_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 DOUBLE_GRANT = "offline_double_grant"
@@ -57,8 +63,27 @@ async def sync(request: web.Request) -> web.Response:
         if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
             raise BadRequest("since must be a whole number (a version this API gave)")
         since = int(raw)
+    wait = _wait(request.query.get("wait"))
+    if since is not None and wait > 0:
+        # The push: answer as soon as one of the community's passes changes (issued,
+        # used, revoked) — the database is looked at twice a second, whichever
+        # process made the change.
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            latest = await runtime.runner.run(community_version, agent.community_id, readonly=True)
+            if latest > since:
+                break
+            await asyncio.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
     body = await runtime.runner.run(feed, agent, since, runtime.clock.now())
     return web.json_response(body)
+
+
+def _wait(raw: str | None) -> float:
+    if raw is None:
+        return 0.0
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_WAIT_S:
+        raise BadRequest(f"wait must be a whole number of seconds, 0 to {MAX_WAIT_S}")
+    return float(raw)
 
 
 def _text(raw: dict[str, Any], name: str, limit: int) -> str:

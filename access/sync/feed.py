@@ -76,6 +76,14 @@ def load_agent(conn: Connection, agent_id: int) -> AgentInfo | None:
     )
 
 
+def community_version(conn: Connection, community_id: int) -> int:
+    """The newest change to one of the community's passes (0: none kept)."""
+    latest = conn.execute(
+        select(func.max(_changes.c.id)).where(_changes.c.community_id == community_id)
+    ).scalar()
+    return int(latest or 0)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -95,6 +95,13 @@ AGENT_PATHS: dict[str, Any] = {
             "parameters": [
                 _AGENT_PARAM,
                 {
+                    "name": "wait",
+                    "in": "query",
+                    "required": False,
+                    "description": "With since: wait up to this many seconds for a change.",
+                    "schema": {"type": "integer", "minimum": 0, "maximum": 30},
+                },
+                {
                     "name": "since",
                     "in": "query",
                     "required": False,

@@ -111,3 +111,27 @@ async def test_pruned_changes_send_an_old_agent_a_snapshot(session, world, serve
     _, answer = await _call(server, "GET", f"{path}?since={snap['version']}", world.agent_key)
     assert answer["full"] and first.pass_id in {p["id"] for p in answer["passes"]}
     assert answer["version"] > snap["version"]  # the version never goes back
+
+
+async def test_a_waiting_sync_answers_when_a_pass_is_revoked(session, world, server) -> None:
+    import asyncio
+
+    from access.passes.holding import revoke_pass
+
+    issued = await issue(session, world.host_a, world.unit_a)
+    path = f"/v1/agents/{world.agent_id}/sync"
+    _, snap = await _call(server, "GET", path, world.agent_key)
+    waiting = asyncio.create_task(
+        _call(server, "GET", f"{path}?since={snap['version']}&wait=10", world.agent_key)
+    )
+    await asyncio.sleep(0.3)
+    assert not waiting.done()  # nothing changed yet: the server holds the answer
+    await revoke_pass(
+        session, now=datetime.now(UTC), pass_id=issued.pass_id, by_person_id=None, reason="x"
+    )
+    await session.commit()
+    status, answer = await waiting
+    assert status == 200 and not answer["full"]
+    assert [(p["id"], p["status"]) for p in answer["passes"]] == [(issued.pass_id, "revoked")]
+    status, _ = await _call(server, "GET", f"{path}?since=0&wait=31", world.agent_key)
+    assert status == 400
