@@ -158,6 +158,8 @@ async def health(request: web.Request) -> web.Response:
             "server": "online" if agent.online else "offline",
             "replica_version": agent.replica.version(),
             "queued": agent.replica.queued(),
+            # Offline records the server refused (see the agent's log).
+            "rejected": agent.replica.rejected(),
             "seconds_since_sync": None if offline_for == float("inf") else round(offline_for, 1),
             "fire_alarm": agent.fire_alarm,
             # This box's clock minus the server's at the last sync (offline windows).

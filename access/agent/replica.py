@@ -9,8 +9,9 @@ as a box bound to the gate id. In clear: ids, status, window, uses — what the 
 conditional UPDATE needs.
 
 Tables: ``meta`` (version, last good sync), ``gates``, ``passes``, ``outbox``
-(decisions made offline, each with its idempotency key, until the server has them)
-and ``gate_throttle`` (the keypad's guess budget while offline).
+(decisions made offline, each with its idempotency key, until the server has them),
+``rejected`` (outbox records the server refused, set aside for the operator) and
+``gate_throttle`` (the keypad's guess budget while offline).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS ix_passes_token ON passes (token_key)",
     "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "key TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS rejected (key TEXT PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS gate_throttle (gate_id INTEGER PRIMARY KEY, "
     "consecutive_failures INTEGER NOT NULL DEFAULT 0, guess_tat DATETIME, "
     "level INTEGER NOT NULL DEFAULT 0, locked_until DATETIME, updated_at DATETIME)",
@@ -239,6 +241,25 @@ class Replica:
             "SELECT key, body FROM outbox ORDER BY seq LIMIT ?", (limit,)
         ).fetchall()
         return [(key, json.loads(body)) for key, body in rows]
+
+    def reject(self, key: str) -> None:
+        """Set an outbox record the server refuses aside (kept for the operator)."""
+        raw = self.raw
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            raw.execute(
+                "INSERT OR REPLACE INTO rejected (key, body) "
+                "SELECT key, body FROM outbox WHERE key = ?",
+                (key,),
+            )
+            raw.execute("DELETE FROM outbox WHERE key = ?", (key,))
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+
+    def rejected(self) -> int:
+        return int(self.raw.execute("SELECT count(*) FROM rejected").fetchone()[0])
 
     def acknowledge(self, keys: list[str]) -> None:
         if not keys:

@@ -71,6 +71,10 @@ class ServerAway(Exception):
     """The server did not answer usefully (timeout, refused, 5xx)."""
 
 
+class Refused(Exception):
+    """The server answered that a request is wrong (400/403): sending it again won't do."""
+
+
 class GateAgent:
     def __init__(self, config: AgentConfig, clock: Clock | None = None) -> None:
         self.config = config
@@ -142,24 +146,45 @@ class GateAgent:
         ) as response:
             if response.status >= 500:
                 raise ServerAway(f"server answered {response.status}")
+            if response.status in (400, 403):
+                raise Refused(await response.text())
             if response.status != 200:
                 text = await response.text()
                 raise ServerAway(f"server refused: {response.status} {text[:200]}")
             return await response.json()
 
+    async def _send(self, batch: list[tuple[str, dict[str, Any]]]) -> list[str]:
+        answer = await self._request_json(
+            "POST",
+            f"v1/agents/{self.config.agent_id}/decisions",
+            json={"decisions": [body for _, body in batch]},
+        )
+        return list(answer.get("recorded", [])) + list(answer.get("duplicates", []))
+
     async def upload(self) -> int:
-        """Send the outbox until it is empty; returns how many the server acknowledged."""
+        """Send the outbox until it is empty; returns how many the server acknowledged.
+
+        A batch the server refuses (400/403: e.g. a gate no longer the agent's) is sent
+        again one by one; what it still refuses is set aside (``rejected``, in the
+        health answer and the log) rather than blocking every later decision."""
         sent = 0
         while batch := self.replica.pending(UPLOAD_BATCH):
-            answer = await self._request_json(
-                "POST",
-                f"v1/agents/{self.config.agent_id}/decisions",
-                json={"decisions": [body for _, body in batch]},
-            )
-            done = list(answer.get("recorded", [])) + list(answer.get("duplicates", []))
+            try:
+                done = await self._send(batch)
+            except Refused:
+                done = []
+                for item in batch:
+                    try:
+                        done += await self._send([item])
+                    except Refused as exc:
+                        log.error(
+                            "gate agent: the server refused an offline record; set aside",
+                            extra={"fields": {"key": item[0], "why": str(exc)[:200]}},
+                        )
+                        self.replica.reject(item[0])
             self.replica.acknowledge(done)
             sent += len(done)
-            if not done:
+            if not done and self.replica.pending(1) == batch[:1]:
                 break
         return sent
 

@@ -134,3 +134,26 @@ async def test_a_door_that_fails_at_the_agent_gives_the_use_back(
     assert len(server.notifier.door_failures) == 1
     # Only the entry that went through is told to the host.
     assert len([d for _, d in server.notifier.uses if d.reported_late]) == 1
+
+
+async def test_a_record_the_server_refuses_is_set_aside_not_blocking(
+    session, world, server, tmp_path
+) -> None:
+    from access.sync.models import GateAgent
+
+    multi = await issue(session, world.host_a, world.unit_a, multi=True)
+    east, north = world.gates["东门"], world.gates["北门"]
+    agent = await _agent(server, world, tmp_path)
+    try:
+        for gate_id in (north, east, north):
+            gate = agent.gate(gate_id)
+            assert gate is not None
+            agent.decide_locally(gate, Credential.code(multi.code), Direction.IN, None)
+        # Meanwhile the operator took the north gate away from this agent.
+        row = await session.get(GateAgent, world.agent_id)
+        row.gate_ids = [east]
+        await session.commit()
+        assert await agent.upload() == 1
+        assert (agent.replica.queued(), agent.replica.rejected()) == (0, 2)
+    finally:
+        await agent.close()
