@@ -332,6 +332,9 @@ def create_gate_app(runtime: AccessRuntime) -> web.Application:
         return await runtime.runner.run(current_revisions, readonly=True)
 
     add_probe_routes(app, Readiness(revisions))
+    from access.sync.api import add_routes  # gate agents (imports this module)
+
+    add_routes(app)
     return app
 
 

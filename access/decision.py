@@ -144,6 +144,8 @@ class Decision:
     # The first entry through this pass (hosts are told about every entry).
     first_use: bool = False
     ring: HostRing | None = None
+    # Decided by a gate agent while the server was away, recorded on reconnection.
+    reported_late: bool = False
 
     def with_door(self, door: DoorOutcome) -> Decision:
         return replace(self, door=door)

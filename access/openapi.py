@@ -11,6 +11,7 @@ from typing import Any
 from access.decision import DoorOutcome, Reason
 from access.faces.quality import FaceProblem
 from access.models import GateEventType
+from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
 
 _ERROR = {
     "type": "object",
@@ -88,7 +89,10 @@ OPENAPI: dict[str, Any] = {
     },
     "servers": [{"url": "/"}],
     "components": {
-        "securitySchemes": {"gateKey": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "gateKey": {"type": "http", "scheme": "bearer"},
+            "agentKey": {"type": "http", "scheme": "bearer"},
+        },
         "schemas": {
             "Error": _ERROR,
             "Decision": _DECISION,
@@ -122,6 +126,7 @@ OPENAPI: dict[str, Any] = {
                     "terminal": _TERMINAL,
                 },
             },
+            **AGENT_SCHEMAS,
             "EventRequest": {
                 "type": "object",
                 "additionalProperties": False,
@@ -273,5 +278,6 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
+        **AGENT_PATHS,
     },
 }

@@ -183,6 +183,9 @@ def register_cli() -> None:
     from bot import cli_gate
 
     cli_gate.register(main)
+    from bot import cli_gate_agent
+
+    cli_gate_agent.register(main)
     from bot import cli_faces
 
     cli_faces.register(main)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from access.models import AccessLogEntry, Pass
 from bot.sandbox.api import ApiError, ok, read_json
+from bot.sandbox.gate_agent import SandboxGateAgent
 from bot.sandbox.images import as_jpeg, decode_qr, image_upload
 from core.models import Building, Person, Unit
 
@@ -35,6 +36,7 @@ class GateTerminal:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self._http: aiohttp.ClientSession | None = None
+        self.agent = SandboxGateAgent(sandbox)  # "cut the cable" (bot/sandbox/gate_agent.py)
 
     async def close(self, _app: web.Application) -> None:
         if self._http is not None:
@@ -100,6 +102,7 @@ class GateTerminal:
                 "gate": {"id": gate.id, "name": gate.name, "kind": gate.kind},
                 "door": self._door(gate.id),
                 "log": log_rows,
+                "agent": self.agent.status(),
             }
         )
 
@@ -116,7 +119,8 @@ class GateTerminal:
             raise ApiError("gate_api_down", 503)
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=GATE_TIMEOUT_S))
-        url = f"http://127.0.0.1:{settings.gate_api_port}/v1/gates/{gate.id}/{path}"
+        port = self.agent.port or settings.gate_api_port  # through the agent once started
+        url = f"http://127.0.0.1:{port}/v1/gates/{gate.id}/{path}"
         headers = {"Authorization": f"Bearer {gate.api_key}"}
         try:
             async with self._http.post(

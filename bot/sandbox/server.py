@@ -77,8 +77,10 @@ class SandboxWeb:
         r.add_post(API + "/gates/{gate_id}/face", self.gates.face)
         r.add_post(API + "/gates/{gate_id}/events", self.gates.event)
         r.add_post(f"{API}/qr", self.gates.read_qr)
+        r.add_post(f"{API}/gate-agent", self.gates.agent.toggle)
         r.add_post(f"{API}/clock", self.clock)
         app.on_cleanup.append(self.gates.close)
+        app.on_cleanup.append(self.gates.agent.close)
 
     # --- the page -----------------------------------------------------------------------
 

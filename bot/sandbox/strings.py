@@ -179,6 +179,13 @@ UI: dict[str, str] = {
     "gate.alarm.door_held_open": _("Door held open"),
     "gate.alarm.tamper": _("Tamper"),
     "gate.alarm_sent": _("The terminal reported it; the office is alerted."),
+    "gate.cable": _("Cable to the server"),
+    "gate.cable_cut": _("✂ Cut the cable"),
+    "gate.cable_restore": _("Reconnect the cable"),
+    "gate.cable_cut_done": _("The gate agent now decides on its own, from its copy of the passes."),
+    "gate.cable_back_done": _("Reconnected: the agent reported what it decided (see the log)."),
+    "gate.cable_offline": _("Offline · {n} waiting to be reported"),
+    "gate.offline": _("decided at the gate, offline"),
     "gate.log": _("Recent decisions"),
     "gate.log.time": _("Time"),
     "gate.log.method": _("How"),
@@ -309,6 +316,12 @@ UI: dict[str, str] = {
     "guide.time.text": _(
         "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "
         "forward to see warnings and escalations arrive."
+    ),
+    "guide.cable.title": _("Cut the cable"),
+    "guide.cable.text": _(
+        "Under the gate, cut the cable to the server: a gate agent decides from its own "
+        "copy of the passes (a used code stays used). Reconnect it: what it decided "
+        "appears in the log, and hosts are told late."
     ),
     # errors
     "error.generic": _("Something went wrong: {detail}"),

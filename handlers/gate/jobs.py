@@ -20,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from access.api import serve
 from access.lookups import PassParties, claim_overstay_notices
 from access.passes import expire_passes
+from access.sync.admin import prune_pass_changes
 from bot.context import AppContext
 from bot.notify import send_to_person
 from core.formatting import fmt_short_datetime
@@ -81,6 +82,12 @@ async def overstay_job(ctx: AppContext) -> int:
     return len(notices)
 
 
+async def prune_changes_job(ctx: AppContext) -> int:
+    async with ctx.session_factory.begin() as session:
+        return await prune_pass_changes(session, ctx.clock.now())
+
+
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("access.expire", lambda: expire_job(ctx), 60)
     scheduler.add_periodic("access.overstay", lambda: overstay_job(ctx), 60)
+    scheduler.add_periodic("access.agent_changes", lambda: prune_changes_job(ctx), 3600)

@@ -2,7 +2,8 @@
 
 1. ``/passes`` or 🎟: the active and pending passes (at most :data:`MAX_LISTED`, one
    Revoke button each).
-2. Revoke → "Revoke pass #N?" → Yes: it stops working at every gate at once; Keep it.
+2. Revoke → "Revoke pass #N?" → Yes: it stops working at every gate at once (gates
+   with an offline agent: within its sync interval, said so); Keep it.
 3. ``/passhistory`` or 🕘: the latest uses of the host's passes, granted or refused.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.lookups import communities_by_id, community_by_id, host_pass
 from access.models import Pass, PassKind, PassStatus
 from access.passes import PassError, my_passes, pass_history, revoke_pass
+from access.sync.admin import DEFAULT_SYNC_INTERVAL_S, community_has_agents
 from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
@@ -148,7 +150,13 @@ async def revoke_yes(
     # decides on committed rows.
     await commit_before_send(session)
     await query.answer(_("Revoked."))
-    await edit(query, _("🚫 Pass #{id} is revoked. It no longer opens any gate.").format(id=row.id))
+    text = _("🚫 Pass #{id} is revoked. It no longer opens any gate.").format(id=row.id)
+    if await community_has_agents(session, row.community_id):
+        text += "\n" + _(
+            "Gates that keep working offline learn of it within {seconds} seconds; one cut "
+            "off from the server right now, when it reconnects."
+        ).format(seconds=DEFAULT_SYNC_INTERVAL_S)
+    await edit(query, text)
 
 
 @router.callback_query(PassCb.filter(F.action == "revoke_no"), StateFilter("*"))

@@ -122,6 +122,10 @@ class ChatNotifier:
                 "door_forced": _("🚨 <b>{gate}</b>: door forced open at {time}!"),
                 "door_held_open": _("⚠️ <b>{gate}</b>: door held open at {time}."),
                 "tamper": _("🚨 <b>{gate}</b>: tamper alarm on the terminal at {time}!"),
+                "offline_double_grant": _(
+                    "⚠️ <b>{gate}</b>: while offline, the gate agent admitted a single-use "
+                    "pass at {time} that had already been used elsewhere."
+                ),
             }
             text = titles.get(alarm.type, titles["tamper"]).format(
                 gate=escape(alarm.gate.name), time=fmt_time(alarm.at, alarm.gate.timezone, locale)
@@ -144,7 +148,15 @@ class ChatNotifier:
         def build() -> str:
             locale = host.locale
             name = escape(decision.holder_name) if decision.holder_name else _("Your visitor")
-            text = _("🚪 {name} came in through {gate} at {time}.").format(
+            template = (
+                _(
+                    "🚪 {name} came in through {gate} at {time} — "
+                    "reported after the gate reconnected."
+                )
+                if decision.reported_late
+                else _("🚪 {name} came in through {gate} at {time}.")
+            )
+            text = template.format(
                 name=name,
                 gate=escape(gate.name),
                 time=fmt_time(decision.at, gate.timezone, locale),

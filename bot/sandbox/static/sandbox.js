@@ -1426,6 +1426,7 @@
     code: "",
     reader: "keypad",
     holdUntil: 0,
+    cableCut: false,
     lockTimer: null,
     lastLogId: 0,
     polling: null,
@@ -1540,10 +1541,12 @@
       const main = d.holder ? t("gate.welcome", { name: d.holder }) : t("gate.granted");
       let sub = t(`gate.door.${d.door}`);
       if (d.uses_left) sub += ` · ${t("gate.uses_left", { n: d.uses_left })}`;
+      if (d.offline) sub += ` · ${t("gate.offline")}`;
       setDisplay(d.door === "failed" ? "warn" : "granted", main, sub, 6000);
     } else {
       const problem = d.face_problem ? t(`face.${d.face_problem}`) : "";
-      setDisplay("denied", t("gate.denied"), problem || reasonText(d.reason), 6000);
+      const offline = d.offline ? ` · ${t("gate.offline")}` : "";
+      setDisplay("denied", t("gate.denied"), (problem || reasonText(d.reason)) + offline, 6000);
     }
   }
 
@@ -1563,6 +1566,24 @@
     bar.style.width = door.state === "released" ? `${Math.min(100, (door.open_for_s / pulse) * 100)}%` : door.state === "held_open" ? "100%" : "0";
   }
 
+  // "Cut the cable": a gate agent in front of the gate API decides offline.
+  function renderCable(st) {
+    gate.cableCut = !!st.cut;
+    $("#cable-toggle").textContent = t(st.cut ? "gate.cable_restore" : "gate.cable_cut");
+    $("#cable-state").textContent = st.cut ? t("gate.cable_offline", { n: st.queued }) : "";
+  }
+
+  async function toggleCable() {
+    try {
+      const st = await api("POST", "/sandbox/api/gate-agent", { cut: !gate.cableCut });
+      renderCable(st);
+      toast(t(st.cut ? "gate.cable_cut_done" : "gate.cable_back_done"));
+      pollGate();
+    } catch (error) {
+      toast(errorText(error), { error: true });
+    }
+  }
+
   async function pollGate() {
     if (!S.gateId) return;
     const id = S.gateId;
@@ -1571,6 +1592,7 @@
     if (id !== S.gateId) return;
     renderDoor(data.door);
     renderLog(data.log);
+    if (data.agent) renderCable(data.agent);
     if (!gate.holdUntil || Date.now() > gate.holdUntil) idleDisplay();
   }
 
@@ -1635,6 +1657,7 @@
         }
       });
     }
+    $("#cable-toggle").addEventListener("click", toggleCable);
     renderCode();
     setInterval(() => { if (!document.hidden) pollGate(); }, 1000);
   }
@@ -1810,6 +1833,8 @@
       guideStep(7, t("guide.time.title"), t("guide.time.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(60) }, t("clock.plus_1h")),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),
+      guideStep(8, t("guide.cable.title"), t("guide.cable.text"),
+        el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
     );
     $("#guide").hidden = false;
   }

@@ -1,0 +1,79 @@
+"""The gate pane's "cut the cable": the gate agent decides while the server is out of
+reach, and the access log learns of it when the cable is back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from access.models import AccessLogEntry
+from access.passes import issue_visitor_pass
+from bot.sandbox.runtime import Sandbox
+from core.models import Person, Residency, ResidencyStatus
+from tests.conftest import PG_URL
+
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.skipif(bool(PG_URL), reason="the sandbox uses its own SQLite database"),
+]
+
+
+async def _post(sandbox: Sandbox, path: str, body: dict) -> dict:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(sandbox.url + path, json=body) as response,
+    ):
+        assert response.status == 200
+        return (await response.json())["result"]
+
+
+async def test_cut_the_cable_and_the_agent_decides(module_sandbox: Sandbox) -> None:
+    gate = module_sandbox.state.gates[0]
+    app = module_sandbox.require_app()
+    async with app.ctx.session_factory() as session:
+        host = await session.scalar(select(Person).where(Person.telegram_id == 700_002))
+        residency = await session.scalar(
+            select(Residency).where(
+                Residency.person_id == host.id, Residency.status == ResidencyStatus.ACTIVE
+            )
+        )
+        now = module_sandbox.clock.now()
+        issued = await issue_visitor_pass(
+            session,
+            secret_key=app.ctx.secret_key,
+            now=now,
+            host_person_id=host.id,
+            host_unit_id=residency.unit_id,
+            purpose="Dinner",
+            valid_from=now,
+            valid_until=now + timedelta(hours=2),
+            multi_entry=False,
+            gate_ids=[],
+            holder_name="Sam Taylor",
+        )
+        await session.commit()
+
+    state = await _post(module_sandbox, "sandbox/api/gate-agent", {"cut": True})
+    assert state["running"] and state["cut"]
+    result = await _post(
+        module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": issued.code}
+    )
+    decision = result["decision"]
+    assert decision["granted"] and decision["offline"] and decision["holder"] == "Sam Taylor"
+    assert result["door"]["state"] == "released"  # the pane's door, opened by the agent
+    again = await _post(
+        module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": issued.code}
+    )
+    assert again["decision"]["reason"] == "used"
+
+    async with app.ctx.session_factory() as session:
+        count = select(func.count()).select_from(AccessLogEntry)
+        before = await session.scalar(count.where(AccessLogEntry.pass_id == issued.pass_id))
+        assert before == 0  # the server has not heard yet
+        state = await _post(module_sandbox, "sandbox/api/gate-agent", {"cut": False})
+        assert (state["cut"], state["online"], state["queued"]) == (False, True, 0)
+        after = await session.scalar(count.where(AccessLogEntry.pass_id == issued.pass_id))
+        assert after == 2
