@@ -31,7 +31,7 @@ from core.fees.payments import RECEIPT, STAFF_ALERT
 from core.fees.receipts import load_receipt, render_receipt
 from core.fees.statement_runs import STATEMENT
 from core.formatting import fmt_money
-from handlers.fees.parts import send_parts
+from handlers.fees.parts import copy_note, send_parts, with_note
 from handlers.fees.statements import send_statement
 from handlers.fees.texts import locale_for, translations
 
@@ -123,18 +123,21 @@ async def _send_receipt(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool,
     locale = locale_for(ctx, to.person, to.community)
     doc = render_receipt(data, locale=locale, translations=translations(ctx, locale))
     bot = ctx.bot
+    note = copy_note(ctx, locale)
 
-    async def pdf() -> Delivery | None:
+    async def text(again: bool) -> Delivery:
+        return await deliver(
+            bot.send_message(item.chat_id, with_note(doc.text, note if again else None))
+        )
+
+    async def pdf(again: bool) -> Delivery | None:
         rendered = await asyncio.to_thread(doc.pdf)
         if rendered is None:
             return None
-        return await deliver(
-            bot.send_document(item.chat_id, BufferedInputFile(rendered, filename=doc.filename))
-        )
+        file = BufferedInputFile(rendered, filename=doc.filename)
+        return await deliver(bot.send_document(item.chat_id, file, caption=note if again else None))
 
-    return await send_parts(
-        ctx, item, [lambda: deliver(bot.send_message(item.chat_id, doc.text)), pdf]
-    )
+    return await send_parts(ctx, item, [text, pdf])
 
 
 async def _send_staff_alert(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool, str | None]:
