@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Any
 
 from aiogram import F
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -30,7 +31,7 @@ from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import placement_kwargs
 from handlers.tickets.labels import ticket_ref
 from handlers.tickets.resident_shared import OwnTicket, TicketTalk, closed_text
-from handlers.tickets.sizes import CAPTION_LIMIT, with_header
+from handlers.tickets.sizes import CAPTION_LIMIT, fits, split_with_header
 from handlers.tickets.views import TicketView, load_view, ticket_of_step
 
 log = logging.getLogger(__name__)
@@ -86,33 +87,44 @@ async def relay_from_resident(
     placement = placement_kwargs(ticket)
     chat_id = ticket.admin_chat_id
     body = message.text or message.caption or ""
-    text = with_header(header, body)
-    caption = with_header(header, body, CAPTION_LIMIT)
-    try:
+    texts = split_with_header(header, body)
+    bot = app.bot
+    calls: list[Any] = []
+    if message.photo or message.document or message.video:
+        # The caption when it fits; otherwise the header alone, and the text after it.
+        short = fits(header, body, CAPTION_LIMIT)
+        caption = texts[0] if short else header
+        texts = [] if short else texts
         if message.photo:
-            sent = await app.bot.send_photo(
-                chat_id, message.photo[-1].file_id, caption=caption, **placement
-            )
+            file_id = message.photo[-1].file_id
+            calls.append(lambda: bot.send_photo(chat_id, file_id, caption=caption, **placement))
         elif message.document:
-            sent = await app.bot.send_document(
-                chat_id, message.document.file_id, caption=caption, **placement
-            )
+            file_id = message.document.file_id
+            calls.append(lambda: bot.send_document(chat_id, file_id, caption=caption, **placement))
         elif message.video:
-            sent = await app.bot.send_video(
-                chat_id, message.video.file_id, caption=caption, **placement
+            file_id = message.video.file_id
+            calls.append(lambda: bot.send_video(chat_id, file_id, caption=caption, **placement))
+    calls += [lambda text=text: bot.send_message(chat_id, text, **placement) for text in texts]
+    try:
+        for call in calls:
+            sent = await call()
+            await service.link_message(
+                session, ticket.id, sent.chat.id, sent.message_id, LinkRole.FROM_RESIDENT
             )
-        else:
-            sent = await app.bot.send_message(chat_id, text, **placement)
     except Exception:
         log.exception("relay to the admin group failed", extra={"fields": {"ticket": ticket.id}})
         await message.answer(_("Sorry, I could not pass that on just now. Please try again."))
         return
     await service.link_message(
-        session, ticket.id, sent.chat.id, sent.message_id, LinkRole.FROM_RESIDENT
-    )
-    await service.link_message(
         session, ticket.id, message.chat.id, message.message_id, LinkRole.FROM_RESIDENT
     )
+    if len(calls) > 1 and texts:
+        await message.reply(
+            _(
+                "Sent to the staff ({ref}), in {count} parts: it was longer than one message."
+            ).format(ref=ticket_ref(ticket), count=len(calls))
+        )
+        return
     await message.reply(_("Sent to the staff ({ref}).").format(ref=ticket_ref(ticket)))
 
 
