@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
-from core.tickets.models import LinkRole
+from core.tickets.models import LinkRole, Ticket
 from handlers.kit import group_locale, private_router, reply
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import placement_kwargs
@@ -78,6 +78,45 @@ async def relay_from_resident(
             )
         )
         return
+    media: tuple[str, str] | None = None
+    if message.photo:
+        media = ("photo", message.photo[-1].file_id)
+    elif message.document:
+        media = ("document", message.document.file_id)
+    elif message.video:
+        media = ("video", message.video.file_id)
+    body = message.text or message.caption or ""
+    count = await post_from_resident(app, session, view, body, media)
+    if count is None:
+        await message.answer(_("Sorry, I could not pass that on just now. Please try again."))
+        return
+    await service.link_message(
+        session, ticket.id, message.chat.id, message.message_id, LinkRole.FROM_RESIDENT
+    )
+    await message.reply(sent_text(ticket, count))
+
+
+def sent_text(ticket: Ticket, count: int) -> str:
+    if count > 1:
+        return _(
+            "Sent to the staff ({ref}), in {count} parts: it was longer than one message."
+        ).format(ref=ticket_ref(ticket), count=count)
+    return _("Sent to the staff ({ref}).").format(ref=ticket_ref(ticket))
+
+
+async def post_from_resident(
+    app: AppContext,
+    session: AsyncSession,
+    view: TicketView,
+    body: str,
+    media: tuple[str, str] | None = None,
+) -> int | None:
+    """Post a resident's words (and photo, document or video) in the ticket's topic,
+    in parts when too long for one message; how many messages, None when it failed."""
+    assert app.bot is not None
+    ticket = view.ticket
+    chat_id = ticket.admin_chat_id
+    assert chat_id is not None
     with app.i18n.use_locale(group_locale(app, view.community)):
         header = _("💬 <b>{name}</b> ({place}) about {ref}:").format(
             name=escape(view.reporter.full_name if view.reporter else ""),
@@ -85,25 +124,21 @@ async def relay_from_resident(
             ref=ticket_ref(ticket),
         )
     placement = placement_kwargs(ticket)
-    chat_id = ticket.admin_chat_id
-    body = message.text or message.caption or ""
     texts = split_with_header(header, body)
     bot = app.bot
     calls: list[Any] = []
-    if message.photo or message.document or message.video:
+    if media is not None:
         # The caption when it fits; otherwise the header alone, and the text after it.
         short = fits(header, body, CAPTION_LIMIT)
         caption = texts[0] if short else header
         texts = [] if short else texts
-        if message.photo:
-            file_id = message.photo[-1].file_id
-            calls.append(lambda: bot.send_photo(chat_id, file_id, caption=caption, **placement))
-        elif message.document:
-            file_id = message.document.file_id
-            calls.append(lambda: bot.send_document(chat_id, file_id, caption=caption, **placement))
-        elif message.video:
-            file_id = message.video.file_id
-            calls.append(lambda: bot.send_video(chat_id, file_id, caption=caption, **placement))
+        kind, file_id = media
+        send: dict[str, Any] = {
+            "photo": bot.send_photo,
+            "document": bot.send_document,
+            "video": bot.send_video,
+        }
+        calls.append(lambda: send[kind](chat_id, file_id, caption=caption, **placement))
     calls += [lambda text=text: bot.send_message(chat_id, text, **placement) for text in texts]
     try:
         for call in calls:
@@ -113,19 +148,8 @@ async def relay_from_resident(
             )
     except Exception:
         log.exception("relay to the admin group failed", extra={"fields": {"ticket": ticket.id}})
-        await message.answer(_("Sorry, I could not pass that on just now. Please try again."))
-        return
-    await service.link_message(
-        session, ticket.id, message.chat.id, message.message_id, LinkRole.FROM_RESIDENT
-    )
-    if len(calls) > 1 and texts:
-        await message.reply(
-            _(
-                "Sent to the staff ({ref}), in {count} parts: it was longer than one message."
-            ).format(ref=ticket_ref(ticket), count=len(calls))
-        )
-        return
-    await message.reply(_("Sent to the staff ({ref}).").format(ref=ticket_ref(ticket)))
+        return None
+    return len(calls)
 
 
 @router.message(TicketTalk.writing, RELAYABLE)
