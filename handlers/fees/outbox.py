@@ -31,7 +31,7 @@ from core.fees.payments import RECEIPT, STAFF_ALERT
 from core.fees.receipts import load_receipt, render_receipt
 from core.fees.statement_runs import STATEMENT
 from core.formatting import fmt_money
-from handlers.fees.parts import copy_note, send_parts, with_note
+from handlers.fees.parts import copy_note, send_parts, text_part
 from handlers.fees.statements import send_statement
 from handlers.fees.texts import locale_for, translations
 
@@ -124,11 +124,7 @@ async def _send_receipt(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool,
     doc = render_receipt(data, locale=locale, translations=translations(ctx, locale))
     bot = ctx.bot
     note = copy_note(ctx, locale)
-
-    async def text(again: bool) -> Delivery:
-        return await deliver(
-            bot.send_message(item.chat_id, with_note(doc.text, note if again else None))
-        )
+    text = text_part(ctx, item.chat_id, doc.text, note)
 
     async def pdf(again: bool) -> Delivery | None:
         rendered = await asyncio.to_thread(doc.pdf)

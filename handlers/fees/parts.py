@@ -18,7 +18,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.sender import Delivery
+from bot.sender import Delivery, deliver
 from core.fees import outbox
 
 # A part sends itself (``again``: as a marked copy of a send whose fate is unknown)
@@ -49,6 +49,17 @@ async def send_parts(
 
 def with_note(text: str, note: str | None) -> str:
     return f"{note}\n\n{text}" if note else text
+
+
+def text_part(ctx: AppContext, chat_id: int, text: str, note: str) -> Part:
+    """The message's text as a part (headed by ``note`` when sent again)."""
+    assert ctx.bot is not None
+    bot = ctx.bot
+
+    async def send(again: bool) -> Delivery:
+        return await deliver(bot.send_message(chat_id, with_note(text, note if again else None)))
+
+    return send
 
 
 def copy_note(ctx: AppContext, locale: str) -> str:

@@ -27,7 +27,7 @@ from core.fees.models import FeeStatement
 from core.fees.runtime import CachedStatement
 from core.fees.statement_runs import publish_statement, statement_delivery, statement_due
 from core.models import Community
-from handlers.fees.parts import copy_note, send_parts, with_note
+from handlers.fees.parts import copy_note, send_parts, text_part
 from handlers.fees.texts import locale_for, translations
 
 log = logging.getLogger(__name__)
@@ -94,11 +94,7 @@ async def send_statement(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool
     doc = await _rendered(ctx, found.statement, found.community, locale)
     bot = ctx.bot
     note = copy_note(ctx, locale)
-
-    async def text(again: bool) -> Delivery:
-        return await deliver(
-            bot.send_message(item.chat_id, with_note(doc.text, note if again else None))
-        )
+    text = text_part(ctx, item.chat_id, doc.text, note)
 
     async def chart(again: bool) -> Delivery | None:
         if doc.png is None:
