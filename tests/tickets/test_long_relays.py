@@ -35,3 +35,20 @@ async def test_long_messages_both_ways_arrive_whole_in_parts(running_bot, world)
     assert "".join(p["text"].split("\n", 1)[1] for p in parts) == reply
     done = await resident.expect("Sent to the staff (#1), in 2 parts")
     assert "try again" not in done["text"]
+
+
+async def test_a_failure_in_a_group_apologises_without_cancel(settings, emulator, world):
+    from aiogram import F, Router
+
+    from tests.harness import start_bot
+
+    broken = Router(name="broken")
+
+    @broken.message(F.text == "boom")
+    async def fail(message) -> None:
+        raise RuntimeError("a bug")
+
+    async with start_bot(settings, emulator, extra_routers=[broken]):
+        await world.group.send(TECH_ID, "boom")
+        apology = await world.group.expect("Sorry, something went wrong")
+        assert "/cancel" not in apology["text"]
