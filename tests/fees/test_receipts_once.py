@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_application
 from core.fees.billing import generate_bills
+from core.fees.documents import cjk_font
 from core.fees.models import FeeKind, FeeOutbox, OutboxStatus, Payment
 from core.fees.payments import create_invoice
 from core.fees.schedule import add_fee_item
@@ -26,6 +27,9 @@ from tests.fees.test_exactly_once import _successful_payment
 
 # 1,000 in the issue's run (COURTYARD_RECEIPTS_N=1000); fewer by default: CI's budget.
 PAYMENTS = int(os.environ.get("COURTYARD_RECEIPTS_N", "30"))
+# COURTYARD_RECEIPTS_PDF=0: text receipts only (1,000 CJK PDFs cost ~12 CPU minutes on a
+# shared 2-core machine); the PDF goes through the same part logic as the text.
+WITH_PDF = os.environ.get("COURTYARD_RECEIPTS_PDF", "1") != "0"
 PAYERS = 40
 LOST = 0.06  # the share of sends whose answer is lost after delivery (the issue: 60 of 1,000)
 COPY_MARK = "🔁"
@@ -33,8 +37,10 @@ COPY_MARK = "🔁"
 
 @pytest.mark.slow
 async def test_payments_delivered_2_to_5_times_get_one_plain_receipt_each(
-    session, fees_settings, emulator
+    session, fees_settings, emulator, monkeypatch
 ) -> None:
+    if not WITH_PDF:
+        monkeypatch.setattr("core.fees.documents.cjk_font", lambda: None)
     community = await make_community(session, "Big Garden")
     await add_fee_item(session, community, name="物业费", kind=FeeKind.PER_M2, amount_minor=185)
     for i in range(PAYMENTS):
@@ -120,7 +126,8 @@ async def test_payments_delivered_2_to_5_times_get_one_plain_receipt_each(
                     plain_texts[charge] += 1
     # Each payment: one plain receipt and one plain PDF, never two.
     assert len(plain_texts) == PAYMENTS and set(plain_texts.values()) == {1}
-    assert len(plain_pdfs) == PAYMENTS and set(plain_pdfs.values()) == {1}
+    if WITH_PDF and cjk_font() is not None:
+        assert len(plain_pdfs) == PAYMENTS and set(plain_pdfs.values()) == {1}
     # Lost answers happened, and each was made up for by a copy that says so.
     assert copies > 0
     print(f"receipts: {PAYMENTS} payments, {len(raw)} deliveries, {copies} marked copies")
