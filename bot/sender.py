@@ -193,6 +193,12 @@ def _chat_id_of(method: TelegramMethod[Any]) -> int | None:
     return None
 
 
+def _is_stale_query(exc: Exception) -> bool:
+    """Telegram's answer to a button press answered too late (or twice)."""
+    text = str(exc).lower()
+    return "query is too old" in text or "query id is invalid" in text
+
+
 def _failure_reason(exc: Exception) -> str | None:
     text = str(exc).lower()
     if isinstance(exc, TelegramForbiddenError):
@@ -245,6 +251,12 @@ class OutgoingLimiter(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(exc.retry_after)
             except (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound) as exc:
+                if name == "answerCallbackQuery" and _is_stale_query(exc):
+                    # A press answered too late (queued while the bot restarted, or a
+                    # slow step): Telegram refuses the answer, but the press still
+                    # counts. Handlers answer first; the step they begin goes on.
+                    log.info("late button answer", extra={"fields": {"error": str(exc)}})
+                    return True  # type: ignore[return-value]
                 reason = _failure_reason(exc)
                 if is_send:
                     MESSAGES.labels("refused").inc()

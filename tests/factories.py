@@ -100,6 +100,11 @@ async def make_person(
     return person
 
 
+# Residents in tests have lived there since before any test clock (a bill belongs to
+# whoever lived there in its period: the machine's date must not decide that).
+LONG_AGO = date(2020, 1, 1)
+
+
 async def make_resident(
     session: AsyncSession,
     unit: Unit,
@@ -108,6 +113,7 @@ async def make_resident(
     *,
     role: ResidencyRole = ResidencyRole.OWNER,
     locale: str = "zh_Hans",
+    start_date: date | None = LONG_AGO,
 ) -> tuple[Person, Residency]:
     person = await make_person(session, telegram_id, name, locale=locale)
     residency = Residency(
@@ -115,7 +121,7 @@ async def make_resident(
         unit_id=unit.id,
         role=role,
         status=ResidencyStatus.ACTIVE,
-        start_date=date.today(),
+        start_date=start_date,
         decided_at=utcnow(),
     )
     session.add(residency)

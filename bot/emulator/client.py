@@ -116,8 +116,10 @@ class UserHandle(ChatHandle):
         callback_data: str | None = None,
         wait: bool = True,
         timeout: float = 5.0,
+        stale: bool = False,
     ) -> dict[str, Any] | None:
-        """Press a button; for callback buttons returns the bot's answer."""
+        """Press a button; for callback buttons returns the bot's answer. A ``stale``
+        press arrives too late to be answered (Telegram says "query is too old")."""
         return await self._actions.press(
             self.id,
             self.id,
@@ -126,6 +128,7 @@ class UserHandle(ChatHandle):
             callback_data=callback_data,
             wait=wait,
             timeout=timeout,
+            stale=stale,
         )
 
     async def press_key(
@@ -258,6 +261,7 @@ class GroupHandle(ChatHandle):
         callback_data: str | None = None,
         wait: bool = True,
         timeout: float = 5.0,
+        stale: bool = False,
     ) -> dict[str, Any] | None:
         return await self._actions.press(
             self.id,
@@ -267,6 +271,7 @@ class GroupHandle(ChatHandle):
             callback_data=callback_data,
             wait=wait,
             timeout=timeout,
+            stale=stale,
         )
 
     async def pay(

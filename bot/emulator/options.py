@@ -8,9 +8,10 @@ against Telegram.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.emulator.errors import too_many_requests
 from bot.emulator.state import Chat
@@ -32,6 +33,21 @@ class EmulatorOptions:
     # service messages, like Telegram's default privacy mode.
     privacy_mode: bool = True
     flood_limits: FloodLimits | None = None
+    # The share of sends (sendMessage, sendDocument, sendPhoto) whose answer is lost
+    # *after* the message was delivered, as when a request times out under load: the
+    # bot sees a server error and cannot know the message arrived.
+    lost_answers: float = 0.0
+    lost_answers_rng: random.Random = field(default_factory=lambda: random.Random(21))
+
+    def loses_answer(self, method: str) -> bool:
+        return (
+            self.lost_answers > 0
+            and method.lower() in _SENDS
+            and self.lost_answers_rng.random() < self.lost_answers
+        )
+
+
+_SENDS = frozenset({"sendmessage", "senddocument", "sendphoto"})
 
 
 class FloodControl:

@@ -61,6 +61,9 @@ class BotAPIServer:
             result = await self.call(method, params)
         except BotAPIError as exc:
             return web.json_response(exc.to_json(), status=exc.error_code)
+        if self.core.options.loses_answer(method):  # delivered, but the bot never hears so
+            lost = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+            return web.json_response(lost, status=502)
         return web.json_response({"ok": True, "result": result})
 
     async def call(self, method: str, params: Params) -> Any:

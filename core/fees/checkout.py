@@ -22,6 +22,7 @@ from core.fees.models import (
     CheckoutHold,
     FeeInvoice,
     FeeInvoiceBill,
+    Payment,
 )
 
 PAYLOAD_PREFIX = "fees"
@@ -142,6 +143,16 @@ async def check_checkout(
     if held is not None:
         raise CheckoutRefused("in_progress", bill_id=held)
     return Checkout(invoice_id=invoice_id, bills={r[0]: r[1] for r in rows})
+
+
+async def paid_with(session: AsyncSession, payload: str) -> bool:
+    """Whether this very invoice was paid already (a second tap on its Pay button),
+    as opposed to its bills being settled some other way."""
+    parsed = parse_payload(payload)
+    if parsed is None:
+        return False
+    found = await session.scalar(select(Payment.id).where(Payment.invoice_id == parsed[0]).limit(1))
+    return found is not None
 
 
 def _check_bills(rows: Sequence[Any]) -> None:

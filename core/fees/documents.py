@@ -105,9 +105,10 @@ def render_pdf(html: str, *, title: str) -> bytes | None:
     pdf.set_title(title)
     pdf.set_creator("Courtyard")
     pdf.add_font("cjk", fname=font.path, collection_font_number=font.collection_index)
-    # Table headings are always bold in fpdf2's HTML tables: map "bold" to the same
-    # face (statements have tables; receipts don't, so they don't pay for it).
-    if "<th" in html:
+    # Table headings are always bold in fpdf2's HTML tables (a table's first row is
+    # its heading): map "bold" to the same face (statements have tables; receipts
+    # don't, so they don't pay for it).
+    if "<table" in html or "<th" in html:
         pdf.add_font(
             "cjk", style="B", fname=font.path, collection_font_number=font.collection_index
         )

@@ -7,10 +7,12 @@ time), sends its parts, records each part as done (``step``), and marks it sent.
 A crash at any point leaves the row pending and the next run resumes it; a
 duplicate enqueue is a no-op (``dedupe_key`` is unique).
 
-Each part is also claimed before it is sent (core.sends, handlers.fees.parts):
-delivery is at most once per part. A crash between the claim and Telegram's
-answer loses that one part (the log names it when the item resumes); it never
-sends a part twice, whatever the lease.
+Each part is claimed before it is sent (core.sends, handlers.fees.parts): one plain
+send per part at most. A send whose fate is unknown — a timeout, or a worker that
+died between the claim and Telegram's answer — is marked ``uncertain_step`` and the
+part goes once more as a copy that says it is one. The lease is renewed at every
+part, so a slow delivery under load is never taken over by a second worker while it
+is still sending (decisions 0021, 0023).
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.fees.models import FeeOutbox, OutboxStatus
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 # After this many failed attempts with a transient error, keep retrying hourly.
 BACKOFF_BASE_S = 15
+UNCERTAIN = "uncertain_step"  # in the payload: the part whose last send is unaccounted for
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class OutboxItem:
     payload: dict[str, Any]
     step: int
     attempts: int
+    uncertain_step: int | None = None  # a part whose send may or may not have arrived
 
 
 async def enqueue(
@@ -128,20 +132,37 @@ async def claim(
             payload=dict(row.payload or {}),
             step=row.step,
             attempts=row.attempts,
+            uncertain_step=(row.payload or {}).get(UNCERTAIN),
         )
 
 
 async def mark_step(
-    session_factory: async_sessionmaker[AsyncSession], item_id: int, step: int
+    session_factory: async_sessionmaker[AsyncSession],
+    item_id: int,
+    step: int,
+    *,
+    now: datetime,
 ) -> None:
+    """Part ``step`` went out; the lease runs again from now (the next part is ours)."""
     async with session_factory() as session:
         await session.execute(
             update(FeeOutbox)
             .where(FeeOutbox.id == item_id)
-            .values(step=step)
+            .values(step=step, claimed_until=now + LEASE)
             .execution_options(synchronize_session=False)
         )
         await session.commit()
+
+
+async def mark_uncertain(
+    session_factory: async_sessionmaker[AsyncSession], item_id: int, step: int
+) -> None:
+    """Part ``step`` was sent but its answer was lost: its next send is a marked copy."""
+    async with session_factory() as session:
+        row = await session.get(FeeOutbox, item_id)
+        if row is not None:
+            row.payload = {**(row.payload or {}), UNCERTAIN: step}
+            await session.commit()
 
 
 async def mark_sent(

@@ -83,9 +83,13 @@ async def create_invoice(
     now: datetime,
     bill_ids: list[int] | None = None,
     purpose: str = "bills",
+    since: str | None = None,
 ) -> InvoiceDraft:
-    """An invoice for the given open bills of the unit, or for everything due."""
+    """An invoice for the given open bills of the unit, or for everything due; only
+    bills of ``since`` (a period, ``YYYY-MM``) on: those of the payer's time there."""
     query = select(Bill).where(Bill.unit_id == unit_id).order_by(Bill.period)
+    if since is not None:
+        query = query.where(Bill.period >= since)
     if bill_ids is not None:
         query = query.where(Bill.id.in_(bill_ids))
     else:

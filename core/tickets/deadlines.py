@@ -5,7 +5,8 @@ Defaults come from the renovation source document (``002_*.txt`` §11: "水、�
 
 - urgent and emergency repairs: acknowledged and someone on site within
   10 minutes, finished within half a day (4 working hours);
-- normal repairs: finished within 3 days;
+- normal repairs: taken within 4 working hours (09:00–18:00 local), finished
+  within 3 days;
 - complaints: a first answer within 24 hours, resolved within 7 days.
 
 Hazard reports (blocked fire lane, objects thrown from height, garbage
@@ -36,7 +37,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,7 @@ from core.tickets.models import (
     TicketKind,
     Urgency,
 )
+from core.tickets.working_hours import add_working_time
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,8 @@ _URGENT_REPAIR: Windows = {
     DeadlineKind.ON_SITE: 10 * _M,
     DeadlineKind.RESOLVE: 4 * _H,
 }
-_NORMAL_REPAIR: Windows = {DeadlineKind.RESOLVE: 3 * _D}
+# Taken within 4 *working* hours (core.tickets.working_hours), or the office is alerted.
+_NORMAL_REPAIR: Windows = {DeadlineKind.ACKNOWLEDGE: 4 * _H, DeadlineKind.RESOLVE: 3 * _D}
 _COMPLAINT: Windows = {DeadlineKind.FIRST_RESPONSE: 24 * _H, DeadlineKind.RESOLVE: 7 * _D}
 _SUGGESTION: Windows = {DeadlineKind.FIRST_RESPONSE: 7 * _D}
 
@@ -105,6 +108,7 @@ class TicketSettings:
     policy: dict[TicketKind, dict[Urgency, Windows]] = field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_POLICY.items()}
     )
+    timezone: str = "Asia/Shanghai"  # the community's: working hours are local
 
     def windows(self, kind: TicketKind, urgency: Urgency) -> Windows:
         return dict(self.policy.get(kind, {}).get(urgency, {}))
@@ -186,7 +190,7 @@ def parse_ticket_settings(config: Mapping[str, Any] | None) -> TicketSettings:
 
 
 def ticket_settings(community: Community) -> TicketSettings:
-    return parse_ticket_settings(community.config)
+    return replace(parse_ticket_settings(community.config), timezone=community.timezone)
 
 
 @dataclass(frozen=True)
@@ -208,10 +212,13 @@ def plan_deadline(
 def plan_deadlines(
     settings: TicketSettings, kind: TicketKind, urgency: Urgency, start: datetime
 ) -> list[PlannedDeadline]:
-    return [
-        plan_deadline(settings, deadline_kind, window, start)
-        for deadline_kind, window in settings.windows(kind, urgency).items()
-    ]
+    planned = []
+    for deadline_kind, window in settings.windows(kind, urgency).items():
+        if deadline_kind == DeadlineKind.ACKNOWLEDGE and urgency == Urgency.NORMAL:
+            # A normal ticket is taken within working hours: the window is counted in them.
+            window = add_working_time(start, window, settings.timezone) - start
+        planned.append(plan_deadline(settings, deadline_kind, window, start))
+    return planned
 
 
 def new_deadline_row(planned: PlannedDeadline, round_: int = 0) -> TicketDeadline:

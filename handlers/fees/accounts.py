@@ -10,6 +10,7 @@ Steps:
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiogram import F
 from aiogram.filters import Command, StateFilter
@@ -34,6 +35,7 @@ from handlers.fees.texts import translations
 from handlers.kit import menu_entry, private_command, private_router, residents
 
 router = private_router("fees.accounts")
+log = logging.getLogger(__name__)
 
 menu_entry("accounts", __("Community accounts"), residents, order=60)
 private_command("accounts", __("Community accounts: income, spending, fund"), order=60)
@@ -118,6 +120,13 @@ async def _send_accounts(
     png = await asyncio.to_thread(rendered.chart)
     if png is not None:
         await message.answer_photo(BufferedInputFile(png, filename="accounts.png"))
-    pdf = await asyncio.to_thread(rendered.pdf)
+    try:
+        pdf = await asyncio.to_thread(rendered.pdf)
+    except Exception:  # the figures above are complete; the PDF is a copy of them
+        log.exception("accounts PDF failed", extra={"fields": {"community": community.id}})
+        await message.answer(
+            _("Sorry, the PDF of these accounts could not be made; the figures above are complete.")
+        )
+        return
     if pdf is not None:
         await message.answer_document(BufferedInputFile(pdf, filename=rendered.filename))

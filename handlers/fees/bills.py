@@ -26,6 +26,7 @@ from core.fees.common import FeeError, local_today
 from core.fees.models import Bill, BillStatus
 from core.fees.my_fees import communities_by_id, community_of
 from core.fees.payments import create_invoice
+from core.fees.tenure import periods_since, their_bills
 from core.formatting import fmt_date, fmt_money
 from core.identity import Identity
 from handlers.fees.invoices import payments_enabled, send_fee_invoice
@@ -65,6 +66,7 @@ async def bills_overview(
         return _("You have no home registered with us yet, so there are no bills."), None
     communities = await communities_by_id(session, {u.community_id for u in units})
     by_unit = await bills_of_units(session, [u.unit_id for u in units], limit_per_unit=BILLS_SHOWN)
+    since = await periods_since(session, [u.residency_id for u in units])
     now = app.clock.now()
     parts: list[str] = []
     rows: list[list[InlineKeyboardButton]] = []
@@ -72,7 +74,9 @@ async def bills_overview(
     for membership in units:
         community = communities[membership.community_id]
         today = local_today(community, now)
-        bills = by_unit.get(membership.unit_id, [])
+        # Only the bills of their own time there (core.fees.tenure).
+        bills = their_bills(by_unit.get(membership.unit_id, []), since.get(membership.residency_id))
+        by_unit[membership.unit_id] = bills
 
         def money(minor: int, currency: str = community.currency) -> str:
             return fmt_money(minor, currency, locale)
@@ -152,6 +156,7 @@ async def pay_button(
     if not payments_enabled(app):
         await query.answer(_office_only(), show_alert=True)
         return
+    since = await periods_since(session, [membership.residency_id])
     try:
         draft = await create_invoice(
             session,
@@ -159,6 +164,7 @@ async def pay_button(
             person_id=identity.person_id,
             now=app.clock.now(),
             bill_ids=[callback_data.bill_id] if callback_data.bill_id else None,
+            since=since.get(membership.residency_id),
         )
     except FeeError as exc:
         text = (

@@ -21,12 +21,14 @@ from __future__ import annotations
 import logging
 
 from aiogram import F
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message, PreCheckoutQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.fees.chat_payments import approve_checkout, record_reported_payment
+from core.fees.checkout import paid_with
 from core.fees.common import FeeError
 from core.fees.payments import PAYLOAD_PREFIX, CheckoutRefused
 from core.fees.spool import SpooledPayment
@@ -41,6 +43,10 @@ router = private_router("fees.payments")
 
 def refusal_text(code: str) -> str:
     texts = {
+        "paid_here": _(
+            "You have already paid this invoice — thank you. Nothing more was charged; "
+            "your receipt is in this chat."
+        ),
         "already_paid": _(
             "This bill has already been paid (perhaps by someone else in your home). "
             "Nothing was charged. Open My bills to see what is still due."
@@ -80,7 +86,10 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, app: AppC
         )
     except CheckoutRefused as refused:
         log.info("checkout refused", extra={"fields": {"reason": refused.code}})
-        await query.answer(ok=False, error_message=refusal_text(refused.code))
+        code = refused.code
+        if code == "already_paid" and await paid_with(session, query.invoice_payload):
+            code = "paid_here"
+        await query.answer(ok=False, error_message=refusal_text(code))
         return
     # Telegram charges once it hears yes: the holds must be committed by then, so
     # another payer's checkout of the same bills finds them.
@@ -134,3 +143,16 @@ async def successful_payment(
     # The receipts are delivered right away, from another session: it must find them.
     await commit_before_send(session)
     kick_outbox(app, result.outbox_ids)
+    await _retire_invoice(message)
+
+
+async def _retire_invoice(message: Message) -> None:
+    """The paid invoice leaves the chat (the payment's own message and the receipt
+    stay): a second tap on its Pay button would only be refused as already paid."""
+    invoice = message.reply_to_message
+    if invoice is None or invoice.invoice is None:
+        return
+    try:
+        await invoice.delete()
+    except TelegramAPIError as exc:  # too old to delete (48 h): its Pay is refused, politely
+        log.info("paid invoice not deleted", extra={"fields": {"error": str(exc)}})

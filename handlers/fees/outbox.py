@@ -32,7 +32,7 @@ from core.fees.receipts import load_receipt, render_receipt
 from core.fees.statement_runs import STATEMENT
 from core.formatting import fmt_money
 from core.sends import send_once
-from handlers.fees.parts import send_parts
+from handlers.fees.parts import copy_note, send_parts, text_part
 from handlers.fees.statements import send_statement
 from handlers.fees.texts import locale_for, translations
 
@@ -124,18 +124,17 @@ async def _send_receipt(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool,
     locale = locale_for(ctx, to.person, to.community)
     doc = render_receipt(data, locale=locale, translations=translations(ctx, locale))
     bot = ctx.bot
+    note = copy_note(ctx, locale)
+    text = text_part(ctx, item.chat_id, doc.text, note)
 
-    async def pdf() -> Delivery | None:
+    async def pdf(again: bool) -> Delivery | None:
         rendered = await asyncio.to_thread(doc.pdf)
         if rendered is None:
             return None
-        return await deliver(
-            bot.send_document(item.chat_id, BufferedInputFile(rendered, filename=doc.filename))
-        )
+        file = BufferedInputFile(rendered, filename=doc.filename)
+        return await deliver(bot.send_document(item.chat_id, file, caption=note if again else None))
 
-    return await send_parts(
-        ctx, item, [lambda: deliver(bot.send_message(item.chat_id, doc.text)), pdf]
-    )
+    return await send_parts(ctx, item, [text, pdf])
 
 
 async def _send_staff_alert(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool, str | None]:

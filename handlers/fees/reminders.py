@@ -25,12 +25,13 @@ from bot.sender import deliver
 from core.db import transaction
 from core.fees.common import in_quiet_hours, local_today
 from core.fees.models import Bill
-from core.fees.payments import InvoiceDraft, create_invoice, unit_payers
+from core.fees.payments import InvoiceDraft, create_invoice
 from core.fees.scheduled import bills_to_remind, communities_with_open_bills, record_reminders
+from core.fees.tenure import payers_since, their_bills
 from core.formatting import fmt_date, fmt_money
 from core.identity import unit_label
 from core.models import Community, Person
-from core.sends import claim, delivered_count, send_once
+from core.sends import claim, send_once, was_delivered
 from handlers.fees.invoices import (
     my_bills_button,
     payments_enabled,
@@ -69,20 +70,32 @@ async def _remind_unit(
     now: datetime,
 ) -> int:
     async with ctx.session_factory() as session:
-        people = await unit_payers(session, unit_id, today)
+        payers = await payers_since(session, unit_id, today)
         label = await unit_label(session, unit_id)
-    overdue = any(b.due_date < today for b in bills)
+    # A bill is reminded to whoever lived there in its period (core.fees.tenure).
+    people = [(p, since) for p, since in payers if their_bills(bills, since)]
     # This round of the unit's reminders: each person's is claimed before it is sent
     # (core.sends), so a second run or process, or a run after a crash, sends none twice.
     round_key = reminder_round(today, unit_id, bills)
+    recipients: dict[int, int] = {b.id: 0 for b in bills}
+    reached: dict[int, int] = {b.id: 0 for b in bills}
     delivered = 0
-    for person in people:
+    for person, since in people:
+        theirs = their_bills(bills, since)
+        overdue = any(b.due_date < today for b in theirs)
 
-        async def remind(person: Person = person) -> int:
+        async def remind(
+            person: Person = person, since: str | None = since, overdue: bool = overdue
+        ) -> int:
             async with transaction(ctx.session_factory) as session:
-                # Every open bill of the unit, so one tap settles everything due.
+                # Every open bill of the unit from their time on, so one tap settles it.
                 draft = await create_invoice(
-                    session, unit_id=unit_id, person_id=person.id, now=now, purpose="reminder"
+                    session,
+                    unit_id=unit_id,
+                    person_id=person.id,
+                    now=now,
+                    purpose="reminder",
+                    since=since,
                 )
             locale = locale_for(ctx, person, community)
             with ctx.i18n.use_locale(locale):
@@ -90,19 +103,29 @@ async def _remind_unit(
                     ctx, person, community, draft, label=label, overdue=overdue, locale=locale
                 )
 
-        _, result = await send_once(ctx.session_factory, f"{round_key}{person.id}", now, remind)
-        delivered += result or 0
+        key = f"{round_key}{person.id}"
+        claimed, result = await send_once(ctx.session_factory, key, now, remind)
+        if claimed:
+            ok = result or 0
+            delivered += ok
+        else:  # reminded by an earlier run of this round: counted as that run found it
+            async with ctx.session_factory() as session:
+                ok = int(await was_delivered(session, key))
+        for bill in theirs:
+            recipients[bill.id] += 1
+            reached[bill.id] += ok
     async with transaction(ctx.session_factory) as session:
-        # Recorded once per round, by the first run to finish it, with every delivery.
+        # Recorded once per round, by the first run to finish it. Bills with the same
+        # counts are recorded together (a bill nobody there now lived there for is
+        # recorded as reaching nobody: /overdue shows it to staff).
         if await claim(session, f"{round_key}recorded", now):
-            await record_reminders(
-                session,
-                bills,
-                today=today,
-                recipients=len(people),
-                delivered=await delivered_count(session, round_key),
-                now=now,
-            )
+            groups: dict[tuple[int, int], list[Bill]] = {}
+            for bill in bills:
+                groups.setdefault((recipients[bill.id], reached[bill.id]), []).append(bill)
+            for (count, ok_count), group in groups.items():
+                await record_reminders(
+                    session, group, today=today, recipients=count, delivered=ok_count, now=now
+                )
     return delivered
 
 

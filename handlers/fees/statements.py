@@ -27,7 +27,7 @@ from core.fees.models import FeeStatement
 from core.fees.runtime import CachedStatement
 from core.fees.statement_runs import publish_statement, statement_delivery, statement_due
 from core.models import Community
-from handlers.fees.parts import send_parts
+from handlers.fees.parts import copy_note, send_parts, text_part
 from handlers.fees.texts import locale_for, translations
 
 log = logging.getLogger(__name__)
@@ -93,25 +93,26 @@ async def send_statement(ctx: AppContext, item: outbox.OutboxItem) -> tuple[bool
     locale = locale_for(ctx, found.person, found.community)
     doc = await _rendered(ctx, found.statement, found.community, locale)
     bot = ctx.bot
+    note = copy_note(ctx, locale)
+    text = text_part(ctx, item.chat_id, doc.text, note)
 
-    async def chart() -> Delivery | None:
+    async def chart(again: bool) -> Delivery | None:
         if doc.png is None:
             return None
         photo: Any = doc.png_file_id or BufferedInputFile(doc.png, filename="accounts.png")
-        sent = await deliver(bot.send_photo(item.chat_id, photo))
+        sent = await deliver(bot.send_photo(item.chat_id, photo, caption=note if again else None))
         if doc.png_file_id is None and sent.result is not None and sent.result.photo:
             doc.png_file_id = sent.result.photo[-1].file_id
         return sent
 
-    async def pdf() -> Delivery | None:
+    async def pdf(again: bool) -> Delivery | None:
         if doc.pdf is None:
             return None
         document: Any = doc.pdf_file_id or BufferedInputFile(doc.pdf, filename=doc.filename)
-        sent = await deliver(bot.send_document(item.chat_id, document))
+        caption = note if again else None
+        sent = await deliver(bot.send_document(item.chat_id, document, caption=caption))
         if doc.pdf_file_id is None and sent.result is not None and sent.result.document:
             doc.pdf_file_id = sent.result.document.file_id
         return sent
 
-    return await send_parts(
-        ctx, item, [lambda: deliver(bot.send_message(item.chat_id, doc.text)), chart, pdf]
-    )
+    return await send_parts(ctx, item, [text, chart, pdf])

@@ -84,3 +84,14 @@ async def edit(
         await query.message.edit_text(text, reply_markup=reply_markup)
     except TelegramBadRequest as exc:
         log.info("message not edited", extra={"fields": {"error": str(exc)}})
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the pressed message; a message Telegram will not edit
+    (too old, gone, or its buttons already gone) is left as it is."""
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest as exc:
+        log.info("buttons not removed", extra={"fields": {"error": str(exc)}})

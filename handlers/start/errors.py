@@ -80,6 +80,8 @@ async def on_error(
                 "Sorry, I could not save that just now. Nothing was changed — "
                 "please try again in a minute."
             )
+        elif chat_id is not None and chat_id < 0:  # a group: no conversation to /cancel
+            text = _("Sorry, something went wrong on our side. Nothing was changed.")
         else:
             text = _(
                 "Sorry, something went wrong on our side. Nothing was changed — "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from handlers.kit import Feature
 from handlers.tickets import (
+    free_text,
     my_tickets,
     rating,
     reopen,
@@ -50,6 +51,7 @@ routers = (
     resident_relay.router,
     rating.router,
     reopen.router,
+    free_text.router,  # a resident's message with no step open: after every step
     resident_shared.router,  # a press on someone else's ticket
     staff_card.router,
     staff_reject.router,

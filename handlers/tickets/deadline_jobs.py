@@ -2,7 +2,8 @@
 
 Steps (every 30 s): claim every notice that is due (:mod:`core.tickets.deadlines`
 marks it, committed before anything is sent) → per ticket and phase, post it in
-the ticket's topic, naming whoever has it (or asking someone to take it) → an
+the ticket's topic, naming whoever has it (or asking someone to take it); a ticket
+nobody took in time also tells its resident the office was alerted → an
 escalation also names the managers in the topic and reaches each of them in
 private with a link → if Telegram is unreachable the claims are given back for
 the next run; a permanent refusal counts as done → the card shows the new state.
@@ -30,7 +31,7 @@ from core.db import transaction
 from core.formatting import fmt_duration, fmt_short_datetime
 from core.tickets import service
 from core.tickets.deadlines import DeadlineNotice, NoticePhase, claim_due_notices, release_notice
-from core.tickets.models import LinkRole
+from core.tickets.models import DeadlineKind, LinkRole
 from handlers.kit import commit_before_send, group_locale
 from handlers.tickets.group import placement_kwargs, sync_group
 from handlers.tickets.labels import deadline_label, mention, ticket_link, ticket_ref
@@ -155,6 +156,8 @@ async def _send_phase(
                 "🚨 Escalated to the managers — {ref}: {labels} overdue since {due}. {managers}"
             ).format(ref=ticket_ref(ticket), labels=labels, due=due, managers=names)
     await _post(ctx, session, view, text)
+    if phase == NoticePhase.OVERDUE and any(n.kind == DeadlineKind.ACKNOWLEDGE for n in items):
+        await _tell_resident_not_taken(ctx, view)
     if phase != NoticePhase.ESCALATION:
         return
     link = ticket_link(ticket)
@@ -179,3 +182,20 @@ async def _send_phase(
                 "manager not reachable for escalation",
                 extra={"fields": {"person": manager.id, "reason": delivery.reason}},
             )
+
+
+async def _tell_resident_not_taken(ctx: AppContext, view: TicketView) -> None:
+    """Nobody took the ticket in time: the office was alerted; the resident hears so."""
+    reporter = view.reporter
+    if reporter is None or reporter.telegram_id is None or view.assignee is not None:
+        return
+
+    def build() -> str:
+        return _(
+            "Your ticket {ref} has not been taken by a staff member yet. We have alerted "
+            "the property office, and you will hear from us as soon as someone takes it."
+        ).format(ref=ticket_ref(view.ticket))
+
+    delivery = await send_to_person(ctx, reporter, build)
+    if not delivery.ok:
+        log.info("resident not reachable", extra={"fields": {"reason": delivery.reason}})

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
-from handlers.kit import answer_query, private_router, read_text, reply
+from handlers.kit import answer_query, drop_buttons, private_router, read_text, reply
 from handlers.tickets.callbacks import MyTicket, RateTicket
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import ticket_ref
@@ -64,8 +64,7 @@ async def rate(
         await transition_failed(query, session, exc)
         return
     await answer_query(query, _("Thank you!"))
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(query)
     rating = callback_data.rating
     await post_in_ticket(
         app,
@@ -100,10 +99,17 @@ async def rate(
 
 
 @router.callback_query(MyTicket.filter(F.action == "no_comment"), StateFilter("*"))
-async def skip_comment(query: CallbackQuery, state: FSMContext) -> None:
+async def skip_comment(query: CallbackQuery, callback_data: MyTicket, state: FSMContext) -> None:
+    """Skip ends the comment step of its own ticket once; an old Skip (pressed
+    again, or after the comment was sent) only loses its button."""
+    waiting = await state.get_state() == TicketTalk.rating_comment.state and (
+        (await state.get_data()).get("ticket_id") == callback_data.ticket_id
+    )
+    await drop_buttons(query)
+    if not waiting:
+        await answer_query(query)
+        return
     await state.clear()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
     await reply(query, _("Thank you! The ticket is closed."))
 
 

@@ -3,8 +3,10 @@
 Steps: one of the resident's homes, or — for repairs and hazards — a common area
 of their community (a button per community when they live in several) → for a
 common area: a few words and/or a location pin, in either order ("Continue"
-when one is enough) → on to the description (:mod:`.report_details`). Choosing
-the community checks the daily limit there.
+when one is enough; words typed after the place's words describe the problem:
+the place stays, and the resident is told) → on to the description
+(:mod:`.report_details`). A photo on the way is kept for the report. Choosing the
+community checks the daily limit there.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from core.tickets import parties, service
 from core.tickets.models import PLACED_KINDS, TicketKind
 from handlers.kit import answer_query, private_router, read_text, reply
 from handlers.tickets.callbacks import Filing
-from handlers.tickets.report_details import ask_description
+from handlers.tickets.report_details import ask_description, got_description
 from handlers.tickets.report_shared import (
     FileTicket,
     ask_choice,
@@ -171,8 +173,25 @@ async def common_area_pin(message: Message, state: FSMContext) -> None:
     await ask_common_more(message, data)
 
 
-@router.message(FileTicket.common_area, PLAIN_TEXT)
 @router.message(FileTicket.common_more, PLAIN_TEXT)
+async def common_more_text(message: Message, state: FSMContext) -> None:
+    """Words after the place's words, at "share a pin or press Continue": that is the
+    problem being described, not a new place — the place stays, and is said."""
+    data = await state.get_data()
+    if not data.get("location_text"):
+        await common_area_text(message, state)  # the pin came first: these are the words
+        return
+    await message.answer(
+        _(
+            "The place stays “{place}”. I took your message as the description of the problem."
+        ).format(place=data["location_text"]),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await state.set_state(FileTicket.description)
+    await got_description(message, state)
+
+
+@router.message(FileTicket.common_area, PLAIN_TEXT)
 async def common_area_text(message: Message, state: FSMContext) -> None:
     text = await read_text(message, max_len=service.MAX_LOCATION_TEXT)
     if text is None:
@@ -194,6 +213,44 @@ async def common_area_done(query: CallbackQuery, state: FSMContext) -> None:
 
 
 router.message.register(expected_a_button, FileTicket.place)
+
+
+@router.message(FileTicket.common_area, F.photo | F.video)
+@router.message(FileTicket.common_more, F.photo | F.video)
+async def photo_of_the_place(
+    message: Message, state: FSMContext, session: AsyncSession, app: AppContext
+) -> None:
+    """A photo before the description is kept for the report (the photo step counts
+    it), and the place question is asked again."""
+    data = await state.get_data()
+    media = message.photo[-1] if message.photo else message.video
+    assert media is not None
+    result = await service.add_draft_media(
+        session,
+        app.clock,
+        data["draft"],
+        kind="photo" if message.photo else "video",
+        file_id=media.file_id,
+        file_unique_id=media.file_unique_id,
+        media_group_id=message.media_group_id,
+    )
+    if result.duplicate or not result.first_of_group:
+        return  # one answer per album
+    if (await state.get_state()) == FileTicket.common_more.state:
+        text = _(
+            "📷 Kept for your report. Now share a location pin, or press Continue "
+            "to describe the problem."
+        )
+    else:
+        text = _(
+            "📷 Kept for your report. Now, where is it? Describe the place in a few "
+            "words or share a location pin."
+        )
+    if not result.accepted:
+        text = _("That one could not be added (photos or one video, at most {limit}).").format(
+            limit=service.MAX_PHOTOS
+        )
+    await message.answer(text)
 
 
 @router.message(FileTicket.common_area)

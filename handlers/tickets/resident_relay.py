@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Any
 
 from aiogram import F
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -24,13 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
-from core.tickets.models import LinkRole
+from core.tickets.models import LinkRole, Ticket
 from handlers.kit import group_locale, private_router, reply
 from handlers.tickets.callbacks import MyTicket
 from handlers.tickets.group import placement_kwargs
 from handlers.tickets.labels import ticket_ref
 from handlers.tickets.resident_shared import OwnTicket, TicketTalk, closed_text
-from handlers.tickets.sizes import CAPTION_LIMIT, with_header
+from handlers.tickets.sizes import CAPTION_LIMIT, fits, split_with_header
 from handlers.tickets.views import TicketView, load_view, ticket_of_step
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,45 @@ async def relay_from_resident(
             )
         )
         return
+    media: tuple[str, str] | None = None
+    if message.photo:
+        media = ("photo", message.photo[-1].file_id)
+    elif message.document:
+        media = ("document", message.document.file_id)
+    elif message.video:
+        media = ("video", message.video.file_id)
+    body = message.text or message.caption or ""
+    count = await post_from_resident(app, session, view, body, media)
+    if count is None:
+        await message.answer(_("Sorry, I could not pass that on just now. Please try again."))
+        return
+    await service.link_message(
+        session, ticket.id, message.chat.id, message.message_id, LinkRole.FROM_RESIDENT
+    )
+    await message.reply(sent_text(ticket, count))
+
+
+def sent_text(ticket: Ticket, count: int) -> str:
+    if count > 1:
+        return _(
+            "Sent to the staff ({ref}), in {count} parts: it was longer than one message."
+        ).format(ref=ticket_ref(ticket), count=count)
+    return _("Sent to the staff ({ref}).").format(ref=ticket_ref(ticket))
+
+
+async def post_from_resident(
+    app: AppContext,
+    session: AsyncSession,
+    view: TicketView,
+    body: str,
+    media: tuple[str, str] | None = None,
+) -> int | None:
+    """Post a resident's words (and photo, document or video) in the ticket's topic,
+    in parts when too long for one message; how many messages, None when it failed."""
+    assert app.bot is not None
+    ticket = view.ticket
+    chat_id = ticket.admin_chat_id
+    assert chat_id is not None
     with app.i18n.use_locale(group_locale(app, view.community)):
         header = _("💬 <b>{name}</b> ({place}) about {ref}:").format(
             name=escape(view.reporter.full_name if view.reporter else ""),
@@ -84,36 +124,32 @@ async def relay_from_resident(
             ref=ticket_ref(ticket),
         )
     placement = placement_kwargs(ticket)
-    chat_id = ticket.admin_chat_id
-    body = message.text or message.caption or ""
-    text = with_header(header, body)
-    caption = with_header(header, body, CAPTION_LIMIT)
+    texts = split_with_header(header, body)
+    bot = app.bot
+    calls: list[Any] = []
+    if media is not None:
+        # The caption when it fits; otherwise the header alone, and the text after it.
+        short = fits(header, body, CAPTION_LIMIT)
+        caption = texts[0] if short else header
+        texts = [] if short else texts
+        kind, file_id = media
+        send: dict[str, Any] = {
+            "photo": bot.send_photo,
+            "document": bot.send_document,
+            "video": bot.send_video,
+        }
+        calls.append(lambda: send[kind](chat_id, file_id, caption=caption, **placement))
+    calls += [lambda text=text: bot.send_message(chat_id, text, **placement) for text in texts]
     try:
-        if message.photo:
-            sent = await app.bot.send_photo(
-                chat_id, message.photo[-1].file_id, caption=caption, **placement
+        for call in calls:
+            sent = await call()
+            await service.link_message(
+                session, ticket.id, sent.chat.id, sent.message_id, LinkRole.FROM_RESIDENT
             )
-        elif message.document:
-            sent = await app.bot.send_document(
-                chat_id, message.document.file_id, caption=caption, **placement
-            )
-        elif message.video:
-            sent = await app.bot.send_video(
-                chat_id, message.video.file_id, caption=caption, **placement
-            )
-        else:
-            sent = await app.bot.send_message(chat_id, text, **placement)
     except Exception:
         log.exception("relay to the admin group failed", extra={"fields": {"ticket": ticket.id}})
-        await message.answer(_("Sorry, I could not pass that on just now. Please try again."))
-        return
-    await service.link_message(
-        session, ticket.id, sent.chat.id, sent.message_id, LinkRole.FROM_RESIDENT
-    )
-    await service.link_message(
-        session, ticket.id, message.chat.id, message.message_id, LinkRole.FROM_RESIDENT
-    )
-    await message.reply(_("Sent to the staff ({ref}).").format(ref=ticket_ref(ticket)))
+        return None
+    return len(calls)
 
 
 @router.message(TicketTalk.writing, RELAYABLE)

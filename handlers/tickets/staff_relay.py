@@ -32,7 +32,7 @@ from handlers.kit import admin_router
 from handlers.tickets.group import post_in_ticket, sync_group
 from handlers.tickets.labels import status_label, ticket_ref
 from handlers.tickets.notices import unreachable_text
-from handlers.tickets.sizes import CAPTION_LIMIT, with_header
+from handlers.tickets.sizes import CAPTION_LIMIT, fits, split_with_header
 from handlers.tickets.staff_shared import ticket_of_message
 from handlers.tickets.views import TicketView, load_view
 
@@ -106,31 +106,41 @@ async def relay_to_resident(
         if message.content_type in OTHER_CONTENT:
             await message.reply(_("Only text, photos, documents and videos reach the resident."))
         return  # service messages (pins, members …) are nobody's business
-    delivered = await _send_to_resident(app, view, message, identity)
-    if delivered is None:
+    deliveries = await _send_to_resident(app, view, message, identity)
+    if deliveries is None:
         await post_in_ticket(app, session, view, lambda: unreachable_text("no_telegram"))
         return
+    delivered = deliveries[0]
     if not delivered.ok:
         await post_in_ticket(app, session, view, lambda: unreachable_text(delivered.reason))
         return
-    sent = delivered.result
-    if isinstance(sent, Message):
-        await service.link_message(
-            session, ticket.id, sent.chat.id, sent.message_id, LinkRole.TO_RESIDENT
-        )
+    for part in deliveries:
+        if isinstance(part.result, Message):
+            sent = part.result
+            await service.link_message(
+                session, ticket.id, sent.chat.id, sent.message_id, LinkRole.TO_RESIDENT
+            )
     await service.link_message(
         session, ticket.id, message.chat.id, message.message_id, LinkRole.TO_RESIDENT
     )
+    if len(deliveries) > 1:
+        await message.reply(
+            _(
+                "This was longer than one Telegram message: the resident got it in {count} parts."
+            ).format(count=len(deliveries))
+        )
     if await service.record_staff_answer(session, app.clock, ticket, identity.person_id):
         await sync_group(app, view)
 
 
 async def _send_to_resident(
     app: AppContext, view: TicketView, message: Message, identity: Identity
-) -> Delivery | None:
-    """Copy a staff message to the resident (by file id, with the ticket number);
-    None when the resident has no Telegram account at all."""
+) -> list[Delivery] | None:
+    """Copy a staff message to the resident (by file id, with the ticket number), a
+    text too long for one message in numbered parts; None when the resident has no
+    Telegram account at all. Stops at the first part that cannot be delivered."""
     assert app.bot is not None
+    bot = app.bot
     person = view.reporter
     if person is None or person.telegram_id is None:
         return None
@@ -140,14 +150,28 @@ async def _send_to_resident(
             name=escape(identity.full_name or _("staff")), ref=ticket_ref(ticket)
         )
     body = message.text or message.caption or ""
-    caption = with_header(header, body, CAPTION_LIMIT)
     chat_id = person.telegram_id
-    if message.photo:
-        call = app.bot.send_photo(chat_id, message.photo[-1].file_id, caption=caption)
-    elif message.document:
-        call = app.bot.send_document(chat_id, message.document.file_id, caption=caption)
-    elif message.video:
-        call = app.bot.send_video(chat_id, message.video.file_id, caption=caption)
-    else:
-        call = app.bot.send_message(chat_id, with_header(header, body))
-    return await deliver(call)
+    media = message.photo or message.document or message.video
+    texts = split_with_header(header, body)
+    calls: list[Any] = []
+    if media:
+        # The caption when it fits; otherwise the header alone, and the text after it.
+        caption = texts[0] if fits(header, body, CAPTION_LIMIT) else header
+        texts = [] if fits(header, body, CAPTION_LIMIT) else texts
+        if message.photo:
+            file_id = message.photo[-1].file_id
+            calls.append(lambda: bot.send_photo(chat_id, file_id, caption=caption))
+        elif message.document:
+            file_id = message.document.file_id
+            calls.append(lambda: bot.send_document(chat_id, file_id, caption=caption))
+        elif message.video:
+            file_id = message.video.file_id
+            calls.append(lambda: bot.send_video(chat_id, file_id, caption=caption))
+    calls += [lambda text=text: bot.send_message(chat_id, text) for text in texts]
+    deliveries: list[Delivery] = []
+    for call in calls:
+        sent = await deliver(call())
+        deliveries.append(sent)
+        if not sent.ok:
+            break
+    return deliveries

@@ -52,9 +52,9 @@ async def test_hazard_in_a_common_area_with_pin_and_emergency_phone(running_bot,
     await resident.press(await resident.expect("What kind of hazard?"), "Blocked fire lane")
     await resident.press(await resident.expect("Where is it?"), "🌳 Common area")
     await resident.expect("Which common area?")
-    # A step accepts only what it asks for.
+    # A photo before the description is kept for the report (issue 21, item 10).
     await resident.send_photo(jpeg())
-    await resident.expect("describe the place in words or share a location pin")
+    await resident.expect("Kept for your report. Now, where is it?")
     await resident.send("Building 5, north fire lane")
     await resident.expect("share a location pin")
     await resident.send_location(31.2304, 121.4737)
@@ -79,6 +79,32 @@ async def test_hazard_in_a_common_area_with_pin_and_emergency_phone(running_bot,
     assert ticket.kind == TicketKind.HAZARD and ticket.hazard == HazardType.FIRE_LANE
     assert ticket.urgency == Urgency.EMERGENCY and ticket.unit_id is None
     assert (round(ticket.latitude, 4), round(ticket.longitude, 4)) == (31.2304, 121.4737)
+    assert len(ticket.media) == 1
+
+
+async def test_a_description_typed_at_the_pin_step_keeps_the_place(running_bot, world, session):
+    resident, group = world.resident_chat, world.group
+    await resident.send("/ticket")
+    await resident.press(await resident.expect("What would you like to report?"), "🔧 Repair")
+    await resident.press(await resident.expect("What needs repairing?"), "Water")
+    await resident.press(await resident.expect("Where is it?"), "🌳 Common area")
+    await resident.expect("Which common area?")
+    await resident.send("Building 5 lobby")
+    await resident.expect("No pin needed?")
+    # At "share a pin, or press Continue" the resident describes the problem instead.
+    await resident.send("The tap in the lobby washroom drips all night")
+    kept = await resident.expect("The place stays “Building 5 lobby”")
+    assert "description" in kept["text"]
+    await resident.press(await resident.expect("Add up to 5 photos"), "Skip ➡️")
+    await resident.press(await resident.expect("How urgent is it?"), "Normal")
+    summary = await resident.expect("Please check your report")
+    assert "Building 5 lobby" in summary["text"] and "drips all night" in summary["text"]
+    await resident.press(summary, "✅ Submit")
+    await resident.expect("ticket #1")
+    assert group.topic("#1 Repair · Building 5 lobby · Normal")
+    ticket = await session.scalar(select(Ticket))
+    assert ticket.location_text == "Building 5 lobby"
+    assert ticket.description == "The tap in the lobby washroom drips all night"
 
 
 async def _until_draft_has(session, count: int) -> None:

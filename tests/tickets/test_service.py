@@ -84,7 +84,8 @@ async def test_policy_per_kind_and_community_override(session, clock):
     community, unit, resident, *_ = await _setup(session)
     normal = await _file(session, clock, community, resident, unit, urgency=Urgency.NORMAL)
     assert {d.kind: d.due_at - T0 for d in normal.deadlines} == {
-        DeadlineKind.RESOLVE: timedelta(days=3)
+        DeadlineKind.ACKNOWLEDGE: timedelta(hours=4),  # working hours; T0 is 09:00 local
+        DeadlineKind.RESOLVE: timedelta(days=3),
     }
     complaint = await _file(
         session, clock, community, resident, unit, kind=TicketKind.COMPLAINT, category=None
@@ -327,7 +328,8 @@ async def test_a_warning_whose_deadline_passed_while_down_is_skipped(session, cl
     await _file(session, clock, community, resident, unit, urgency=Urgency.NORMAL)
     clock.advance(timedelta(days=3, minutes=1))
     notices = await claim_due_notices(session, clock.now())
-    assert [n.phase for n in notices] == [NoticePhase.OVERDUE]
+    resolve = [n.phase for n in notices if n.kind == DeadlineKind.RESOLVE]
+    assert resolve == [NoticePhase.OVERDUE]
 
 
 async def test_album_items_are_counted_exactly(session, clock):

@@ -61,11 +61,13 @@ class ButtonActions(MessagingActions, PaymentActions):
         callback_data: str | None = None,
         wait: bool = True,
         timeout: float = 5.0,
+        stale: bool = False,
     ) -> dict[str, Any] | None:
         """Press a button of a message's keyboard.
 
         Callback buttons return the bot's answerCallbackQuery parameters (or
-        None with ``wait=False``); URL buttons return ``{"url": ...}``; a pay
+        None with ``wait=False``, or for a ``stale`` press: one that reaches the
+        bot too late to be answered, as after a restart); URL buttons return ``{"url": ...}``; a pay
         button pays; buttons of a reply keyboard send their text/contact.
         """
         chat = self.core.chat(chat_id)
@@ -76,7 +78,7 @@ class ButtonActions(MessagingActions, PaymentActions):
         button = find_button(markup, text, callback_data)
         if "callback_data" in button:
             return await self._callback(
-                chat, user_id, msg, str(button["callback_data"]), wait, timeout
+                chat, user_id, msg, str(button["callback_data"]), wait, timeout, stale
             )
         if button.get("pay"):
             outcome = await self.pay(chat_id, user_id, message_id, timeout=max(timeout, 10.0))
@@ -87,13 +89,22 @@ class ButtonActions(MessagingActions, PaymentActions):
         raise EmulatorError(f"pressing a {sorted(button)} button is not emulated")
 
     async def _callback(
-        self, chat: Chat, user_id: int, msg: Message, data: str, wait: bool, timeout: float
+        self,
+        chat: Chat,
+        user_id: int,
+        msg: Message,
+        data: str,
+        wait: bool,
+        timeout: float,
+        stale: bool = False,
     ) -> dict[str, Any] | None:
         user = self._sender(chat, user_id)
         query_id = str(secrets.randbits(63))
+        # A stale query can no longer be answered: Telegram says "query is too old".
         self.core.world.callbacks[query_id] = CallbackRecord(
-            query_id, user.id, chat.id, msg.message_id, data
+            query_id, user.id, chat.id, msg.message_id, data, answered=stale
         )
+        wait = wait and not stale
         payload = {
             "id": query_id,
             "from": user_json(user),

@@ -104,8 +104,15 @@ class PaymentActions(ActionBase):
         }
         if order_info:
             successful["order_info"] = order_info
+        # Telegram's "payment sent" service message replies to the invoice it paid.
+        paid_msg = chat.messages.get(message_id) if message_id is not None else None
         view = self._post(
-            chat.id, user.id, thread_id=thread_id, is_service=True, successful_payment=successful
+            chat.id,
+            user.id,
+            thread_id=thread_id,
+            reply_to=message_id if paid_msg is not None and not paid_msg.deleted else None,
+            is_service=True,
+            successful_payment=successful,
         )
         self.core.world.payments[charge_id] = Payment(
             user.id,

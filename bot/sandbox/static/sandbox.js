@@ -622,6 +622,13 @@
   }
 
   async function pay(msg, view, button) {
+    // Telegram's payment form: what is paid and how much, then Pay or Cancel.
+    const inv = msg.invoice;
+    const amount = fmtMoney(inv.total_amount, inv.currency);
+    const confirmed = await modalForm({
+      title: inv.title, text: `${inv.description}\n${amount}`, fields: [], submit: t("chat.pay", { amount }),
+    });
+    if (confirmed === null) return;
     const label = button.textContent;
     button.disabled = true;
     button.textContent = t("chat.paying");
