@@ -41,24 +41,41 @@ def current_revisions(conn: Connection) -> set[str]:
 
 
 @functools.cache
-def _script_revisions() -> tuple[frozenset[str], frozenset[str]]:
-    """The heads of the migrations shipped with this code, and every revision known."""
+def _script() -> Any:
     from alembic.script import ScriptDirectory
 
     from core.migrate import alembic_config
 
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+@functools.cache
+def _script_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """The heads of the migrations shipped with this code, and every revision known."""
+    script = _script()
     known = frozenset(rev.revision for rev in script.walk_revisions())
     return frozenset(script.get_heads()), known
+
+
+@functools.cache
+def _applied(revisions: frozenset[str]) -> frozenset[str]:
+    """Every revision a database at ``revisions`` has: they and their ancestors. A
+    head another branch depends on is not kept in ``alembic_version`` (alembic
+    records only the revisions nothing applied depends on)."""
+    revision_map = _script().revision_map
+    found = revision_map.get_revisions(tuple(revisions))
+    return frozenset(
+        rev.revision for rev in revision_map._get_ancestor_nodes(found) if rev is not None
+    )
 
 
 def schema_state(revisions: set[str]) -> str:
     """``current``, ``newer`` (a later release migrated it) or ``behind`` (migrate first)."""
     heads, known = _script_revisions()
-    if revisions == heads:
-        return "current"
     if revisions - known:
         return "newer"
+    if heads <= _applied(frozenset(revisions)):
+        return "current"
     return "behind"
 
 
