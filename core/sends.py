@@ -142,6 +142,12 @@ async def send_once(
     return True, result
 
 
+async def was_delivered(session: AsyncSession, key: str) -> bool:
+    """Whether the message claimed as ``key`` was sent and delivered."""
+    value = await session.scalar(select(SendClaim.delivered).where(SendClaim.key == key))
+    return bool(value)
+
+
 async def delivered_count(session: AsyncSession, prefix: str) -> int:
     """How many claims whose key starts with ``prefix`` were delivered."""
     value = await session.scalar(
