@@ -8,8 +8,10 @@ the resolver registered here finishes the job inside the transaction:
 - a denial the face side already established (no usable face, no match, ambiguous,
   "use your code") is logged and returned like any other denial;
 - a match is re-checked against the database — a template deleted while the photo was
-  being matched must not open the gate — and then handed to the module's own
-  :func:`~access.verification.resolve_face` (active resident or staff of the community).
+  being matched must not open the gate; a person of a look-alike pair
+  (:mod:`access.faces.store.lookalike`) is refused ``second_factor`` — and then handed
+  to the module's own :func:`~access.verification.resolve_face` (active resident or
+  staff of the community).
 
 The fallback after repeated failures (:func:`precheck_tx`) reads the access log itself,
 which every process shares: the last :attr:`FaceGatePolicy.max_failures` face decisions
@@ -27,7 +29,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, select
 
-from access.faces.store import is_enrolled_tx, versions_tx
+from access.faces.store import has_lookalike_tx, is_enrolled_tx, versions_tx
 from access.models import AccessLogEntry
 from access.store import DecisionStore
 from access.verification import (
@@ -92,6 +94,10 @@ def resolve_face_credential(store: DecisionStore, inp: DecisionInput) -> Resolut
     if not is_enrolled_tx(store.conn, credential.person_id, inp.gate.community_id):
         # Deleted (or moved out) while the image was being matched: deletion wins.
         return Resolution(Reason.NO_MATCH)
+    if has_lookalike_tx(store.conn, credential.person_id, inp.gate.community_id):
+        # Someone else enrolled here looks too much like this face: it alone is not
+        # enough. The terminal offers the keypad; the resident may open from the chat.
+        return Resolution(Reason.SECOND_FACTOR, person_id=credential.person_id)
     return resolve_face(store, inp)
 
 

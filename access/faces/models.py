@@ -9,6 +9,9 @@
   (AES-GCM, :mod:`access.faces.crypto`) with the row id, person and community as
   authenticated context, so a blob copied onto another row or person does not decrypt.
   ``pending`` rows belong to an enrollment in progress and never reach the gate.
+- :class:`FaceLookalike` — two people of one community whose templates are nearer than
+  the look-alike guard distance: face alone opens for neither (the gate asks for a
+  second factor). Found at enrollment; deleting either face removes the pair.
 - :class:`FaceIndexVersion` — a counter per community, bumped in the same transaction as
   every change of that community's templates. Each process keeps its in-memory index
   and rebuilds it when the counter moved (:mod:`access.faces.registry`).
@@ -22,7 +25,16 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, str_enum, utcnow
@@ -96,6 +108,23 @@ class FaceTemplate(Base):
     enrolled_by_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL")
     )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceLookalike(Base):
+    """A look-alike pair: ``person_a_id < person_b_id``, nearest templates ``distance``."""
+
+    __tablename__ = "face_lookalikes"
+    __table_args__ = (
+        UniqueConstraint("community_id", "person_a_id", "person_b_id"),
+        Index("ix_face_lookalikes_b", "person_b_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    person_a_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_b_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    distance: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

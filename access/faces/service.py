@@ -92,6 +92,7 @@ class FaceService:
         self.indexes = FaceIndexes(RunnerSource(runner), secret_key, settings.model_name)
         self.threshold = settings.match_threshold
         self.margin = settings.match_margin
+        self.lookalike_guard = settings.match_lookalike_guard
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 

@@ -8,6 +8,8 @@
    a pending row of this enrollment — or refused with what to fix.
 3. "Done" swaps the person's templates for the pending ones in one transaction;
    the gate's index follows at once. "Cancel" (or leaving the flow) discards them.
+4. When the new face is nearer than the look-alike guard to someone already enrolled,
+   both are told, in their own language, that face alone no longer opens for them.
 """
 
 from __future__ import annotations
@@ -32,11 +34,18 @@ from access.faces.store import (
     finish_enrollment,
     new_enrollment_key,
 )
-from access.lookups import community_by_id
+from access.lookups import community_by_id, person_by_id
 from bot.context import AppContext
+from bot.notify import send_to_person
 from core.identity import Identity
 from core.models import Community
-from handlers.faces.texts import error_text, problem_text, too_many_text
+from handlers.faces.texts import (
+    error_text,
+    lookalike_notice,
+    lookalike_text,
+    problem_text,
+    too_many_text,
+)
 from handlers.faces.views import (
     FaceCb,
     FaceFlow,
@@ -248,6 +257,9 @@ async def photos_done(
             person_id=subject_id,
             actor_person_id=identity.person_id,
             enrollment=data["enr"],
+            model=app.faces.model,
+            secret_key=app.secret_key,
+            guard=app.faces.lookalike_guard,
             now=app.clock.now(),
         )
     except FaceError as exc:
@@ -274,9 +286,26 @@ async def photos_done(
             name=name, count=enrolled.templates
         )
         text += "\n" + _("You can delete it at any time: Face access → 👪 Household members.")
+    if enrolled.lookalikes:
+        text += "\n\n" + lookalike_text(self_=subject_id == identity.person_id, name=name)
     if isinstance(query.message, Message):
         await drop_buttons(query.message)
         await query.message.answer(text)
+    for pair in enrolled.lookalikes:
+        await _tell_lookalike(app, session, pair.other_person_id)
+
+
+async def _tell_lookalike(app: AppContext, session: AsyncSession, person_id: int) -> None:
+    """The resident already enrolled learns, in their language, why face alone stopped."""
+    person = await person_by_id(session, person_id)
+    if person is None:
+        return
+    delivery = await send_to_person(app, person, lookalike_notice)
+    if not delivery.ok:
+        log.warning(
+            "look-alike notice not delivered",
+            extra={"fields": {"person": person_id, "reason": delivery.reason}},
+        )
 
 
 @router.callback_query(FaceFlow.photos, FaceCb.filter(F.action == "cancel"))

@@ -36,5 +36,14 @@ async def staff_counts(
             community=html.escape(community.name),
             enrolled=counts.enrolled,
             residents=counts.residents,
+        )
+        + (
+            "\n"
+            + _(
+                "Look-alike pairs (face alone opens for neither; they use a code or the "
+                "chat): {pairs}."
+            ).format(pairs=counts.lookalike_pairs)
+            if counts.lookalike_pairs
+            else ""
         ),
     )

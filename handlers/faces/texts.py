@@ -146,3 +146,42 @@ def agree_label(kind: ConsentKind, name: str) -> str:
     if kind == ConsentKind.HOUSEHOLD:
         return _("✅ {name} agrees").format(name=name)
     return _("✅ I agree")
+
+
+def lookalike_text(*, self_: bool, name: str = "") -> str:
+    """Told at enrollment, and to the other person: why face alone no longer opens."""
+    if self_:
+        head = _(
+            "⚠️ Your face is very close to that of another resident enrolled here, so "
+            "close that the gate could mistake one of you for the other."
+        )
+    else:
+        head = _(
+            "⚠️ The face of {name} is very close to that of another resident enrolled "
+            "here, so close that the gate could mistake one for the other."
+        ).format(name=html.escape(name))
+    return (
+        head
+        + "\n"
+        + _(
+            "To keep your door safe, the face alone no longer opens the gate: enter your "
+            "code or card at the terminal, or open from this chat. Family members often "
+            "look alike; this is not an error. Deleting either face ends it."
+        )
+    )
+
+
+def lookalike_notice() -> str:
+    """To a resident already enrolled when a look-alike enrolls."""
+    return (
+        _(
+            "⚠️ Someone who looks very much like you has just enrolled for face access in "
+            "your community. So that the gate cannot mistake one of you for the other, your "
+            "face alone no longer opens it."
+        )
+        + "\n"
+        + _(
+            "Enter your code or card at the terminal, or open from this chat. Your face "
+            "data is unchanged; you can delete it at any time under Face access."
+        )
+    )

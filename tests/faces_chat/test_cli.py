@@ -78,6 +78,9 @@ def _enroll_one(database_url: str) -> None:
                     person_id=person.id,
                     actor_person_id=person.id,
                     enrollment=key,
+                    model="Dlib",
+                    secret_key=TEST_SECRET,
+                    guard=0.6,
                     now=START,
                 )
                 await session.commit()

@@ -84,6 +84,9 @@ async def enroll(session, home, person, templates, *, by=None) -> None:
         person_id=person.id,
         actor_person_id=by.id,
         enrollment=key,
+        model="Dlib",
+        secret_key=TEST_SECRET,
+        guard=0.6,
         now=START,
     )
     await session.commit()
