@@ -30,6 +30,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, select
 
 from access.faces.store import has_lookalike_tx, is_enrolled_tx, versions_tx
+from access.faces.store.liveness import LivenessPolicy, policy_tx
 from access.models import AccessLogEntry
 from access.store import DecisionStore
 from access.verification import (
@@ -56,12 +57,14 @@ class FaceGatePolicy:
 class Precheck:
     version: int  # the community's template change counter
     fallback: bool  # too many failures: answer "use your code"
+    liveness: LivenessPolicy  # the gate's liveness mode (access.faces.liveness)
 
 
 def precheck_tx(
     conn: Connection, gate_id: int, community_id: int, now: datetime, policy: FaceGatePolicy
 ) -> Precheck:
-    """Read, before any face work: the index version and whether the gate is on hold."""
+    """Read, before any face work: the index version, whether the gate is on hold, and
+    its liveness policy."""
     version = versions_tx(conn, [community_id])[community_id]
     recent = conn.execute(
         select(_log.c.id, _log.c.granted)
@@ -81,7 +84,7 @@ def precheck_tx(
             .limit(1)
         ).first()
         fallback = later_grant is None
-    return Precheck(version, fallback)
+    return Precheck(version, fallback, policy_tx(conn, gate_id))
 
 
 def resolve_face_credential(store: DecisionStore, inp: DecisionInput) -> Resolution:

@@ -12,6 +12,9 @@
 - :class:`FaceLookalike` — two people of one community whose templates are nearer than
   the look-alike guard distance: face alone opens for neither (the gate asks for a
   second factor). Found at enrollment; deleting either face removes the pair.
+- :class:`FaceGateLiveness` — a gate's liveness policy (``challenge`` when no row: the
+  default for every gate), the terminals registered as liveness-capable, and who chose
+  it; :class:`FaceChallenge` — a single-use random action handed to a terminal.
 - :class:`FaceIndexVersion` — a counter per community, bumped in the same transaction as
   every change of that community's templates. Each process keeps its in-memory index
   and rebuilds it when the counter moved (:mod:`access.faces.registry`).
@@ -26,6 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     ForeignKey,
@@ -126,6 +130,41 @@ class FaceLookalike(Base):
     person_b_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     distance: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceGateLiveness(Base):
+    """How a gate makes sure a face is a live person (see :mod:`access.faces.liveness`)."""
+
+    __tablename__ = "face_gate_liveness"
+
+    gate_id: Mapped[int] = mapped_column(
+        ForeignKey("gates.id", ondelete="CASCADE"), primary_key=True
+    )
+    # terminal | challenge | off
+    mode: Mapped[str] = mapped_column(String(12))
+    # Terminal names registered as liveness-capable (IR or depth camera), for "terminal".
+    capable_terminals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Who chose it, as given to the command (a manager's name), and when.
+    chosen_by: Mapped[str] = mapped_column(String(120), default="")
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceChallenge(Base):
+    """A random action the gate asked a terminal for; redeemed once, shortly after."""
+
+    __tablename__ = "face_challenges"
+    __table_args__ = (
+        Index("ix_face_challenges_token", "token_hash", unique=True),
+        Index("ix_face_challenges_expires", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    gate_id: Mapped[int] = mapped_column(ForeignKey("gates.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(12))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class FaceIndexVersion(Base):

@@ -248,6 +248,9 @@ UI: dict[str, str] = {
     "reason.ambiguous": _("two residents look alike: not sure"),
     "reason.use_code": _("too many tries: use a code"),
     "reason.second_factor": _("a look-alike is enrolled: use a code or open from the chat"),
+    "reason.liveness_failed": _(
+        "look at the camera and blink / turn as asked, or use a code, a card or the chat"
+    ),
     "face.no_face": _("No face in the picture"),
     "face.multiple_faces": _("More than one face: one person at a time"),
     "face.face_too_small": _("Come closer to the camera"),

@@ -41,6 +41,7 @@ def reason_label(reason: str) -> str:
         "ambiguous": _("face not told apart"),
         "use_code": _("face paused (too many tries)"),
         "second_factor": _("look-alike: face needs a code too"),
+        "liveness_failed": _("face not shown to be live (blink / turn)"),
     }
     return labels.get(reason, reason)
 

@@ -21,7 +21,7 @@ from core.models import AuditEntry, ConversationState, StaffRole
 from core.residents import end_residency
 from handlers.faces.jobs import purge_pending_job
 from tests.conftest import TEST_SECRET
-from tests.faces_chat.conftest import START, photo
+from tests.faces_chat.conftest import START, liveness_off, photo
 from tests.factories import make_resident, make_staff
 from tests.harness import idle, start_bot
 
@@ -52,6 +52,7 @@ async def world(session, settings, emulator, home, face_engine) -> AsyncIterator
     await make_staff(
         session, home.community, MANAGER_ID, "Li Manager", StaffRole.MANAGER, locale="en"
     )
+    await liveness_off(session, created.gate.id)
     await session.commit()
     owner = emulator.user(OWNER_ID, "Wang", language_code="en")
     neighbour = emulator.user(NEIGHBOUR_ID, "Li", language_code="en")

@@ -16,7 +16,7 @@ from access.faces.store import (
 )
 from access.gates import create_gate
 from tests.conftest import TEST_SECRET
-from tests.faces_chat.conftest import START, photo
+from tests.faces_chat.conftest import START, liveness_off, photo
 from tests.faces_chat.test_e2e import at_gate, send_and_check, world  # noqa: F401
 from tests.faces_chat.test_gate import api, enroll, face  # noqa: F401
 
@@ -39,6 +39,7 @@ async def gate(session, home) -> tuple[int, str]:
     created = await create_gate(
         session, secret_key=TEST_SECRET, community_id=home.community.id, name="East Gate"
     )
+    await liveness_off(session, created.gate.id)
     await session.commit()
     return created.gate.id, created.api_key
 
