@@ -49,6 +49,7 @@ from access.faces.liveness import (
     check_burst,
     most_frontal,
 )
+from access.faces.pose import PoseProblem, pose_problem
 from access.faces.quality import FaceProblem
 from access.faces.registry import FaceIndexes, RunnerSource
 from access.faces.settings import FaceSettings
@@ -139,6 +140,17 @@ class FaceService:
         run (weights missing and not provisionable).
         """
         return await analyze_async(self.engine, image)
+
+    async def analyze_enrollment(
+        self, image: bytes, photo: int, previous_side: int = 0
+    ) -> tuple[FaceAnalysis, PoseProblem | None, int]:
+        """:meth:`analyze` for photo number ``photo`` of an enrollment, plus whether it
+        shows the head pose asked for it (:mod:`access.faces.pose`) and its side."""
+        analysis = (await analyze_frames_async(self.engine, [image]))[0]
+        if analysis.template is None or analysis.landmarks is None:
+            return analysis, None, 0
+        problem, side = pose_problem(analysis.landmarks, photo, previous_side)
+        return analysis, problem, side
 
     # --- the indexes -------------------------------------------------------------------
 

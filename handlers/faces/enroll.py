@@ -5,7 +5,9 @@
    or larger than the engine takes, is refused before download; otherwise it is
    downloaded into memory (never to disk), checked by the engine in a worker thread
    while the chat shows "checking…", and either accepted — its template written as
-   a pending row of this enrollment — or refused with what to fix.
+   a pending row of this enrollment — or refused with what to fix. The first photo
+   must face the camera, the second be turned slightly to one side, the third to the
+   other (:mod:`access.faces.pose`).
 3. "Done" swaps the person's templates for the pending ones in one transaction;
    the gate's index follows at once. "Cancel" (or leaving the flow) discards them.
 4. When the new face is nearer than the look-alike guard to someone already enrolled,
@@ -27,6 +29,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.faces import FaceEngineNotReady, FaceProblem
+from access.faces.pose import PoseProblem
 from access.faces.quality import PHOTO_MIME_TYPES
 from access.faces.store import (
     FaceError,
@@ -43,6 +46,8 @@ from handlers.faces.texts import (
     error_text,
     lookalike_notice,
     lookalike_text,
+    next_pose_text,
+    pose_text,
     problem_text,
     too_many_text,
 )
@@ -78,19 +83,20 @@ async def start_photos(
     if self_:
         text = _(
             "📸 Now send 1 to {limit} selfies, as photos.\n"
-            "• look straight into the camera, your face filling a good part of the picture;\n"
-            "• good light on your face, nothing covering it;\n"
-            "• only you in the picture.\n"
-            "A second or third photo (with and without glasses, another light) helps the gate "
-            "recognise you."
+            "• the first one looking straight into the camera, your face filling a good part "
+            "of the picture;\n"
+            "• then one with the head turned slightly to one side, and one slightly to the "
+            "other side — the gate may ask you to turn your head;\n"
+            "• good light on your face, nothing covering it; only you in the picture."
         ).format(limit=limit)
     else:
         text = _(
             "📸 Now send 1 to {limit} photos of {name}, as photos.\n"
-            "• {name} looks straight into the camera, the face filling a good part of the "
-            "picture;\n"
-            "• good light on the face, nothing covering it;\n"
-            "• only {name} in the picture."
+            "• the first with {name} looking straight into the camera, the face filling a "
+            "good part of the picture;\n"
+            "• then one with the head turned slightly to one side, and one slightly to the "
+            "other side;\n"
+            "• good light on the face, nothing covering it; only {name} in the picture."
         ).format(name=html.escape(name), limit=limit)
     target = event.message if isinstance(event, CallbackQuery) else event
     if isinstance(target, Message):
@@ -171,11 +177,15 @@ async def _check_photo(
         buffer = io.BytesIO()
         await bot.download(file_id, destination=buffer)
         image = buffer.getvalue()
+        pose: PoseProblem | None = None
+        side = 0
         if len(image) > max_bytes:
             analysis = None
             problem: FaceProblem | None = FaceProblem.IMAGE_TOO_LARGE
         else:
-            analysis = await app.faces.analyze(image)
+            analysis, pose, side = await app.faces.analyze_enrollment(
+                image, accepted + 1, int(data.get("side", 0))
+            )
             problem = analysis.problem
         del image, buffer
     except FaceEngineNotReady:
@@ -203,6 +213,11 @@ async def _check_photo(
             reply_markup=photos_keyboard(accepted, subject_id),
         )
         return
+    if pose is not None:
+        await progress.edit_text(
+            pose_text(pose), reply_markup=photos_keyboard(accepted, subject_id)
+        )
+        return
     try:
         count = await add_pending_template(
             session,
@@ -224,16 +239,17 @@ async def _check_photo(
         await state.clear()
         await progress.edit_text(error_text(exc.code))
         return
-    await state.update_data(accepted=count)
+    await state.update_data(accepted=count, side=side if count == 2 else data.get("side", 0))
     if count >= limit:
         text = _("✅ Photo {count} of {limit} accepted. Press ✅ Done to finish.")
     else:
         text = _(
             "✅ Photo {count} of up to {limit} accepted. Send another, or press ✅ Done to finish."
         )
-    await progress.edit_text(
-        text.format(count=count, limit=limit), reply_markup=photos_keyboard(count, subject_id)
-    )
+    text = text.format(count=count, limit=limit)
+    if count < limit:
+        text += "\n" + next_pose_text(count)
+    await progress.edit_text(text, reply_markup=photos_keyboard(count, subject_id))
 
 
 @router.callback_query(FaceFlow.photos, FaceCb.filter(F.action == "done"))

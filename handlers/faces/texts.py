@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from access.faces import FaceProblem
 from access.faces.models import ConsentKind
+from access.faces.pose import PoseProblem
 from access.faces.store import CONSENT_TEXT_VERSION, GUARDIAN_AGE
 
 
@@ -83,6 +84,34 @@ def problem_text(problem: FaceProblem, *, max_image_bytes: int, faces: int = 0) 
         ),
     }
     return texts[problem]
+
+
+def pose_text(problem: PoseProblem) -> str:
+    """The enrollment photo shows the face well, but not the pose asked for it."""
+    texts = {
+        PoseProblem.LOOK_STRAIGHT: _(
+            "↩️ For the first photo, please look straight into the camera (head not turned)."
+        ),
+        PoseProblem.TURN_SLIGHTLY: _(
+            "↪️ For this photo, please turn your head slightly to one side — still looking "
+            "at the camera, both eyes visible."
+        ),
+        PoseProblem.TURN_OTHER_WAY: _(
+            "↔️ This one is turned the same way as the last photo. Please turn your head "
+            "slightly to the other side."
+        ),
+        PoseProblem.TURNED_TOO_FAR: _(
+            "↩️ The head is turned too far. Turn it only slightly, so both eyes stay visible."
+        ),
+    }
+    return texts[problem]
+
+
+def next_pose_text(accepted: int) -> str:
+    """What the next photo should show, after ``accepted`` accepted photos."""
+    if accepted == 1:
+        return _("Next: the head turned slightly to one side.")
+    return _("Next: the head turned slightly to the other side.")
 
 
 def consent_text(community: str, kind: ConsentKind, name: str = "", owner: str = "") -> str:

@@ -155,8 +155,16 @@ async def test_consent_selfies_gate_and_deletion(world, session, emulator):
     assert "Photo 1 of up to 3 accepted" in verdict["text"]
     # Not at the gate until "Done".
     assert (await at_gate(w, "obama_podium.jpg"))["reason"] == "no_match"
+    assert "Next: the head turned slightly to one side" in verdict["text"]
+    # Photo 2 must be turned slightly: another frontal photo is refused.
+    verdict = await send_and_check(me, "obama_portrait_tight.jpg")
+    assert "turn your head slightly to one side" in verdict["text"]
     verdict = await send_and_check(me, "obama_east_room.jpg")
     assert "Photo 2 of up to 3 accepted" in verdict["text"]
+    assert "slightly to the other side" in verdict["text"]
+    # Photo 3 must turn the other way than photo 2.
+    verdict = await send_and_check(me, "obama_east_room_bright.jpg")
+    assert "turned the same way as the last photo" in verdict["text"]
     await me.press(verdict, "✅ Done")
     done = await me.expect("Face access is on (photos enrolled: 2)")
     assert "Delete my face data" in done["text"]
