@@ -13,6 +13,7 @@ from access.faces.store import (
     delete_face_data,
     enrollment_counts,
     has_lookalike,
+    personal_face_data,
 )
 from access.gates import create_gate
 from tests.conftest import TEST_SECRET
@@ -70,6 +71,8 @@ async def test_pair_found_refused_at_gate_and_cleared_by_deletion(
     assert await has_lookalike(session, home.owner.id, home.community.id)
     counts = await enrollment_counts(session, home.community.id, "Dlib")
     assert counts.lookalike_pairs == 1
+    [enrolled] = (await personal_face_data(session, home.owner.id))["enrolled"]
+    assert enrolled["look_alikes"] == 1
 
     status, body = await face(api, gate, photo("obama_podium.jpg"))
     assert (status, body["granted"], body["reason"]) == (200, False, "second_factor")
