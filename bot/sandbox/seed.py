@@ -184,7 +184,7 @@ async def _seed(
             driver_config={"pulse_ms": 5000},
         )
         gates.append(DemoGate(created.gate.id, name, kind.value, created.api_key))
-    await seed_face_gates(session, [g.id for g in gates], now)
+    await seed_face_gates(session, [(g.id, g.kind) for g in gates], now)
 
     await record_audit(
         session,
