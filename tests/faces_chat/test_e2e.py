@@ -221,6 +221,8 @@ async def test_owner_enrolls_a_child_and_staff_see_only_the_count(world, session
     await group.send(MANAGER_ID, "/faces")
     counts = await group.expect("Face access in Sunny Garden")
     assert "1 of 3 residents enrolled" in counts["text"]
+    # Each gate's live-person check, with the risk where it is off.
+    assert "East Gate: ⚠️ off — a printed photo or a phone screen" in counts["text"]
     await group.send(NEIGHBOUR_ID, "/faces")
     await group.expect("Only staff of this community")
 

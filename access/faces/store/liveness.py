@@ -106,6 +106,20 @@ async def set_gate_policy(
     return LivenessPolicy(mode, frozenset(terminals), row.chosen_by)
 
 
+async def community_gate_policies(
+    session: AsyncSession, community_id: int
+) -> list[tuple[str, LivenessPolicy]]:
+    """Each active gate of the community with its liveness policy, by name (for staff)."""
+    rows = (
+        await session.execute(
+            select(Gate.id, Gate.name)
+            .where(Gate.community_id == community_id, Gate.active.is_(True))
+            .order_by(Gate.name)
+        )
+    ).all()
+    return [(name, await gate_policy(session, gate_id)) for gate_id, name in rows]
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
