@@ -45,18 +45,20 @@ async def staff_counts(
     await reply(message, text + await _gates_text(session, community.id))
 
 
+def mode_label(mode: LivenessMode) -> str:
+    """A gate's live-person check, for staff; the risk spelled out when it is off."""
+    if mode == LivenessMode.CHALLENGE:
+        return _("blink / turn test")
+    if mode == LivenessMode.TERMINAL:
+        return _("the terminal's own liveness camera")
+    return "⚠️ " + _("off — a printed photo or a phone screen showing a resident opens this gate")
+
+
 async def _gates_text(session: AsyncSession, community_id: int) -> str:
-    lines = []
-    for name, policy in await community_gate_policies(session, community_id):
-        if policy.mode == LivenessMode.CHALLENGE:
-            mode = _("blink / turn test")
-        elif policy.mode == LivenessMode.TERMINAL:
-            mode = _("the terminal's own liveness camera")
-        else:
-            mode = "⚠️ " + _(
-                "off — a printed photo or a phone screen showing a resident opens this gate"
-            )
-        lines.append(f"• {html.escape(name)}: {mode}")
+    lines = [
+        f"• {html.escape(name)}: {mode_label(policy.mode)}"
+        for _id, name, policy in await community_gate_policies(session, community_id)
+    ]
     if not lines:
         return ""
     return "\n\n" + _("Live-person check at the gates:") + "\n" + "\n".join(lines)

@@ -75,11 +75,13 @@ async def set_gate_policy(
     chosen_by: str,
     accept_risk: bool,
     now: datetime,
+    community_id: int | None = None,
+    actor_person_id: int | None = None,
 ) -> LivenessPolicy:
     """Choose a gate's liveness mode. ``off`` only with ``accept_risk`` and a name:
     with it, a printed photo or a phone screen showing a resident opens the gate."""
     gate = await session.get(Gate, gate_id)
-    if gate is None:
+    if gate is None or (community_id is not None and gate.community_id != community_id):
         raise FaceError("unknown_gate")
     if mode == LivenessMode.OFF and (not accept_risk or not chosen_by.strip()):
         raise FaceError("risk_not_accepted")
@@ -98,6 +100,7 @@ async def set_gate_policy(
         session,
         "faces.liveness",
         community_id=gate.community_id,
+        actor_person_id=actor_person_id,
         target_type="gate",
         target_id=gate_id,
         details={"mode": mode.value, "terminals": terminals, "by": row.chosen_by},
@@ -108,7 +111,7 @@ async def set_gate_policy(
 
 async def community_gate_policies(
     session: AsyncSession, community_id: int
-) -> list[tuple[str, LivenessPolicy]]:
+) -> list[tuple[int, str, LivenessPolicy]]:
     """Each active gate of the community with its liveness policy, by name (for staff)."""
     rows = (
         await session.execute(
@@ -117,7 +120,7 @@ async def community_gate_policies(
             .order_by(Gate.name)
         )
     ).all()
-    return [(name, await gate_policy(session, gate_id)) for gate_id, name in rows]
+    return [(gate_id, name, await gate_policy(session, gate_id)) for gate_id, name in rows]
 
 
 def _digest(token: str) -> str:
