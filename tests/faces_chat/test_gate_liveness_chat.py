@@ -14,8 +14,8 @@ from tests.harness import idle
 pytestmark = pytest.mark.faces
 
 
-async def mode(world, session, gate_id: int) -> tuple[str, str]:
-    await idle(world.app)  # the step commits as the handler returns
+async def mode(w, session, gate_id: int) -> tuple[str, str]:
+    await idle(w.app)  # the step commits as the handler returns
     session.expire_all()
     row = await session.get(FaceGateLiveness, gate_id)
     return row.mode, row.chosen_by
