@@ -3,6 +3,9 @@
 - ``POST /v1/gates/{gate}/verify`` — a keypad code or a QR token (JSON), or a face
   image (``image/jpeg`` body, or ``multipart/form-data`` with a ``face`` part) → the
   decision; the door is released when granted.
+- ``POST /v1/gates/{gate}/challenge`` — a random liveness action (blink, turn left or
+  right) and its single-use token; the terminal shows the action and sends a burst of
+  ``frame`` parts with the ``challenge`` to ``verify`` (:mod:`access.faces.liveness`).
 - ``POST /v1/gates/{gate}/events`` — door forced, door held open, tamper → staff alerted.
 - ``GET /v1/health`` — liveness and database reachability.
 - ``GET /v1/openapi.json`` — the OpenAPI document of all of the above.
@@ -25,19 +28,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from access.credentials import normalize_code
 from access.faces import gate as _face_gate  # noqa: F401  (registers the FACE resolver)
-from access.faces.engine import FaceEngineNotReady
 from access.gates import GateInfo, authenticate
 from access.models import GateEventType
 from access.openapi import OPENAPI
 from access.service import AccessRuntime
 from access.verification import Credential, Decision, Direction, Reason
-from core.metrics import FACE_DECISIONS
 from core.probes import Readiness, add_probe_routes, current_revisions
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,9 @@ async def verify(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     gate = await _authenticated_gate(request)
     if request.content_type in FACE_CONTENT_TYPES:
-        return await _verify_face(request, runtime, gate)
+        from access.api_faces import verify_face  # it imports this module
+
+        return await verify_face(request, runtime, gate)
     body = await _json_object(request)
     unknown = set(body) - set(CREDENTIAL_PARSERS) - _VERIFY_FIELDS
     if unknown:
@@ -168,88 +170,9 @@ async def verify(request: web.Request) -> web.Response:
     return web.json_response(decision_body(decision))
 
 
-# --- faces -------------------------------------------------------------------------------
+# --- faces: access/api_faces.py ------------------------------------------------------------
 
 FACE_CONTENT_TYPES = ("image/jpeg", "multipart/form-data")
-_FIELD_MAX = 256
-
-
-async def _read_part(part: Any, limit: int, what: str) -> bytes:
-    data = bytearray()
-    while chunk := await part.read_chunk(64 * 1024):
-        data += chunk
-        if len(data) > limit:
-            if what == "face":
-                raise BadRequest(f"the body may be at most {MAX_BODY} bytes", 413, "too_large")
-            raise BadRequest(f"{what} is too long")
-    return bytes(data)
-
-
-async def _face_request(request: web.Request) -> tuple[bytes, dict[str, Any]]:
-    """The image and the other fields of a face verify request."""
-    if request.content_type == "image/jpeg":
-        if request.query:
-            # Silently entering "in" for an exit camera would corrupt the log.
-            raise BadRequest(
-                "a raw JPEG carries no fields: send direction and terminal as parts of a "
-                "multipart/form-data body"
-            )
-        return await request.read(), {}
-    image: bytes | None = None
-    fields: dict[str, Any] = {}
-    try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            name = getattr(part, "name", None)
-            if name == "face" and image is None:
-                image = await _read_part(part, MAX_BODY, "face")
-            elif name in _VERIFY_FIELDS and name not in fields:
-                raw = await _read_part(part, _FIELD_MAX, name)
-                fields[name] = raw.decode("utf-8")
-            elif name == "face" or name in fields:
-                raise BadRequest(f"the part {name!r} is given twice")
-            else:
-                raise BadRequest(f"unknown part {name!r}: send face, direction, terminal")
-    except (ValueError, LookupError, AssertionError, TypeError, HttpProcessingError) as exc:
-        # aiohttp's multipart reader raises these on a malformed body.
-        raise BadRequest(f"malformed multipart body: {exc}") from None
-    if image is None:
-        raise BadRequest("the multipart body needs a 'face' part holding a JPEG image")
-    return image, fields
-
-
-async def _verify_face(
-    request: web.Request, runtime: AccessRuntime, gate: GateInfo
-) -> web.Response:
-    image, fields = await _face_request(request)
-    direction_raw = fields.get("direction", "in")
-    if direction_raw not in ("in", "out"):
-        raise BadRequest("direction must be 'in' or 'out'")
-    terminal = _terminal(fields)
-    direction = Direction(direction_raw)
-    if runtime.faces is None:
-        FACE_DECISIONS.labels("use_code").inc()
-        # Face access is not set up here: the terminal should offer the keypad. Logged
-        # like any refused face, so a misconfigured terminal shows in the access log.
-        decision = await runtime.verify(
-            gate, Credential.face(None, Reason.USE_CODE), direction=direction, terminal=terminal
-        )
-        return web.json_response({**decision_body(decision), "face_problem": None})
-    try:
-        verdict = await runtime.faces.verify(
-            runtime, gate, image, direction=direction, terminal=terminal
-        )
-    except FaceEngineNotReady:
-        FACE_DECISIONS.labels("unavailable").inc()
-        log.exception("gate API: the face engine is not ready")
-        return error_response(
-            503, "unavailable", "face recognition is unavailable; use a code or card"
-        )
-    body = decision_body(verdict.decision)
-    body["face_problem"] = verdict.problem.value if verdict.problem else None
-    outcome = "granted" if verdict.decision.granted else "refused"
-    FACE_DECISIONS.labels(body["face_problem"] or outcome).inc()
-    return web.json_response(body)
 
 
 async def events(request: web.Request) -> web.Response:
@@ -324,6 +247,9 @@ def create_gate_app(runtime: AccessRuntime) -> web.Application:
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
     app[RUNTIME_KEY] = runtime
     app.router.add_post("/v1/gates/{gate}/verify", verify)
+    from access.api_faces import challenge
+
+    app.router.add_post("/v1/gates/{gate}/challenge", challenge)
     app.router.add_post("/v1/gates/{gate}/events", events)
     app.router.add_get("/v1/health", health)
     app.router.add_get("/v1/openapi.json", openapi)

@@ -56,6 +56,8 @@ class Reason(enum.StrEnum):
     NO_MATCH = "no_match"  # nobody enrolled is close enough
     AMBIGUOUS = "ambiguous"  # two enrolled persons about as close: refuse
     USE_CODE = "use_code"  # too many face failures at this gate: use a code or card
+    SECOND_FACTOR = "second_factor"  # a look-alike's face: a code, card or the chat too
+    LIVENESS_FAILED = "liveness_failed"  # not shown to be a live person (blink / turn)
 
 
 class DoorOutcome(enum.StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from access.decision import DoorOutcome, Reason
+from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
 from access.models import GateEventType
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
@@ -65,6 +66,15 @@ _DECISION = {
                 "camera (one person at a time, come closer, more light …)."
             ),
         },
+        "liveness_problem": {
+            "type": ["string", "null"],
+            "enum": [*(p.value for p in LivenessProblem), None],
+            "description": (
+                'Face requests only, with reason liveness_failed: show "look at the camera '
+                'and blink / turn your head as asked", ask for a new challenge, and offer '
+                "the keypad, card or opening from the chat."
+            ),
+        },
     },
 }
 
@@ -114,13 +124,38 @@ OPENAPI: dict[str, Any] = {
             "FaceRequest": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["face"],
+                "anyOf": [{"required": ["face"]}, {"required": ["frame"]}],
                 "properties": {
                     "face": {
                         "type": "string",
                         "format": "binary",
                         "contentMediaType": "image/jpeg",
                         "description": "One camera frame, JPEG, at most 4 MiB.",
+                    },
+                    "frame": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_FRAMES,
+                        "items": {"type": "string", "format": "binary"},
+                        "description": (
+                            "A burst answering a challenge: the frames in order, recorded "
+                            "over about two seconds while the person does the action "
+                            "(unmirrored, as the camera sees). 4 MiB in all."
+                        ),
+                    },
+                    "challenge": {
+                        "type": "string",
+                        "maxLength": 64,
+                        "description": "The token from POST /v1/gates/{gate}/challenge.",
+                    },
+                    "liveness": {
+                        "type": "string",
+                        "enum": ["passed"],
+                        "description": (
+                            "The terminal's own liveness verdict (IR or depth camera). "
+                            "Counted only from a terminal registered as liveness-capable "
+                            "for a gate in liveness mode `terminal`."
+                        ),
                     },
                     "direction": _DIRECTION,
                     "terminal": _TERMINAL,
@@ -154,7 +189,15 @@ OPENAPI: dict[str, Any] = {
                     "A face opens only for an enrolled resident of the gate's community "
                     "whose match is both close and clearly closer than anyone else's; "
                     "otherwise the reason is `face_unusable` (see `face_problem`; also for "
-                    "a frame that does not decode), `no_match` or `ambiguous`. After 5 "
+                    "a frame that does not decode), `no_match` or `ambiguous`. A resident "
+                    "enrolled next to a look-alike (two enrolled people nearer than the "
+                    "look-alike guard) gets `second_factor`: face alone is not enough, "
+                    "offer the keypad. Unless the gate's liveness mode is `off`, one still "
+                    "frame is not enough: in mode `challenge` (the default) send the burst "
+                    "of `frame` parts answering a challenge; in mode `terminal` a "
+                    "registered liveness-capable terminal sends `liveness=passed`; "
+                    "otherwise the reason is `liveness_failed` (see `liveness_problem`). "
+                    "After 5 "
                     "failed faces in a row at a gate the answer is `use_code` until a quiet "
                     "minute has passed or someone got in with a code or card; it is also "
                     "the answer of a server without face access. No image is kept."
@@ -176,7 +219,10 @@ OPENAPI: dict[str, Any] = {
                         },
                         "multipart/form-data": {
                             "schema": {"$ref": "#/components/schemas/FaceRequest"},
-                            "encoding": {"face": {"contentType": "image/jpeg"}},
+                            "encoding": {
+                                "face": {"contentType": "image/jpeg"},
+                                "frame": {"contentType": "image/jpeg"},
+                            },
                         },
                     },
                 },
@@ -202,6 +248,44 @@ OPENAPI: dict[str, Any] = {
                             }
                         },
                     },
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/v1/gates/{gate}/challenge": {
+            "post": {
+                "operationId": "faceChallenge",
+                "summary": "A random liveness action for the terminal to ask for.",
+                "description": (
+                    "For gates in liveness mode `challenge` (the default): show the action, "
+                    "record about `burst_ms` of frames, and send them as `frame` parts with "
+                    "`challenge` to verify within `expires_in_s`. Each token works once."
+                ),
+                "security": [{"gateKey": []}],
+                "parameters": [_GATE_PARAM],
+                "responses": {
+                    "200": {
+                        "description": "The action and its single-use token.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["challenge", "action", "expires_in_s"],
+                                    "properties": {
+                                        "challenge": {"type": "string"},
+                                        "action": {
+                                            "type": "string",
+                                            "enum": [a.value for a in Action],
+                                        },
+                                        "expires_in_s": {"type": "integer"},
+                                        "burst_ms": {"type": "integer"},
+                                        "max_frames": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "409": _error("Face access is not set up on this server."),
                     **_COMMON_ERRORS,
                 },
             }

@@ -1,9 +1,12 @@
 """Benchmark of the face engine; prints one JSON line.
 
-    uv run python bench/faces.py [--rounds 3] [--people DIR]
+    uv run python bench/faces.py [--rounds 3] [--people DIR] [--eval]
 
 --people DIR measures on other photos: one sub-folder per person, each holding that
-person's photos (at least two people, at least two photos each, one face per photo).
+person's photos (at least two people; one face per photo; a person with one photo
+counts as an impostor only). --eval prints the threshold evaluation alone (no timing):
+genuine and impostor distances, false accept / reject rates of single pairs and of the
+gate's rule at the threshold and over a sweep (bench/_faces_eval.py).
 
 Keys:
   load_s                 model load (weights already provisioned)
@@ -60,6 +63,15 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     ),
     "biden": ("biden.jpg", "biden_tight.jpg", "biden_low_contrast.jpg"),
     "collins": ("collins.jpg", "collins_crop.jpg"),
+}
+
+#: The threshold evaluation's default set: independent photographs only (no derived
+#: crops or light variants, which would flatter the genuine distances).
+EVAL_PEOPLE: dict[str, tuple[str, ...]] = {
+    "obama": ("obama_portrait.jpg", "obama_podium.jpg", "obama_east_room.jpg"),
+    "biden": ("biden.jpg",),
+    "collins": ("collins.jpg",),
+    "hopper": ("grace_hopper.jpg",),
 }
 
 Owners = dict[Path, str]  # photo -> person
@@ -236,15 +248,51 @@ def run(rounds: int, owner: Owners) -> dict[str, object]:
     }
 
 
+def evaluation(owner: Owners) -> dict[str, object]:
+    """The threshold evaluation alone (bench/_faces_eval.py), on these photos."""
+    sys.path.insert(0, str(ROOT))
+    from bench._faces_eval import evaluate
+
+    home = Path(tempfile.mkdtemp(prefix="deepface-bench-"))
+    provision_weights(home)
+    settings = FaceSettings(deepface_home=home)
+    engine = DlibDeepFaceEngine(settings)
+    vectors: dict[Path, np.ndarray] = {}
+    refused: dict[str, str] = {}
+    for n in sorted(owner):
+        analysis = engine.analyze(n.read_bytes())
+        if analysis.template is None:
+            refused[str(n)] = str(analysis.problem)
+            continue
+        vectors[n] = analysis.template
+    result = evaluate(
+        vectors,
+        owner,
+        threshold=settings.match_threshold,
+        margin=settings.match_margin,
+        guard=settings.match_lookalike_guard,
+    )
+    result["refused_photos"] = refused
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="passes over the photos")
     parser.add_argument("--people", type=Path, help="folder with one sub-folder per person")
+    parser.add_argument("--eval", action="store_true", help="threshold evaluation only")
     args = parser.parse_args()
-    owner = folder_people(args.people) if args.people else committed_people()
+    if args.people:
+        owner = folder_people(args.people)
+    elif args.eval:
+        owner = {IMAGES / n: who for who, names in EVAL_PEOPLE.items() for n in names}
+    else:
+        owner = committed_people()
     # deepface prints its own progress; keep stdout for the JSON line alone.
     with contextlib.redirect_stdout(sys.stderr):
-        result = run(args.rounds, owner)
+        result = evaluation(owner) if args.eval else run(args.rounds, owner)
+        if args.people and not args.eval:
+            result["evaluation"] = evaluation(owner)
     print(json.dumps(result))
 
 

@@ -70,7 +70,12 @@ def prepare(db_path: Path, residents: int, engine: Any) -> dict[str, Any]:
     import bot.all_models  # noqa: F401
     from access.credentials import hash_api_key, new_api_key
     from access.faces.crypto import encrypt_template
-    from access.faces.models import FaceConsent, FaceIndexVersion, FaceTemplate
+    from access.faces.models import (
+        FaceConsent,
+        FaceGateLiveness,
+        FaceIndexVersion,
+        FaceTemplate,
+    )
     from access.faces.store import template_context
     from access.models import Gate, GateThrottle
     from core.db import _json_dumps
@@ -176,6 +181,13 @@ def prepare(db_path: Path, residents: int, engine: Any) -> dict[str, Any]:
             )
         )
         conn.execute(insert(GateThrottle).values(gate_id=1, consecutive_failures=0, level=0))
+        # The single-frame path is what is measured here: liveness off, chosen by the bench
+        # (a challenge burst costs one template per frame, decision 0026).
+        conn.execute(
+            insert(FaceGateLiveness).values(
+                gate_id=1, mode="off", capable_terminals=[], chosen_by="bench", chosen_at=NOW
+            )
+        )
         conn.execute(text("ANALYZE"))
     sync.dispose()
     return {"key": key, "templates": len(rows)}

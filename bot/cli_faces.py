@@ -2,6 +2,7 @@
 
     courtyard faces setup [--force]     copy the model weights (offline) and load the engine
     courtyard faces status [COMMUNITY]  configuration, weights, and per-community counts
+    courtyard faces liveness COMMUNITY GATE [terminal|challenge|off]   (bot/cli_faces_liveness.py)
 
 Neither command ever prints a template or anything derived from one.
 """
@@ -24,7 +25,11 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def register(main: click.Group) -> None:
     @main.group()
     def faces() -> None:
-        """Face access: provision the engine, show its state."""
+        """Face access: provision the engine, show its state, gates' liveness."""
+
+    from bot.cli_faces_liveness import register as register_liveness
+
+    register_liveness(faces)
 
     @faces.command("setup")
     @click.option("--force", is_flag=True, help="Copy the weights again even if present.")

@@ -24,6 +24,7 @@ RECORDED_ACTIONS: frozenset[str] = frozenset(
         "faces.consent",
         "faces.deleted",
         "faces.enrolled",
+        "faces.liveness",
         "fees.adjust",
         "fees.bills_generate",
         "fees.expense",

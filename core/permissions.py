@@ -71,6 +71,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "access.emergency_end": _MANAGER,
     # faces
     "faces.count": ANY_STAFF,
+    "faces.liveness": _MANAGER,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

@@ -9,6 +9,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from access.faces.index import Template
 from access.faces.quality import (
     FaceProblem,
@@ -41,6 +44,10 @@ class FaceAnalysis:
     face_px: int | None = None
     brightness: float | None = None
     sharpness: float | None = None
+    #: Only from :meth:`FaceEngine.analyze_frame`: the 68 landmarks (pixels of the
+    #: decoded frame) and a 32x32 grey thumbnail of the face, for liveness checks.
+    landmarks: NDArray[np.float64] | None = None
+    thumb: NDArray[np.float32] | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,7 +68,16 @@ class FaceEngine(Protocol):
         """Blocking: run it in a thread (:func:`analyze_async`) from async code."""
         ...
 
+    def analyze_frame(self, image_bytes: bytes) -> FaceAnalysis:
+        """:meth:`analyze` plus the 68 landmarks and a thumbnail (liveness bursts)."""
+        ...
+
 
 async def analyze_async(engine: FaceEngine, image_bytes: bytes) -> FaceAnalysis:
     """Run ``engine.analyze`` in a worker thread so the event loop keeps serving."""
     return await asyncio.to_thread(engine.analyze, image_bytes)
+
+
+async def analyze_frames_async(engine: FaceEngine, frames: list[bytes]) -> list[FaceAnalysis]:
+    """``engine.analyze_frame`` on each frame of a burst, in one worker thread."""
+    return await asyncio.to_thread(lambda: [engine.analyze_frame(f) for f in frames])

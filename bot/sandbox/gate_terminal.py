@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from access.models import AccessLogEntry, Pass
 from bot.sandbox.api import ApiError, ok, read_json
 from bot.sandbox.gate_agent import SandboxGateAgent
-from bot.sandbox.images import as_jpeg, decode_qr, image_upload
+from bot.sandbox.images import as_jpeg, burst_upload, decode_qr, image_upload
 from core.models import Building, Person, Unit
 
 if TYPE_CHECKING:
@@ -154,6 +154,24 @@ class GateTerminal:
         jpeg = await asyncio.get_running_loop().run_in_executor(None, as_jpeg, image)
         form = aiohttp.FormData()
         form.add_field("face", jpeg, filename="face.jpg", content_type="image/jpeg")
+        form.add_field("terminal", f"sandbox-{gate.id}")
+        status, payload = await self._forward(gate, "verify", form=form)
+        return ok({"status": status, "decision": payload, "door": self._door(gate.id)})
+
+    async def challenge(self, request: web.Request) -> web.Response:
+        """Ask the gate for a liveness action (blink, turn left or right) for the webcam."""
+        gate = self._gate(request)
+        status, payload = await self._forward(gate, "challenge")
+        return ok({"status": status, "challenge": payload})
+
+    async def face_burst(self, request: web.Request) -> web.Response:
+        """The webcam's frames, recorded while the person did the action asked."""
+        gate = self._gate(request)
+        challenge, frames = await burst_upload(request)
+        form = aiohttp.FormData()
+        for i, frame in enumerate(frames):
+            form.add_field("frame", frame, filename=f"frame{i}.jpg", content_type="image/jpeg")
+        form.add_field("challenge", challenge)
         form.add_field("terminal", f"sandbox-{gate.id}")
         status, payload = await self._forward(gate, "verify", form=form)
         return ok({"status": status, "decision": payload, "door": self._door(gate.id)})

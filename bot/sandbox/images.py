@@ -44,6 +44,31 @@ async def image_upload(request: web.Request) -> bytes:
     raise ApiError("bad_image")
 
 
+async def burst_upload(request: web.Request, max_frames: int = 8) -> tuple[str, list[bytes]]:
+    """The webcam's burst: the ``challenge`` token and the ``frame`` JPEGs, in order."""
+    if not request.content_type.startswith("multipart/"):
+        raise ApiError("bad_image")
+    challenge, total = "", 0
+    frames: list[bytes] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, aiohttp.BodyPartReader):
+            raise ApiError("bad_image")
+        data = bytes(await part.read())
+        total += len(data)
+        if part.name == "challenge" and len(data) <= 64:
+            challenge = data.decode("ascii", "replace")
+        elif part.name == "frame" and data.startswith(b"\xff\xd8\xff") and len(frames) < max_frames:
+            frames.append(data)
+        else:
+            raise ApiError("bad_image")
+        if total > MAX_FACE_BYTES:
+            raise ApiError("bad_image")
+    if not challenge or not frames:
+        raise ApiError("bad_image")
+    return challenge, frames
+
+
 def decode_qr(data: bytes) -> str | None:
     """The text of the QR code in an image, or None (OpenCV's detector)."""
     try:

@@ -44,6 +44,7 @@ from bot.sandbox.blueprint import (
     units_csv,
 )
 from bot.sandbox.invitations import INVITATION_DAYS, top_up_invitations
+from bot.sandbox.seed_faces import seed_face_gates
 from bot.sandbox.state import DemoGate, SandboxState, load_state, save_state
 from core.agreements import accepted, record_acceptances, render_agreement
 from core.audit import record_audit
@@ -183,6 +184,7 @@ async def _seed(
             driver_config={"pulse_ms": 5000},
         )
         gates.append(DemoGate(created.gate.id, name, kind.value, created.api_key))
+    await seed_face_gates(session, [(g.id, g.kind) for g in gates], now)
 
     await record_audit(
         session,

@@ -75,6 +75,8 @@ class SandboxWeb:
         r.add_get(API + "/gates/{gate_id}", self.gates.state)
         r.add_post(API + "/gates/{gate_id}/verify", self.gates.verify)
         r.add_post(API + "/gates/{gate_id}/face", self.gates.face)
+        r.add_post(API + "/gates/{gate_id}/challenge", self.gates.challenge)
+        r.add_post(API + "/gates/{gate_id}/face-burst", self.gates.face_burst)
         r.add_post(API + "/gates/{gate_id}/events", self.gates.event)
         r.add_post(f"{API}/qr", self.gates.read_qr)
         r.add_post(f"{API}/gate-agent", self.gates.agent.toggle)

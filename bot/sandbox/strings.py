@@ -169,10 +169,26 @@ UI: dict[str, str] = {
     ),
     "gate.qr_placeholder": _("QR token"),
     "gate.scan": _("Scan"),
-    "gate.face_help": _("Look into the camera: upload a photo or use this computer's webcam."),
+    "gate.face_help": _(
+        "Look into the camera. At a gate asking for a blink / turn test (the default), open "
+        "the webcam and press the test; where liveness is off (here: the vehicle gate), a "
+        "photo is enough."
+    ),
     "gate.face_upload": _("Upload a photo"),
     "gate.face_camera": _("Use the webcam"),
     "gate.capture": _("Capture"),
+    "gate.challenge": _("Blink / turn test"),
+    "challenge.blink": _("Blink"),
+    "challenge.turn_left": _("Turn your head to your left"),
+    "challenge.turn_right": _("Turn your head to your right"),
+    "challenge.now": _("now, looking at the camera"),
+    "liveness.challenge_required": _("one photo is not enough"),
+    "liveness.challenge_invalid": _("the test expired: try again"),
+    "liveness.identical_frames": _("the same picture again"),
+    "liveness.face_lost": _("the face left the picture"),
+    "liveness.identity_changed": _("not the same person throughout"),
+    "liveness.wrong_action": _("the action asked was not seen"),
+    "liveness.terminal_not_capable": _("this camera cannot tell a live face"),
     "gate.no_camera": _("No camera is available in this browser."),
     "gate.alarms": _("Terminal alarms"),
     "gate.alarm.door_forced": _("Door forced"),
@@ -254,6 +270,10 @@ UI: dict[str, str] = {
     "reason.no_match": _("face not recognised"),
     "reason.ambiguous": _("two residents look alike: not sure"),
     "reason.use_code": _("too many tries: use a code"),
+    "reason.second_factor": _("a look-alike is enrolled: use a code or open from the chat"),
+    "reason.liveness_failed": _(
+        "look at the camera and blink / turn as asked, or use a code, a card or the chat"
+    ),
     "face.no_face": _("No face in the picture"),
     "face.multiple_faces": _("More than one face: one person at a time"),
     "face.face_too_small": _("Come closer to the camera"),

@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, LazyProxy] = {
     "faces.consent": __("Consent to face access"),
     "faces.enrolled": __("Face enrolled"),
     "faces.deleted": __("Face data deleted"),
+    "faces.liveness": __("Gate live-person check changed"),
     # the audit log itself, and the demo
     "audit.view": __("View the audit log"),
     "audit.export": __("Export the audit log"),

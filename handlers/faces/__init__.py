@@ -15,7 +15,8 @@ own guardian consent; an adult without Telegram after confirming the adult agree
 adult with Telegram only after that person agreed in their own chat.
 
 In the admin group, ``/faces`` (``staff``) shows staff how many residents are
-enrolled — never whose templates, never a photo. ``jobs`` purges abandoned
+enrolled — never whose templates, never a photo — and ``/liveness``
+(``gate_liveness``) lets a manager choose each gate's live-person check. ``jobs`` purges abandoned
 enrollments. Shared pieces: ``views`` (button data, states, keyboards) and ``texts``.
 
 What the area adds to the home menu and to the command lists is declared here, with
@@ -26,17 +27,26 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import lazy_gettext as __
 
-from handlers.faces import consent, delete, enroll, family, home, staff
+from handlers.faces import consent, delete, enroll, family, gate_liveness, home, staff
 from handlers.faces.jobs import register_jobs
 from handlers.kit import Feature, group_command, menu_entry, private_command, residents
 
 menu_entry("faces", __("🙂 Face access"), residents, order=35)
 private_command("face", __("Face access: enroll or delete my face"), order=35)
 group_command("faces", __("How many residents use face access"), order=60)
+group_command("liveness", __("Live-person check at the gates (managers)"), order=61)
 
 feature = Feature(
     "faces",
-    (home.router, consent.router, enroll.router, delete.router, family.router, staff.router),
+    (
+        home.router,
+        consent.router,
+        enroll.router,
+        delete.router,
+        family.router,
+        staff.router,
+        gate_liveness.router,
+    ),
     jobs=register_jobs,
     domain="faces",
 )

@@ -5,9 +5,13 @@
    or larger than the engine takes, is refused before download; otherwise it is
    downloaded into memory (never to disk), checked by the engine in a worker thread
    while the chat shows "checking…", and either accepted — its template written as
-   a pending row of this enrollment — or refused with what to fix.
+   a pending row of this enrollment — or refused with what to fix. The first photo
+   must face the camera, the second be turned slightly to one side, the third to the
+   other (:mod:`access.faces.pose`).
 3. "Done" swaps the person's templates for the pending ones in one transaction;
    the gate's index follows at once. "Cancel" (or leaving the flow) discards them.
+4. When the new face is nearer than the look-alike guard to someone already enrolled,
+   both are told, in their own language, that face alone no longer opens for them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.faces import FaceEngineNotReady, FaceProblem
+from access.faces.pose import PoseProblem
 from access.faces.quality import PHOTO_MIME_TYPES
 from access.faces.store import (
     FaceError,
@@ -32,11 +37,20 @@ from access.faces.store import (
     finish_enrollment,
     new_enrollment_key,
 )
-from access.lookups import community_by_id
+from access.lookups import community_by_id, person_by_id
 from bot.context import AppContext
+from bot.notify import send_to_person
 from core.identity import Identity
 from core.models import Community
-from handlers.faces.texts import error_text, problem_text, too_many_text
+from handlers.faces.texts import (
+    error_text,
+    lookalike_notice,
+    lookalike_text,
+    next_pose_text,
+    pose_text,
+    problem_text,
+    too_many_text,
+)
 from handlers.faces.views import (
     FaceCb,
     FaceFlow,
@@ -69,19 +83,20 @@ async def start_photos(
     if self_:
         text = _(
             "📸 Now send 1 to {limit} selfies, as photos.\n"
-            "• look straight into the camera, your face filling a good part of the picture;\n"
-            "• good light on your face, nothing covering it;\n"
-            "• only you in the picture.\n"
-            "A second or third photo (with and without glasses, another light) helps the gate "
-            "recognise you."
+            "• the first one looking straight into the camera, your face filling a good part "
+            "of the picture;\n"
+            "• then one with the head turned slightly to one side, and one slightly to the "
+            "other side — the gate may ask you to turn your head;\n"
+            "• good light on your face, nothing covering it; only you in the picture."
         ).format(limit=limit)
     else:
         text = _(
             "📸 Now send 1 to {limit} photos of {name}, as photos.\n"
-            "• {name} looks straight into the camera, the face filling a good part of the "
-            "picture;\n"
-            "• good light on the face, nothing covering it;\n"
-            "• only {name} in the picture."
+            "• the first with {name} looking straight into the camera, the face filling a "
+            "good part of the picture;\n"
+            "• then one with the head turned slightly to one side, and one slightly to the "
+            "other side;\n"
+            "• good light on the face, nothing covering it; only {name} in the picture."
         ).format(name=html.escape(name), limit=limit)
     target = event.message if isinstance(event, CallbackQuery) else event
     if isinstance(target, Message):
@@ -162,11 +177,15 @@ async def _check_photo(
         buffer = io.BytesIO()
         await bot.download(file_id, destination=buffer)
         image = buffer.getvalue()
+        pose: PoseProblem | None = None
+        side = 0
         if len(image) > max_bytes:
             analysis = None
             problem: FaceProblem | None = FaceProblem.IMAGE_TOO_LARGE
         else:
-            analysis = await app.faces.analyze(image)
+            analysis, pose, side = await app.faces.analyze_enrollment(
+                image, accepted + 1, int(data.get("side", 0))
+            )
             problem = analysis.problem
         del image, buffer
     except FaceEngineNotReady:
@@ -194,6 +213,11 @@ async def _check_photo(
             reply_markup=photos_keyboard(accepted, subject_id),
         )
         return
+    if pose is not None:
+        await progress.edit_text(
+            pose_text(pose), reply_markup=photos_keyboard(accepted, subject_id)
+        )
+        return
     try:
         count = await add_pending_template(
             session,
@@ -215,16 +239,17 @@ async def _check_photo(
         await state.clear()
         await progress.edit_text(error_text(exc.code))
         return
-    await state.update_data(accepted=count)
+    await state.update_data(accepted=count, side=side if count == 2 else data.get("side", 0))
     if count >= limit:
         text = _("✅ Photo {count} of {limit} accepted. Press ✅ Done to finish.")
     else:
         text = _(
             "✅ Photo {count} of up to {limit} accepted. Send another, or press ✅ Done to finish."
         )
-    await progress.edit_text(
-        text.format(count=count, limit=limit), reply_markup=photos_keyboard(count, subject_id)
-    )
+    text = text.format(count=count, limit=limit)
+    if count < limit:
+        text += "\n" + next_pose_text(count)
+    await progress.edit_text(text, reply_markup=photos_keyboard(count, subject_id))
 
 
 @router.callback_query(FaceFlow.photos, FaceCb.filter(F.action == "done"))
@@ -248,6 +273,9 @@ async def photos_done(
             person_id=subject_id,
             actor_person_id=identity.person_id,
             enrollment=data["enr"],
+            model=app.faces.model,
+            secret_key=app.secret_key,
+            guard=app.faces.lookalike_guard,
             now=app.clock.now(),
         )
     except FaceError as exc:
@@ -274,9 +302,26 @@ async def photos_done(
             name=name, count=enrolled.templates
         )
         text += "\n" + _("You can delete it at any time: Face access → 👪 Household members.")
+    if enrolled.lookalikes:
+        text += "\n\n" + lookalike_text(self_=subject_id == identity.person_id, name=name)
     if isinstance(query.message, Message):
         await drop_buttons(query.message)
         await query.message.answer(text)
+    for pair in enrolled.lookalikes:
+        await _tell_lookalike(app, session, pair.other_person_id)
+
+
+async def _tell_lookalike(app: AppContext, session: AsyncSession, person_id: int) -> None:
+    """The resident already enrolled learns, in their language, why face alone stopped."""
+    person = await person_by_id(session, person_id)
+    if person is None:
+        return
+    delivery = await send_to_person(app, person, lookalike_notice)
+    if not delivery.ok:
+        log.warning(
+            "look-alike notice not delivered",
+            extra={"fields": {"person": person_id, "reason": delivery.reason}},
+        )
 
 
 @router.callback_query(FaceFlow.photos, FaceCb.filter(F.action == "cancel"))

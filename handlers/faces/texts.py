@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from access.faces import FaceProblem
 from access.faces.models import ConsentKind
+from access.faces.pose import PoseProblem
 from access.faces.store import CONSENT_TEXT_VERSION, GUARDIAN_AGE
 
 
@@ -85,6 +86,34 @@ def problem_text(problem: FaceProblem, *, max_image_bytes: int, faces: int = 0) 
     return texts[problem]
 
 
+def pose_text(problem: PoseProblem) -> str:
+    """The enrollment photo shows the face well, but not the pose asked for it."""
+    texts = {
+        PoseProblem.LOOK_STRAIGHT: _(
+            "↩️ For the first photo, please look straight into the camera (head not turned)."
+        ),
+        PoseProblem.TURN_SLIGHTLY: _(
+            "↪️ For this photo, please turn your head slightly to one side — still looking "
+            "at the camera, both eyes visible."
+        ),
+        PoseProblem.TURN_OTHER_WAY: _(
+            "↔️ This one is turned the same way as the last photo. Please turn your head "
+            "slightly to the other side."
+        ),
+        PoseProblem.TURNED_TOO_FAR: _(
+            "↩️ The head is turned too far. Turn it only slightly, so both eyes stay visible."
+        ),
+    }
+    return texts[problem]
+
+
+def next_pose_text(accepted: int) -> str:
+    """What the next photo should show, after ``accepted`` accepted photos."""
+    if accepted == 1:
+        return _("Next: the head turned slightly to one side.")
+    return _("Next: the head turned slightly to the other side.")
+
+
 def consent_text(community: str, kind: ConsentKind, name: str = "", owner: str = "") -> str:
     """The consent screen. The same words for everyone; who it is about changes."""
     c = html.escape(community)
@@ -146,3 +175,42 @@ def agree_label(kind: ConsentKind, name: str) -> str:
     if kind == ConsentKind.HOUSEHOLD:
         return _("✅ {name} agrees").format(name=name)
     return _("✅ I agree")
+
+
+def lookalike_text(*, self_: bool, name: str = "") -> str:
+    """Told at enrollment, and to the other person: why face alone no longer opens."""
+    if self_:
+        head = _(
+            "⚠️ Your face is very close to that of another resident enrolled here, so "
+            "close that the gate could mistake one of you for the other."
+        )
+    else:
+        head = _(
+            "⚠️ The face of {name} is very close to that of another resident enrolled "
+            "here, so close that the gate could mistake one for the other."
+        ).format(name=html.escape(name))
+    return (
+        head
+        + "\n"
+        + _(
+            "To keep your door safe, the face alone no longer opens the gate: enter your "
+            "code or card at the terminal, or open from this chat. Family members often "
+            "look alike; this is not an error. Deleting either face ends it."
+        )
+    )
+
+
+def lookalike_notice() -> str:
+    """To a resident already enrolled when a look-alike enrolls."""
+    return (
+        _(
+            "⚠️ Someone who looks very much like you has just enrolled for face access in "
+            "your community. So that the gate cannot mistake one of you for the other, your "
+            "face alone no longer opens it."
+        )
+        + "\n"
+        + _(
+            "Enter your code or card at the terminal, or open from this chat. Your face "
+            "data is unchanged; you can delete it at any time under Face access."
+        )
+    )

@@ -40,6 +40,8 @@ def reason_label(reason: str) -> str:
         "no_match": _("face not recognised"),
         "ambiguous": _("face not told apart"),
         "use_code": _("face paused (too many tries)"),
+        "second_factor": _("look-alike: face needs a code too"),
+        "liveness_failed": _("face not shown to be live (blink / turn)"),
     }
     return labels.get(reason, reason)
 

@@ -125,3 +125,19 @@ async def runtime(database_url, settings) -> AsyncIterator[object]:
         yield rt
     finally:
         await rt.close()
+
+
+async def liveness_off(session, gate_id: int) -> None:
+    """Single still frames open this gate (the tests of matching, not of liveness)."""
+    from access.faces.liveness import LivenessMode
+    from access.faces.store.liveness import set_gate_policy
+
+    await set_gate_policy(
+        session,
+        gate_id=gate_id,
+        mode=LivenessMode.OFF,
+        capable_terminals=[],
+        chosen_by="test",
+        accept_risk=True,
+        now=START,
+    )

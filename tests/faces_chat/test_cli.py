@@ -78,6 +78,9 @@ def _enroll_one(database_url: str) -> None:
                     person_id=person.id,
                     actor_person_id=person.id,
                     enrollment=key,
+                    model="Dlib",
+                    secret_key=TEST_SECRET,
+                    guard=0.6,
                     now=START,
                 )
                 await session.commit()
@@ -137,3 +140,39 @@ def test_anti_spoofing_without_weights_stops_start_up(cli, tmp_path, monkeypatch
     monkeypatch.setenv("COURTYARD_FACE_MODEL", "NoSuchModel")
     with pytest.raises(SettingsError, match="COURTYARD_FACE_THRESHOLD"):
         check_face_startup(Settings(face_model="NoSuchModel"))
+
+
+def test_liveness_off_needs_a_name_and_the_risk_accepted(cli, database_url):
+    async def gate() -> None:
+        from access.gates import create_gate
+
+        engine = create_engine(database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                community = await make_community(session, "Sunny Garden")
+                await create_gate(
+                    session, secret_key=TEST_SECRET, community_id=community.id, name="East Gate"
+                )
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(gate())
+    shown = cli("faces", "liveness", "Sunny Garden", "East Gate")
+    assert shown.exit_code == 0 and "East Gate: liveness challenge" in shown.output
+    refused = cli("faces", "liveness", "Sunny Garden", "East Gate", "off")
+    assert refused.exit_code != 0
+    assert "printed photo or a phone screen" in refused.output
+    assert "--accept-risk" in refused.output
+    assert "liveness challenge" in cli("faces", "liveness", "Sunny Garden", "East Gate").output
+    no_terminal = cli("faces", "liveness", "Sunny Garden", "East Gate", "terminal")
+    assert no_terminal.exit_code != 0 and "--terminal" in no_terminal.output
+    chosen = cli(
+        "faces", "liveness", "Sunny Garden", "East Gate", "off", "--by", "Li", "--accept-risk"
+    )
+    assert chosen.exit_code == 0, chosen.output
+    assert "liveness off" in chosen.output and "chosen by Li" in chosen.output
+    terminal = cli(
+        "faces", "liveness", "Sunny Garden", "East Gate", "terminal", "--terminal", "ir-1"
+    )
+    assert "liveness terminal (liveness-capable: ir-1)" in terminal.output

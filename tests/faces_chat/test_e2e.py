@@ -21,7 +21,7 @@ from core.models import AuditEntry, ConversationState, StaffRole
 from core.residents import end_residency
 from handlers.faces.jobs import purge_pending_job
 from tests.conftest import TEST_SECRET
-from tests.faces_chat.conftest import START, photo
+from tests.faces_chat.conftest import START, liveness_off, photo
 from tests.factories import make_resident, make_staff
 from tests.harness import idle, start_bot
 
@@ -52,6 +52,7 @@ async def world(session, settings, emulator, home, face_engine) -> AsyncIterator
     await make_staff(
         session, home.community, MANAGER_ID, "Li Manager", StaffRole.MANAGER, locale="en"
     )
+    await liveness_off(session, created.gate.id)
     await session.commit()
     owner = emulator.user(OWNER_ID, "Wang", language_code="en")
     neighbour = emulator.user(NEIGHBOUR_ID, "Li", language_code="en")
@@ -154,8 +155,16 @@ async def test_consent_selfies_gate_and_deletion(world, session, emulator):
     assert "Photo 1 of up to 3 accepted" in verdict["text"]
     # Not at the gate until "Done".
     assert (await at_gate(w, "obama_podium.jpg"))["reason"] == "no_match"
+    assert "Next: the head turned slightly to one side" in verdict["text"]
+    # Photo 2 must be turned slightly: another frontal photo is refused.
+    verdict = await send_and_check(me, "obama_portrait_tight.jpg")
+    assert "turn your head slightly to one side" in verdict["text"]
     verdict = await send_and_check(me, "obama_east_room.jpg")
     assert "Photo 2 of up to 3 accepted" in verdict["text"]
+    assert "slightly to the other side" in verdict["text"]
+    # Photo 3 must turn the other way than photo 2.
+    verdict = await send_and_check(me, "obama_east_room_bright.jpg")
+    assert "turned the same way as the last photo" in verdict["text"]
     await me.press(verdict, "✅ Done")
     done = await me.expect("Face access is on (photos enrolled: 2)")
     assert "Delete my face data" in done["text"]
@@ -212,6 +221,8 @@ async def test_owner_enrolls_a_child_and_staff_see_only_the_count(world, session
     await group.send(MANAGER_ID, "/faces")
     counts = await group.expect("Face access in Sunny Garden")
     assert "1 of 3 residents enrolled" in counts["text"]
+    # Each gate's live-person check, with the risk where it is off.
+    assert "East Gate: ⚠️ off — a printed photo or a phone screen" in counts["text"]
     await group.send(NEIGHBOUR_ID, "/faces")
     await group.expect("Only staff of this community")
 

@@ -28,7 +28,7 @@ from access.models import AccessLogEntry
 from access.passes import issue_visitor_pass
 from core.residents import end_residency
 from tests.conftest import TEST_SECRET
-from tests.faces_chat.conftest import START, photo
+from tests.faces_chat.conftest import START, liveness_off, photo
 
 pytestmark = pytest.mark.faces
 
@@ -38,6 +38,7 @@ async def gate(session, home) -> tuple[int, str]:
     created = await create_gate(
         session, secret_key=TEST_SECRET, community_id=home.community.id, name="East Gate"
     )
+    await liveness_off(session, created.gate.id)
     await session.commit()
     return created.gate.id, created.api_key
 
@@ -84,6 +85,9 @@ async def enroll(session, home, person, templates, *, by=None) -> None:
         person_id=person.id,
         actor_person_id=by.id,
         enrollment=key,
+        model="Dlib",
+        secret_key=TEST_SECRET,
+        guard=0.6,
         now=START,
     )
     await session.commit()

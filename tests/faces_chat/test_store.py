@@ -79,6 +79,9 @@ async def enroll(session, home, subject, vectors, *, by=None) -> int:
         person_id=subject.id,
         actor_person_id=(by or subject).id,
         enrollment=key,
+        model="Dlib",
+        secret_key=TEST_SECRET,
+        guard=0.6,
         now=START,
     )
     await session.commit()

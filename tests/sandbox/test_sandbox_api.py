@@ -218,7 +218,7 @@ async def test_the_gate_proxy_decides_with_the_real_gate_api(module_sandbox: San
 
 
 async def test_a_photo_is_shown_to_the_gate_camera(module_sandbox: Sandbox) -> None:
-    gate = module_sandbox.state.gates[0]
+    gate = module_sandbox.state.gates[1]  # liveness off there: one photo is examined
     png = io.BytesIO()
     from PIL import Image
 
@@ -245,6 +245,34 @@ async def test_a_photo_is_shown_to_the_gate_camera(module_sandbox: Sandbox) -> N
         http.post(f"{module_sandbox.url}sandbox/api/gates/{gate.id}/face", data=form) as response,
     ):
         assert (response.status, (await response.json())["error"]) == (400, "bad_image")
+
+
+async def test_the_webcam_answers_a_liveness_challenge(module_sandbox: Sandbox) -> None:
+    gate = module_sandbox.state.gates[0]  # the pedestrian gate: challenge (the default)
+    async with aiohttp.ClientSession() as http:
+        url = f"{module_sandbox.url}sandbox/api/gates/{gate.id}"
+        async with http.post(f"{url}/challenge") as response:
+            issued = (await response.json())["result"]
+        if issued["status"] == 409:  # face access not set up in this sandbox
+            return
+        assert issued["status"] == 200
+        assert issued["challenge"]["action"] in ("blink", "turn_left", "turn_right")
+        blank = io.BytesIO()
+        from PIL import Image
+
+        Image.new("RGB", (320, 240), (200, 200, 200)).save(blank, format="JPEG")
+        form = aiohttp.FormData()
+        form.add_field("challenge", issued["challenge"]["challenge"])
+        for i in range(2):
+            form.add_field(
+                "frame", blank.getvalue(), filename=f"{i}.jpg", content_type="image/jpeg"
+            )
+        async with http.post(f"{url}/face-burst", data=form) as response:
+            result = (await response.json())["result"]
+        # A wall is no live face: refused, never a grant.
+        decision = result["decision"]
+        assert (decision["granted"], decision["reason"]) == (False, "liveness_failed")
+        assert decision["liveness_problem"] == "face_lost"
 
 
 async def test_terminal_alarms_reach_the_gate_api(module_sandbox: Sandbox) -> None:

@@ -21,9 +21,9 @@ Staff get counts (:func:`enrollment_counts`), never templates.
 
 One module per rule, re-exported here: :mod:`~access.faces.store.household`,
 :mod:`~access.faces.store.consent`, :mod:`~access.faces.store.enrollment`,
-:mod:`~access.faces.store.deletion`, :mod:`~access.faces.store.reading` (status, counts,
-the gate's reads), :mod:`~access.faces.store.own_data`; shared pieces in
-:mod:`~access.faces.store.common`.
+:mod:`~access.faces.store.deletion`, :mod:`~access.faces.store.lookalike`,
+:mod:`~access.faces.store.reading` (status, counts, the gate's reads),
+:mod:`~access.faces.store.own_data`; shared pieces in :mod:`~access.faces.store.common`.
 """
 
 from access.faces.store.common import (
@@ -59,6 +59,14 @@ from access.faces.store.household import (
     household_unit,
     is_active_resident,
 )
+from access.faces.store.lookalike import (
+    LookalikePair,
+    clear_lookalikes,
+    find_lookalikes,
+    has_lookalike,
+    has_lookalike_tx,
+    lookalike_count,
+)
 from access.faces.store.own_data import (
     personal_face_data,
 )
@@ -84,20 +92,26 @@ __all__ = [
     "FaceError",
     "FaceStatus",
     "HouseholdMember",
+    "LookalikePair",
     "StoredTemplate",
     "active_consent",
     "add_pending_template",
     "bump_version",
+    "clear_lookalikes",
     "communities_with_templates_tx",
     "delete_face_data",
     "discard_enrollment",
     "enrollment_counts",
     "face_status",
+    "find_lookalikes",
     "finish_enrollment",
+    "has_lookalike",
+    "has_lookalike_tx",
     "household_members",
     "household_unit",
     "is_active_resident",
     "is_enrolled_tx",
+    "lookalike_count",
     "new_enrollment_key",
     "on_person_erased_delete",
     "on_residency_ended_delete",

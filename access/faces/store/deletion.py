@@ -19,6 +19,7 @@ from access.faces.store.common import (
     bump_version,
 )
 from access.faces.store.household import household_unit
+from access.faces.store.lookalike import clear_lookalikes
 from core.audit import record_audit
 from core.db import utcnow
 from core.models import (
@@ -59,6 +60,10 @@ async def _delete(
         )
     )
     result = await session.execute(delete(TEMPLATES).where(*where))
+    # No face, no look-alike: the other person of each pair gets face-only access back.
+    await clear_lookalikes(
+        session, person_id, None if community_ids is None else list(community_ids)
+    )
     await session.execute(
         update(FaceConsent).where(*consent_where).values(ended_at=now, end_reason=reason)
     )

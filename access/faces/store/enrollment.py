@@ -28,6 +28,7 @@ from access.faces.store.common import (
 )
 from access.faces.store.consent import active_consent
 from access.faces.store.household import check_actor
+from access.faces.store.lookalike import LookalikePair, find_lookalikes
 from core.audit import record_audit
 
 
@@ -88,6 +89,8 @@ async def add_pending_template(
 class Enrolled:
     templates: int
     version: int
+    #: Other people of the community this face is nearer to than the guard distance.
+    lookalikes: list[LookalikePair]
 
 
 async def finish_enrollment(
@@ -97,9 +100,13 @@ async def finish_enrollment(
     person_id: int,
     actor_person_id: int,
     enrollment: str,
+    model: str,
+    secret_key: str,
+    guard: float,
     now: datetime,
 ) -> Enrolled:
-    """Replace the person's templates with this enrollment's, in one transaction."""
+    """Replace the person's templates with this enrollment's, in one transaction, and
+    recompute the person's look-alike pairs (:mod:`~access.faces.store.lookalike`)."""
     await check_actor(session, actor_person_id, person_id, community_id)
     consent = await active_consent(session, person_id, community_id)
     if consent is None:
@@ -136,6 +143,15 @@ async def finish_enrollment(
         .where(TEMPLATES.c.id.in_(keep))
         .values(status=TemplateStatus.ACTIVE.value, enrollment=None, consent_id=consent.id)
     )
+    lookalikes = await find_lookalikes(
+        session,
+        community_id=community_id,
+        person_id=person_id,
+        model=model,
+        secret_key=secret_key,
+        guard=guard,
+        now=now,
+    )
     version = await bump_version(session, community_id, now)
     await record_audit(
         session,
@@ -144,9 +160,13 @@ async def finish_enrollment(
         actor_person_id=actor_person_id,
         target_type="person",
         target_id=person_id,
-        details={"templates": len(keep), "consent": consent.kind.value},
+        details={
+            "templates": len(keep),
+            "consent": consent.kind.value,
+            "lookalikes": len(lookalikes),
+        },
     )
-    return Enrolled(len(keep), version)
+    return Enrolled(len(keep), version, lookalikes)
 
 
 async def discard_enrollment(session: AsyncSession, enrollment: str) -> int:

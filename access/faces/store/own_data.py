@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.faces.models import (
     FaceConsent,
+    FaceLookalike,
     FaceTemplate,
     TemplateStatus,
 )
@@ -24,7 +25,8 @@ async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str,
 
     Every consent given for them (by themselves or by an owner of their home) or by
     them for someone else, and what is enrolled per community: how many templates,
-    of which model, since when. The templates themselves are not included: they
+    of which model, since when, and how many look-alikes make face alone not enough
+    there (:mod:`~access.faces.store.lookalike`). The templates themselves are not included: they
     are encrypted numbers only the gate can use, and the export travels through
     Telegram; "delete my face data" removes them at once.
     """
@@ -58,6 +60,23 @@ async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str,
             .order_by(Community.name)
         )
     ).all()
+    pairs = dict(
+        (
+            await session.execute(
+                select(Community.name, func.count(FaceLookalike.id))
+                .join(Community, Community.id == FaceLookalike.community_id)
+                .where(
+                    or_(
+                        FaceLookalike.person_a_id == person_id,
+                        FaceLookalike.person_b_id == person_id,
+                    )
+                )
+                .group_by(Community.name)
+            )
+        )
+        .tuples()
+        .all()
+    )
 
     return {
         "consents": [
@@ -82,6 +101,9 @@ async def personal_face_data(session: AsyncSession, person_id: int) -> dict[str,
                 "templates": count,
                 "model": model,
                 "since": export_time(cast(datetime | None, since)),
+                # People enrolled there who look so much like me that my face alone no
+                # longer opens the gate (who they are is their data, not mine).
+                "look_alikes": int(pairs.get(community, 0)),
             }
             for community, model, count, since in templates
         ],

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.faces.models import (
     FaceConsent,
+    FaceLookalike,
     FaceTemplate,
     TemplateStatus,
 )
@@ -24,6 +25,8 @@ from access.faces.store.common import (
 )
 from access.faces.store.consent import active_consent
 from core.residency import active_residency_clause
+
+LOOKALIKES = cast(Table, FaceLookalike.__table__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class EnrollmentCounts:
 
     enrolled: int  # active residents with at least one template
     residents: int  # active residents
+    lookalike_pairs: int = 0  # pairs of people face alone does not tell apart
 
 
 def _active_resident_ids(community_id: int) -> Any:
@@ -86,7 +90,10 @@ async def enrollment_counts(
             UNITS.c.community_id == community_id, active_residency_clause(residency=RESIDENCIES.c)
         )
     )
-    return EnrollmentCounts(int(enrolled or 0), int(total or 0))
+    pairs = await session.scalar(
+        select(func.count(LOOKALIKES.c.id)).where(LOOKALIKES.c.community_id == community_id)
+    )
+    return EnrollmentCounts(int(enrolled or 0), int(total or 0), int(pairs or 0))
 
 
 # --- the gate's reads (synchronous, on the access runner's connection) ------------------------

@@ -1551,7 +1551,8 @@
       if (d.offline) sub += ` · ${t("gate.offline")}`;
       setDisplay(d.door === "failed" ? "warn" : "granted", main, sub, 6000);
     } else {
-      const problem = d.face_problem ? t(`face.${d.face_problem}`) : "";
+      const problem = d.face_problem ? t(`face.${d.face_problem}`)
+        : d.liveness_problem ? `${reasonText(d.reason)} (${t(`liveness.${d.liveness_problem}`)})` : "";
       const offline = d.offline ? ` · ${t("gate.offline")}` : "";
       setDisplay("denied", t("gate.denied"), (problem || reasonText(d.reason)) + offline, 6000);
     }
@@ -1653,6 +1654,7 @@
     $("#face-camera").addEventListener("click", openCamera);
     $("#camera-close").addEventListener("click", closeCamera);
     $("#camera-capture").addEventListener("click", captureCamera);
+    $("#camera-challenge").addEventListener("click", challengeCamera);
     for (const button of $$("[data-alarm]")) {
       button.addEventListener("click", async () => {
         try {
@@ -1718,6 +1720,53 @@
     const canvas = el("canvas", { width: video.videoWidth, height: video.videoHeight });
     canvas.getContext("2d").drawImage(video, 0, 0);
     canvas.toBlob((blob) => { if (blob) verifyFace(blob); }, "image/jpeg", 0.92);
+  }
+
+  /** One webcam frame as JPEG, unmirrored (as a gate's camera sees). */
+  function grabFrame(video) {
+    const canvas = el("canvas", { width: video.videoWidth, height: video.videoHeight });
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+  }
+
+  /** The gate asks for an action (blink, turn left or right); the webcam records a
+   *  burst of frames while the person does it, and the frames go to the gate. */
+  async function challengeCamera() {
+    const video = $("#camera-video");
+    if (!video.videoWidth) return;
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    let issued;
+    try {
+      issued = await api("POST", `/sandbox/api/gates/${S.gateId}/challenge`, {});
+    } catch (error) {
+      setDisplay("warn", error.code === "gate_api_down" ? t("gate.api_down") : t("gate.error"), errorText(error), 6000);
+      return;
+    }
+    const c = issued.challenge || {};
+    if (issued.status !== 200 || !c.challenge) {
+      setDisplay("warn", issued.status === 409 ? t("gate.face_off") : t("gate.error"), c.detail || "", 6000);
+      return;
+    }
+    setDisplay("busy", t(`challenge.${c.action}`), t("challenge.now"), 4000);
+    await pause(600);
+    const count = Math.min(c.max_frames || 6, 6);
+    const gap = Math.max(150, Math.floor((c.burst_ms || 2000) / count));
+    const form = new FormData();
+    form.append("challenge", c.challenge);
+    for (let i = 0; i < count; i += 1) {
+      const blob = await grabFrame(video);
+      if (blob) form.append("frame", blob, `frame${i}.jpg`);
+      await pause(gap);
+    }
+    setDisplay("busy", t("gate.checking_face"), "", 20000);
+    try {
+      const result = await api("POST", `/sandbox/api/gates/${S.gateId}/face-burst`, form, { form: true });
+      showDecision(result);
+      renderDoor(result.door);
+      pollGate();
+    } catch (error) {
+      setDisplay("warn", error.code === "gate_api_down" ? t("gate.api_down") : t("gate.error"), errorText(error), 6000);
+    }
   }
 
   const qrTokens = new Map(); // file id -> Promise of the QR code's text (or null)
