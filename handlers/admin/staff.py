@@ -33,7 +33,7 @@ from core.communities import (
 )
 from core.identity import Identity
 from core.models import Community, StaffRole
-from handlers.kit import admin_router, answer_query, edit, group_command, role_names
+from handlers.kit import admin_router, answer_query, button_enum, edit, group_command, role_names
 from handlers.movein import person_link
 
 router = admin_router("admin.staff")
@@ -176,7 +176,7 @@ async def card_pressed(
         await edit(query, removed + "\n\n" + text, reply_markup=markup)
         return
     if callback_data.action == "role":
-        role = StaffRole(callback_data.role)
+        role = button_enum(StaffRole, callback_data.role)
         change = change_staff_role(session, community.id, member.staff_id, role, **actor)
         if not await apply_change(query, change):
             return

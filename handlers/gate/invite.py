@@ -36,7 +36,14 @@ from core.formatting import local_dt
 from handlers.gate.keyboards import PassCb, button
 from handlers.gate.pass_steps import NOT_A_COMMAND, Home, ask, flow_entry, read_line, reask
 from handlers.gate.states import Invite
-from handlers.kit import menu_entry, private_command, private_router, residents
+from handlers.kit import (
+    StaleButton,
+    button_choice,
+    menu_entry,
+    private_command,
+    private_router,
+    residents,
+)
 
 router = private_router("gate.invite")
 
@@ -103,11 +110,8 @@ def _purpose_labels() -> dict[str, str]:
 async def invite_purpose_button(
     query: CallbackQuery, callback_data: PassCb, state: FSMContext
 ) -> None:
-    label = _purpose_labels().get(callback_data.value)
-    if label is None:
-        await query.answer()
-        return
-    await state.update_data(purpose=label)
+    labels = _purpose_labels()
+    await state.update_data(purpose=labels[button_choice(callback_data.value, labels)])
     await ask_window(query, state)
 
 
@@ -162,8 +166,7 @@ async def invite_window(
         return
     window = preset_window(callback_data.value, clock.now(), tz)
     if window is None:
-        await query.answer()
-        return
+        raise StaleButton(callback_data.value)
     await _window_chosen(query, state, *window)
 
 

@@ -7,6 +7,14 @@ from the owning area.
 """
 
 from bot.commands import group_command, private_command
+from handlers.kit.buttons import (
+    StaleButton,
+    answer_stale,
+    button_choice,
+    button_enum,
+    button_int,
+    button_ints,
+)
 from handlers.kit.commit import commit_before_send
 from handlers.kit.feature import Feature, routing_order
 from handlers.kit.keyboards import paged_keyboard
@@ -19,9 +27,15 @@ __all__ = [
     "AdminGroup",
     "Feature",
     "StaffFlag",
+    "StaleButton",
     "admin_router",
     "admit",
     "answer_query",
+    "answer_stale",
+    "button_choice",
+    "button_enum",
+    "button_int",
+    "button_ints",
     "commit_before_send",
     "edit",
     "everyone",
