@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
-from pydantic import ValidationError
 from aiogram.utils.backoff import Backoff, BackoffConfig
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
