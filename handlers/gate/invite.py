@@ -151,9 +151,7 @@ async def invite_window(
 ) -> None:
     tz = (await state.get_data())["tz"]
     if callback_data.value == "custom":
-        start = local_dt(clock.now(), tz).replace(minute=0) + timedelta(days=1)
-        end = start + timedelta(days=1, hours=8)
-        example = f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
+        example = example_window(clock.now(), tz)
         await ask(
             query,
             state,
@@ -170,14 +168,22 @@ async def invite_window(
     await _window_chosen(query, state, *window)
 
 
+def example_window(now: datetime, tz: str) -> str:
+    """A window to show as an example: tomorrow on the hour, in the community's time
+    (an example must itself be accepted, so never in the past)."""
+    start = local_dt(now, tz).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    end = start + timedelta(days=1, hours=8)
+    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
+
+
 @router.message(Invite.custom_window, F.text)
 async def invite_custom_window(message: Message, state: FSMContext, clock: Clock) -> None:
-    window = parse_window(message.text or "", (await state.get_data())["tz"])
+    tz = (await state.get_data())["tz"]
+    window = parse_window(message.text or "", tz)
     if window is None:
         await message.answer(
-            _(
-                "I could not read that. Please send it like <code>2026-11-26 09:00 - "
-                "2026-11-27 18:00</code>."
+            _("I could not read that. Please send it like <code>{example}</code>.").format(
+                example=example_window(clock.now(), tz)
             )
         )
         return

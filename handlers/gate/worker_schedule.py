@@ -92,8 +92,12 @@ async def worker_dates_text(message: Message, state: FSMContext, app: AppContext
     data = await state.get_data()
     parsed = parse_dates(message.text or "")
     if parsed is None:
+        first = local_dt(app.clock.now(), data["tz"]).date() + timedelta(days=1)
+        example = f"{first:%Y-%m-%d} - {first + timedelta(days=14):%Y-%m-%d}"
         await message.answer(
-            _("I could not read that. Please send it like <code>2026-11-26 - 2026-12-10</code>.")
+            _("I could not read that. Please send it like <code>{example}</code>.").format(
+                example=example
+            )
         )
         return
     await _dates_chosen(message, state, *parsed, local_dt(app.clock.now(), data["tz"]).date())
