@@ -33,6 +33,7 @@ from handlers.kit import (
     menu_entry,
     private_command,
     private_router,
+    refuse_foreign,
     reply,
     residents,
 )
@@ -83,7 +84,15 @@ async def open_confirm(
         (g for h in await homes(session, identity) for g in h.gates if g.id == gate_id), None
     )
     if gate is None:
-        await query.answer(_("That gate is not available to you."), show_alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "access.open",
+            _("That gate is not available to you."),
+            target_type="gate",
+            target_id=gate_id,
+        )
         return
     stamp = int(app.clock.now().timestamp())
     await reply(

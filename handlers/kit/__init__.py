@@ -19,6 +19,7 @@ from handlers.kit.commit import commit_before_send
 from handlers.kit.feature import Feature, routing_order
 from handlers.kit.keyboards import paged_keyboard
 from handlers.kit.menu import everyone, home_text, menu_entry, menu_keyboard, residents, send_home
+from handlers.kit.refusals import refuse_foreign
 from handlers.kit.replies import answer_query, edit, read_text, reply
 from handlers.kit.routers import admin_router, private_router
 from handlers.kit.staff_gate import AdminGroup, StaffFlag, admit, group_locale, role_names
@@ -48,6 +49,7 @@ __all__ = [
     "private_command",
     "private_router",
     "read_text",
+    "refuse_foreign",
     "reply",
     "residents",
     "role_names",
