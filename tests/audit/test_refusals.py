@@ -20,6 +20,7 @@ from core.tickets.models import RepairCategory, TicketKind
 from handlers.admin.staff import StaffCb
 from handlers.gate.keyboards import GateAlertCb, PassCb, StaffOpenCb, WorkerDecisionCb
 from handlers.movein.callbacks import EndCb, FamCb, HandoverCb
+from handlers.profile.views import PrCb
 from handlers.tickets.callbacks import MyTicket
 from tests.conftest import TEST_SECRET
 from tests.factories import make_community, make_resident, make_staff, make_unit
@@ -96,6 +97,7 @@ async def test_forged_ids_are_refused_and_audited(running_bot, emulator, session
         PassCb(action="open_pick", value=str(gate_b.id)).pack(): ("access.open", "gate"),
         MyTicket(action="open", ticket_id=ticket_id).pack(): ("tickets.own", "ticket"),
         FamCb(action="rm", id=residency_b.id).pack(): ("residency.family_remove", "residency"),
+        PrCb(action="outy", id=residency_b.id).pack(): ("home.use", "residency"),
     }
     as_staff = {
         HandoverCb(residency_id=residency_b.id, item="keys", direction="out").pack(): (
