@@ -45,7 +45,7 @@ async def _press(emulator: Emulator, chat_id: int, user_id: int, msg: dict, data
     actions = emulator.actions
     chat = actions.core.chat(chat_id)
     return await actions._callback(
-        chat, user_id, actions._message(chat, msg["message_id"]), data, True, 5.0
+        chat, user_id, actions._message(chat, msg["message_id"]), data, True, 30.0
     )
 
 
