@@ -40,5 +40,15 @@ def test_no_ascii_punctuation_next_to_chinese():
     assert hits == [], "use Chinese punctuation (：，（）？！；、) next to Chinese"
 
 
+# A person's or a community's name runs into the Chinese around it ("由王小明负责",
+# not "由 王小明 负责").
+NAMES = r"\{(?:name|owner|staff|person|who|community|holder|visitor|resident)\}"
+SPACED_NAME = re.compile(rf"{NAMES} (?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff]) {NAMES}")
+
+
+def test_no_spaces_around_names():
+    assert [(d, s) for d, s in zh_messages() if SPACED_NAME.search(s)] == []
+
+
 def test_residents_are_addressed_as_nin():
     assert [(d, s) for d, s in zh_messages() if "你" in s] == []
