@@ -12,9 +12,11 @@ from sqlalchemy import select
 from core.clock import SystemClock
 from core.invitations import issue_unit_invitations
 from core.models import Community, Residency, ResidencyRole, ResidencyStatus
-from core.movein.rules import OWNER_REVIEW_KEY
+from core.movein.rules import OWNER_REVIEW_KEY, owners_reviewed
 from tests.conftest import TEST_SECRET
 from tests.movein.helpers import jpeg
+from tests.movein.test_cli import _query
+from tests.movein.test_cli import cli as cli  # the fixture, shared
 from tests.movein.test_e2e_movein import _accept_documents, _admin_group, _community
 
 
@@ -80,3 +82,15 @@ async def test_an_invited_tenant_still_joins_at_once(running_bot, emulator, sess
     await _accept_documents(tenant)
     await tenant.expect("Welcome home")
     await group.expect("joined 3栋-1202 as tenant")
+
+
+def test_the_operator_turns_it_on_per_community(cli, database_url):
+    args = ("--timezone", "Asia/Shanghai", "--currency", "CNY")
+    assert cli("community", "add", "翠湖苑", *args, "--owner-invitations-reviewed").exit_code == 0
+    assert cli("community", "add", "阳光花园", *args).exit_code == 0
+
+    async def configs(session):
+        rows = (await session.execute(select(Community.name, Community.config))).all()
+        return {name: owners_reviewed(config) for name, config in rows}
+
+    assert _query(database_url, configs) == {"翠湖苑": True, "阳光花园": False}
