@@ -12,6 +12,11 @@ once (it still holds that one), so an answer with nothing new is followed by the
 next request when an update finishes, but no sooner than :data:`BUSY_GAP_S` and no
 later than :data:`BUSY_POLL_S` (a new update waits at most that long).
 
+An update this aiogram cannot read (a field of a type it does not expect) is
+logged and skipped (confirmed like a finished one); the batch is read update by
+update, so one bad update never makes the whole ``getUpdates`` answer fail and
+polling retry the same batch forever.
+
 On stop (SIGTERM, :meth:`Dispatcher.stop_polling`) it takes nothing new, waits
 for the updates in flight, and confirms them.
 """
@@ -21,11 +26,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -35,6 +41,12 @@ log = logging.getLogger(__name__)
 CONFIRM_TIMEOUT_S = 5
 BUSY_GAP_S = 0.05
 BUSY_POLL_S = 0.25
+
+
+class RawGetUpdates(GetUpdates):
+    """``getUpdates`` answered as plain JSON objects, read one by one afterwards."""
+
+    __returning__ = list[dict[str, Any]]  # type: ignore[assignment]
 
 
 class ConfirmedPolling:
@@ -60,6 +72,30 @@ class ConfirmedPolling:
             self.taken = {i for i in self.taken if i >= offset}
         self.offset = offset
         return offset
+
+    def read(self, batch: list[dict[str, Any]]) -> list[Update]:
+        """The batch's updates; one that does not parse is logged once and taken
+        as finished (its id confirmed with the rest)."""
+        updates = []
+        for raw in batch:
+            try:
+                updates.append(Update.model_validate(raw, context={"bot": self.bot}))
+            except ValidationError as exc:
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                if not isinstance(update_id, int) or update_id in self.taken:
+                    continue
+                self.taken.add(update_id)
+                log.error(
+                    "skipped an update that could not be read",
+                    extra={
+                        "fields": {
+                            "update_id": update_id,
+                            "kinds": sorted(k for k in raw if k != "update_id"),
+                            "error": str(exc.errors()[:3]),
+                        }
+                    },
+                )
+        return updates
 
     def take(self, updates: list[Update]) -> list[Update]:
         fresh = [u for u in updates if u.update_id not in self.taken]
@@ -100,7 +136,7 @@ async def confirmed_polling(
     user = await bot.me()
     log.info("polling", extra={"fields": {"bot": user.username}})
     backoff = Backoff(config=backoff_config or DEFAULT_BACKOFF_CONFIG)
-    get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+    get_updates = RawGetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
     request: dict[str, Any] = {}
     if bot.session.timeout:
         request["request_timeout"] = int(bot.session.timeout + polling_timeout)
@@ -110,7 +146,7 @@ async def confirmed_polling(
             get_updates.offset = state.next_offset()
             state.finished.clear()
             try:
-                updates = await bot(get_updates, **request)
+                batch = cast(list[dict[str, Any]], await bot(get_updates, **request))
             except Exception as exc:
                 log.error(
                     "could not fetch updates, trying again",
@@ -119,7 +155,7 @@ async def confirmed_polling(
                 await backoff.asleep()
                 continue
             backoff.reset()
-            fresh = state.take(updates)
+            fresh = state.take(state.read(batch))
             if not handle_as_tasks:
                 await state.drain()
             elif not fresh and state.in_flight:

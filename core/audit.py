@@ -34,6 +34,7 @@ RECORDED_ACTIONS: frozenset[str] = frozenset(
         "fees.payment_offline",
         "fees.refund",
         "handover.issued",
+        "home.use",
         "handover.returned",
         "invitation.family_created",
         "invitation.issued",
@@ -45,13 +46,16 @@ RECORDED_ACTIONS: frozenset[str] = frozenset(
         "movein.rejected",
         "movein.submitted",
         "movein.withdrawn",
+        "passes.revoke",
         "privacy.erased",
         "residency.ended",
         "residency.family_added",
+        "residency.family_remove",
         "sandbox.seeded",
         "staff.added",
         "staff.removed",
         "staff.role_changed",
+        "tickets.own",
     }
 )
 

@@ -52,6 +52,12 @@ def community() -> None:
     default=None,
     help="Days after a decision before move-in documents are deleted (default 30).",
 )
+@click.option(
+    "--owner-invitations-reviewed",
+    is_flag=True,
+    help="An owner invited by letter applies with their ownership document and the "
+    "office confirms with one tap (tenants and family still join at once).",
+)
 def community_add(
     name: str,
     timezone: str,
@@ -60,6 +66,7 @@ def community_add(
     address: str,
     duty_phone: str,
     document_retention_days: int | None,
+    owner_invitations_reviewed: bool,
 ) -> None:
     """Create the community NAME."""
     from core.communities import CommunityError, create_community
@@ -75,6 +82,7 @@ def community_add(
                 address=address,
                 duty_phone=duty_phone,
                 document_retention_days=document_retention_days,
+                owner_invitations_reviewed=owner_invitations_reviewed,
             )
             await session.commit()
             return c.id, c.name

@@ -26,9 +26,19 @@ TOPIC_ICON_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
 GENERAL_TOPIC_ID = 1
 
 
+# How far the emulated world's clock runs ahead of the system's (the sandbox moves
+# its clock forward: the messages' dates follow it). One emulated world a process.
+_clock_offset_s = 0
+
+
+def set_clock_offset(seconds: int) -> None:
+    global _clock_offset_s
+    _clock_offset_s = int(seconds)
+
+
 def now() -> int:
     """Unix time as Telegram reports it (whole seconds)."""
-    return int(time.time())
+    return int(time.time()) + _clock_offset_s
 
 
 def random_id(prefix: str = "", nbytes: int = 24) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 
 from bot.app import Application, build_application
 from bot.emulator import Emulator
+from bot.emulator.state import set_clock_offset
 from bot.sandbox import snapshot
 from bot.sandbox.blueprint import Language
 from bot.sandbox.seed import ensure_demo, populate_emulator
@@ -53,10 +54,20 @@ DEFAULT_DATA_DIR = Path("var/sandbox")
 
 
 class SandboxClock:
-    """The system clock plus an offset the page can move forward."""
+    """The system clock plus an offset the page can move forward; the emulated
+    Telegram's clock (the dates of its messages) moves with it."""
 
     def __init__(self, offset: timedelta = timedelta(0)) -> None:
         self.offset = offset
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset
+
+    @offset.setter
+    def offset(self, value: timedelta) -> None:
+        self._offset = value
+        set_clock_offset(int(value.total_seconds()))
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
@@ -199,6 +210,7 @@ class Sandbox:
             self.application = None
         self._save_snapshot()
         await self.emulator.stop()
+        set_clock_offset(0)  # the process's emulated clock is the system's again
 
     async def __aenter__(self) -> Sandbox:
         await self.start()

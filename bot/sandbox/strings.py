@@ -19,6 +19,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from access.reason_texts import REASON_TEXTS
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 DOMAIN = "sandbox"
 
@@ -248,32 +250,6 @@ UI: dict[str, str] = {
     "method.emergency": _("Emergency"),
     "pass.visitor": _("visitor"),
     "pass.worker": _("worker"),
-    "reason.ok": _("valid pass"),
-    "reason.remote": _("opened from the phone"),
-    "reason.staff": _("opened by staff"),
-    "reason.resident": _("resident"),
-    "reason.emergency": _("emergency mode"),
-    "reason.exit": _("way out"),
-    "reason.door_failed": _("door failed"),
-    "reason.unknown": _("unknown code"),
-    "reason.revoked": _("pass revoked"),
-    "reason.expired": _("pass expired"),
-    "reason.not_yet_valid": _("pass not valid yet"),
-    "reason.wrong_gate": _("not valid at this gate"),
-    "reason.outside_hours": _("outside the pass's hours"),
-    "reason.used": _("already used"),
-    "reason.locked_out": _("keypad locked"),
-    "reason.gate_disabled": _("gate disabled"),
-    "reason.not_allowed": _("not allowed"),
-    "reason.rate_limited": _("too many attempts"),
-    "reason.face_unusable": _("no usable face"),
-    "reason.no_match": _("face not recognised"),
-    "reason.ambiguous": _("two residents look alike: not sure"),
-    "reason.use_code": _("too many tries: use a code"),
-    "reason.second_factor": _("a look-alike is enrolled: use a code or open from the chat"),
-    "reason.liveness_failed": _(
-        "look at the camera and blink / turn as asked, or use a code, a card or the chat"
-    ),
     "face.no_face": _("No face in the picture"),
     "face.multiple_faces": _("More than one face: one person at a time"),
     "face.face_too_small": _("Come closer to the camera"),
@@ -363,9 +339,9 @@ UI: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=4)
-def _catalog(locale: str) -> gettext.NullTranslations:
-    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+@lru_cache(maxsize=8)
+def _catalog(locale: str, domain: str = DOMAIN) -> gettext.NullTranslations:
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
     if not path.exists():
         return gettext.NullTranslations()
     with path.open("rb") as fh:
@@ -379,4 +355,8 @@ def _catalog(locale: str) -> gettext.NullTranslations:
 def ui_strings(locale: str) -> dict[str, str]:
     """Every page string in ``locale`` (English where a translation is missing)."""
     translations = _catalog(locale)
-    return {key: translations.gettext(text) for key, text in UI.items()}
+    strings = {key: translations.gettext(text) for key, text in UI.items()}
+    # A gate decision's reason in the same words as the chat's /log (one table).
+    reasons = _catalog(locale, "access")
+    strings.update({f"reason.{r}": reasons.gettext(t) for r, t in REASON_TEXTS.items()})
+    return strings

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record_audit
 from core.models import Community
+from core.movein.rules import OWNER_REVIEW_KEY
 
 
 class CommunityError(Exception):
@@ -34,6 +35,7 @@ async def create_community(
     address: str = "",
     duty_phone: str = "",
     document_retention_days: int | None = None,
+    owner_invitations_reviewed: bool = False,
 ) -> Community:
     name = name.strip()
     if not name or len(name) > 120:
@@ -54,6 +56,8 @@ async def create_community(
         if not 1 <= document_retention_days <= 3650:
             raise CommunityError("bad_retention")
         config["document_retention_days"] = document_retention_days
+    if owner_invitations_reviewed:
+        config[OWNER_REVIEW_KEY] = True
     community = Community(
         name=name,
         timezone=timezone,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from core.fees.documents import chart_font_properties, render_pdf, render_template
 from core.fees.models import (
@@ -134,7 +135,18 @@ def category_labels(translations: gettext.NullTranslations) -> dict[str, str]:
 
 
 def render_chart(chart: dict[str, object]) -> bytes | None:
-    """Two horizontal bar charts (income billed/collected, expenses) as a PNG."""
+    """Two horizontal bar charts (income billed/collected, expenses) as a PNG; a
+    side with nothing to show has no panel (never an empty one with a ±0.04 axis)."""
+    fig = chart_figure(chart)
+    if fig is None:
+        return None
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(chart: dict[str, object]) -> Any:
+    """The chart's matplotlib Figure: one panel per side that has rows, or None."""
     from matplotlib.figure import Figure
 
     income = list(chart["income"])  # type: ignore[call-overload]
@@ -142,38 +154,41 @@ def render_chart(chart: dict[str, object]) -> bytes | None:
     if not income and not expenses:
         return None
     font = chart_font_properties()
-    fig = Figure(figsize=(8, 6.5), dpi=110)
-    axes = fig.subplots(2, 1)
+    panels = int(bool(income)) + int(bool(expenses))
+    fig = Figure(figsize=(8, 6.5 if panels == 2 else 3.6), dpi=110)
+    axes = list(fig.subplots(panels, 1, squeeze=False)[:, 0])
     kw = {"fontproperties": font} if font is not None else {}
-    ax = axes[0]
-    names = [str(n) for n, _, _ in income][::-1]
-    billed = [float(b) for _, b, _ in income][::-1]
-    collected = [float(c) for _, _, c in income][::-1]
-    ys = list(range(len(names)))
-    ax.barh([y + 0.2 for y in ys], billed, height=0.4, color="#9ecae1", label=chart["billed_label"])
-    ax.barh(
-        [y - 0.2 for y in ys],
-        collected,
-        height=0.4,
-        color="#3182bd",
-        label=chart["collected_label"],
-    )
-    ax.set_yticks(ys)
-    ax.set_yticklabels(names, **kw)
-    ax.set_title(str(chart["income_title"]), **kw)
-    ax.legend(prop=font) if font is not None else ax.legend()
-    ax2 = axes[1]
-    enames = [str(n) for n, _ in expenses][::-1]
-    evalues = [float(v) for _, v in expenses][::-1]
-    ax2.barh(list(range(len(enames))), evalues, color="#e6550d")
-    ax2.set_yticks(list(range(len(enames))))
-    ax2.set_yticklabels(enames, **kw)
-    ax2.set_title(str(chart["expenses_title"]), **kw)
-    for a in (ax, ax2):
+    if income:
+        ax = axes.pop(0)
+        names = [str(n) for n, _, _ in income][::-1]
+        billed = [float(b) for _, b, _ in income][::-1]
+        collected = [float(c) for _, _, c in income][::-1]
+        ys = list(range(len(names)))
+        ax.barh(
+            [y + 0.2 for y in ys], billed, height=0.4, color="#9ecae1", label=chart["billed_label"]
+        )
+        ax.barh(
+            [y - 0.2 for y in ys],
+            collected,
+            height=0.4,
+            color="#3182bd",
+            label=chart["collected_label"],
+        )
+        ax.set_yticks(ys)
+        ax.set_yticklabels(names, **kw)
+        ax.set_title(str(chart["income_title"]), **kw)
+        ax.legend(prop=font) if font is not None else ax.legend()
+    if expenses:
+        ax2 = axes.pop(0)
+        enames = [str(n) for n, _ in expenses][::-1]
+        evalues = [float(v) for _, v in expenses][::-1]
+        ax2.barh(list(range(len(enames))), evalues, color="#e6550d")
+        ax2.set_yticks(list(range(len(enames))))
+        ax2.set_yticklabels(enames, **kw)
+        ax2.set_title(str(chart["expenses_title"]), **kw)
+    for a in fig.axes:
         a.set_xlabel(str(chart["currency"]))
         a.grid(axis="x", alpha=0.3)
     fig.suptitle(str(chart["title"]), **kw)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return fig

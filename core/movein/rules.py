@@ -81,3 +81,14 @@ def shared_phone(number: str) -> str:
     if not phone.startswith("+"):
         phone = "+" + phone
     return phone[:PHONE_MAX]
+
+
+# Community.config key: owners joining with a letterbox invitation apply instead (ID
+# and ownership document), and the office confirms with one tap. Tenants and
+# family members still join at once.
+OWNER_REVIEW_KEY = "owner_invitations_reviewed"
+
+
+def owners_reviewed(config: dict[str, object] | None) -> bool:
+    """Whether a community (its ``config``) has the office confirm invited owners."""
+    return bool((config or {}).get(OWNER_REVIEW_KEY))

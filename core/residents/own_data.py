@@ -83,6 +83,7 @@ class PersonalData:
     applications: list[ApplicationInfo]
     acceptances: list[AgreementAcceptance]
     staff_of: list[tuple[str, str]]
+    username: str | None = None  # the Telegram @username as last seen
 
 
 async def personal_data(session: AsyncSession, person_id: int) -> PersonalData:
@@ -171,6 +172,7 @@ async def personal_data(session: AsyncSession, person_id: int) -> PersonalData:
         applications,
         acceptances,
         [(name, role.value) for name, role in staff_rows],
+        person.username,
     )
 
 
@@ -181,6 +183,7 @@ def personal_data_json(data: PersonalData) -> dict[str, Any]:
             "telegram_id": data.telegram_id,
             "full_name": data.full_name,
             "phone": data.phone,
+            "username": data.username,
             "language": data.locale,
             "created_at": data.created_at.isoformat(),
         },

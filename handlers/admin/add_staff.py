@@ -30,7 +30,7 @@ from core.communities import add_staff
 from core.identity import Identity
 from core.models import Community, StaffRole
 from handlers.admin.staff import apply_change
-from handlers.kit import admin_router, answer_query, edit, group_command, role_names
+from handlers.kit import admin_router, answer_query, button_enum, edit, group_command, role_names
 from handlers.movein import person_link
 
 router = admin_router("admin.add_staff")
@@ -107,7 +107,7 @@ async def add_staff_role(
     if member is None:
         await answer_query(query, _("Only members of this group can become staff."), alert=True)
         return
-    role = StaffRole(callback_data.role)
+    role = button_enum(StaffRole, callback_data.role)
     added = add_staff(
         session,
         community,

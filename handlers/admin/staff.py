@@ -33,7 +33,15 @@ from core.communities import (
 )
 from core.identity import Identity
 from core.models import Community, StaffRole
-from handlers.kit import admin_router, answer_query, edit, group_command, role_names
+from handlers.kit import (
+    admin_router,
+    answer_query,
+    button_enum,
+    edit,
+    group_command,
+    refuse_foreign,
+    role_names,
+)
 from handlers.movein import person_link
 
 router = admin_router("admin.staff")
@@ -155,7 +163,16 @@ async def card_pressed(
 ) -> None:
     member = await admin_group.active_staff_member(session, community.id, callback_data.staff_id)
     if member is None:
-        await answer_query(query, _("This person is no longer staff here."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            _card_action(query, {"callback_data": callback_data}),
+            _("This person is no longer staff here."),
+            target_type="staff",
+            target_id=callback_data.staff_id,
+            community_id=community.id,
+        )
         return
     actor = {"actor_person_id": identity.person_id, "actor_telegram_id": identity.telegram_id}
     if callback_data.action == "rm":
@@ -176,7 +193,7 @@ async def card_pressed(
         await edit(query, removed + "\n\n" + text, reply_markup=markup)
         return
     if callback_data.action == "role":
-        role = StaffRole(callback_data.role)
+        role = button_enum(StaffRole, callback_data.role)
         change = change_staff_role(session, community.id, member.staff_id, role, **actor)
         if not await apply_change(query, change):
             return

@@ -43,6 +43,8 @@ ACTION_LABELS: dict[str, LazyProxy] = {
     "residency.end": __("End a residency"),
     "residency.ended": __("Residency ended"),
     "residency.family_added": __("Family member added"),
+    "residency.family_remove": __("Remove a family member"),
+    "home.use": __("Act for a home"),
     "invitation.issued": __("Invitations issued"),
     "invitation.family_created": __("Family invitation created"),
     "invitation.redeemed": __("Invitation used"),
@@ -58,6 +60,7 @@ ACTION_LABELS: dict[str, LazyProxy] = {
     "tickets.list": __("List tickets"),
     "tickets.report": __("Tickets report"),
     "tickets.reply": __("Reply to a resident"),
+    "tickets.own": __("Act on one's own ticket"),
     # fees and accounts
     "fees.list": __("View fee items"),
     "fees.item_add": __("Add a fee item"),
@@ -74,6 +77,7 @@ ACTION_LABELS: dict[str, LazyProxy] = {
     "fees.export": __("Export bills"),
     # the gate
     "passes.worker_approve": __("Approve a worker pass"),
+    "passes.revoke": __("Revoke a visitor pass"),
     "passes.worker_reject": __("Reject a worker pass"),
     "access.open": __("Open a gate remotely"),
     "access.staff_open": __("Gate opened by staff"),

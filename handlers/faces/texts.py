@@ -133,8 +133,8 @@ def consent_text(community: str, kind: ConsentKind, name: str = "", owner: str =
         subject = _("their")
     body = _(
         "• <b>What is stored:</b> a numeric template computed from the photos ({subject} "
-        "face as 128 numbers). The photos themselves are never stored: they are checked in "
-        "memory and discarded at once.\n"
+        "face as a list of numbers). The photos themselves are never stored: they are "
+        "checked in memory and discarded at once.\n"
         "• <b>Where:</b> only in {community}'s own Courtyard database, encrypted. Property "
         "staff see how many residents are enrolled — never a template, never a photo.\n"
         "• <b>For how long:</b> until it is deleted (Face access → Delete) or the move-out, "

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from babel.lists import format_list
 
 from bot.context import AppContext
 from bot.sender import deliver
@@ -28,7 +29,7 @@ from core.fees.models import Bill
 from core.fees.payments import InvoiceDraft, create_invoice
 from core.fees.scheduled import bills_to_remind, communities_with_open_bills, record_reminders
 from core.fees.tenure import payers_since, their_bills
-from core.formatting import fmt_date, fmt_money
+from core.formatting import babel_locale, fmt_date, fmt_money
 from core.identity import unit_label
 from core.models import Community, Person
 from core.sends import claim, send_once, was_delivered
@@ -153,7 +154,8 @@ async def _remind_person(
     facts = {
         "community": community.name,
         "unit": label,
-        "periods": ", ".join(b.period for b in draft.bills),
+        # "2026-11 and 2026-12" / "2026-11和2026-12": the reader's own list words.
+        "periods": format_list([b.period for b in draft.bills], locale=babel_locale(locale)),
         "amount": fmt_money(draft.invoice.amount_minor, community.currency, locale),
         "date": fmt_date(min(b.due_date for b in draft.bills), locale),
     }
@@ -161,12 +163,12 @@ async def _remind_person(
         # Paying in chat is not set up: remind in words, pay at the office.
         text = (
             _(
-                "Reminder from {community}: {periods} for {unit}, {amount}, was due "
-                "on {date} and is overdue. Please pay at the property office."
+                "Reminder from {community}: {amount} for {unit} ({periods}) was due "
+                "on {date} and is now overdue. Please pay at the property office."
             )
             if overdue
             else _(
-                "Reminder from {community}: {periods} for {unit}, {amount}, is due "
+                "Reminder from {community}: {amount} for {unit} ({periods}) is due "
                 "on {date}. Please pay at the property office."
             )
         ).format(**facts)
@@ -175,12 +177,13 @@ async def _remind_person(
         return int(result.ok)
     if overdue:
         description = _(
-            "{community} {unit}: {periods}, {amount}, was due on {date} and is "
-            "overdue. Tap Pay to settle it now."
+            "{community}, {unit}: {amount} for {periods} was due on {date} and is "
+            "now overdue. Tap Pay to settle it now."
         )
     else:
         description = _(
-            "{community} {unit}: {periods}, {amount}, is due on {date}. Tap Pay to settle it now."
+            "{community}, {unit}: {amount} for {periods} is due on {date}. "
+            "Tap Pay to settle it now."
         )
     result = await deliver(
         send_fee_invoice(

@@ -28,7 +28,7 @@ from handlers.gate.pass_steps import Home, ask, chosen_home, home, reask
 from handlers.gate.states import Invite, WorkerRequest
 from handlers.gate.texts import gate_names
 from handlers.gate.views import visitor_summary, worker_summary
-from handlers.kit import private_router, reply
+from handlers.kit import private_router, refuse_foreign, reply
 
 router = private_router("gate.gate_step")
 
@@ -106,6 +106,17 @@ async def toggle_gate(
             chosen.remove(gate_id)
         elif any(g.id == gate_id for g in found.gates):
             chosen.append(gate_id)
+        else:
+            await refuse_foreign(
+                query,
+                session,
+                identity,
+                "home.use",
+                _("That gate is not available to you."),
+                target_type="gate",
+                target_id=gate_id,
+            )
+            return
         if len(chosen) == len(found.gates):
             chosen = []
     await state.update_data(gate_ids=sorted(chosen))

@@ -36,7 +36,14 @@ from core.formatting import local_dt
 from handlers.gate.keyboards import PassCb, button
 from handlers.gate.pass_steps import NOT_A_COMMAND, Home, ask, flow_entry, read_line, reask
 from handlers.gate.states import Invite
-from handlers.kit import menu_entry, private_command, private_router, residents
+from handlers.kit import (
+    StaleButton,
+    button_choice,
+    menu_entry,
+    private_command,
+    private_router,
+    residents,
+)
 
 router = private_router("gate.invite")
 
@@ -103,11 +110,8 @@ def _purpose_labels() -> dict[str, str]:
 async def invite_purpose_button(
     query: CallbackQuery, callback_data: PassCb, state: FSMContext
 ) -> None:
-    label = _purpose_labels().get(callback_data.value)
-    if label is None:
-        await query.answer()
-        return
-    await state.update_data(purpose=label)
+    labels = _purpose_labels()
+    await state.update_data(purpose=labels[button_choice(callback_data.value, labels)])
     await ask_window(query, state)
 
 
@@ -147,9 +151,7 @@ async def invite_window(
 ) -> None:
     tz = (await state.get_data())["tz"]
     if callback_data.value == "custom":
-        start = local_dt(clock.now(), tz).replace(minute=0) + timedelta(days=1)
-        end = start + timedelta(days=1, hours=8)
-        example = f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
+        example = example_window(clock.now(), tz)
         await ask(
             query,
             state,
@@ -162,19 +164,26 @@ async def invite_window(
         return
     window = preset_window(callback_data.value, clock.now(), tz)
     if window is None:
-        await query.answer()
-        return
+        raise StaleButton(callback_data.value)
     await _window_chosen(query, state, *window)
+
+
+def example_window(now: datetime, tz: str) -> str:
+    """A window to show as an example: tomorrow on the hour, in the community's time
+    (an example must itself be accepted, so never in the past)."""
+    start = local_dt(now, tz).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    end = start + timedelta(days=1, hours=8)
+    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
 
 
 @router.message(Invite.custom_window, F.text)
 async def invite_custom_window(message: Message, state: FSMContext, clock: Clock) -> None:
-    window = parse_window(message.text or "", (await state.get_data())["tz"])
+    tz = (await state.get_data())["tz"]
+    window = parse_window(message.text or "", tz)
     if window is None:
         await message.answer(
-            _(
-                "I could not read that. Please send it like <code>2026-11-26 09:00 - "
-                "2026-11-27 18:00</code>."
+            _("I could not read that. Please send it like <code>{example}</code>.").format(
+                example=example_window(clock.now(), tz)
             )
         )
         return

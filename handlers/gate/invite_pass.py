@@ -28,17 +28,15 @@ from handlers.gate.pass_steps import ask, chosen_home, reask
 from handlers.gate.states import Invite
 from handlers.gate.texts import pass_error_text
 from handlers.gate.views import send_pass_to_host
-from handlers.kit import commit_before_send, private_router, reply
+from handlers.kit import button_choice, commit_before_send, private_router, reply
 
 router = private_router("gate.invite_pass")
 
 
 @router.callback_query(Invite.entries, PassCb.filter(F.action == "entries"))
 async def invite_entries(query: CallbackQuery, callback_data: PassCb, state: FSMContext) -> None:
-    if callback_data.value not in ("single", "multi"):
-        await query.answer()
-        return
-    await state.update_data(multi=callback_data.value == "multi")
+    entries = button_choice(callback_data.value, {"single", "multi"})
+    await state.update_data(multi=entries == "multi")
     await ask(
         query,
         state,

@@ -25,6 +25,7 @@ from bot.context import AppContext
 from bot.notify import send_to_person
 from core.formatting import fmt_short_datetime
 from core.scheduler import Scheduler
+from handlers.gate.texts import fmt_end
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def _overstay_text(notice: PassParties) -> str:
     ).format(
         name=name,
         entered=fmt_short_datetime(entered, tz, locale),
-        until=fmt_short_datetime(row.valid_until, tz, locale),
+        until=fmt_end(row.valid_until, tz, locale),
     )
 
 

@@ -40,6 +40,7 @@ from handlers.kit import (
     menu_entry,
     private_command,
     private_router,
+    refuse_foreign,
     reply,
     residents,
 )
@@ -104,7 +105,15 @@ async def revoke_ask(
 ) -> None:
     row = await host_pass(session, int(callback_data.value), identity.person_id)
     if row is None:
-        await query.answer(_("That pass was not found."), show_alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "passes.revoke",
+            _("That pass was not found."),
+            target_type="pass",
+            target_id=callback_data.value,
+        )
         return
     if row.status not in (PassStatus.ACTIVE, PassStatus.PENDING):
         await query.answer(_("That pass is no longer active."), show_alert=True)

@@ -30,10 +30,10 @@ from access.notify import DoorFailure, GateAlarm
 from access.throttle import Lockout
 from bot.context import AppContext
 from bot.notify import send_to_admin_group, send_to_person
-from core.formatting import fmt_duration, fmt_short_datetime, fmt_time
+from core.formatting import fmt_duration, fmt_time
 from core.models import Community
 from handlers.gate.keyboards import GateAlertCb, PassCb
-from handlers.gate.texts import method_label
+from handlers.gate.texts import fmt_end, method_label
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class ChatNotifier:
                 text += "\n" + _("The pass is now used up.")
             elif row is not None:
                 text += "\n" + _("The pass is valid until {time}.").format(
-                    time=fmt_short_datetime(row.valid_until, gate.timezone, locale)
+                    time=fmt_end(row.valid_until, gate.timezone, locale)
                 )
             return text
 

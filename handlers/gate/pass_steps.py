@@ -33,7 +33,7 @@ from core.models import Community
 from handlers.gate.keyboards import PassCb, button, with_cancel
 from handlers.gate.states import Invite, WorkerRequest
 from handlers.gate.texts import for_residents_only, home_gone
-from handlers.kit import private_router, read_text, reply
+from handlers.kit import private_router, read_text, refuse_foreign, reply
 
 router = private_router("gate.pass_steps")
 
@@ -140,7 +140,15 @@ def flow_entry(router: Router, *, menu: str, command: str, ask_home: State, begi
     ) -> None:
         found = await home(session, identity, int(callback_data.value))
         if found is None:
-            await query.answer(_("That home is no longer available."), show_alert=True)
+            await refuse_foreign(
+                query,
+                session,
+                identity,
+                "home.use",
+                _("That home is no longer available."),
+                target_type="unit",
+                target_id=callback_data.value,
+            )
             return
         await _begin_for(query, state, found, begin)
 

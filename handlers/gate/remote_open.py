@@ -29,9 +29,11 @@ from handlers.gate.pass_steps import homes, resident_asking
 from handlers.gate.texts import reason_label
 from handlers.kit import (
     answer_query,
+    button_ints,
     menu_entry,
     private_command,
     private_router,
+    refuse_foreign,
     reply,
     residents,
 )
@@ -82,7 +84,15 @@ async def open_confirm(
         (g for h in await homes(session, identity) for g in h.gates if g.id == gate_id), None
     )
     if gate is None:
-        await query.answer(_("That gate is not available to you."), show_alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "access.open",
+            _("That gate is not available to you."),
+            target_type="gate",
+            target_id=gate_id,
+        )
         return
     stamp = int(app.clock.now().timestamp())
     await reply(
@@ -112,17 +122,17 @@ async def open_no(query: CallbackQuery) -> None:
 async def open_go(
     query: CallbackQuery, callback_data: PassCb, identity: Identity, app: AppContext, locale: str
 ) -> None:
-    gate_part, _sep, stamp_part = callback_data.value.partition(".")
-    if not gate_part.isdigit() or not stamp_part.isdigit() or identity.person_id is None:
+    gate_id, stamp = button_ints(callback_data.value, ".", 2)
+    if identity.person_id is None:
         await query.answer()
         return
-    if app.clock.now().timestamp() - int(stamp_part) > CONFIRM_TTL_S:
+    if app.clock.now().timestamp() - stamp > CONFIRM_TTL_S:
         await query.answer(_("This button has expired. Choose the gate again."), show_alert=True)
         if isinstance(query.message, Message):
             await query.message.edit_reply_markup(reply_markup=None)
         return
     runtime = app.gate
-    decision = await runtime.open_gate(int(gate_part), identity.person_id, Method.REMOTE)
+    decision = await runtime.open_gate(gate_id, identity.person_id, Method.REMOTE)
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
     if decision is None:

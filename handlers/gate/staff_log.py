@@ -31,7 +31,7 @@ from core.models import Community
 from handlers.gate.audit import audit
 from handlers.gate.keyboards import LogCsvCb
 from handlers.gate.texts import fit_lines, method_label, reason_label
-from handlers.kit import admin_router, group_command
+from handlers.kit import StaleButton, admin_router, group_command
 
 router = admin_router("gate.staff_log")
 
@@ -100,8 +100,7 @@ async def log_csv(
 ) -> None:
     flt = LogFilter.from_key(callback_data.kind, callback_data.value)
     if flt is None:
-        await query.answer()
-        return
+        raise StaleButton(f"{callback_data.kind}:{callback_data.value}")
     rows = await query_log(session, community.id, community.timezone, flt, limit=MAX_ROWS)
     await audit(
         session,

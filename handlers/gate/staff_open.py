@@ -29,7 +29,7 @@ from handlers.gate.audit import audit
 from handlers.gate.keyboards import GateAlertCb, StaffOpenCb
 from handlers.gate.texts import reason_label
 from handlers.gate.views import close_card
-from handlers.kit import admin_router, group_command
+from handlers.kit import admin_router, group_command, refuse_foreign
 
 router = admin_router("gate.staff_open")
 
@@ -119,7 +119,16 @@ async def open_button(
         None,
     )
     if gate is None:
-        await query.answer(_("That gate no longer exists."), show_alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "access.staff_open",
+            _("That gate no longer exists."),
+            target_type="gate",
+            target_id=callback_data.gate_id,
+            community_id=community.id,
+        )
         return
     await _open(query, gate, community, identity, app, session)
 
@@ -137,7 +146,16 @@ async def clear_lockout(
 ) -> None:
     gates = await community_gates(session, community.id, active_only=False)
     if not any(g.id == callback_data.gate_id for g in gates):
-        await query.answer(_("That gate no longer exists."), show_alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "access.clear_lockout",
+            _("That gate no longer exists."),
+            target_type="gate",
+            target_id=callback_data.gate_id,
+            community_id=community.id,
+        )
         return
     await app.gate.reset_throttle(callback_data.gate_id)
     await audit(

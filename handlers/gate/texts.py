@@ -13,37 +13,14 @@ from aiogram.utils.i18n import gettext as _
 from access.gates import GateInfo
 from access.models import WorkerCategory
 from access.passes import MAX_VISITOR_ADVANCE, MAX_VISITOR_WINDOW, MAX_WORKER_DAYS, PassError
+from access.reason_texts import REASON_TEXTS
 from core.formatting import fmt_date, fmt_short_datetime, fmt_time, local_dt
 
 
 def reason_label(reason: str) -> str:
-    labels = {
-        "ok": _("entered"),
-        "remote": _("opened from the chat"),
-        "staff": _("opened by staff"),
-        "resident": _("resident (face)"),
-        "emergency": _("emergency mode (doors open)"),
-        "exit": _("left"),
-        "door_failed": _("granted, door failed"),
-        "unknown": _("unknown code"),
-        "revoked": _("revoked pass"),
-        "expired": _("expired pass"),
-        "not_yet_valid": _("pass not valid yet"),
-        "wrong_gate": _("wrong gate"),
-        "outside_hours": _("outside allowed hours"),
-        "used": _("pass already used"),
-        "locked_out": _("keypad locked (too many wrong codes)"),
-        "gate_disabled": _("gate disabled"),
-        "not_allowed": _("not allowed"),
-        "rate_limited": _("too many openings"),
-        "face_unusable": _("face not clear enough"),
-        "no_match": _("face not recognised"),
-        "ambiguous": _("face not told apart"),
-        "use_code": _("face paused (too many tries)"),
-        "second_factor": _("look-alike: face needs a code too"),
-        "liveness_failed": _("face not shown to be live (blink / turn)"),
-    }
-    return labels.get(reason, reason)
+    """A decision's reason in words (``access.reason_texts``, the sandbox's too)."""
+    text = REASON_TEXTS.get(reason)
+    return _(text) if text is not None else reason
 
 
 def method_label(method: str) -> str:
@@ -98,16 +75,23 @@ def fmt_hours(start_min: int | None, end_min: int | None, weekdays: int | None) 
     )
 
 
+def fmt_end(end: datetime, tz: str, locale: str | None, *, same_day: bool = False) -> str:
+    """When a pass ends, everywhere it is shown: an end at midnight is 24:00 of the
+    day before ("Nov 25, 2026 24:00", never "Nov 26, 2026 00:00"); ``same_day``
+    leaves the date out (the window's start says it)."""
+    local_end = local_dt(end, tz)
+    if (local_end.hour, local_end.minute, local_end.second, local_end.microsecond) != (0,) * 4:
+        return fmt_time(end, tz, locale) if same_day else fmt_short_datetime(end, tz, locale)
+    if same_day:
+        return "24:00"
+    return f"{fmt_date((local_end - timedelta(days=1)).date(), locale)} 24:00"
+
+
 def fmt_window(start: datetime, end: datetime, tz: str, locale: str | None) -> str:
     """ "Nov 25, 2026 14:00 – 16:00" or across days "Nov 25 14:00 – Nov 26 18:00"."""
     same_day = local_dt(start, tz).date() == local_dt(end - timedelta(microseconds=1), tz).date()
-    if same_day:
-        # A window to the end of the day ("today", "tomorrow") ends at 24:00, not 00:00.
-        local_end = local_dt(end, tz)
-        at_midnight = (local_end.hour, local_end.minute, local_end.second) == (0, 0, 0)
-        end_text = "24:00" if at_midnight else fmt_time(end, tz, locale)
-        return f"{fmt_short_datetime(start, tz, locale)} – {end_text}"
-    return f"{fmt_short_datetime(start, tz, locale)} – {fmt_short_datetime(end, tz, locale)}"
+    end_text = fmt_end(end, tz, locale, same_day=same_day)
+    return f"{fmt_short_datetime(start, tz, locale)} – {end_text}"
 
 
 def fmt_days(start: datetime, end: datetime, tz: str, locale: str | None) -> str:

@@ -30,7 +30,7 @@ from handlers.gate.audit import audit
 from handlers.gate.keyboards import WorkerDecisionCb
 from handlers.gate.texts import pass_error_text
 from handlers.gate.views import close_card, send_pass_to_host
-from handlers.kit import admin_router, commit_before_send
+from handlers.kit import admin_router, commit_before_send, refuse_foreign
 
 router = admin_router("gate.worker_decision")
 
@@ -55,7 +55,16 @@ async def worker_decision(
     staff_name = escape(identity.full_name)
     request = await worker_request(session, callback_data.pass_id, community.id)
     if request is None:
-        await query.answer(_("That request was not found."), show_alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            action,
+            _("That request was not found."),
+            target_type="pass",
+            target_id=callback_data.pass_id,
+            community_id=community.id,
+        )
         return
     row, host = request.pass_, request.host
     gates = await community_gates(session, community.id)

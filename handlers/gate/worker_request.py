@@ -29,7 +29,7 @@ from handlers.gate.keyboards import PassCb, button
 from handlers.gate.pass_steps import NOT_A_COMMAND, Home, ask, flow_entry, read_line, reask
 from handlers.gate.states import WorkerRequest
 from handlers.gate.texts import category_labels
-from handlers.kit import menu_entry, private_command, private_router, residents
+from handlers.kit import button_choice, menu_entry, private_command, private_router, residents
 
 router = private_router("gate.worker_request")
 
@@ -55,10 +55,8 @@ flow_entry(
 
 @router.callback_query(WorkerRequest.category, PassCb.filter(F.action == "category"))
 async def worker_category(query: CallbackQuery, callback_data: PassCb, state: FSMContext) -> None:
-    if callback_data.value not in category_labels():
-        await query.answer()
-        return
-    await state.update_data(category=callback_data.value)
+    category = button_choice(callback_data.value, category_labels())
+    await state.update_data(category=category)
     await ask(query, state, WorkerRequest.name, _("The worker's full name?"))
 
 

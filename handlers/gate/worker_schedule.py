@@ -41,7 +41,7 @@ from handlers.gate.pass_steps import ask, chosen_home, reask
 from handlers.gate.states import WorkerRequest
 from handlers.gate.texts import pass_error_text
 from handlers.gate.views import worker_request_card
-from handlers.kit import commit_before_send, private_router, reply
+from handlers.kit import button_choice, button_ints, commit_before_send, private_router, reply
 
 router = private_router("gate.worker_schedule")
 
@@ -82,10 +82,8 @@ async def worker_dates_button(
 ) -> None:
     data = await state.get_data()
     today = local_dt(app.clock.now(), data["tz"]).date()
-    days = {"today": 1, "7": 7, "14": 14, "30": 30}.get(callback_data.value)
-    if days is None:
-        await query.answer()
-        return
+    choices = {"today": 1, "7": 7, "14": 14, "30": 30}
+    days = choices[button_choice(callback_data.value, choices)]
     await _dates_chosen(query, state, today, today + timedelta(days=days - 1), today)
 
 
@@ -94,8 +92,12 @@ async def worker_dates_text(message: Message, state: FSMContext, app: AppContext
     data = await state.get_data()
     parsed = parse_dates(message.text or "")
     if parsed is None:
+        first = local_dt(app.clock.now(), data["tz"]).date() + timedelta(days=1)
+        example = f"{first:%Y-%m-%d} - {first + timedelta(days=14):%Y-%m-%d}"
         await message.answer(
-            _("I could not read that. Please send it like <code>2026-11-26 - 2026-12-10</code>.")
+            _("I could not read that. Please send it like <code>{example}</code>.").format(
+                example=example
+            )
         )
         return
     await _dates_chosen(message, state, *parsed, local_dt(app.clock.now(), data["tz"]).date())
@@ -131,11 +133,8 @@ async def _hours_chosen(
 async def worker_hours_button(
     query: CallbackQuery, callback_data: PassCb, state: FSMContext
 ) -> None:
-    start, _sep, end = callback_data.value.partition("-")
-    if not start.isdigit() or not end.isdigit():
-        await query.answer()
-        return
-    await _hours_chosen(query, state, int(start), int(end))
+    start, end = button_ints(callback_data.value, "-", 2)
+    await _hours_chosen(query, state, start, end)
 
 
 @router.message(WorkerRequest.hours, F.text)
@@ -162,10 +161,8 @@ async def worker_days(
     session: AsyncSession,
     identity: Identity,
 ) -> None:
-    if callback_data.value not in ("63", "31", "127"):
-        await query.answer()
-        return
-    await state.update_data(weekdays=int(callback_data.value))
+    weekdays = button_choice(callback_data.value, {"63", "31", "127"})
+    await state.update_data(weekdays=int(weekdays))
     await ask_gates(query, state, session, identity, WorkerRequest.gates)
 
 

@@ -26,7 +26,14 @@ from core.identity import Identity, UnitMembership
 from core.models import Community, Person
 from core.movein_models import MoveInApplication
 from core.residents import ResidentsError, approve_application, get_application
-from handlers.kit import admin_router, answer_query, commit_before_send, menu_keyboard, reply
+from handlers.kit import (
+    admin_router,
+    answer_query,
+    commit_before_send,
+    menu_keyboard,
+    refuse_foreign,
+    reply,
+)
 from handlers.movein.callbacks import ReviewCb
 from handlers.movein.handover import post_handover
 from handlers.movein.notices import staff_name, tell_staff_unreachable
@@ -37,7 +44,12 @@ router = admin_router("movein.decide")
 
 
 async def open_application(
-    query: CallbackQuery, session: AsyncSession, community: Community, app_id: int
+    query: CallbackQuery,
+    session: AsyncSession,
+    identity: Identity,
+    community: Community,
+    app_id: int,
+    action: str,
 ) -> MoveInApplication | None:
     """The application a card's button names, if it is this community's and still
     open (otherwise the presser is told why)."""
@@ -47,7 +59,16 @@ async def open_application(
         await reply(query, _("This application no longer exists."), alert=True)
         return None
     if application.community_id != community.id:
-        await reply(query, _("This application belongs to another community."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            action,
+            _("This application belongs to another community."),
+            target_type="application",
+            target_id=app_id,
+            community_id=community.id,
+        )
         return None
     if not application.status.is_open:
         await reply(
@@ -89,7 +110,9 @@ async def approve(
     identity: Identity,
     community: Community,
 ) -> None:
-    application = await open_application(query, session, community, callback_data.app_id)
+    application = await open_application(
+        query, session, identity, community, callback_data.app_id, "movein.approve"
+    )
     if application is None:
         return
     assert identity.person_id is not None

@@ -1,6 +1,8 @@
 """Moving in: who the person is.
 
-1. Role (owner, tenant, family member), unless the invitation fixed it.
+1. Role (owner, tenant, family member), unless the invitation fixed it. An invited
+   owner where the office confirms owners goes on as an application (ID and
+   ownership document, :mod:`.documents`).
 2. Tenants only: the lease end date (``2027-06-30`` or ``2027年6月30日``), after
    today and not absurdly far ahead.
 3. Full name as on the ID card (their Telegram name offered as a button).
@@ -49,6 +51,8 @@ async def role_chosen(query: CallbackQuery, callback_data: MvCb, state: FSMConte
     message = chat(query)
     await drop_buttons(message)
     await reply(message, _("You are: {role}.").format(role=role_label(role)))
+    if role == ResidencyRole.OWNER:
+        await owners_apply(message, state)
     if role == ResidencyRole.TENANT:
         await state.set_state(MoveIn.end_date)
         await reply(
@@ -91,6 +95,24 @@ async def end_date_given(
 @router.message(MoveIn.end_date)
 async def end_date_not_text(message: Message) -> None:
     await reply(message, _("Please type the lease end date, for example 2027-06-30."))
+
+
+async def owners_apply(message: Message, state: FSMContext) -> None:
+    """An invited owner, where the office confirms owners: from here the invitation
+    is an application for its unit (ID and ownership document, then the office's
+    one-tap approval); tenants and family members join at once."""
+    data = await state.get_data()
+    if data.get("mode") != "invite" or not data.get("owner_review"):
+        return
+    await state.update_data(mode="apply")
+    await reply(
+        message,
+        _(
+            "In this community the property office confirms every owner: after your "
+            "name and phone, please send your ID card and your property ownership "
+            "certificate. The office approves with one tap, usually within a working day."
+        ),
+    )
 
 
 async def ask_name(message: Message, state: FSMContext) -> None:

@@ -42,7 +42,7 @@ from core.residents import (
     remove_family_member,
     unit_residents,
 )
-from handlers.kit import menu_entry, menu_keyboard, private_router, reply
+from handlers.kit import menu_entry, menu_keyboard, private_router, refuse_foreign, reply
 from handlers.movein.callbacks import FamCb, Family
 from handlers.movein.views import chat, current_locale, person_id, read_name, show
 
@@ -215,7 +215,15 @@ async def family_remove(
 ) -> None:
     member = await family_member_card(session, person_id(identity), callback_data.id)
     if member is None:
-        await reply(query, _("Only owners can remove family members."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "residency.family_remove",
+            _("Only owners can remove family members."),
+            target_type="residency",
+            target_id=callback_data.id,
+        )
         return
     name = member.person.full_name
     if callback_data.action == "rm":

@@ -28,7 +28,7 @@ from core.models import Community
 from core.movein.office import ResidencyCard, person_names, residency_card
 from core.movein_models import HandoverDirection, HandoverItem
 from core.residents import handover_log, record_handover
-from handlers.kit import admin_router, answer_query, reply
+from handlers.kit import admin_router, answer_query, button_enum, refuse_foreign
 from handlers.movein.callbacks import HandoverCb
 from handlers.movein.notices import staff_name, tell_staff_unreachable
 from handlers.movein.posting import movein_thread
@@ -161,15 +161,24 @@ async def handover_pressed(
 ) -> None:
     card = await residency_card(session, callback_data.residency_id, community_id=community.id)
     if card is None:
-        await reply(query, _("This resident is not in this community."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "movein.handover",
+            _("This resident is not in this community."),
+            target_type="residency",
+            target_id=callback_data.residency_id,
+            community_id=community.id,
+        )
         return
     assert identity.person_id is not None
     await staff_name(session, identity, query.from_user)  # shown in the log below
-    direction = HandoverDirection(callback_data.direction)
+    direction = button_enum(HandoverDirection, callback_data.direction)
     entry = await record_handover(
         session,
         card.residency_id,
-        HandoverItem(callback_data.item),
+        button_enum(HandoverItem, callback_data.item),
         direction,
         by_person_id=identity.person_id,
         by_telegram_id=identity.telegram_id,

@@ -6,6 +6,10 @@
 2. The code is checked (wrong codes are counted per account and throttled).
 3. "Invitation to {unit}, {community}": the role, unless the invitation fixes it
    (:mod:`.details`), then the name.
+4. Where the office confirms owners (``courtyard community add
+   --owner-invitations-reviewed``), an invited owner goes on as an application
+   for the invitation's unit: ID and ownership document, then the office's
+   one-tap approval (:func:`.details.owners_apply`).
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from core.invitations import (
     normalize_code,
     record_failure,
 )
+from core.models import ResidencyRole
 from core.movein.homes import invitation_home
-from core.movein.rules import LOOKS_LIKE_CODE
+from core.movein.rules import LOOKS_LIKE_CODE, owners_reviewed
 from core.movein_models import Invitation
 from handlers.kit import menu_keyboard, private_router, reply
 from handlers.movein.callbacks import MoveIn, MvCb
-from handlers.movein.details import ask_name
+from handlers.movein.details import ask_name, owners_apply
 from handlers.movein.texts import invitation_error_text
 from handlers.movein.views import cancel_button, role_keyboard
 
@@ -151,6 +156,7 @@ async def _start_invitation(
             "community_name": community.name,
             "role": invitation.role.value if invitation.role else None,
             "acceptances": [],
+            "owner_review": owners_reviewed(community.config),
         }
     )
     intro = _("Invitation to {unit}, {community}.").format(
@@ -165,4 +171,6 @@ async def _start_invitation(
         )
         return
     await reply(message, intro)
+    if invitation.role == ResidencyRole.OWNER:
+        await owners_apply(message, state)
     await ask_name(message, state)

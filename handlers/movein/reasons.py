@@ -27,7 +27,13 @@ from core.identity import Identity
 from core.models import Community
 from core.movein_models import ApplicationStatus, MoveInApplication
 from core.residents import ResidentsError, reject_application, request_more_documents
-from handlers.kit import admin_router, answer_query, commit_before_send, menu_keyboard, reply
+from handlers.kit import (
+    admin_router,
+    answer_query,
+    commit_before_send,
+    menu_keyboard,
+    reply,
+)
 from handlers.movein.callbacks import ReviewCb, ReviewStates
 from handlers.movein.decide import open_application, show_decision
 from handlers.movein.more_documents import more_documents_keyboard
@@ -86,7 +92,14 @@ async def reject_or_ask(
     identity: Identity,
     community: Community,
 ) -> None:
-    application = await open_application(query, session, community, callback_data.app_id)
+    application = await open_application(
+        query,
+        session,
+        identity,
+        community,
+        callback_data.app_id,
+        ACTIONS[callback_data.action],
+    )
     if application is None:
         return
     if callback_data.action == ASK and application.status != ApplicationStatus.SUBMITTED:

@@ -34,6 +34,7 @@ from handlers.kit import (
     commit_before_send,
     edit,
     group_command,
+    refuse_foreign,
     reply,
 )
 from handlers.movein.callbacks import EndCancelCb, EndCb
@@ -108,13 +109,26 @@ def _confirm_keyboard(residency_id: int) -> InlineKeyboardMarkup:
 
 
 async def _active_residency(
-    query: CallbackQuery, session: AsyncSession, community: Community, residency_id: int
+    query: CallbackQuery,
+    session: AsyncSession,
+    identity: Identity,
+    community: Community,
+    residency_id: int,
 ) -> ResidencyCard | None:
     """The residency a button names, if it is in this community and not over yet
     (otherwise the presser is told why)."""
     card = await residency_card(session, residency_id, community_id=community.id)
     if card is None:
-        await reply(query, _("This resident is not in this community."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "residency.end",
+            _("This resident is not in this community."),
+            target_type="residency",
+            target_id=residency_id,
+            community_id=community.id,
+        )
         return None
     if not card.is_active:
         await reply(query, _("This residency has already ended."), alert=True)
@@ -131,7 +145,7 @@ async def end_pressed(
     identity: Identity,
     community: Community,
 ) -> None:
-    card = await _active_residency(query, session, community, callback_data.residency_id)
+    card = await _active_residency(query, session, identity, community, callback_data.residency_id)
     if card is None:
         return
     person = card.person
@@ -177,9 +191,13 @@ async def end_pressed(
 
 @router.callback_query(EndCancelCb.filter(), flags={"staff": "residency.end"})
 async def end_cancelled(
-    query: CallbackQuery, callback_data: EndCancelCb, session: AsyncSession, community: Community
+    query: CallbackQuery,
+    callback_data: EndCancelCb,
+    session: AsyncSession,
+    identity: Identity,
+    community: Community,
 ) -> None:
-    card = await _active_residency(query, session, community, callback_data.residency_id)
+    card = await _active_residency(query, session, identity, community, callback_data.residency_id)
     if card is not None:
         await answer_query(query)
         await edit(

@@ -27,7 +27,13 @@ from bot.context import AppContext
 from core.identity import Identity, load_identity
 from core.movein.office import residency_card
 from core.residents import ResidentsError, end_residency, withdraw_application
-from handlers.kit import commit_before_send, menu_keyboard, private_router, reply
+from handlers.kit import (
+    commit_before_send,
+    menu_keyboard,
+    private_router,
+    refuse_foreign,
+    reply,
+)
 from handlers.movein.handover import ask_for_keys_back
 from handlers.movein.posting import refresh_card
 from handlers.movein.views import show
@@ -48,7 +54,15 @@ async def move_out(
 ) -> None:
     membership = next((u for u in identity.units if u.residency_id == callback_data.id), None)
     if membership is None:
-        await reply(query, _("You no longer live there."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "home.use",
+            _("You no longer live there."),
+            target_type="residency",
+            target_id=callback_data.id,
+        )
         return
     if callback_data.action == "out":
         await ask_to_confirm(
@@ -106,7 +120,18 @@ async def withdraw(
     assert identity.person_id is not None
     try:
         await withdraw_application(session, callback_data.id, identity.person_id, clock=app.clock)
-    except ResidentsError:
+    except ResidentsError as exc:
+        if exc.code == "not_found":  # another person's application (a forged button)
+            await refuse_foreign(
+                query,
+                session,
+                identity,
+                "movein.withdrawn",
+                _("This application is already decided."),
+                target_type="application",
+                target_id=callback_data.id,
+            )
+            return
         await reply(query, _("This application is already decided."), alert=True)
         return
     # The card below loses its buttons: a staff press racing the edit must find the

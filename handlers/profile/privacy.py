@@ -39,6 +39,7 @@ from handlers.movein.handover import ask_for_keys_back
 from handlers.movein.texts import status_label
 from handlers.movein.views import current_locale, show
 from handlers.profile.views import PrCb, ask_to_confirm, button
+from handlers.start.language import LANGUAGE_NAMES
 
 router = private_router("profile.privacy")
 
@@ -60,7 +61,10 @@ async def _privacy(session: AsyncSession, app: AppContext, identity: Identity) -
         _("🔒 <b>What we keep about you</b>"),
         _("Name: {name}").format(name=html.escape(data.full_name or "—")),
         _("Phone: {phone}").format(phone=html.escape(data.phone or "—")),
-        _("Language: {language}").format(language=data.locale or "—"),
+        _("Telegram username: {username}").format(
+            username=html.escape(f"@{data.username}" if data.username else "—")
+        ),
+        _("Language: {language}").format(language=LANGUAGE_NAMES.get(data.locale or "", "—")),
         _("Homes (current and past): {n}").format(n=len(data.residencies)),
     ]
     zones = {r.community_name: r.timezone for r in data.residencies}

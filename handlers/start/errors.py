@@ -19,6 +19,7 @@ from core.db import is_database_failure
 from core.formatting import fmt_money
 from core.identity import Identity, IdentityCache
 from handlers.fees.spool import is_fee_payment, spool_failed_payment
+from handlers.kit import StaleButton, answer_stale
 
 router = Router(name="errors")
 log = logging.getLogger("courtyard.errors")
@@ -32,9 +33,19 @@ async def on_error(
     app: AppContext,
     identity: Identity | None = None,
     identity_cache: IdentityCache | None = None,
+    locale: str | None = None,
 ) -> bool:
     update = event.update
     exc = event.exception
+    if isinstance(exc, StaleButton) and update.callback_query is not None:
+        # Forged or garbled button data (handlers.kit.buttons): nothing was done.
+        log.info("stale button", extra={"fields": {"update_id": update.update_id}})
+        query = update.callback_query
+        with i18n.use_locale(
+            locale or person_locale(identity, query.from_user, i18n.default_locale)
+        ):
+            await answer_stale(query)
+        return True
     log.error(
         "update failed",
         exc_info=(type(exc), exc, exc.__traceback__),

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from core.identity import Identity
-from handlers.kit import answer_query, menu_keyboard
+from handlers.kit import answer_stale, menu_keyboard
 from handlers.start.home import home
 
 # Not a private_router: a stale button in a group is answered here too.
@@ -46,4 +46,4 @@ async def unexpected_in_flow(message: Message) -> None:
 
 @router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
-    await answer_query(query, _("This button is no longer active."))
+    await answer_stale(query)

@@ -6,8 +6,8 @@ person's identity is refreshed), confirms in the new language and shows home.
 
 from __future__ import annotations
 
-from aiogram import F
 from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -15,7 +15,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity import Identity, IdentityCache, set_locale
-from handlers.kit import answer_query, private_command, private_router, send_home
+from handlers.kit import answer_query, button_choice, private_command, private_router, send_home
 
 router = private_router("language")
 
@@ -24,12 +24,16 @@ private_command("language", __("Change language / 切换语言"), order=95)
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "en": "English"}
 
 
+class LangCb(CallbackData, prefix="lang"):
+    code: str
+
+
 @router.message(Command("language"), StateFilter("*"))
 async def language(message: Message) -> None:
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                InlineKeyboardButton(text=name, callback_data=f"lang:{code}")
+                InlineKeyboardButton(text=name, callback_data=LangCb(code=code).pack())
                 for code, name in LANGUAGE_NAMES.items()
             ]
         ]
@@ -37,16 +41,17 @@ async def language(message: Message) -> None:
     await message.answer(_("Choose your language:"), reply_markup=keyboard)
 
 
-@router.callback_query(F.data.startswith("lang:"), StateFilter("*"))
+@router.callback_query(LangCb.filter(), StateFilter("*"))
 async def set_language(
     query: CallbackQuery,
+    callback_data: LangCb,
     session: AsyncSession,
     identity: Identity,
     i18n: I18n,
     identity_cache: IdentityCache | None = None,
 ) -> None:
-    code = (query.data or "").split(":", 1)[1]
-    if code not in LANGUAGE_NAMES or identity.person_id is None:
+    code = button_choice(callback_data.code, LANGUAGE_NAMES)
+    if identity.person_id is None:
         await answer_query(query)
         return
     refreshed = await set_locale(session, identity, code, identity_cache)

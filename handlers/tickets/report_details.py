@@ -19,7 +19,7 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.tickets import service
 from core.tickets.models import PLACED_KINDS, TicketKind, Urgency
-from handlers.kit import private_router, read_text, reply
+from handlers.kit import button_enum, private_router, read_text, reply
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.report_shared import (
     FileTicket,
@@ -155,7 +155,7 @@ async def chose_urgency(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    urgency = Urgency(callback_data.value)
+    urgency = button_enum(Urgency, callback_data.value)
     await state.update_data(urgency=urgency.value)
     data = await state.get_data()
     await state.set_state(FileTicket.confirm)

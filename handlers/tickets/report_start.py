@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.identity import Identity
 from core.tickets.models import HazardType, RepairCategory, TicketKind
-from handlers.kit import menu_entry, private_command, private_router, reply, residents
+from handlers.kit import button_enum, menu_entry, private_command, private_router, reply, residents
 from handlers.tickets.callbacks import Filing
 from handlers.tickets.labels import KIND_ICONS, category_label, hazard_label, kind_label
 from handlers.tickets.report_place import ask_place, chose_unit
@@ -104,7 +104,7 @@ async def chose_kind(
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    kind = TicketKind(callback_data.value)
+    kind = button_enum(TicketKind, callback_data.value)
     await state.update_data(kind=kind.value)
     if kind == TicketKind.REPAIR:
         await state.set_state(FileTicket.category)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.identity import Identity
 from core.tickets import service
 from core.tickets.models import Ticket
-from handlers.kit import answer_query, private_router
+from handlers.kit import answer_query, private_router, refuse_foreign
 from handlers.tickets.callbacks import MyTicket, RateTicket
 from handlers.tickets.labels import status_label, ticket_ref
 from handlers.tickets.views import find_ticket, load_view
@@ -62,8 +62,21 @@ router = private_router("tickets.not_yours")
 
 @router.callback_query(MyTicket.filter(F.ticket_id != 0))
 @router.callback_query(RateTicket.filter())
-async def not_yours(query: CallbackQuery) -> None:
-    await answer_query(query, _("This ticket is not yours."), alert=True)
+async def not_yours(
+    query: CallbackQuery,
+    callback_data: MyTicket | RateTicket,
+    session: AsyncSession,
+    identity: Identity,
+) -> None:
+    await refuse_foreign(
+        query,
+        session,
+        identity,
+        "tickets.own",
+        _("This ticket is not yours."),
+        target_type="ticket",
+        target_id=callback_data.ticket_id,
+    )
 
 
 def closed_text(ticket: Ticket) -> str:

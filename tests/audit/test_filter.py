@@ -57,7 +57,9 @@ def test_bad_filters_say_what_is_wrong(typed: str, code: str) -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-_RECORDED = re.compile(r"record_(?:audit|refusal)\(\s*\w+,\s*f?\"([^\"]+)\"")
+_RECORDED = re.compile(
+    r"(?:record_(?:audit|refusal)\(\s*\w+,|refuse_foreign\((?:\s*\w+,){3})\s*f?\"([^\"]+)\""
+)
 
 
 def test_every_recorded_action_is_known_and_named() -> None:

@@ -153,7 +153,7 @@ async def test_reminder_without_payments_is_a_message(settings, emulator, world,
         clock.set(datetime(2026, 11, 14, 2, 0, tzinfo=UTC))
         await app.ctx.scheduler.run_now("fees.reminders")
         reminder = await world.owner_chat.expect("Reminder from Sunny Garden")
-        assert "CN¥465.58, is due on Nov 15, 2026" in reminder["text"]
+        assert "CN¥465.58 for 3栋-1201 (2026-11) is due on Nov 15, 2026" in reminder["text"]
         assert "property office" in reminder["text"]
         await world.owner_chat.send("/bills")
         overview = await world.owner_chat.expect("3栋-1201")

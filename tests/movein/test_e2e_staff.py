@@ -149,7 +149,7 @@ async def test_staff_end_a_residency_from_the_group(running_bot, emulator, sessi
     ("locale", "command", "end", "cancel", "kept"),
     [
         ("en", "/residents 3栋-1201", "End residency of 吴租户", "✖ Cancel", "Cancelled: 吴租户"),
-        ("zh_Hans", "/residents 3栋-1201", "结束 吴租户 的入住", "✖ 取消", "已取消：吴租户"),
+        ("zh_Hans", "/residents 3栋-1201", "结束吴租户的入住", "✖ 取消", "已取消：吴租户"),
     ],
 )
 async def test_staff_can_cancel_ending_a_residency(

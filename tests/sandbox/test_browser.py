@@ -165,6 +165,7 @@ async def test_walk_through_the_product_in_the_browser(sandbox: Sandbox, page) -
         {"name": "ceiling.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
     )
     await expect(chat.locator(".messages img.photo")).to_have_count(1)
+    await _keeps_its_proportions(chat.locator(".messages img.photo").first)
     await press(chat, "Done", under="Got photo 1")
     await press(chat, "Urgent", under="How urgent is it?")
     await press(chat, "Submit", under="Please check your report")
@@ -212,6 +213,9 @@ async def test_walk_through_the_product_in_the_browser(sandbox: Sandbox, page) -
     await expect(gate.locator("#door")).to_have_attribute("data-state", "released")
     await expect(gate.locator("#door-state")).to_have_text("Open")
     await expect(gate.locator("#access-log tr").first).to_contain_text("✔")
+    await _nothing_clipped(gate.locator("#access-log td"))
+    hint = chat.locator("form.composer textarea")
+    assert await hint.evaluate("e => getComputedStyle(e, '::placeholder').whiteSpace") == "nowrap"
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "sandbox.png"))
     await gate.screenshot(path=str(ARTIFACTS / "sandbox-gate.png"))
@@ -226,5 +230,68 @@ async def test_walk_through_the_product_in_the_browser(sandbox: Sandbox, page) -
     await chat.get_by_role("button", name="Show at the gate").last.click()
     await expect(gate.locator("#qr-token")).not_to_have_value("")
     await expect(gate.locator("#gate-display")).to_have_attribute("data-tone", "denied")
-    await expect(gate.locator("#display-sub")).to_have_text("already used")
+    await expect(gate.locator("#display-sub")).to_have_text("pass already used")
     await expect(gate.locator("#access-log tr").first).to_contain_text("QR code")
+
+
+async def _keeps_its_proportions(image) -> None:
+    """A photo is shown at its own aspect ratio (once stretched to the bubble)."""
+    from playwright.async_api import expect
+
+    await expect(image).to_have_js_property("complete", True)
+    box = await image.evaluate(
+        "e => [e.naturalWidth, e.naturalHeight, e.clientWidth, e.clientHeight]"
+    )
+    natural_w, natural_h, shown_w, shown_h = box
+    assert natural_h and shown_h
+    assert abs(natural_w / natural_h - shown_w / shown_h) < 0.02, box
+
+
+async def _nothing_clipped(cells) -> None:
+    """No cell of the access log is cut off (English reasons are long)."""
+    widths = await cells.evaluate_all("cs => cs.map(c => [c.scrollWidth, c.clientWidth])")
+    assert widths and all(scroll <= client + 1 for scroll, client in widths), widths
+
+
+@pytest_asyncio.fixture
+async def zh_sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    running = await start_sandbox(tmp_path / "sandbox-zh", language="zh_Hans")
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_the_page_speaks_the_community_and_each_gate_shows_its_own(zh_sandbox) -> None:
+    """A Chinese community's page opens in Chinese in an English browser; after a
+    refused code at one gate, switching gates shows the other gate idle (not the
+    first gate's "denied")."""
+    from playwright.async_api import async_playwright, expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(
+                viewport={"width": 1600, "height": 960}, locale="en-US"
+            )
+            page = await context.new_page()
+            await page.goto(zh_sandbox.url)
+            await expect(page.locator("body")).not_to_have_class(re.compile("loading"))
+            await expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+            gate = page.locator("#gate-pane")
+            await expect(gate.locator("#display-main")).to_have_text("请输入通行码")
+            for digit in "00000000":
+                await gate.locator(f"#keypad button[data-key='{digit}']").click()
+            await gate.locator("#keypad button[data-key='enter']").click()
+            await expect(gate.locator("#gate-display")).to_have_attribute("data-tone", "denied")
+            await gate.locator("#gate-picker button", has_text="北门车道").click()
+            await expect(gate.locator("#gate-display")).to_have_attribute("data-tone", "idle")
+            await expect(gate.locator("#display-sub")).to_have_text("北门车道")
+            # A language the visitor chooses is kept over the community's.
+            await page.locator(".lang-switch button[data-lang='en']").click()
+            await page.reload()
+            await expect(page.locator("body")).not_to_have_class(re.compile("loading"))
+            await expect(page.locator("html")).to_have_attribute("lang", "en")
+        finally:
+            await browser.close()

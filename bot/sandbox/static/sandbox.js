@@ -109,11 +109,14 @@
     document.title = `${t("brand.title")} · Courtyard`;
   }
 
-  async function setLocale(locale) {
+  async function setLocale(locale, { remember = false } = {}) {
     const data = await api("GET", `/sandbox/api/i18n/${locale}`);
     I18N.locale = data.locale;
     I18N.strings = data.strings;
-    store.set("locale", locale);
+    if (remember) {
+      store.set("locale", locale);
+      store.set("locale_chosen", true);
+    }
     applyStatic();
     if (S.config) rerenderAll();
   }
@@ -228,7 +231,7 @@
   function fmtMoney(minor, currency) {
     try {
       const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
-      return new Intl.NumberFormat(intlLocale(), { style: "currency", currency, currencyDisplay: "narrowSymbol" })
+      return new Intl.NumberFormat(intlLocale(), { style: "currency", currency, currencyDisplay: "symbol" })
         .format(minor / 10 ** digits);
     } catch {
       return `${minor} ${currency}`;
@@ -1455,8 +1458,13 @@
     S.gateId = id;
     store.set("gate", id);
     gate.lastLogId = 0;
+    // The display belongs to the gate shown: the other gate's last result (or its
+    // lock-out countdown) does not follow the switch.
+    clearInterval(gate.lockTimer);
+    gate.code = "";
+    renderCode();
     renderGatePicker();
-    idleDisplay();
+    idleDisplay(true);
     pollGate();
   }
 
@@ -1507,12 +1515,15 @@
   async function verify(credential) {
     setDisplay("busy", t("gate.checking"), "", 15000);
     let result;
+    const asked = S.gateId;
     try {
-      result = await api("POST", `/sandbox/api/gates/${S.gateId}/verify`, credential);
+      result = await api("POST", `/sandbox/api/gates/${asked}/verify`, credential);
     } catch (error) {
+      if (S.gateId !== asked) return;
       setDisplay("warn", error.code === "gate_api_down" ? t("gate.api_down") : t("gate.error"), errorText(error), 6000);
       return;
     }
+    if (S.gateId !== asked) return;  // switched meanwhile: the answer was for the other gate
     showDecision(result);
     renderDoor(result.door);
     pollGate();
@@ -1683,8 +1694,10 @@
     const form = new FormData();
     form.append("image", blob, blob.name || "face.jpg");
     setDisplay("busy", t("gate.checking_face"), "", 20000);
+    const asked = S.gateId;
     try {
-      const result = await api("POST", `/sandbox/api/gates/${S.gateId}/face`, form, { form: true });
+      const result = await api("POST", `/sandbox/api/gates/${asked}/face`, form, { form: true });
+      if (S.gateId !== asked) return;
       showDecision(result);
       renderDoor(result.door);
       pollGate();
@@ -1924,13 +1937,18 @@
   // ------------------------------------------------------------------- start
 
   async function main() {
-    const saved = store.get("locale");
-    const locale = saved || ((navigator.language || "").toLowerCase().startsWith("zh") ? "zh_Hans" : "en");
-    await setLocale(locale === "en" ? "en" : "zh_Hans");
-    for (const button of $$(".lang-switch button")) button.addEventListener("click", () => setLocale(button.dataset.lang));
+    // The page speaks the community's language, unless the visitor chose one here.
+    const chosen = store.get("locale_chosen") ? store.get("locale") : null;
+    const browser = (navigator.language || "").toLowerCase().startsWith("zh") ? "zh_Hans" : "en";
+    await setLocale(chosen || browser, { remember: false });  // for the loading screen
+    for (const button of $$(".lang-switch button")) {
+      button.addEventListener("click", () => setLocale(button.dataset.lang, { remember: true }));
+    }
 
     S.config = await whenReady(() => api("GET", "/sandbox/api/config"));
     S.clockFetchedAt = Date.now();
+    const own = S.config.community.locale === "en" ? "en" : "zh_Hans";
+    if (!chosen && own !== I18N.locale) await setLocale(own, { remember: false });
     const since = S.config.last_event_seq;
     $("#community-name").textContent = S.config.community.name;
     $("#community-address").textContent = S.config.community.address;
