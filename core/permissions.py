@@ -71,6 +71,9 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "access.emergency_end": _MANAGER,
     # faces
     "faces.count": ANY_STAFF,
+    # community life: notices
+    "notices.send": _MANAGER,
+    "notices.view": ANY_STAFF,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

@@ -1,0 +1,100 @@
+"""Notices and their per-recipient deliveries.
+
+A :class:`Notice` is written once, when staff send it (or schedule it); its
+audience is resolved at that moment into one :class:`NoticeDelivery` row per
+resident and phase (the notice itself, an outage's reminder, its end). A row is
+claimed before its message is sent and marked after, so a restart resumes the
+rows still pending and never sends a marked one again
+(docs/decisions/0027-community-notices-and-votes.md).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, BigIntPK, str_enum, utcnow
+
+
+class NoticeKind(enum.StrEnum):
+    GENERAL = "general"
+    OUTAGE = "outage"
+    EMERGENCY = "emergency"
+
+
+class Audience(enum.StrEnum):
+    ALL = "all"
+    OWNERS = "owners"
+    TENANTS = "tenants"
+
+
+class NoticeStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # rows written, waiting for send_at
+    SENDING = "sending"
+    SENT = "sent"  # every row of the notice phase is marked
+
+
+class Phase(enum.StrEnum):
+    NOTICE = "notice"
+    REMINDER = "reminder"  # an outage starts soon
+    ENDED = "ended"  # an outage is over
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_community", "community_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    author_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    kind: Mapped[NoticeKind] = mapped_column(str_enum(NoticeKind))
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience))
+    # Building ids the notice is for; empty: every building.
+    building_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    # A Telegram file id: the photo or PDF sent with the text as its caption.
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))
+    attachment_file_id: Mapped[str | None] = mapped_column(String(255))
+    starts_at: Mapped[datetime | None]  # an outage's window
+    ends_at: Mapped[datetime | None]
+    send_at: Mapped[datetime]
+    status: Mapped[NoticeStatus] = mapped_column(str_enum(NoticeStatus))
+    reminded_at: Mapped[datetime | None]
+    ended_told_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]  # the delivery report posted to staff
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoticeDelivery(Base):
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "person_id", "phase"),
+        Index("ix_notice_deliveries_due", "status", "claimed_until"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    # None after the person's erasure: the counts stay, the link goes.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id", ondelete="SET NULL"))
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase))
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus))
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    sent_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]

@@ -1,0 +1,153 @@
+"""The notice delivery job (every few seconds, on the scheduler leader).
+
+Steps: scheduled notices whose time has come start, outages get their reminder or
+end rows → batches of recipients are claimed (committed) and sent concurrently
+within the sender's limits, each marked in its own transaction as it is answered
+→ an emergency notice is pinned in the resident's chat → a notice whose every
+recipient is marked is reported in the admin group (delivered, failed, a button
+for the figures per building). See :mod:`core.community.broadcast`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.notify import send_to_admin_group
+from bot.sender import deliver
+from core.community import broadcast
+from core.community.models import Notice, NoticeKind, Phase
+from core.community.notices import NoticeDraft, notice_figures
+from core.db import transaction
+from core.models import Community
+from core.scheduler import Scheduler
+from handlers.community.sending import put_notice
+from handlers.community.views import figures_keyboard
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+def register_notice_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
+    scheduler.add_periodic("community.notices", lambda: run_notices(ctx), 5)
+
+
+async def run_notices(ctx: AppContext) -> int:
+    """Send whatever is due; how many messages went out."""
+    with ctx.i18n.context():
+        await broadcast.start_due(ctx.session_factory, ctx.clock.now())
+        notices: dict[int, tuple[NoticeDraft, Community, NoticeKind]] = {}
+        sent = 0
+        while claims := await broadcast.claim_batch(ctx.session_factory, ctx.clock.now(), BATCH):
+            await _load(ctx, notices, {c.notice_id for c in claims})
+            results = await asyncio.gather(*(_send_one(ctx, c, notices) for c in claims))
+            sent += sum(results)
+        for notice_id in await broadcast.finish_sent(ctx.session_factory, ctx.clock.now()):
+            await _report(ctx, notice_id)
+        return sent
+
+
+async def _load(
+    ctx: AppContext, cache: dict[int, tuple[NoticeDraft, Community, NoticeKind]], ids: set[int]
+) -> None:
+    missing = ids - cache.keys()
+    if not missing:
+        return
+    async with ctx.session_factory() as session:
+        for notice_id in missing:
+            notice = await session.get(Notice, notice_id)
+            assert notice is not None
+            community = await session.get(Community, notice.community_id)
+            assert community is not None
+            cache[notice_id] = (draft_of(notice), community, notice.kind)
+
+
+def draft_of(notice: Notice) -> NoticeDraft:
+    return NoticeDraft(
+        kind=notice.kind,
+        audience=notice.audience,
+        title=notice.title,
+        body=notice.body,
+        building_ids=list(notice.building_ids),
+        attachment_kind=notice.attachment_kind,
+        attachment_file_id=notice.attachment_file_id,
+        starts_at=notice.starts_at,
+        ends_at=notice.ends_at,
+    )
+
+
+async def _send_one(
+    ctx: AppContext,
+    claim: broadcast.Claim,
+    notices: dict[int, tuple[NoticeDraft, Community, NoticeKind]],
+) -> int:
+    assert ctx.bot is not None
+    draft, community, kind = notices[claim.notice_id]
+    if claim.telegram_id is None:
+        async with transaction(ctx.session_factory) as session:
+            await broadcast.mark(
+                session, claim.delivery_id, ok=False, now=ctx.clock.now(), reason="no_telegram"
+            )
+        return 0
+    locale = claim.locale or ctx.settings.default_locale
+    try:
+        with ctx.i18n.use_locale(locale):
+            result = await deliver(
+                put_notice(
+                    ctx.bot,
+                    claim.telegram_id,
+                    draft,
+                    community.timezone,
+                    claim.notice_id,
+                    claim.phase,
+                )
+            )
+    except Exception:
+        log.exception("notice send failed", extra={"fields": {"notice": claim.notice_id}})
+        async with transaction(ctx.session_factory) as session:
+            await broadcast.release(session, claim.delivery_id)
+        return 0
+    message_id = result.result.message_id if result.ok else None
+    async with transaction(ctx.session_factory) as session:
+        await broadcast.mark(
+            session,
+            claim.delivery_id,
+            ok=result.ok,
+            now=ctx.clock.now(),
+            message_id=message_id,
+            reason=result.reason,
+        )
+    if message_id is not None and kind == NoticeKind.EMERGENCY and claim.phase == Phase.NOTICE:
+        await deliver(
+            ctx.bot.pin_chat_message(claim.telegram_id, message_id, disable_notification=True)
+        )
+    return int(result.ok)
+
+
+async def _report(ctx: AppContext, notice_id: int) -> None:
+    async with ctx.session_factory() as session:
+        notice = await session.get(Notice, notice_id)
+        assert notice is not None
+        community = await session.get(Community, notice.community_id)
+        assert community is not None
+        figures = await notice_figures(session, notice_id)
+    total = figures.total
+
+    def build() -> str:
+        text = _("📢 Notice #{id} “{title}” is sent: delivered {delivered} of {total}.").format(
+            id=notice_id, title=escape(notice.title), delivered=total.delivered, total=total.total
+        )
+        if total.failed:
+            text += "\n" + _("⚠️ {count} could not be reached (see the figures).").format(
+                count=total.failed
+            )
+        return text
+
+    await send_to_admin_group(
+        ctx, community, build, reply_markup=lambda: figures_keyboard(notice_id)
+    )

@@ -1,0 +1,32 @@
+"""Putting one notice in one chat: text, or a photo / PDF with the text as caption,
+and the "Got it" button. The preview in the admin group goes through the same call,
+so staff see exactly what residents get."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+
+from core.community.models import Phase
+from core.community.notices import NoticeDraft
+from handlers.community.views import ack_keyboard, notice_text
+
+
+async def put_notice(
+    bot: Bot, chat_id: int, draft: NoticeDraft, tz: str, notice_id: int, phase: Phase
+) -> Any:
+    """Send it (in the current locale); the sent message."""
+    text = notice_text(draft, tz, phase)
+    if phase != Phase.NOTICE:
+        return await bot.send_message(chat_id, text)
+    markup = ack_keyboard(notice_id)
+    if draft.attachment_kind == "photo" and draft.attachment_file_id:
+        return await bot.send_photo(
+            chat_id, draft.attachment_file_id, caption=text, reply_markup=markup
+        )
+    if draft.attachment_kind == "document" and draft.attachment_file_id:
+        return await bot.send_document(
+            chat_id, draft.attachment_file_id, caption=text, reply_markup=markup
+        )
+    return await bot.send_message(chat_id, text, reply_markup=markup)
