@@ -44,6 +44,7 @@ class Claim:
     phase: Phase
     telegram_id: int | None
     locale: str | None
+    gave_up: bool = False  # tried MAX_ATTEMPTS times: to be marked failed, not sent
 
 
 async def start_due(session_factory: async_sessionmaker[AsyncSession], now: datetime) -> None:
@@ -145,9 +146,16 @@ async def claim_batch(
         )
         claims = []
         for delivery_id, notice_id, phase, attempts, telegram_id, locale in rows.all():
-            if attempts > MAX_ATTEMPTS:
-                telegram_id = None  # given up on: marked failed by the caller
-            claims.append(Claim(delivery_id, notice_id, Phase(phase), telegram_id, locale))
+            claims.append(
+                Claim(
+                    delivery_id,
+                    notice_id,
+                    Phase(phase),
+                    telegram_id,
+                    locale,
+                    gave_up=attempts > MAX_ATTEMPTS,
+                )
+            )
         return claims
 
 

@@ -54,7 +54,7 @@ async def show_preview(
     await message.answer(
         _(
             "👆 This is the notice as residents will see it.\n"
-            "It goes to {audience}: {count} residents now."
+            "It goes to {audience}. Recipients now: {count}."
         ).format(audience=escape(audience_label(draft.audience, names)), count=count),
         reply_markup=keyboard(
             [button(_("📤 Send now"), "send", "now")],
@@ -149,11 +149,11 @@ async def _send(
     await state.clear()
     if when is None:
         text = _(
-            "📤 Notice #{id} is on its way to {count} residents. I will report here when "
+            "📤 Notice #{id} is on its way (recipients: {count}). I will report here when "
             "everyone has it."
         ).format(id=notice.id, count=count)
     else:
-        text = _("🕒 Notice #{id} will go to {count} residents at {time}.").format(
+        text = _("🕒 Notice #{id} will go out at {time} (recipients now: {count}).").format(
             id=notice.id,
             count=count,
             time=fmt_short_datetime(notice.send_at, community.timezone, community.locale),

@@ -88,10 +88,11 @@ async def _send_one(
 ) -> int:
     assert ctx.bot is not None
     draft, community, kind = notices[claim.notice_id]
-    if claim.telegram_id is None:
+    if claim.telegram_id is None or claim.gave_up:
+        reason = "gave_up" if claim.gave_up else "no_telegram"
         async with transaction(ctx.session_factory) as session:
             await broadcast.mark(
-                session, claim.delivery_id, ok=False, now=ctx.clock.now(), reason="no_telegram"
+                session, claim.delivery_id, ok=False, now=ctx.clock.now(), reason=reason
             )
         return 0
     locale = claim.locale or ctx.settings.default_locale

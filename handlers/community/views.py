@@ -122,8 +122,9 @@ def figures_text(notice_id: int, title: str, figures: NoticeFigures) -> str:
     if figures.failures:
         lines.append(_("Not reached:"))
         shown = figures.failures[:30]
+        erased = _("(erased)")
         lines.extend(
-            f"– {escape(name or _('(erased)'))}: {reason_label(reason)}" for name, reason in shown
+            f"– {escape(name or erased)}: {reason_label(reason)}" for name, reason in shown
         )
         if len(figures.failures) > len(shown):
             lines.append(_("…and {count} more").format(count=len(figures.failures) - len(shown)))

@@ -33,9 +33,9 @@ async def test_outage_notice_to_one_building(running_bot, emulator, world, sessi
     preview = await group.expect("Outage: Water off in 1栋")
     assert "From Dec 4, 2030 09:00 to Dec 4, 2030 17:00" in preview["text"]
     confirm = await group.expect("This is the notice as residents will see it")
-    assert "every resident of 1栋: 2 residents" in confirm["text"]
+    assert "every resident of 1栋. Recipients now: 2" in confirm["text"]
     await group.press(confirm, "📤 Send now", from_user=MANAGER_ID)
-    await group.expect("Notice #1 is on its way to 2 residents")
+    await group.expect("Notice #1 is on its way (recipients: 2)")
     await idle(running_bot)
 
     assert await run_notices(running_bot.ctx) == 1
@@ -82,7 +82,7 @@ async def test_emergency_is_pinned_and_empty_audience_refused(running_bot, emula
     msg = await group.expect("Add a photo or a PDF")
     await group.press(msg, "No attachment ➡️", from_user=MANAGER_ID)
     confirm = await group.expect("This is the notice as residents will see it")
-    assert "0 residents" in confirm["text"]
+    assert "Recipients now: 0" in confirm["text"]
     await group.press(confirm, "📤 Send now", from_user=MANAGER_ID)
     await group.expect("Nobody in that audience lives in the community now")
 
@@ -101,7 +101,7 @@ async def test_emergency_is_pinned_and_empty_audience_refused(running_bot, emula
     await group.press(msg, "No attachment ➡️", from_user=MANAGER_ID)
     confirm = await group.expect("This is the notice as residents will see it")
     await group.press(confirm, "📤 Send now", from_user=MANAGER_ID)
-    await group.expect("on its way to 1 residents")
+    await group.expect("on its way (recipients: 1)")
     await idle(running_bot)
     await run_notices(running_bot.ctx)
     got = await world.tenant.expect("Emergency: Gas leak")
