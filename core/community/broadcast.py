@@ -79,6 +79,15 @@ async def start_due(session_factory: async_sessionmaker[AsyncSession], now: date
         for notice in ended.all():
             notice.ended_told_at = now
             notice.reminded_at = notice.reminded_at or now  # too late to remind
+            await session.execute(  # a reminder still unsent when it is over: dropped
+                update(NoticeDelivery)
+                .where(
+                    NoticeDelivery.notice_id == notice.id,
+                    NoticeDelivery.phase == Phase.REMINDER,
+                    NoticeDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)),
+                )
+                .values(status=DeliveryStatus.FAILED, reason="too_late", claimed_until=None)
+            )
             await _follow_up(session, notice, Phase.ENDED)
 
 

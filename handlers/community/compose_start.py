@@ -23,27 +23,24 @@ from core.community.notices import buildings_by_name
 from core.community.times import parse_window
 from core.models import Community
 from handlers.community.callbacks import Compose
-from handlers.community.drafting import NoticeSteps, button, keyboard
-from handlers.community.views import KIND_ICONS, kind_label
+from handlers.community.drafting import WINDOW_EXAMPLE, NoticeSteps, ask
 from handlers.kit import admin_router, answer_query, group_command, reply
 
 router = admin_router("community.compose_start")
 
 group_command("notice", __("Send a notice to residents"), order=50)
 
-WINDOW_EXAMPLE = "2026-12-04 09:00 - 17:00"
+# A choice step: the values its buttons may carry, and the step after it.
+CHOICES = {
+    "kind": ({k.value for k in NoticeKind}, NoticeSteps.audience),
+    "audience": ({a.value for a in Audience}, NoticeSteps.buildings),
+}
 
 
 @router.message(Command("notice"), StateFilter("*"), flags={"staff": "notices.send"})
 async def start(message: Message, state: FSMContext) -> None:
-    await state.clear()
-    await state.set_state(NoticeSteps.kind)
-    await message.answer(
-        _("📢 A new notice to residents. What kind is it?"),
-        reply_markup=keyboard(
-            [button(f"{KIND_ICONS[k]} {kind_label(k)}", "kind", k.value) for k in NoticeKind]
-        ),
-    )
+    await state.set_data({})
+    await ask(message, state, NoticeSteps.kind)
 
 
 @router.callback_query(Compose.filter(F.step == "cancel"), StateFilter("*"))
@@ -52,35 +49,15 @@ async def cancel(query: CallbackQuery, state: FSMContext) -> None:
     await reply(query, _("The notice draft is dropped."))
 
 
-@router.callback_query(NoticeSteps.kind, Compose.filter(F.step == "kind"))
-async def chose_kind(query: CallbackQuery, callback_data: Compose, state: FSMContext) -> None:
-    await state.update_data(kind=NoticeKind(callback_data.value).value)
-    await state.set_state(NoticeSteps.audience)
-    await reply(
-        query,
-        _("Who should receive it?"),
-        reply_markup=keyboard(
-            [button(_("Every resident"), "audience", Audience.ALL.value)],
-            [
-                button(_("Owners only"), "audience", Audience.OWNERS.value),
-                button(_("Tenants only"), "audience", Audience.TENANTS.value),
-            ],
-        ),
-    )
-
-
-@router.callback_query(NoticeSteps.audience, Compose.filter(F.step == "audience"))
-async def chose_audience(query: CallbackQuery, callback_data: Compose, state: FSMContext) -> None:
-    await state.update_data(audience=Audience(callback_data.value).value)
-    await state.set_state(NoticeSteps.buildings)
-    await reply(
-        query,
-        _(
-            "Which buildings? Send their names separated by commas (e.g. 1栋, 3栋), "
-            "or press “Whole community”."
-        ),
-        reply_markup=keyboard([button(_("🏘 Whole community"), "buildings", "all")]),
-    )
+@router.callback_query(
+    StateFilter(NoticeSteps.kind, NoticeSteps.audience), Compose.filter(F.step.in_(CHOICES))
+)
+async def chose(query: CallbackQuery, callback_data: Compose, state: FSMContext) -> None:
+    await answer_query(query)
+    allowed, after = CHOICES[callback_data.step]
+    if callback_data.value in allowed and isinstance(query.message, Message):
+        await state.update_data({callback_data.step: callback_data.value})
+        await ask(query.message, state, after)
 
 
 @router.callback_query(NoticeSteps.buildings, Compose.filter(F.step == "buildings"))
@@ -96,7 +73,7 @@ async def typed_buildings(
     message: Message, state: FSMContext, session: AsyncSession, community: Community
 ) -> None:
     known = await buildings_by_name(session, community.id)
-    names = [n for n in re.split(r"[,，、;；\s]+", message.text or "") if n]
+    names = list(dict.fromkeys(n for n in re.split(r"[,，、;；\s]+", message.text or "") if n))
     unknown = [n for n in names if n not in known]
     if not names or unknown:
         await message.answer(
@@ -105,22 +82,13 @@ async def typed_buildings(
             )
         )
         return
-    chosen = list(dict.fromkeys(names))
-    await state.update_data(building_ids=[known[n].id for n in chosen], building_names=chosen)
+    await state.update_data(building_ids=[known[n].id for n in names], building_names=names)
     await _after_buildings(message, state)
 
 
 async def _after_buildings(message: Message, state: FSMContext) -> None:
-    data = await state.get_data()
-    if data["kind"] == NoticeKind.OUTAGE.value:
-        await state.set_state(NoticeSteps.window)
-        await message.answer(
-            _(
-                "When is the outage? Send the start and end in the community's time, e.g. {example}"
-            ).format(example=WINDOW_EXAMPLE)
-        )
-        return
-    await ask_title(message, state)
+    outage = (await state.get_data())["kind"] == NoticeKind.OUTAGE.value
+    await ask(message, state, NoticeSteps.window if outage else NoticeSteps.title)
 
 
 @router.message(NoticeSteps.window, F.text)
@@ -134,12 +102,7 @@ async def typed_window(message: Message, state: FSMContext, community: Community
         )
         return
     await state.update_data(starts_at=window[0].isoformat(), ends_at=window[1].isoformat())
-    await ask_title(message, state)
-
-
-async def ask_title(message: Message, state: FSMContext) -> None:
-    await state.set_state(NoticeSteps.title)
-    await message.answer(_("The title (at most 100 characters):"))
+    await ask(message, state, NoticeSteps.title)
 
 
 @router.message(StateFilter(NoticeSteps.buildings, NoticeSteps.window))

@@ -9,6 +9,7 @@ the text is its caption: at most 800 characters) → the preview (:mod:`.compose
 from __future__ import annotations
 
 from aiogram import F
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -19,35 +20,25 @@ from core.community.notices import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX
 from core.models import Community
 from handlers.community.callbacks import Compose
 from handlers.community.compose_send import show_preview
-from handlers.community.drafting import NoticeSteps, button, keyboard
+from handlers.community.drafting import NoticeSteps, ask
 from handlers.kit import admin_router, answer_query, read_text
 
 router = admin_router("community.compose_text")
 
-
-@router.message(NoticeSteps.title)
-async def typed_title(message: Message, state: FSMContext) -> None:
-    title = await read_text(message, max_len=TITLE_MAX)
-    if title is None:
-        return
-    await state.update_data(title=title)
-    await state.set_state(NoticeSteps.body)
-    await message.answer(
-        _("Now the text of the notice (at most {limit} characters):").format(limit=BODY_MAX)
-    )
+# A words step: the draft field it fills, its limit, and the step after it.
+WORDS = {
+    NoticeSteps.title.state: ("title", TITLE_MAX, NoticeSteps.body),
+    NoticeSteps.body.state: ("body", BODY_MAX, NoticeSteps.attachment),
+}
 
 
-@router.message(NoticeSteps.body)
-async def typed_body(message: Message, state: FSMContext) -> None:
-    body = await read_text(message, max_len=BODY_MAX)
-    if body is None:
-        return
-    await state.update_data(body=body)
-    await state.set_state(NoticeSteps.attachment)
-    await message.answer(
-        _("Add a photo or a PDF to the notice, or press “No attachment”."),
-        reply_markup=keyboard([button(_("No attachment ➡️"), "attach", "none")]),
-    )
+@router.message(StateFilter(NoticeSteps.title, NoticeSteps.body))
+async def typed_words(message: Message, state: FSMContext) -> None:
+    field, limit, after = WORDS[str(await state.get_state())]
+    words = await read_text(message, max_len=limit)
+    if words is not None:
+        await state.update_data({field: words})
+        await ask(message, state, after)
 
 
 @router.callback_query(NoticeSteps.attachment, Compose.filter(F.step == "attach"))
@@ -86,14 +77,11 @@ async def attached(
         )
         return
     if message.photo:
-        await state.update_data(
-            attachment_kind="photo", attachment_file_id=message.photo[-1].file_id
-        )
+        kind, file_id = "photo", message.photo[-1].file_id
     else:
         assert message.document is not None
-        await state.update_data(
-            attachment_kind="document", attachment_file_id=message.document.file_id
-        )
+        kind, file_id = "document", message.document.file_id
+    await state.update_data(attachment_kind=kind, attachment_file_id=file_id)
     await show_preview(message, state, session, community, app)
 
 
