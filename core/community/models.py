@@ -1,4 +1,4 @@
-"""Notices and their per-recipient deliveries.
+"""Notices and their per-recipient deliveries; owners' votes and their ballots.
 
 A :class:`Notice` is written once, when staff send it (or schedule it); its
 audience is resolved at that moment into one :class:`NoticeDelivery` row per
@@ -12,8 +12,20 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, str_enum, utcnow
@@ -98,3 +110,78 @@ class NoticeDelivery(Base):
     reason: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
+
+
+# ------------------------------------------------------------------ owners' votes
+
+
+class VoteMatter(enum.StrEnum):
+    """Which rule of Civil Code art. 278 decides (see :mod:`core.community.tally`)."""
+
+    ORDINARY = "ordinary"  # more than half of the participating area and owners
+    SPECIAL = "special"  # ¾ of both: the maintenance fund, rebuilding, common parts' use
+    RENOVATION = "renovation"  # starting an old-community renovation: every household
+
+
+class VoteStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class VoteChoice(enum.StrEnum):
+    AGREE = "agree"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+
+
+class Vote(Base):
+    __tablename__ = "votes"
+    __table_args__ = (Index("ix_votes_due", "status", "deadline"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    opened_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    question: Mapped[str] = mapped_column(Text)
+    matter: Mapped[VoteMatter] = mapped_column(str_enum(VoteMatter))
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    building_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    deadline: Mapped[datetime]
+    status: Mapped[VoteStatus] = mapped_column(str_enum(VoteStatus))
+    reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    # The tally at the deadline (core.community.tally.Tally.as_dict), kept as computed.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class VoteUnit(Base):
+    """A unit entitled to vote, with its area, as the registry had them at opening."""
+
+    __tablename__ = "vote_units"
+
+    vote_id: Mapped[int] = mapped_column(
+        ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+
+class Ballot(Base):
+    """One per unit and vote: the first owner's cast counts, and is never changed."""
+
+    __tablename__ = "vote_ballots"
+    __table_args__ = (UniqueConstraint("vote_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    choice: Mapped[VoteChoice] = mapped_column(str_enum(VoteChoice))
+    # None after the voter's erasure: the ballot still counts, the link is gone.
+    cast_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    cast_at: Mapped[datetime]
