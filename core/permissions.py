@@ -74,6 +74,8 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     # community life: notices
     "notices.send": _MANAGER,
     "notices.view": ANY_STAFF,
+    "votes.open": _MANAGER,
+    "votes.view": ANY_STAFF,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

@@ -35,6 +35,14 @@ class NoticeKind(enum.StrEnum):
     GENERAL = "general"
     OUTAGE = "outage"
     EMERGENCY = "emergency"
+    # Messages of an owners' vote (the notice's vote_id), written by the vote's jobs.
+    VOTE_OPEN = "vote_open"
+    VOTE_REMINDER = "vote_reminder"
+    VOTE_RESULT = "vote_result"
+
+
+#: The kinds staff compose by hand.
+COMPOSED_KINDS = (NoticeKind.GENERAL, NoticeKind.OUTAGE, NoticeKind.EMERGENCY)
 
 
 class Audience(enum.StrEnum):
@@ -87,6 +95,7 @@ class Notice(Base):
     reminded_at: Mapped[datetime | None]
     ended_told_at: Mapped[datetime | None]
     reported_at: Mapped[datetime | None]  # the delivery report posted to staff
+    vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

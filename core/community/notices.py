@@ -96,9 +96,12 @@ async def create_notice(
     send_at: datetime,
     now: datetime,
     today: date,
+    people: Mapping[int, int | None] | None = None,
+    vote_id: int | None = None,
 ) -> tuple[Notice, int]:
-    """The notice and one pending delivery per resident of its audience, in the
-    caller's transaction; how many residents it goes to."""
+    """The notice and one pending delivery per resident of its audience (or the
+    ``people`` given: person id -> building id), in the caller's transaction; how
+    many residents it goes to."""
     if len(draft.title) > TITLE_MAX:
         raise NoticeError("title_too_long")
     if len(draft.body) > body_limit(draft.attachment_file_id is not None):
@@ -107,7 +110,8 @@ async def create_notice(
         draft.starts_at and draft.ends_at and draft.starts_at < draft.ends_at
     ):
         raise NoticeError("bad_window")
-    people = await audience_rows(session, community_id, draft, today)
+    if people is None:
+        people = await audience_rows(session, community_id, draft, today)
     if not people:
         raise NoticeError("no_recipients")
     notice = Notice(
@@ -125,6 +129,7 @@ async def create_notice(
         send_at=max(send_at, now),
         status=NoticeStatus.SCHEDULED,
         created_at=now,
+        vote_id=vote_id,
     )
     session.add(notice)
     await session.flush()
@@ -192,6 +197,7 @@ async def current_notices(
             NoticeDelivery.phase == Phase.NOTICE,
             NoticeDelivery.status == DeliveryStatus.SENT,
             Notice.created_at >= now - CURRENT_FOR,
+            Notice.vote_id.is_(None),  # a vote's messages: see the votes
         )
         .order_by(Notice.created_at.desc(), Notice.id.desc())
         .limit(limit * 2)

@@ -21,13 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record_audit
 from core.community.models import (
+    Audience,
     Ballot,
+    NoticeKind,
     Vote,
     VoteChoice,
     VoteMatter,
     VoteStatus,
     VoteUnit,
 )
+from core.community.notices import TITLE_MAX, NoticeDraft, create_notice
 from core.community.tally import Tally, tally
 from core.models import Building, Residency, ResidencyRole, Unit
 from core.residency import active_residency_clause
@@ -324,3 +327,47 @@ async def due_reminders(session: AsyncSession, now: datetime) -> list[Vote]:
     for vote in due:
         vote.reminded_at = now
     return due
+
+
+async def vote_notice(
+    session: AsyncSession,
+    vote: Vote,
+    kind: NoticeKind,
+    people: dict[int, int | None],
+    *,
+    now: datetime,
+    today: date,
+) -> int:
+    """Queue one of the vote's messages (opening, reminder, result) to ``people``
+    through the notice delivery; how many it goes to (0: nobody, nothing queued)."""
+    if not people:
+        return 0
+    draft = NoticeDraft(
+        kind=kind,
+        audience=Audience.OWNERS,
+        title=vote.question[:TITLE_MAX],
+        body=vote.question,
+        building_ids=list(vote.building_ids),
+    )
+    _, count = await create_notice(
+        session,
+        community_id=vote.community_id,
+        author_person_id=None,
+        draft=draft,
+        send_at=now,
+        now=now,
+        today=today,
+        people=people,
+        vote_id=vote.id,
+    )
+    return count
+
+
+async def recent_votes(session: AsyncSession, community_id: int, limit: int = 8) -> list[Vote]:
+    rows = await session.scalars(
+        select(Vote)
+        .where(Vote.community_id == community_id)
+        .order_by(Vote.created_at.desc(), Vote.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -28,3 +28,20 @@ class NoticeFigures(CallbackData, prefix="nf"):
     """Staff: a notice's delivery figures."""
 
     notice_id: int
+
+
+class VoteCb(CallbackData, prefix="vt"):
+    """An owner's buttons on a vote: open it, choose for a unit, confirm."""
+
+    action: str  # open | choose | cast | list
+    vote_id: int
+    unit_id: int = 0
+    choice: str = ""
+
+
+class VoteStaff(CallbackData, prefix="vs"):
+    """Staff: a vote's turnout, or a step of opening one."""
+
+    action: str  # turnout | matter | ballot | whole | open
+    vote_id: int = 0
+    value: str = ""

@@ -27,8 +27,9 @@ from core.identity import Identity
 from core.models import Community
 from core.residents.common import community_today
 from handlers.community.callbacks import Compose, NoticeAck
-from handlers.community.drafting import NoticeSteps, button, keyboard, read_draft
+from handlers.community.drafting import NoticeSteps, read_draft
 from handlers.community.sending import put_notice
+from handlers.community.steps import button, keyboard
 from handlers.community.views import audience_label
 from handlers.kit import admin_router, answer_query, reply
 

@@ -20,7 +20,8 @@ from core.community.notices import BODY_MAX, CAPTION_BODY_MAX, TITLE_MAX
 from core.models import Community
 from handlers.community.callbacks import Compose
 from handlers.community.compose_send import show_preview
-from handlers.community.drafting import NoticeSteps, ask
+from handlers.community.drafting import NoticeSteps
+from handlers.community.steps import ask
 from handlers.kit import admin_router, answer_query, read_text
 
 router = admin_router("community.compose_text")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -20,13 +21,14 @@ from bot.context import AppContext
 from bot.notify import send_to_admin_group
 from bot.sender import deliver
 from core.community import broadcast
-from core.community.models import Notice, NoticeKind, Phase
+from core.community.models import Notice, NoticeKind, Phase, Vote
 from core.community.notices import NoticeDraft, notice_figures
 from core.db import transaction
 from core.models import Community
 from core.scheduler import Scheduler
 from handlers.community.sending import put_notice
 from handlers.community.views import figures_keyboard
+from handlers.community.vote_jobs import run_votes
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,14 @@ BATCH = 100
 
 def register_notice_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("community.notices", lambda: run_notices(ctx), 5)
+    scheduler.add_periodic("community.votes", lambda: run_votes(ctx), 30)
 
 
 async def run_notices(ctx: AppContext) -> int:
     """Send whatever is due; how many messages went out."""
     with ctx.i18n.context():
         await broadcast.start_due(ctx.session_factory, ctx.clock.now())
-        notices: dict[int, tuple[NoticeDraft, Community, NoticeKind]] = {}
+        notices: dict[int, Loaded] = {}
         sent = 0
         while claims := await broadcast.claim_batch(ctx.session_factory, ctx.clock.now(), BATCH):
             await _load(ctx, notices, {c.notice_id for c in claims})
@@ -52,9 +55,14 @@ async def run_notices(ctx: AppContext) -> int:
         return sent
 
 
-async def _load(
-    ctx: AppContext, cache: dict[int, tuple[NoticeDraft, Community, NoticeKind]], ids: set[int]
-) -> None:
+@dataclass(frozen=True)
+class Loaded:
+    draft: NoticeDraft
+    community: Community
+    vote: Vote | None
+
+
+async def _load(ctx: AppContext, cache: dict[int, Loaded], ids: set[int]) -> None:
     missing = ids - cache.keys()
     if not missing:
         return
@@ -64,7 +72,8 @@ async def _load(
             assert notice is not None
             community = await session.get(Community, notice.community_id)
             assert community is not None
-            cache[notice_id] = (draft_of(notice), community, notice.kind)
+            vote = await session.get(Vote, notice.vote_id) if notice.vote_id else None
+            cache[notice_id] = Loaded(draft_of(notice), community, vote)
 
 
 def draft_of(notice: Notice) -> NoticeDraft:
@@ -84,10 +93,11 @@ def draft_of(notice: Notice) -> NoticeDraft:
 async def _send_one(
     ctx: AppContext,
     claim: broadcast.Claim,
-    notices: dict[int, tuple[NoticeDraft, Community, NoticeKind]],
+    notices: dict[int, Loaded],
 ) -> int:
     assert ctx.bot is not None
-    draft, community, kind = notices[claim.notice_id]
+    loaded = notices[claim.notice_id]
+    draft, community = loaded.draft, loaded.community
     if claim.telegram_id is None or claim.gave_up:
         reason = "gave_up" if claim.gave_up else "no_telegram"
         async with transaction(ctx.session_factory) as session:
@@ -106,6 +116,7 @@ async def _send_one(
                     community.timezone,
                     claim.notice_id,
                     claim.phase,
+                    loaded.vote,
                 )
             )
     except Exception:
@@ -123,7 +134,11 @@ async def _send_one(
             message_id=message_id,
             reason=result.reason,
         )
-    if message_id is not None and kind == NoticeKind.EMERGENCY and claim.phase == Phase.NOTICE:
+    if (
+        message_id is not None
+        and draft.kind == NoticeKind.EMERGENCY
+        and claim.phase == Phase.NOTICE
+    ):
         await deliver(
             ctx.bot.pin_chat_message(claim.telegram_id, message_id, disable_notification=True)
         )

@@ -8,15 +8,26 @@ from typing import Any
 
 from aiogram import Bot
 
-from core.community.models import Phase
+from core.community.models import Phase, Vote
 from core.community.notices import NoticeDraft
 from handlers.community.views import ack_keyboard, notice_text
+from handlers.community.vote_views import vote_message
 
 
 async def put_notice(
-    bot: Bot, chat_id: int, draft: NoticeDraft, tz: str, notice_id: int, phase: Phase
+    bot: Bot,
+    chat_id: int,
+    draft: NoticeDraft,
+    tz: str,
+    notice_id: int,
+    phase: Phase,
+    vote: Vote | None = None,
 ) -> Any:
-    """Send it (in the current locale); the sent message."""
+    """Send it (in the current locale); the sent message. A vote's message is
+    written from the vote (:mod:`.vote_views`)."""
+    if vote is not None:
+        text, vote_markup = vote_message(vote, draft.kind, tz)
+        return await bot.send_message(chat_id, text, reply_markup=vote_markup)
     text = notice_text(draft, tz, phase)
     if phase != Phase.NOTICE:
         return await bot.send_message(chat_id, text)

@@ -16,7 +16,14 @@ from core.formatting import fmt_short_datetime
 from handlers.community.callbacks import NoticeAck
 from handlers.community.callbacks import NoticeFigures as FiguresCb
 
-KIND_ICONS = {NoticeKind.GENERAL: "📢", NoticeKind.OUTAGE: "🚰", NoticeKind.EMERGENCY: "🚨"}
+KIND_ICONS = {
+    NoticeKind.GENERAL: "📢",
+    NoticeKind.OUTAGE: "🚰",
+    NoticeKind.EMERGENCY: "🚨",
+    NoticeKind.VOTE_OPEN: "🗳",
+    NoticeKind.VOTE_REMINDER: "🗳",
+    NoticeKind.VOTE_RESULT: "🗳",
+}
 
 
 def kind_label(kind: NoticeKind) -> str:
@@ -24,7 +31,7 @@ def kind_label(kind: NoticeKind) -> str:
         NoticeKind.GENERAL: _("Notice"),
         NoticeKind.OUTAGE: _("Outage"),
         NoticeKind.EMERGENCY: _("Emergency"),
-    }[kind]
+    }.get(kind, _("Owners' vote"))
 
 
 def audience_label(audience: Audience, buildings: list[str]) -> str:

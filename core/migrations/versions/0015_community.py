@@ -23,6 +23,36 @@ DT = core.db.UTCDateTime(timezone=True)
 
 def upgrade() -> None:
     op.create_table(
+        "votes",
+        sa.Column("id", PK, nullable=False),
+        sa.Column("community_id", PK, nullable=False),
+        sa.Column("opened_by_person_id", PK, nullable=True),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("matter", sa.String(length=24), nullable=False),
+        sa.Column("secret", sa.Boolean(), nullable=False),
+        sa.Column("building_ids", sa.JSON(), nullable=False),
+        sa.Column("deadline", DT, nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("reminded_at", DT, nullable=True),
+        sa.Column("created_at", DT, nullable=False),
+        sa.Column("closed_at", DT, nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_votes_community_id_communities"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["opened_by_person_id"],
+            ["people.id"],
+            name=op.f("fk_votes_opened_by_person_id_people"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_votes")),
+    )
+    op.create_index("ix_votes_due", "votes", ["status", "deadline"])
+    op.create_table(
         "notices",
         sa.Column("id", PK, nullable=False),
         sa.Column("community_id", PK, nullable=False),
@@ -42,6 +72,10 @@ def upgrade() -> None:
         sa.Column("ended_told_at", DT, nullable=True),
         sa.Column("reported_at", DT, nullable=True),
         sa.Column("created_at", DT, nullable=False),
+        sa.Column("vote_id", PK, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["vote_id"], ["votes.id"], name=op.f("fk_notices_vote_id_votes"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["communities.id"],
@@ -100,36 +134,6 @@ def upgrade() -> None:
     op.create_index("ix_notice_deliveries_due", "notice_deliveries", ["status", "claimed_until"])
 
     op.create_table(
-        "votes",
-        sa.Column("id", PK, nullable=False),
-        sa.Column("community_id", PK, nullable=False),
-        sa.Column("opened_by_person_id", PK, nullable=True),
-        sa.Column("question", sa.Text(), nullable=False),
-        sa.Column("matter", sa.String(length=24), nullable=False),
-        sa.Column("secret", sa.Boolean(), nullable=False),
-        sa.Column("building_ids", sa.JSON(), nullable=False),
-        sa.Column("deadline", DT, nullable=False),
-        sa.Column("status", sa.String(length=24), nullable=False),
-        sa.Column("reminded_at", DT, nullable=True),
-        sa.Column("created_at", DT, nullable=False),
-        sa.Column("closed_at", DT, nullable=True),
-        sa.Column("result", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["community_id"],
-            ["communities.id"],
-            name=op.f("fk_votes_community_id_communities"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["opened_by_person_id"],
-            ["people.id"],
-            name=op.f("fk_votes_opened_by_person_id_people"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_votes")),
-    )
-    op.create_index("ix_votes_due", "votes", ["status", "deadline"])
-    op.create_table(
         "vote_units",
         sa.Column("vote_id", PK, nullable=False),
         sa.Column("unit_id", PK, nullable=False),
@@ -176,9 +180,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("vote_ballots")
     op.drop_table("vote_units")
-    op.drop_index("ix_votes_due", table_name="votes")
-    op.drop_table("votes")
     op.drop_index("ix_notice_deliveries_due", table_name="notice_deliveries")
     op.drop_table("notice_deliveries")
     op.drop_index("ix_notices_community", table_name="notices")
     op.drop_table("notices")
+    op.drop_index("ix_votes_due", table_name="votes")
+    op.drop_table("votes")
