@@ -26,9 +26,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, str_enum, utcnow
+from core.privacy import on_person_erased, on_personal_export
 
 
 class NoticeKind(enum.StrEnum):
@@ -194,3 +196,19 @@ class Ballot(Base):
         ForeignKey("people.id", ondelete="SET NULL")
     )
     cast_at: Mapped[datetime]
+
+
+# Registered with the tables, so that any process that imports them puts the person's
+# ballots and notices in their /privacy export and unlinks them on erasure.
+@on_personal_export("community")
+async def _export(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    from core.community.own_data import personal_community_data
+
+    return await personal_community_data(session, person_id)
+
+
+@on_person_erased("community")
+async def _erase(session: AsyncSession, person_id: int) -> None:
+    from core.community.own_data import erase_community_links
+
+    await erase_community_links(session, person_id)

@@ -166,3 +166,32 @@ async def test_co_owners_racing_cast_exactly_one_ballot(session, session_factory
     assert counted_total == 1 and len(ballot_ids) == 1
     count = await session.scalar(select(func.count()).select_from(Ballot))
     assert count == 1
+
+
+async def test_privacy_export_lists_own_ballot_and_erasure_keeps_the_tally(session):
+    from core.clock import FrozenClock
+    from core.community.votes import current_tally
+    from core.residents.own_data import erase_personal_data, personal_export
+
+    _, vote, _, units, people = await _opened(session)  # a secret vote
+    wife = people[0]
+    await cast_ballot(
+        session,
+        vote_id=vote.id,
+        unit_id=units[0].id,
+        person_id=wife.id,
+        choice=X,
+        now=NOW,
+        today=TODAY,
+    )
+    await session.commit()
+    export = await personal_export(session, wife.id)
+    [ballot] = export["community"]["ballots"]
+    assert ballot["choice"] == "against" and ballot["unit"] == "1栋-101"
+
+    await erase_personal_data(session, wife.id, clock=FrozenClock(NOW))
+    await session.commit()
+    assert (await personal_export(session, wife.id))["community"]["ballots"] == []
+    stored = await session.scalar(select(Ballot))
+    assert stored.cast_by_person_id is None and stored.choice == X
+    assert (await current_tally(session, vote)).against_units == 1
