@@ -2,9 +2,10 @@
 
 A row is *claimed* (status CLAIMED, a lease) in a committed transaction before its
 message is sent, and *marked* (SENT with the message id, or FAILED with the reason)
-in its own transaction right after. A restart resumes the PENDING rows and never
+right after: the job commits the marks of all messages answered in the last 0.1 s
+together (:func:`mark_many`, a group commit). A restart resumes the PENDING rows and never
 sends a SENT one again; a row whose lease ran out (the process died between the
-send and its mark, a window of one database write) is sent again: a duplicate is
+send and its mark, a window of at most 0.1 s of sending) is sent again: a duplicate is
 better than a resident who never hears the water is off
 (docs/decisions/0027-community-notices-and-votes.md).
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.community.models import (
@@ -187,6 +188,49 @@ async def mark(
             sent_at=now if ok else None,
             claimed_until=None,
         )
+    )
+
+
+@dataclass(frozen=True)
+class Mark:
+    delivery_id: int
+    ok: bool
+    message_id: int | None = None
+    reason: str | None = None
+
+
+_MARK_MANY = (
+    update(NoticeDelivery.__table__)  # type: ignore[arg-type]
+    .where(
+        NoticeDelivery.__table__.c.id == bindparam("b_id"),
+        NoticeDelivery.__table__.c.status == DeliveryStatus.CLAIMED.value,
+    )
+    .values(
+        status=bindparam("b_status"),
+        message_id=bindparam("b_message_id"),
+        reason=bindparam("b_reason"),
+        sent_at=bindparam("b_sent_at"),
+        claimed_until=None,
+    )
+)
+
+
+async def mark_many(session: AsyncSession, marks: list[Mark], now: datetime) -> None:
+    """Mark several rows in one statement (the delivery job's group commit)."""
+    if not marks:
+        return
+    await session.execute(
+        _MARK_MANY,
+        [
+            {
+                "b_id": m.delivery_id,
+                "b_status": (DeliveryStatus.SENT if m.ok else DeliveryStatus.FAILED).value,
+                "b_message_id": m.message_id,
+                "b_reason": m.reason,
+                "b_sent_at": now if m.ok else None,
+            }
+            for m in marks
+        ],
     )
 
 

@@ -2,8 +2,8 @@
 
 Steps: scheduled notices whose time has come start, outages get their reminder or
 end rows → batches of recipients are claimed (committed) and sent concurrently
-within the sender's limits, each marked in its own transaction as it is answered
-(a shutdown lets the batch in flight finish and be marked)
+within the sender's limits, each marked as it is answered (the marks of 0.1 s
+committed together; a shutdown lets the batch in flight finish and be marked)
 → an emergency notice is pinned in the resident's chat → a notice whose every
 recipient is marked is reported in the admin group (delivered, failed, a button
 for the figures per building). See :mod:`core.community.broadcast`.
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 WORKERS = 3
+FLUSH_S = 0.1
 
 
 def register_notice_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
@@ -47,19 +48,45 @@ async def run_notices(ctx: AppContext) -> int:
     with ctx.i18n.context():
         await broadcast.start_due(ctx.session_factory, ctx.clock.now())
         notices: dict[int, Loaded] = {}
-        # A few claimers, so that one batch's marks and the next claim overlap the
-        # sends of another: the sender's global limit, not the database, sets the pace.
-        sent = sum(await asyncio.gather(*(_worker(ctx, notices) for _ in range(WORKERS))))
+        marks = _Marks(ctx)
+        flusher = asyncio.create_task(marks.keep_flushing())
+        try:
+            # A few claimers, so that one batch's claim overlaps the sends of another:
+            # the sender's global limit, not the database, sets the pace.
+            workers = (_worker(ctx, notices, marks) for _ in range(WORKERS))
+            sent = sum(await asyncio.gather(*workers))
+        finally:
+            flusher.cancel()
+            await marks.flush()  # also when stopping: what was answered is marked
         for notice_id in await broadcast.finish_sent(ctx.session_factory, ctx.clock.now()):
             await _report(ctx, notice_id)
         return sent
 
 
-async def _worker(ctx: AppContext, notices: dict[int, Loaded]) -> int:
+class _Marks:
+    """The marks of answered sends, committed together every :data:`FLUSH_S`."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.items: list[broadcast.Mark] = []
+
+    async def flush(self) -> None:
+        items, self.items = self.items, []
+        if items:
+            async with transaction(self.ctx.session_factory) as session:
+                await broadcast.mark_many(session, items, self.ctx.clock.now())
+
+    async def keep_flushing(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            await self.flush()
+
+
+async def _worker(ctx: AppContext, notices: dict[int, Loaded], marks: _Marks) -> int:
     sent = 0
     while claims := await broadcast.claim_batch(ctx.session_factory, ctx.clock.now(), BATCH):
         await _load(ctx, notices, {c.notice_id for c in claims})
-        batch = asyncio.gather(*(_send_one(ctx, c, notices) for c in claims))
+        batch = asyncio.gather(*(_send_one(ctx, c, notices, marks) for c in claims))
         try:
             results = await asyncio.shield(batch)
         except asyncio.CancelledError:
@@ -110,6 +137,7 @@ async def _send_one(
     ctx: AppContext,
     claim: broadcast.Claim,
     notices: dict[int, Loaded],
+    marks: _Marks,
 ) -> int:
     assert ctx.bot is not None
     loaded = notices[claim.notice_id]
@@ -141,15 +169,7 @@ async def _send_one(
             await broadcast.release(session, claim.delivery_id)
         return 0
     message_id = result.result.message_id if result.ok else None
-    async with transaction(ctx.session_factory) as session:
-        await broadcast.mark(
-            session,
-            claim.delivery_id,
-            ok=result.ok,
-            now=ctx.clock.now(),
-            message_id=message_id,
-            reason=result.reason,
-        )
+    marks.items.append(broadcast.Mark(claim.delivery_id, result.ok, message_id, result.reason))
     if (
         message_id is not None
         and draft.kind == NoticeKind.EMERGENCY
