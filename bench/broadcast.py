@@ -12,7 +12,8 @@ finishes); a second application resumes. Prints one JSON line:
 - ``rate_per_s``: messages per second while sending (both halves, the restart's
   pause excluded), ``rate_share``: that against ``--rate`` (target ≥ 0.93);
 - ``lost`` / ``duplicated``: residents with no message / more than one (target 0),
-  counted in the emulator, and ``rows_sent`` the delivery rows marked sent;
+  counted in the emulator; ``rows_sent`` the delivery rows marked sent, and the rows
+  left claimed at the restart and at the end (0: nothing would be sent again);
 - ``baseline_rate_per_s``: the same emulator and sender sending ``--baseline``
   plain messages to the same chats with no database work (the ceiling here).
 
@@ -109,12 +110,10 @@ async def _seed(url: str, residents: int) -> None:
     await engine.dispose()
 
 
-async def _sent(url: str) -> int:
+async def _sent(url: str, status: DeliveryStatus = DeliveryStatus.SENT) -> int:
     engine = create_engine(url)
     async with create_session_factory(engine)() as session:
-        count = await session.scalar(
-            select(func.count()).where(NoticeDelivery.status == DeliveryStatus.SENT)
-        )
+        count = await session.scalar(select(func.count()).where(NoticeDelivery.status == status))
     await engine.dispose()
     return int(count or 0)
 
@@ -185,8 +184,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             )
             first = await _first_half(settings, args.residents)
             half = await _sent(url)
+            claimed_at_restart = await _sent(url, DeliveryStatus.CLAIMED)
             second = await _second_half(settings)
             rows_sent = await _sent(url)
+            rows_claimed = await _sent(url, DeliveryStatus.CLAIMED)
             baseline = await _baseline(settings, args.baseline)
         received: dict[int, int] = {}
         for i in range(args.residents):
@@ -205,6 +206,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "rate_share": round(rate / args.rate, 3),
         "sent_before_restart": half,
         "rows_sent": rows_sent,
+        "rows_claimed_at_restart": claimed_at_restart,
+        "rows_left_claimed": rows_claimed,
         "lost": sum(1 for n in received.values() if n == 0),
         "duplicated": sum(1 for n in received.values() if n > 1),
         "baseline_rate_per_s": round(baseline, 1),

@@ -12,6 +12,7 @@ for the figures per building). See :mod:`core.community.broadcast`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from html import escape
@@ -53,11 +54,19 @@ async def run_notices(ctx: AppContext) -> int:
         try:
             # A few claimers, so that one batch's claim overlaps the sends of another:
             # the sender's global limit, not the database, sets the pace.
+            # return_exceptions: when stopping, wait for every worker's batch in flight
+            # (a plain gather ends with the first worker that stops).
             workers = (_worker(ctx, notices, marks) for _ in range(WORKERS))
-            sent = sum(await asyncio.gather(*workers))
+            done = await asyncio.gather(*workers, return_exceptions=True)
+            for outcome in done:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            sent = sum(n for n in done if isinstance(n, int))
         finally:
-            flusher.cancel()
-            await marks.flush()  # also when stopping: what was answered is marked
+            # Also when stopping: the flusher ends after writing what was answered
+            # (cancelling it could roll back a write in progress).
+            marks.stop.set()
+            await flusher
         for notice_id in await broadcast.finish_sent(ctx.session_factory, ctx.clock.now()):
             await _report(ctx, notice_id)
         return sent
@@ -69,6 +78,7 @@ class _Marks:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.items: list[broadcast.Mark] = []
+        self.stop = asyncio.Event()
 
     async def flush(self) -> None:
         items, self.items = self.items, []
@@ -77,9 +87,11 @@ class _Marks:
                 await broadcast.mark_many(session, items, self.ctx.clock.now())
 
     async def keep_flushing(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_S)
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), FLUSH_S)
             await self.flush()
+        await self.flush()  # what came in during the last write
 
 
 async def _worker(ctx: AppContext, notices: dict[int, Loaded], marks: _Marks) -> int:
@@ -87,14 +99,17 @@ async def _worker(ctx: AppContext, notices: dict[int, Loaded], marks: _Marks) ->
     while claims := await broadcast.claim_batch(ctx.session_factory, ctx.clock.now(), BATCH):
         await _load(ctx, notices, {c.notice_id for c in claims})
         batch = asyncio.gather(*(_send_one(ctx, c, notices, marks) for c in claims))
-        try:
-            results = await asyncio.shield(batch)
-        except asyncio.CancelledError:
-            # Stopping (a shutdown): the sends in flight finish and are marked, so
-            # a graceful restart resends nothing; no new batch is claimed.
-            await batch
-            raise
-        sent += sum(results)
+        stopping = False
+        while not batch.done():
+            try:
+                await asyncio.shield(batch)
+            except asyncio.CancelledError:
+                # Stopping (a shutdown): the sends in flight finish and are marked,
+                # so a graceful restart resends nothing; no new batch is claimed.
+                stopping = True
+        if stopping:
+            raise asyncio.CancelledError
+        sent += sum(batch.result())
     return sent
 
 
