@@ -234,11 +234,12 @@ async def mark_many(session: AsyncSession, marks: list[Mark], now: datetime) -> 
     )
 
 
-async def release(session: AsyncSession, delivery_id: int) -> None:
-    """A send that raised something unexpected: back to pending, tried again later."""
+async def release(session: AsyncSession, *delivery_ids: int) -> None:
+    """Claims not sent (an unexpected error, or a stop before the send): back to
+    pending, for the next run."""
     await session.execute(
         update(NoticeDelivery)
-        .where(NoticeDelivery.id == delivery_id, NoticeDelivery.status == DeliveryStatus.CLAIMED)
+        .where(NoticeDelivery.id.in_(delivery_ids), NoticeDelivery.status == DeliveryStatus.CLAIMED)
         .values(status=DeliveryStatus.PENDING, claimed_until=None)
     )
 

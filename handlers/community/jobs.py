@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from html import escape
+from typing import TypeVar
 
 from aiogram.utils.i18n import gettext as _
 
@@ -33,6 +35,7 @@ from handlers.community.views import figures_keyboard
 from handlers.community.vote_jobs import run_votes
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BATCH = 50
 WORKERS = 3
@@ -95,22 +98,41 @@ class _Marks:
 
 
 async def _worker(ctx: AppContext, notices: dict[int, Loaded], marks: _Marks) -> int:
+    """Claim a batch, send it, again, until nothing is due. Stopping (a shutdown's
+    cancel) never cuts a step short: a claim in progress is completed and given
+    back, a batch in flight is sent and marked; then the worker stops."""
     sent = 0
-    while claims := await broadcast.claim_batch(ctx.session_factory, ctx.clock.now(), BATCH):
+    while True:
+        claims, stopping = await _uncut(
+            broadcast.claim_batch(ctx.session_factory, ctx.clock.now(), BATCH)
+        )
+        if stopping:
+            if claims:
+                async with transaction(ctx.session_factory) as session:
+                    await broadcast.release(session, *(c.delivery_id for c in claims))
+            raise asyncio.CancelledError
+        if not claims:
+            return sent
         await _load(ctx, notices, {c.notice_id for c in claims})
-        batch = asyncio.gather(*(_send_one(ctx, c, notices, marks) for c in claims))
-        stopping = False
-        while not batch.done():
-            try:
-                await asyncio.shield(batch)
-            except asyncio.CancelledError:
-                # Stopping (a shutdown): the sends in flight finish and are marked,
-                # so a graceful restart resends nothing; no new batch is claimed.
-                stopping = True
+        results, stopping = await _uncut(
+            asyncio.gather(*(_send_one(ctx, c, notices, marks) for c in claims))
+        )
+        sent += sum(results)
         if stopping:
             raise asyncio.CancelledError
-        sent += sum(batch.result())
-    return sent
+
+
+async def _uncut(step: Awaitable[T]) -> tuple[T, bool]:
+    """Await ``step`` to its end even when cancelled; its result, and whether a
+    cancel came meanwhile."""
+    future = asyncio.ensure_future(step)
+    cancelled = False
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            cancelled = True
+    return future.result(), cancelled
 
 
 @dataclass(frozen=True)

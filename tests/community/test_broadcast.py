@@ -126,3 +126,40 @@ async def test_no_recipients_and_over_long_text_are_refused(session):
     except NoticeError as exc:
         assert exc.code == "body_too_long"
     assert DeliveryStatus.PENDING == "pending"
+
+
+async def test_a_stop_midway_then_a_restart_delivers_each_once(
+    session, settings, emulator, monkeypatch
+):
+    import asyncio
+    import contextlib
+
+    from core.clock import FrozenClock
+    from handlers.community.jobs import run_notices
+    from tests.factories import make_community, make_resident, make_unit
+    from tests.harness import start_bot
+
+    community = await make_community(session, locale="en")
+    monkeypatch.setattr("handlers.community.jobs.BATCH", 2)
+    ids = [9100 + i for i in range(20)]
+    for telegram_id in ids:
+        unit = await make_unit(session, community, "1栋")
+        await make_resident(session, unit, telegram_id, locale="en")
+        emulator.user(telegram_id, "R", language_code="en")
+    await _notice(session, community)
+    slow = settings.model_copy(update={"send_rate_global": 6})
+    clock = FrozenClock(NOW)
+    async with start_bot(slow, emulator, clock=clock) as app:
+        job = asyncio.create_task(run_notices(app.ctx))
+        await asyncio.sleep(0.6)
+        job.cancel()  # a shutdown: the batch in flight finishes and is marked
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+    statuses = await _statuses(app.ctx.session_factory)
+    assert "claimed" not in statuses and 0 < statuses.get("sent", 0) < len(ids)
+    async with start_bot(slow, emulator, clock=clock) as app:
+        await run_notices(app.ctx)
+    assert await _statuses(app.ctx.session_factory) == {"sent": len(ids)}
+    for telegram_id in ids:
+        got = [m for m in emulator.user(telegram_id).messages if "Lift service" in m["text"]]
+        assert len(got) == 1
