@@ -98,6 +98,8 @@ class Notice(Base):
     ended_told_at: Mapped[datetime | None]
     reported_at: Mapped[datetime | None]  # the delivery report posted to staff
     vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    # An outage's extension is a new notice to those the first reached, naming it.
+    extends_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -54,6 +54,7 @@ class NoticeDraft:
     attachment_file_id: str | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    extended: bool = False  # an outage's extension (the notice's extends_id)
 
 
 def body_limit(has_attachment: bool) -> int:
@@ -98,6 +99,7 @@ async def create_notice(
     today: date,
     people: Mapping[int, int | None] | None = None,
     vote_id: int | None = None,
+    extends_id: int | None = None,
 ) -> tuple[Notice, int]:
     """The notice and one pending delivery per resident of its audience (or the
     ``people`` given: person id -> building id), in the caller's transaction; how
@@ -130,6 +132,7 @@ async def create_notice(
         status=NoticeStatus.SCHEDULED,
         created_at=now,
         vote_id=vote_id,
+        extends_id=extends_id,
     )
     session.add(notice)
     await session.flush()
@@ -275,3 +278,58 @@ async def notice_figures(session: AsyncSession, notice_id: int) -> NoticeFigures
         else:
             waiting += 1
     return NoticeFigures(sorted(per.values(), key=lambda b: b.name), waiting, sorted(failures))
+
+
+async def extend_outage(
+    session: AsyncSession,
+    *,
+    community_id: int,
+    notice_id: int,
+    ends_at: datetime,
+    author_person_id: int | None,
+    now: datetime,
+    today: date,
+) -> tuple[Notice, int]:
+    """An outage lasts longer: a new notice (the same window, the new end) to the
+    residents the first one reached; the first one's end word is not sent."""
+    notice = await get_notice(session, notice_id, community_id)
+    if notice.kind != NoticeKind.OUTAGE or notice.ends_at is None:
+        raise NoticeError("not_outage")
+    if notice.status != NoticeStatus.SENT or notice.ended_told_at is not None:
+        raise NoticeError("not_current")
+    if ends_at <= max(notice.ends_at, now):
+        raise NoticeError("bad_window")
+    reached = await session.execute(
+        select(NoticeDelivery.person_id, NoticeDelivery.building_id).where(
+            NoticeDelivery.notice_id == notice.id,
+            NoticeDelivery.phase == Phase.NOTICE,
+            NoticeDelivery.status == DeliveryStatus.SENT,
+            NoticeDelivery.person_id.is_not(None),
+        )
+    )
+    people = {int(p): b for p, b in reached.all()}
+    if not people:
+        raise NoticeError("no_recipients")
+    notice.ended_told_at = now  # the extension's own end word follows instead
+    notice.reminded_at = notice.reminded_at or now
+    draft = NoticeDraft(
+        kind=NoticeKind.OUTAGE,
+        audience=notice.audience,
+        title=notice.title,
+        body=notice.body,
+        building_ids=list(notice.building_ids),
+        starts_at=notice.starts_at,
+        ends_at=ends_at,
+        extended=True,
+    )
+    return await create_notice(
+        session,
+        community_id=community_id,
+        author_person_id=author_person_id,
+        draft=draft,
+        send_at=now,
+        now=now,
+        today=today,
+        people=people,
+        extends_id=notice.id,
+    )

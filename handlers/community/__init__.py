@@ -3,8 +3,9 @@
 Staff side (admin group): composing in three phases (:mod:`.compose_start` → kind,
 audience, buildings, outage window; :mod:`.compose_text` → title, text, attachment;
 :mod:`.compose_send` → preview, send now or at a time), then :mod:`.staff_status`
-(/notices and the figures). Resident side: :mod:`.resident` (the home menu's
-notices, "Got it"). Owners' votes: :mod:`.vote_open` (staff open one),
+(/notices and the figures), :mod:`.outage_extend` (/extend). Resident side:
+:mod:`.resident` (the home menu's notices, "Got it").
+Owners' votes: :mod:`.vote_open` (staff open one),
 :mod:`.vote_resident` (owners cast their unit's ballot), :mod:`.vote_staff` (turnout,
 result), :mod:`.vote_jobs` (closing, reminders), :mod:`.vote_views`. The delivery
 job is :mod:`.jobs` (a vote's messages go through it too); shared pieces
@@ -18,6 +19,7 @@ from handlers.community import (
     compose_send,
     compose_start,
     compose_text,
+    outage_extend,
     resident,
     staff_status,
     steps,
@@ -34,6 +36,7 @@ routers = (
     compose_text.router,
     compose_send.router,
     staff_status.router,
+    outage_extend.router,
     resident.router,
     vote_open.router,
     vote_staff.router,

@@ -167,6 +167,7 @@ def draft_of(notice: Notice) -> NoticeDraft:
         attachment_file_id=notice.attachment_file_id,
         starts_at=notice.starts_at,
         ends_at=notice.ends_at,
+        extended=notice.extends_id is not None,
     )
 
 

@@ -63,7 +63,8 @@ def notice_text(draft: NoticeDraft, tz: str, phase: Phase = Phase.NOTICE) -> str
         return _("⏰ Reminder: {title} starts soon.\n{window}").format(title=title, window=window)
     if phase == Phase.ENDED:
         return _("✅ Over: {title} has ended. Thank you for your patience.").format(title=title)
-    lines = [f"{icon} <b>{escape(kind_label(draft.kind))}: {title}</b>"]
+    heading = _("Outage extended") if draft.extended else kind_label(draft.kind)
+    lines = [f"{icon} <b>{escape(heading)}: {title}</b>"]
     if window:
         lines.append(f"🕒 {window}")
     lines.append("")

@@ -107,3 +107,52 @@ async def test_emergency_is_pinned_and_empty_audience_refused(running_bot, emula
     got = await world.tenant.expect("Emergency: Gas leak")
     assert [m["message_id"] for m in world.tenant.pinned] == [got["message_id"]]
     await world.owner.expect_nothing(within=0.2, text_contains="Gas leak")
+
+
+async def test_an_outage_is_extended_and_its_end_told_once(running_bot, emulator, world, session):
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from core.community import broadcast
+    from core.community.models import Audience, NoticeKind
+    from core.community.notices import NoticeDraft, create_notice
+
+    now = datetime.now(UTC)
+    draft = NoticeDraft(
+        NoticeKind.OUTAGE,
+        Audience.ALL,
+        "Power off",
+        "Transformer work.",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    await create_notice(
+        session,
+        community_id=world.community.id,
+        author_person_id=None,
+        draft=draft,
+        send_at=now,
+        now=now,
+        today=now.date(),
+    )
+    await session.commit()
+    await run_notices(running_bot.ctx)
+    await world.owner.expect("Outage: Power off")
+    group = world.group
+    await group.expect("Notice #1")
+
+    await group.send(MANAGER_ID, "/extend 1 soon")
+    await group.expect("Send /extend with the notice number and the new end")
+    await group.send(MANAGER_ID, "/extend 1 2020-01-01 10:00")
+    await group.expect("The new end must be later")
+    later = (now + timedelta(hours=30)).astimezone(ZoneInfo("Asia/Shanghai"))
+    await group.send(MANAGER_ID, f"/extend 1 {later:%Y-%m-%d %H:%M}")
+    await group.expect("The outage is extended: notice #2 goes to 2 residents.")
+    await idle(running_bot)
+    await run_notices(running_bot.ctx)
+    extended = await world.owner.expect("Outage extended: Power off")
+    assert f"{later:%H:%M}" in extended["text"]
+    # The first notice's end word is not sent; the extension's comes at its end.
+    await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=2))
+    await run_notices(running_bot.ctx)
+    await world.owner.expect_nothing(within=0.3, text_contains="has ended")

@@ -73,6 +73,13 @@ def upgrade() -> None:
         sa.Column("reported_at", DT, nullable=True),
         sa.Column("created_at", DT, nullable=False),
         sa.Column("vote_id", PK, nullable=True),
+        sa.Column("extends_id", PK, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["extends_id"],
+            ["notices.id"],
+            name=op.f("fk_notices_extends_id_notices"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["vote_id"], ["votes.id"], name=op.f("fk_notices_vote_id_votes"), ondelete="CASCADE"
         ),
