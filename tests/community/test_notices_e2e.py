@@ -156,3 +156,56 @@ async def test_an_outage_is_extended_and_its_end_told_once(running_bot, emulator
     await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=2))
     await run_notices(running_bot.ctx)
     await world.owner.expect_nothing(within=0.3, text_contains="has ended")
+
+
+async def test_a_photo_notice_sent_at_a_set_time(settings, emulator, world):
+    from datetime import UTC, datetime, timedelta
+
+    from core.clock import FrozenClock
+    from tests.harness import start_bot
+    from tests.tickets.conftest import jpeg
+
+    clock = FrozenClock(datetime(2030, 12, 3, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    group = world.group
+    async with start_bot(settings, emulator, clock=clock) as app:
+        await group.send(MANAGER_ID, "/notice")
+        await group.press(await group.expect("What kind is it?"), "📢 Notice", from_user=MANAGER_ID)
+        msg = await group.expect("Who should receive it?")
+        await group.press(msg, "Owners only", from_user=MANAGER_ID)
+        msg = await group.expect("Which buildings?")
+        await group.press(msg, "🏘 Whole community", from_user=MANAGER_ID)
+        await group.expect("The title")
+        await group.send(MANAGER_ID, "Garden day")
+        await group.expect("Now the text")
+        await group.send(MANAGER_ID, "y" * 801)
+        await group.expect("Add a photo or a PDF")
+        await group.send_photo(MANAGER_ID, jpeg(), "")
+        await group.expect("With a photo or a PDF the text can be at most 800 characters")
+        await group.send(MANAGER_ID, "/notice")  # start again, shorter
+        await group.press(await group.expect("What kind is it?"), "📢 Notice", from_user=MANAGER_ID)
+        msg = await group.expect("Who should receive it?")
+        await group.press(msg, "Owners only", from_user=MANAGER_ID)
+        msg = await group.expect("Which buildings?")
+        await group.press(msg, "🏘 Whole community", from_user=MANAGER_ID)
+        await group.expect("The title")
+        await group.send(MANAGER_ID, "Garden day")
+        await group.expect("Now the text")
+        await group.send(MANAGER_ID, "Planting on Saturday.")
+        await group.expect("Add a photo or a PDF")
+        await group.send_photo(MANAGER_ID, jpeg(), "")
+        preview = await group.expect(photo=True)
+        assert "Notice: Garden day" in preview["caption"]
+        confirm = await group.expect("Recipients now: 2")  # the two owners
+        await group.press(confirm, "🕒 Send at a time…", from_user=MANAGER_ID)
+        await group.expect("When should it go out?")
+        await group.send(MANAGER_ID, "2030-12-03 09:00")
+        await group.expect("Please send a time in the next 60 days")
+        await group.send(MANAGER_ID, "2030-12-03 18:00")
+        await group.expect("will go out at Dec 3, 2030 18:00 (recipients now: 2)")
+        await idle(app)
+        assert await run_notices(app.ctx) == 0
+        clock.advance(timedelta(hours=8))
+        assert await run_notices(app.ctx) == 1  # the other owner blocked the bot
+        got = await world.owner.expect(photo=True)
+        assert "Garden day" in got["caption"]
+        await world.tenant.expect_nothing(within=0.2, text_contains="Garden")
