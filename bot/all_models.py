@@ -14,5 +14,6 @@ from core import (
     movein_models,  # noqa: F401
     sends,  # noqa: F401
 )
+from core.community import models as community_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401

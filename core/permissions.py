@@ -72,6 +72,11 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     # faces
     "faces.count": ANY_STAFF,
     "faces.liveness": _MANAGER,
+    # community life: notices
+    "notices.send": _MANAGER,
+    "notices.view": ANY_STAFF,
+    "votes.open": _MANAGER,
+    "votes.view": ANY_STAFF,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers import (
     admin,
     audit,
+    community,
     faces,
     fees,
     gate,
@@ -28,6 +29,7 @@ FEATURES: list[Feature] = [
     audit.feature,
     movein.feature,
     profile.feature,
+    community.feature,
     tickets.feature,
     fees.feature,
     gate.feature,

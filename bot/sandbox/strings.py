@@ -308,6 +308,13 @@ UI: dict[str, str] = {
         "Residents have this month's property bill. Pay it in the chat: the checkout is "
         "checked by the bot, and a receipt with a PDF follows."
     ),
+    "guide.notices.title": _("Read a notice, cast a vote"),
+    "guide.notices.text": _(
+        "Residents of the first building got a water outage notice: press “Got it”. "
+        "Owners got an owners' vote: open it from “🗳 Votes” in the menu and cast the "
+        "unit's ballot. In the admin group, /notice writes a new notice, /notices and "
+        "/votes show delivery, read receipts and turnout."
+    ),
     "guide.time.title": _("Let time pass"),
     "guide.time.text": _(
         "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "

@@ -21,6 +21,7 @@ from access.reason_texts import REASON_TEXTS
 from bot.sandbox.runtime import Sandbox
 from bot.sandbox.strings import UI
 from core.models import Community, Person, Residency, ResidencyStatus, Unit
+from handlers.community.jobs import run_notices
 from tests.conftest import PG_URL
 from tests.sandbox.conftest import start_sandbox
 
@@ -332,6 +333,18 @@ async def test_moving_time_forward_makes_deadlines_pass(module_sandbox: Sandbox)
     for minutes in (0, -5, 7 * 24 * 60 + 1):
         status, body = await _post(module_sandbox, "sandbox/api/clock", {"minutes": minutes})
         assert (status, body["error"]) == (400, "bad_step")
+
+
+async def test_residents_get_the_seeded_outage_notice_and_vote(module_sandbox: Sandbox) -> None:
+    _, body = await _get(module_sandbox, "sandbox/api/people")
+    people = {p["name"]: p for p in body["result"]}
+    # The scheduler is off in these tests: run the delivery job as it would.
+    await run_notices(module_sandbox.require_app().ctx)
+    tenant = module_sandbox.emulator.user(people["Emily Chen"]["id"])  # Block 1, a tenant
+    notice = await tenant.expect("Water off in Block 1 tomorrow", timeout=20)
+    assert "From" in notice["text"] and "Got it" in str(notice["reply_markup"])
+    owner = module_sandbox.emulator.user(people["王秀英"]["id"])
+    await owner.expect("Shall the corridors of every building be repainted", timeout=20)
 
 
 async def test_other_web_sites_cannot_drive_the_sandbox(module_sandbox: Sandbox) -> None:

@@ -1,0 +1,1 @@
+"""Community life: notices to residents (:mod:`.notices`, delivered by :mod:`.broadcast`)."""

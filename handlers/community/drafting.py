@@ -1,0 +1,101 @@
+"""The staff's notice draft, kept in the conversation until it is sent: its states,
+the questions of its steps, and reading it back from FSM data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.utils.i18n import gettext as _
+
+from core.community.models import COMPOSED_KINDS, Audience, NoticeKind
+from core.community.notices import BODY_MAX, TITLE_MAX, NoticeDraft
+from handlers.community.steps import Asked, button, choice, keyboard, prompts
+from handlers.community.views import KIND_ICONS, kind_label
+
+WINDOW_EXAMPLE = "2026-12-04 09:00 - 17:00"
+
+
+class NoticeSteps(StatesGroup):
+    kind = State()
+    audience = State()
+    buildings = State()
+    window = State()
+    title = State()
+    body = State()
+    attachment = State()
+    preview = State()
+    send_at = State()
+
+
+choice("kind", NoticeSteps.kind, {k.value for k in COMPOSED_KINDS}, NoticeSteps.audience)
+choice("audience", NoticeSteps.audience, {a.value for a in Audience}, NoticeSteps.buildings)
+
+
+def _asked(step: str) -> Asked:
+    """The question of each step of the notice flow."""
+    if step == NoticeSteps.kind.state:
+        kinds = [
+            button(f"{KIND_ICONS[k]} {kind_label(k)}", "kind", k.value) for k in COMPOSED_KINDS
+        ]
+        return _("📢 A new notice to residents. What kind is it?"), keyboard(kinds)
+    if step == NoticeSteps.audience.state:
+        return _("Who should receive it?"), keyboard(
+            [button(_("Every resident"), "audience", Audience.ALL.value)],
+            [
+                button(_("Owners only"), "audience", Audience.OWNERS.value),
+                button(_("Tenants only"), "audience", Audience.TENANTS.value),
+            ],
+        )
+    if step == NoticeSteps.buildings.state:
+        text = _(
+            "Which buildings? Send their names separated by commas (e.g. 1栋, 3栋), "
+            "or press “Whole community”."
+        )
+        return text, keyboard([button(_("🏘 Whole community"), "buildings", "all")])
+    if step == NoticeSteps.window.state:
+        text = _(
+            "When is the outage? Send the start and end in the community's time, e.g. {example}"
+        )
+        return text.format(example=WINDOW_EXAMPLE), None
+    if step == NoticeSteps.title.state:
+        return _("The title (at most {limit} characters):").format(limit=TITLE_MAX), None
+    if step == NoticeSteps.body.state:
+        text = _("Now the text of the notice (at most {limit} characters):")
+        return text.format(limit=BODY_MAX), None
+    return _("Add a photo or a PDF to the notice, or press “No attachment”."), keyboard(
+        [button(_("No attachment ➡️"), "attach", "none")]
+    )
+
+
+prompts(
+    _asked,
+    NoticeSteps.kind,
+    NoticeSteps.audience,
+    NoticeSteps.buildings,
+    NoticeSteps.window,
+    NoticeSteps.title,
+    NoticeSteps.body,
+    NoticeSteps.attachment,
+)
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+async def read_draft(state: FSMContext) -> NoticeDraft:
+    data = await state.get_data()
+    return NoticeDraft(
+        kind=NoticeKind(data["kind"]),
+        audience=Audience(data["audience"]),
+        title=data.get("title", ""),
+        body=data.get("body", ""),
+        building_ids=list(data.get("building_ids", [])),
+        attachment_kind=data.get("attachment_kind"),
+        attachment_file_id=data.get("attachment_file_id"),
+        starts_at=_when(data.get("starts_at")),
+        ends_at=_when(data.get("ends_at")),
+    )

@@ -1,0 +1,79 @@
+"""The owners' votes' job (every 30 s, on the scheduler leader).
+
+Steps: votes past their deadline are tallied and closed (one transaction with
+the result message queued to every owner of the vote's units) and the result is
+posted in the admin group, with the PDF tally (:mod:`.vote_pdf`); open votes a day
+from their deadline queue a reminder to the owners of units that have not voted.
+The messages go through the notice delivery (:mod:`.jobs`), so they resume after a
+restart like any notice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram.types import BufferedInputFile
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.notify import send_to_admin_group
+from bot.sender import deliver
+from core.community.models import NoticeKind, Vote
+from core.community.tally import Tally
+from core.community.votes import close_due, due_reminders, owners_of, vote_notice
+from core.db import transaction
+from core.models import Community
+from core.residents.common import community_today
+from handlers.community.vote_pdf import tally_pdf
+from handlers.community.vote_views import result_text
+from handlers.kit import group_locale
+
+
+async def run_votes(ctx: AppContext) -> list[int]:
+    """Close and remind what is due; the ids of the votes closed."""
+    now = ctx.clock.now()
+    async with transaction(ctx.session_factory) as session:
+        closed = await close_due(session, now)
+        for vote in closed:
+            today = await _today(session, vote, ctx)
+            owners = await owners_of(session, vote, today)
+            await vote_notice(session, vote, NoticeKind.VOTE_RESULT, owners, now=now, today=today)
+        for vote in await due_reminders(session, now):
+            today = await _today(session, vote, ctx)
+            late = await owners_of(session, vote, today, not_voted=True)
+            await vote_notice(session, vote, NoticeKind.VOTE_REMINDER, late, now=now, today=today)
+    with ctx.i18n.context():
+        for vote in closed:
+            await _post_result(ctx, vote)
+    return [v.id for v in closed]
+
+
+async def _today(session: AsyncSession, vote: Vote, ctx: AppContext) -> date:
+    community = await session.get(Community, vote.community_id)
+    assert community is not None
+    return community_today(community, ctx.clock)
+
+
+async def _post_result(ctx: AppContext, vote: Vote) -> None:
+    async with ctx.session_factory() as session:
+        community = await session.get(Community, vote.community_id)
+    assert community is not None and vote.result is not None
+    tally = Tally.from_dict(vote.result)
+    await send_to_admin_group(
+        ctx,
+        community,
+        lambda: result_text(vote, tally) + "\n" + _("The result is being sent to every owner."),
+    )
+    if community.admin_chat_id is None or ctx.bot is None:
+        return
+    with ctx.i18n.use_locale(group_locale(ctx, community)):
+        pdf = await tally_pdf(vote, tally)
+        if pdf is not None:
+            await deliver(
+                ctx.bot.send_document(
+                    community.admin_chat_id,
+                    BufferedInputFile(pdf, filename=f"vote-{vote.id}.pdf"),
+                    caption=_("🗳 The tally of vote #{id} (PDF)").format(id=vote.id),
+                )
+            )
