@@ -34,6 +34,7 @@ from access.faces.liveness import BURST_MS, CHALLENGE_TTL_S, MAX_FRAMES
 from access.gates import GateInfo
 from access.service import AccessRuntime
 from access.verification import Credential, Direction, Reason
+from core.metrics import FACE_DECISIONS
 
 log = logging.getLogger(__name__)
 _FIELD_MAX = 256
@@ -113,6 +114,7 @@ async def verify_face(request: web.Request, runtime: AccessRuntime, gate: GateIn
     terminal = _terminal(fields)
     direction = Direction(direction_raw)
     if runtime.faces is None:
+        FACE_DECISIONS.labels("use_code").inc()
         # Face access is not set up here: the terminal should offer the keypad. Logged
         # like any refused face, so a misconfigured terminal shows in the access log.
         decision = await runtime.verify(
@@ -133,6 +135,7 @@ async def verify_face(request: web.Request, runtime: AccessRuntime, gate: GateIn
             terminal=terminal,
         )
     except FaceEngineNotReady:
+        FACE_DECISIONS.labels("unavailable").inc()
         log.exception("gate API: the face engine is not ready")
         return error_response(
             503, "unavailable", "face recognition is unavailable; use a code or card"
@@ -140,6 +143,8 @@ async def verify_face(request: web.Request, runtime: AccessRuntime, gate: GateIn
     body = decision_body(verdict.decision)
     body["face_problem"] = verdict.problem.value if verdict.problem else None
     body["liveness_problem"] = verdict.liveness.value if verdict.liveness else None
+    outcome = "granted" if verdict.decision.granted else "refused"
+    FACE_DECISIONS.labels(body["face_problem"] or body["liveness_problem"] or outcome).inc()
     return web.json_response(body)
 
 

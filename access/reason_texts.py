@@ -37,4 +37,6 @@ REASON_TEXTS: dict[str, str] = {
     "no_match": _("face not recognised"),
     "ambiguous": _("two residents look alike: not sure"),
     "use_code": _("too many face tries: use a code"),
+    "second_factor": _("look-alike enrolled: face needs a code too"),
+    "liveness_failed": _("face not shown to be live (blink / turn)"),
 }

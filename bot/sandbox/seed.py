@@ -44,8 +44,8 @@ from bot.sandbox.blueprint import (
     units_csv,
 )
 from bot.sandbox.invitations import INVITATION_DAYS, top_up_invitations
-from bot.sandbox.seed_faces import seed_face_gates
 from bot.sandbox.seed_community import seed_community
+from bot.sandbox.seed_faces import seed_face_gates
 from bot.sandbox.state import DemoGate, SandboxState, load_state, save_state
 from core.agreements import accepted, record_acceptances, render_agreement
 from core.audit import record_audit
