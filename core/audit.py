@@ -25,6 +25,8 @@ RECORDED_ACTIONS: frozenset[str] = frozenset(
         "faces.deleted",
         "faces.enrolled",
         "faces.liveness",
+        "votes.cast",
+        "votes.result",
         "fees.adjust",
         "fees.bills_generate",
         "fees.expense",

@@ -92,6 +92,13 @@ ACTION_LABELS: dict[str, LazyProxy] = {
     "faces.enrolled": __("Face enrolled"),
     "faces.deleted": __("Face data deleted"),
     "faces.liveness": __("Gate live-person check changed"),
+    # community life
+    "notices.send": __("Send a notice"),
+    "notices.view": __("View notices"),
+    "votes.open": __("Open an owners' vote"),
+    "votes.view": __("View owners' votes"),
+    "votes.cast": __("Ballot cast"),
+    "votes.result": __("Vote result published"),
     # the audit log itself, and the demo
     "audit.view": __("View the audit log"),
     "audit.export": __("Export the audit log"),
