@@ -14,3 +14,4 @@ from core import (
 )
 from core.fees import models as fees_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401
+from core.patrols import models as patrols_models  # noqa: F401

@@ -71,6 +71,11 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "access.emergency_end": _MANAGER,
     # faces
     "faces.count": ANY_STAFF,
+    # the office's own work: checkpoints, patrol routes, visits, reports
+    "patrols.manage": _MANAGER,
+    "patrols.sheet": _OPENERS,
+    "patrols.visit": _WORKERS,
+    "patrols.report": ANY_STAFF,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

@@ -15,6 +15,7 @@ from handlers import (
     fees,
     gate,
     movein,
+    patrols,
     profile,
     start,
     tickets,
@@ -32,5 +33,6 @@ FEATURES: list[Feature] = [
     fees.feature,
     gate.feature,
     faces.feature,
+    patrols.feature,
     start.fallback_feature,
 ]

@@ -1,0 +1,62 @@
+"""The patrols' work outside any update (through the scheduler, on its leader only).
+
+- Every minute, round windows whose end plus the route's grace has passed are
+  closed once; a round with missed points alerts the admin group, naming them.
+- Every ten minutes, from 07:00 local time, yesterday's patrol report is posted
+  to the admin group, once per community and day.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.notify import send_to_admin_group
+from core.formatting import fmt_time
+from core.patrols.rounds import MissedRound, claim_daily_reports, close_due_rounds, daily_report
+from core.scheduler import Scheduler
+from handlers.patrols.report import report_text
+
+
+def missed_text(missed: MissedRound) -> str:
+    tz = missed.community.timezone
+    locale = missed.community.locale
+    return _(
+        "🚨 Patrol round not completed: <b>{route}</b>, {start}–{end}.\nMissed: {points}"
+    ).format(
+        route=escape(missed.route.name),
+        start=fmt_time(missed.round.window_start, tz, locale),
+        end=fmt_time(missed.round.window_end, tz, locale),
+        points=escape("、".join(missed.missed)),
+    )
+
+
+async def rounds_job(ctx: AppContext) -> int:
+    # Closed and committed before anyone is told: a second run never alerts twice.
+    async with ctx.session_factory.begin() as session:
+        missed = await close_due_rounds(session, ctx.clock.now())
+    if ctx.bot is None:
+        return len(missed)
+    for item in missed:
+        await send_to_admin_group(ctx, item.community, partial(missed_text, item))
+    return len(missed)
+
+
+async def daily_report_job(ctx: AppContext) -> int:
+    async with ctx.session_factory.begin() as session:
+        due = await claim_daily_reports(session, ctx.clock.now())
+        reports = [(c, await daily_report(session, c, day)) for c, day in due]
+    if ctx.bot is None:
+        return len(reports)
+    for community, report in reports:
+        locale = community.locale or ctx.settings.default_locale
+        await send_to_admin_group(ctx, community, partial(report_text, report, community, locale))
+    return len(reports)
+
+
+def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
+    scheduler.add_periodic("patrols.rounds", lambda: rounds_job(ctx), 60)
+    scheduler.add_periodic("patrols.daily_report", lambda: daily_report_job(ctx), 600)
