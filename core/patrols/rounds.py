@@ -163,15 +163,15 @@ def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 async def daily_report(session: AsyncSession, community: Community, day: date) -> DailyReport:
-    """Rounds that ended during local ``day`` and the visits made that day."""
+    """Rounds that began on local ``day`` and the visits made that day."""
     start, end = local_day_bounds(day, community.timezone)
     rounds = (
         await session.scalars(
             select(PatrolRound)
             .where(
                 PatrolRound.community_id == community.id,
-                PatrolRound.window_end > start,
-                PatrolRound.window_end <= end,
+                PatrolRound.window_start >= start,
+                PatrolRound.window_start < end,
             )
             .order_by(PatrolRound.route_id, PatrolRound.window_start)
         )

@@ -22,7 +22,7 @@ from core.patrols.checkpoints import PatrolError
 from core.patrols.models import Checkpoint, PatrolRoute, RouteStop
 
 _SCHEDULE = re.compile(
-    r"^\s*(\d{1,2}):(\d{2})\s*[-–~到至]\s*(\d{1,2}):(\d{2})\s*/\s*(\d{1,3})\s*(h|m|小时|分钟?)\s*$",
+    r"^\s*(\d{1,2}):(\d{2})\s*[-–—~～到至]\s*(\d{1,2}):(\d{2})\s*/\s*(\d{1,3})\s*(h|m|小时|分钟?)\s*$",
     re.IGNORECASE,
 )
 DAY_MIN = 24 * 60
