@@ -13,5 +13,5 @@ from core import (
     movein_models,  # noqa: F401
 )
 from core.fees import models as fees_models  # noqa: F401
-from core.tickets import models as tickets_models  # noqa: F401
 from core.patrols import models as patrols_models  # noqa: F401
+from core.tickets import models as tickets_models  # noqa: F401
