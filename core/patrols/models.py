@@ -43,6 +43,11 @@ class CheckpointKind(enum.StrEnum):
     FIRE_LANE = "fire_lane"
 
 
+class LaneVerdict(enum.StrEnum):
+    CLEAR = "clear"
+    BLOCKED = "blocked"
+
+
 class Checkpoint(Base):
     __tablename__ = "checkpoints"
     __table_args__ = (UniqueConstraint("community_id", "name"),)
@@ -86,6 +91,9 @@ class CheckpointVisit(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     distance_m: Mapped[float | None] = mapped_column(Float)
     photo_file_id: Mapped[str | None] = mapped_column(String(255))
+    # Fire lanes and exits: what the check found, and the hazard ticket it opened.
+    verdict: Mapped[LaneVerdict | None] = mapped_column(str_enum(LaneVerdict, 16))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     checkpoint: Mapped[Checkpoint] = relationship()
 

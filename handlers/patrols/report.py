@@ -20,7 +20,7 @@ from core.formatting import fmt_date, fmt_time, local_dt
 from core.models import Community
 from core.patrols.rounds import DailyReport, daily_report
 from handlers.kit import admin_router, group_command
-from handlers.patrols.texts import fmt_pct
+from handlers.patrols.texts import block, fmt_pct
 
 router = admin_router("patrols.report")
 
@@ -29,17 +29,13 @@ group_command("patrol_report", __("A day's patrols: /patrol_report [YYYY-MM-DD]"
 
 def report_text(report: DailyReport, community: Community, locale: str) -> str:
     tz = community.timezone
-    lines = [
-        _("<b>🛡 Patrols on {day}</b>").format(day=fmt_date(report.day, locale)),
-    ]
+    title = _("<b>🛡 Patrols on {day}</b>").format(day=fmt_date(report.day, locale))
     if not report.rounds and not report.guards:
-        lines.append(_("No rounds were due and no visits were recorded."))
-        return "\n".join(lines)
-    lines.append(
-        _("Rounds completed: {done} of {total} ({pct})").format(
-            done=report.completed, total=report.rounds, pct=fmt_pct(report.completion_pct)
-        )
+        return block(title, _("No rounds were due and no visits were recorded."))
+    completed = _("Rounds completed: {done} of {total} ({pct})").format(
+        done=report.completed, total=report.rounds, pct=fmt_pct(report.completion_pct)
     )
+    lines = [title, completed]
     for route in report.routes:
         lines.append("")
         lines.append(

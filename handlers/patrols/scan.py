@@ -4,7 +4,8 @@
    or voided link, a retired checkpoint, another community's checkpoint or a
    non-staff scanner is refused in plain words — audited, nothing recorded.
 2. When the checkpoint has coordinates: the location (a button shares it).
-3. When the checkpoint wants one: a photo.
+3. When the checkpoint wants one: a photo (always for a fire lane, whose check
+   then goes on in :mod:`.lane_check`: clear or blocked).
 4. The visit is written in one transaction, with the time, the guard and the
    distance from the checkpoint, and confirmed.
 """
@@ -16,7 +17,6 @@ from html import escape
 from aiogram import F
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,30 +26,14 @@ from core.formatting import fmt_time
 from core.identity import Identity
 from core.models import Community
 from core.patrols.checkpoints import Coordinates, PatrolError, open_checkpoint, record_visit
+from core.patrols.models import CheckpointKind
 from core.patrols.tokens import PREFIX
 from handlers.kit import private_router
+from handlers.patrols.lane_check import ask_verdict
+from handlers.patrols.states import PatrolScan
+from handlers.patrols.texts import refusal
 
 router = private_router("patrols.scan")
-
-
-class PatrolScan(StatesGroup):
-    location = State()
-    photo = State()
-
-
-def refusal(code: str) -> str:
-    texts = {
-        "not_staff": _("Only staff of this community can record a patrol visit."),
-        "other_community": _("This checkpoint belongs to another community: nothing was recorded."),
-        "retired": _("This checkpoint is no longer in use: nothing was recorded."),
-    }
-    return texts.get(
-        code,
-        _(
-            "This checkpoint link is not valid (forged, or from an old sheet): nothing was "
-            "recorded. Please tell the office."
-        ),
-    )
 
 
 def _location_keyboard() -> ReplyKeyboardMarkup:
@@ -85,6 +69,8 @@ async def checkpoint_scanned(
         checkpoint_id=checkpoint.id,
         salt=checkpoint.salt,
         name=checkpoint.name,
+        kind=checkpoint.kind.value,
+        community_id=checkpoint.community_id,
         photo_required=checkpoint.photo_required,
     )
     title = _("📍 Checkpoint <b>{name}</b>").format(name=escape(checkpoint.name))
@@ -140,6 +126,9 @@ async def photo_sent(
 ) -> None:
     assert message.photo
     data = await state.get_data()
+    if data.get("kind") == CheckpointKind.FIRE_LANE:
+        await ask_verdict(message, state, message.photo[-1])
+        return
     where = None
     if data.get("latitude") is not None:
         where = Coordinates(data["latitude"], data["longitude"])

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.identity import Identity
 from core.models import Community
 from core.patrols.checkpoints import Coordinates, PatrolError, create_checkpoint, parse_coordinates
+from core.patrols.models import Checkpoint, CheckpointKind
 from core.patrols.routes import create_route, parse_schedule
 from handlers.kit import admin_router, group_command
 from handlers.patrols.texts import fmt_schedule
@@ -78,20 +79,18 @@ async def checkpoint_add(
                 + _checkpoint_usage()
             )
             return
-    try:
-        checkpoint = await create_checkpoint(
-            session,
-            community,
-            name=name,
-            place=place,
-            coordinates=coordinates,
-            photo_required=photo,
-            actor_person_id=identity.person_id,
-        )
-    except PatrolError:
-        await message.reply(
-            _("A checkpoint named “{name}” already exists.").format(name=escape(name))
-        )
+    checkpoint = await add_checkpoint(
+        message,
+        session,
+        community,
+        identity,
+        name=name,
+        place=place,
+        coordinates=coordinates,
+        photo=photo,
+        kind=CheckpointKind.PATROL,
+    )
+    if checkpoint is None:
         return
     lines = [
         _("✅ Checkpoint #{number} <b>{name}</b> added ({place}).").format(
@@ -102,6 +101,36 @@ async def checkpoint_add(
         _("Print the QR sheet with /checkpoints."),
     ]
     await message.reply("\n".join(lines))
+
+
+async def add_checkpoint(
+    message: Message,
+    session: AsyncSession,
+    community: Community,
+    identity: Identity,
+    *,
+    name: str,
+    place: str,
+    coordinates: Coordinates | None,
+    photo: bool,
+    kind: CheckpointKind,
+) -> Checkpoint | None:
+    """The new checkpoint, or None when the name is taken (the sender is told)."""
+    try:
+        return await create_checkpoint(
+            session,
+            community,
+            name=name,
+            place=place,
+            coordinates=coordinates,
+            photo_required=photo,
+            actor_person_id=identity.person_id,
+            kind=kind,
+        )
+    except PatrolError:
+        taken = _("A checkpoint named “{name}” already exists.")
+        await message.reply(taken.format(name=escape(name)))
+        return None
 
 
 def _route_usage() -> str:

@@ -23,5 +23,24 @@ def fmt_schedule(route: PatrolRoute) -> str:
     )
 
 
+def block(*lines: str) -> str:
+    return "\n".join(lines)
+
+
 def fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}%"
+
+
+def refusal(code: str) -> str:
+    texts = {
+        "not_staff": _("Only staff of this community can record a patrol visit."),
+        "other_community": _("This checkpoint belongs to another community: nothing was recorded."),
+        "retired": _("This checkpoint is no longer in use: nothing was recorded."),
+    }
+    return texts.get(
+        code,
+        _(
+            "This checkpoint link is not valid (forged, or from an old sheet): nothing was "
+            "recorded. Please tell the office."
+        ),
+    )

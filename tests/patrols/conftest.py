@@ -44,7 +44,7 @@ def start_payload(checkpoint: Checkpoint) -> str:
 
 async def build_world(session) -> World:
     community = await make_community(
-        session, "Sunny Garden", admin_chat_id=GROUP_ID, is_forum=False, locale="en"
+        session, "Sunny Garden", admin_chat_id=GROUP_ID, is_forum=True, locale="en"
     )
     other = await make_community(session, "Maple Court", locale="en")
     unit = await make_unit(session, community, "3栋", "1201")
@@ -61,7 +61,7 @@ async def build_world(session) -> World:
 @pytest.fixture
 async def world(session, emulator) -> World:
     world = await build_world(session)
-    world.group = emulator.group(GROUP_ID, "Sunny Garden staff")
+    world.group = emulator.group(GROUP_ID, "Sunny Garden staff", is_forum=True)
     world.group.add_member(MANAGER_ID, "Li Manager")
     world.group.add_member(GUARD_ID, "Zhao Guard")
     for user_id, name in (

@@ -36,7 +36,7 @@ async def test_guard_scans_with_location_and_photo(running_bot, emulator, world,
     listing = await group.expect("Checkpoints: 2")
     assert "North gate" in listing["text"] and "location and photo" in listing["text"]
     assert "scan only" in listing["text"]
-    sheet = await group.expect(document=True)
+    sheet = await group.expect(document=True, timeout=30)
     assert sheet["document"]["file_name"] == "checkpoints.pdf"
     assert emulator.core.files.get(sheet["document"]["file_id"]).data.startswith(b"%PDF")
 

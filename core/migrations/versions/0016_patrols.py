@@ -15,7 +15,8 @@ import core.db
 revision: str = '0016_patrols'
 down_revision: str | Sequence[str] | None = '0001_foundation'
 branch_labels: str | Sequence[str] | None = ('patrols',)
-depends_on: str | Sequence[str] | None = None
+# A fire-lane check links the hazard ticket it opened.
+depends_on: str | Sequence[str] | None = "0003_tickets"
 
 
 def upgrade() -> None:
@@ -71,9 +72,12 @@ def upgrade() -> None:
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('distance_m', sa.Float(), nullable=True),
     sa.Column('photo_file_id', sa.String(length=255), nullable=True),
+    sa.Column('verdict', sa.Enum('clear', 'blocked', name='laneverdict', native_enum=False, length=16), nullable=True),
+    sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoints.id'], name=op.f('fk_checkpoint_visits_checkpoint_id_checkpoints'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_checkpoint_visits_community_id_communities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_checkpoint_visits_person_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_checkpoint_visits_ticket_id_tickets'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkpoint_visits'))
     )
     with op.batch_alter_table('checkpoint_visits', schema=None) as batch_op:
