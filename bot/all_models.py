@@ -12,6 +12,7 @@ from core import (
     models,  # noqa: F401
     movein_models,  # noqa: F401
 )
+from core.equipment import models as equipment_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
 from core.patrols import models as patrols_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401

@@ -76,6 +76,9 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "patrols.sheet": _OPENERS,
     "patrols.visit": _WORKERS,
     "patrols.report": ANY_STAFF,
+    "equipment.manage": _MANAGER,
+    "equipment.list": ANY_STAFF,
+    "equipment.task_done": _WORKERS,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

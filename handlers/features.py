@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers import (
     admin,
     audit,
+    equipment,
     faces,
     fees,
     gate,
@@ -34,5 +35,6 @@ FEATURES: list[Feature] = [
     gate.feature,
     faces.feature,
     patrols.feature,
+    equipment.feature,
     start.fallback_feature,
 ]
