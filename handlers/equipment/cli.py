@@ -56,14 +56,12 @@ def import_equipment_cmd(community_ref: str, file: Path, dry_run: bool) -> None:
         sys.exit(1)
 
     async def work(session_factory: Any) -> Any:
-        async with session_factory() as session:
+        # A dry run's session is closed unwritten; otherwise it commits on the way out.
+        opened = session_factory() if dry_run else session_factory.begin()
+        async with opened as session:
             community = await find_community(session, community_ref)
-            report = await import_equipment(session, community, rows)
-            if dry_run:
-                await session.rollback()
-            else:
-                await session.commit()
-            return community.name, report
+            name = community.name
+            return name, await import_equipment(session, community, rows)
 
     try:
         name, report = run(work)
