@@ -79,6 +79,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "equipment.manage": _MANAGER,
     "equipment.list": ANY_STAFF,
     "equipment.task_done": _WORKERS,
+    "equipment.link": _WORKERS,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

@@ -107,3 +107,19 @@ class MaintenanceTask(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     equipment: Mapped[Equipment] = relationship()
+
+
+class EquipmentRepair(Base):
+    """A repair ticket linked to the item it was about (one item per ticket)."""
+
+    __tablename__ = "equipment_repairs"
+    __table_args__ = (UniqueConstraint("ticket_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    linked_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)

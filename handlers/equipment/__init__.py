@@ -4,19 +4,20 @@ escalations to managers.
 
 Admin group: :mod:`.ledger` (``/equipment``, ``/equipment_add``,
 ``/equipment_retire``), :mod:`.plans` (``/plan_add``), :mod:`.tasks` (the task
-card's "Done" and the notes). Jobs: :mod:`.jobs`. Operator CLI: :mod:`.cli`
+card's "Done" and the notes), :mod:`.history` (``/item_ticket``,
+``/equipment_history``). Jobs: :mod:`.jobs`. Operator CLI: :mod:`.cli`
 (``courtyard import-equipment``). The domain is in :mod:`core.equipment`.
 """
 
 from __future__ import annotations
 
-from handlers.equipment import cli, ledger, plans, tasks
+from handlers.equipment import cli, history, ledger, plans, tasks
 from handlers.equipment.jobs import register_jobs
 from handlers.kit import Feature
 
 feature = Feature(
     "equipment",
-    (ledger.router, plans.router, tasks.router),
+    (ledger.router, plans.router, tasks.router, history.router),
     jobs=register_jobs,
     cli=cli.register,
     domain="office",

@@ -97,7 +97,7 @@ async def equipment_retire(
 ) -> None:
     arg = (command.args or "").strip().lstrip("#")
     if not arg.isdigit():
-        await message.reply(_("Usage: /equipment_retire <number from /equipment>"))
+        await message.reply(escape(_("Usage: /equipment_retire <number from /equipment>")))
         return
     try:
         item = await retire_item(

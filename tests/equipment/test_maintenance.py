@@ -40,6 +40,8 @@ async def test_a_monthly_plan_from_task_to_done(settings, emulator, world, sessi
             MANAGER_ID, "/plan_add elevator | monthly | Check the brakes; Clean the pit"
         )
         await group.expect("Plan #1: monthly, 2 item(s), 2 checklist step(s)")
+        await group.send(MANAGER_ID, "/equipment_retire two")
+        await group.expect("Usage: /equipment_retire <number")
         await group.send(MANAGER_ID, "/equipment_retire 2")
         await group.expect("Retired: #2 Elevator 5-1")
         await group.send(MANAGER_ID, "/equipment")
