@@ -80,6 +80,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "equipment.list": ANY_STAFF,
     "equipment.task_done": _WORKERS,
     "equipment.link": _WORKERS,
+    "equipment.lights": _WORKERS,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

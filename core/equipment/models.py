@@ -123,3 +123,22 @@ class EquipmentRepair(Base):
         ForeignKey("people.id", ondelete="SET NULL")
     )
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LightCheck(Base):
+    """A light seen working or out on the month's light round (one row per light
+    and month; the last word of the round wins)."""
+
+    __tablename__ = "light_checks"
+    __table_args__ = (UniqueConstraint("equipment_id", "month"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))  # 2026-12, the community's month
+    working: Mapped[bool] = mapped_column(Boolean)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    checked_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)

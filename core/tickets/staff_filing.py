@@ -1,10 +1,10 @@
-"""A hazard staff found on their rounds, filed as a ticket in the office's name.
+"""What staff found on their rounds, filed as a ticket in the office's name.
 
 :func:`core.tickets.filing.file_ticket` files for residents (their units, their
-daily limit); a fire lane found blocked on a check is filed here by the staff
-member who found it: the same numbering, media rule, deadlines and first event,
-without the resident's checks. The ticket then goes up in the admin group like
-any other (its own topic, its card, the photo).
+daily limit); a fire lane found blocked on a check, or a light found out on the
+light round, is filed here by the staff member who found it: the same numbering,
+media rule, deadlines and first event, without the resident's checks. The ticket
+then goes up in the admin group like any other (its own topic, its card, the photo).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from core.tickets.deadlines import new_deadline_row, plan_deadlines, ticket_sett
 from core.tickets.filing import MediaItem, _next_number, validate_media
 from core.tickets.models import (
     HazardType,
+    RepairCategory,
     Ticket,
     TicketEventType,
     TicketKind,
@@ -43,6 +44,44 @@ async def file_staff_hazard(
     media: Sequence[MediaItem] = (),
 ) -> Ticket:
     """File a hazard ticket reported by a staff member (the caller's transaction)."""
+    return await file_staff_ticket(
+        session,
+        clock,
+        community=community,
+        staff_person_id=staff_person_id,
+        kind=TicketKind.HAZARD,
+        hazard=hazard,
+        description=description,
+        location_text=location_text,
+        latitude=latitude,
+        longitude=longitude,
+        urgency=urgency,
+        media=media,
+    )
+
+
+async def file_staff_ticket(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    community: Community,
+    staff_person_id: int,
+    kind: TicketKind,
+    description: str,
+    category: RepairCategory | None = None,
+    hazard: HazardType | None = None,
+    location_text: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    urgency: Urgency = Urgency.NORMAL,
+    media: Sequence[MediaItem] = (),
+) -> Ticket:
+    """File a repair or hazard ticket reported by a staff member (the caller's
+    transaction)."""
+    if (kind == TicketKind.REPAIR) != (category is not None) or (
+        (kind == TicketKind.HAZARD) != (hazard is not None)
+    ):
+        raise ValueError("a repair needs its category, a hazard its type")
     now = clock.now()
     description = clean_text(description, MAX_DESCRIPTION, "description", required=True)
     location_text = clean_text(location_text, MAX_LOCATION_TEXT, "location", required=False)
@@ -51,7 +90,8 @@ async def file_staff_hazard(
     ticket = Ticket(
         community_id=community.id,
         number=await _next_number(session, community.id),
-        kind=TicketKind.HAZARD,
+        kind=kind,
+        category=category,
         hazard=hazard,
         location_text=location_text,
         latitude=latitude,
@@ -63,9 +103,7 @@ async def file_staff_hazard(
         reporter_person_id=staff_person_id,
         created_at=now,
         updated_at=now,
-        deadlines=[
-            new_deadline_row(p) for p in plan_deadlines(settings, TicketKind.HAZARD, urgency, now)
-        ],
+        deadlines=[new_deadline_row(p) for p in plan_deadlines(settings, kind, urgency, now)],
         events=[],
     )
     record_event(ticket, TicketEventType.FILED, now, staff_person_id, by_staff=True)
