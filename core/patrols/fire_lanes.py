@@ -146,3 +146,58 @@ async def lane_compliance(
         month.replace(day=1),
         [LaneMonth(lane.name, *counts.get(lane.id, (0, 0)), required=required) for lane in lanes],
     )
+
+
+@dataclass(frozen=True)
+class LaneReminder:
+    community: Community
+    stage: str  # "mid" | "end"
+    behind: list[LaneMonth]
+
+
+async def claim_lane_reminders(session: AsyncSession, now: datetime) -> list[LaneReminder]:
+    """Fire lanes behind schedule, each community's reminder claimed once per stage:
+    from the 15th, lanes with no check this month; from three days before the month
+    ends, lanes with fewer checks than required."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.patrols.models import FireLaneReminder
+
+    reminders = []
+    community_ids = (
+        await session.scalars(
+            select(Checkpoint.community_id)
+            .where(Checkpoint.kind == CheckpointKind.FIRE_LANE, Checkpoint.active.is_(True))
+            .distinct()
+        )
+    ).all()
+    for community_id in sorted(community_ids):
+        community = await session.get(Community, community_id)
+        if community is None or community.admin_chat_id is None:
+            continue
+        today = now.astimezone(ZoneInfo(community.timezone)).date()
+        _, month_end = month_bounds(today, community.timezone)
+        days_left = (month_end.astimezone(ZoneInfo(community.timezone)).date() - today).days
+        report = await lane_compliance(session, community, today)
+        if days_left <= 3:
+            stage, behind = "end", [lane for lane in report.lanes if lane.done < lane.required]
+        elif today.day >= 15:
+            stage, behind = "mid", [lane for lane in report.lanes if lane.done == 0]
+        else:
+            continue
+        if not behind:
+            continue
+        try:
+            async with session.begin_nested():
+                session.add(
+                    FireLaneReminder(
+                        community_id=community_id,
+                        month=today.strftime("%Y-%m"),
+                        stage=stage,
+                        sent_at=now,
+                    )
+                )
+        except IntegrityError:
+            continue
+        reminders.append(LaneReminder(community, stage, behind))
+    return reminders

@@ -171,6 +171,21 @@ class PatrolDailyReport(Base):
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class FireLaneReminder(Base):
+    """A reminder of fire-lane checks behind schedule, once per community and stage
+    of the month ("mid": none yet by the 15th; "end": fewer than required three days
+    before the month ends)."""
+
+    __tablename__ = "fire_lane_reminders"
+    __table_args__ = (UniqueConstraint("community_id", "month", "stage"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    stage: Mapped[str] = mapped_column(String(8))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 @on_personal_export("patrols")
 async def _export_visits(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
     rows = await session.execute(

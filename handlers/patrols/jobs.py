@@ -4,6 +4,9 @@
   closed once; a round with missed points alerts the admin group, naming them.
 - Every ten minutes, from 07:00 local time, yesterday's patrol report is posted
   to the admin group, once per community and day.
+- Every hour, fire lanes behind their monthly checks are named in the admin group:
+  from the 15th those not checked yet, in the month's last three days those with
+  fewer checks than required — once per community and stage.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.context import AppContext
 from bot.notify import send_to_admin_group
 from core.formatting import fmt_time
+from core.patrols.fire_lanes import LaneReminder, claim_lane_reminders
 from core.patrols.rounds import MissedRound, claim_daily_reports, close_due_rounds, daily_report
 from core.scheduler import Scheduler
 from handlers.patrols.report import report_text
@@ -57,6 +61,30 @@ async def daily_report_job(ctx: AppContext) -> int:
     return len(reports)
 
 
+def lane_reminder_text(reminder: LaneReminder) -> str:
+    names = "、".join(
+        f"{escape(lane.name)} ({lane.done}/{lane.required})" for lane in reminder.behind
+    )
+    if reminder.stage == "mid":
+        return _(
+            "🧯 Half the month is gone and these fire lanes have no check yet: {names}"
+        ).format(names=names)
+    return _("🧯 The month ends in a few days; these fire lanes still need checks: {names}").format(
+        names=names
+    )
+
+
+async def lane_reminder_job(ctx: AppContext) -> int:
+    async with ctx.session_factory.begin() as session:
+        reminders = await claim_lane_reminders(session, ctx.clock.now())
+    if ctx.bot is None:
+        return len(reminders)
+    for reminder in reminders:
+        await send_to_admin_group(ctx, reminder.community, partial(lane_reminder_text, reminder))
+    return len(reminders)
+
+
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("patrols.rounds", lambda: rounds_job(ctx), 60)
     scheduler.add_periodic("patrols.daily_report", lambda: daily_report_job(ctx), 600)
+    scheduler.add_periodic("patrols.fire_lane_reminder", lambda: lane_reminder_job(ctx), 3600)

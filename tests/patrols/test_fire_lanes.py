@@ -82,3 +82,39 @@ async def test_a_lane_check_needs_a_verdict_button(running_bot, emulator, world,
     assert not (edited.get("reply_markup") or {}).get("inline_keyboard")
     await idle(running_bot)
     assert len((await session.scalars(select(CheckpointVisit))).all()) == 1
+
+
+async def test_lanes_behind_schedule_are_named_once(settings, emulator, world, session):
+    from datetime import UTC, datetime
+
+    from core.clock import FrozenClock
+    from core.patrols.checkpoints import create_checkpoint
+    from core.patrols.models import CheckpointKind
+    from handlers.patrols.jobs import lane_reminder_job
+    from tests.harness import start_bot
+
+    for name in ("East lane", "Exit B"):
+        await create_checkpoint(
+            session,
+            world.community,
+            name=name,
+            place="",
+            coordinates=None,
+            photo_required=True,
+            actor_person_id=world.manager.id,
+            kind=CheckpointKind.FIRE_LANE,
+        )
+    await session.commit()
+    clock = FrozenClock(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
+    group = world.group
+    async with start_bot(settings, emulator, clock=clock) as app:
+        assert await lane_reminder_job(app.ctx) == 0  # before the 15th: nothing yet
+        clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))
+        assert await lane_reminder_job(app.ctx) == 1
+        mid = await group.expect("have no check yet")
+        assert "East lane (0/2)" in mid["text"] and "Exit B (0/2)" in mid["text"]
+        assert await lane_reminder_job(app.ctx) == 0
+        clock.set(datetime(2026, 12, 29, 2, 0, tzinfo=UTC))
+        assert await lane_reminder_job(app.ctx) == 1
+        await group.expect("still need checks")
+        assert await lane_reminder_job(app.ctx) == 0
