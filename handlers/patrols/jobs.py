@@ -11,14 +11,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 from html import escape
+from typing import Protocol, TypeVar
 
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.notify import send_to_admin_group
 from core.formatting import fmt_time
+from core.models import Community
 from core.patrols.fire_lanes import LaneReminder, claim_lane_reminders
 from core.patrols.rounds import MissedRound, claim_daily_reports, close_due_rounds, daily_report
 from core.scheduler import Scheduler
@@ -38,15 +43,30 @@ def missed_text(missed: MissedRound) -> str:
     )
 
 
-async def rounds_job(ctx: AppContext) -> int:
-    # Closed and committed before anyone is told: a second run never alerts twice.
+class _ForCommunity(Protocol):
+    @property
+    def community(self) -> Community: ...
+
+
+T = TypeVar("T", bound=_ForCommunity)
+
+
+async def _claim_and_post(
+    ctx: AppContext,
+    claim: Callable[[AsyncSession, datetime], Awaitable[list[T]]],
+    text: Callable[[T], str],
+) -> int:
+    # Claimed and committed before anyone is told: a second run never tells twice.
     async with ctx.session_factory.begin() as session:
-        missed = await close_due_rounds(session, ctx.clock.now())
-    if ctx.bot is None:
-        return len(missed)
-    for item in missed:
-        await send_to_admin_group(ctx, item.community, partial(missed_text, item))
-    return len(missed)
+        items = await claim(session, ctx.clock.now())
+    if ctx.bot is not None:
+        for item in items:
+            await send_to_admin_group(ctx, item.community, partial(text, item))
+    return len(items)
+
+
+async def rounds_job(ctx: AppContext) -> int:
+    return await _claim_and_post(ctx, close_due_rounds, missed_text)
 
 
 async def daily_report_job(ctx: AppContext) -> int:
@@ -75,13 +95,7 @@ def lane_reminder_text(reminder: LaneReminder) -> str:
 
 
 async def lane_reminder_job(ctx: AppContext) -> int:
-    async with ctx.session_factory.begin() as session:
-        reminders = await claim_lane_reminders(session, ctx.clock.now())
-    if ctx.bot is None:
-        return len(reminders)
-    for reminder in reminders:
-        await send_to_admin_group(ctx, reminder.community, partial(lane_reminder_text, reminder))
-    return len(reminders)
+    return await _claim_and_post(ctx, claim_lane_reminders, lane_reminder_text)
 
 
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
