@@ -44,6 +44,7 @@ from bot.sandbox.blueprint import (
     units_csv,
 )
 from bot.sandbox.invitations import INVITATION_DAYS, top_up_invitations
+from bot.sandbox.seed_office import seed_office
 from bot.sandbox.state import DemoGate, SandboxState, load_state, save_state
 from core.agreements import accepted, record_acceptances, render_agreement
 from core.audit import record_audit
@@ -184,6 +185,7 @@ async def _seed(
         )
         gates.append(DemoGate(created.gate.id, name, kind.value, created.api_key))
 
+    await seed_office(session, community, people, clock)  # patrols, fire lanes, equipment
     await record_audit(
         session,
         "sandbox.seeded",
