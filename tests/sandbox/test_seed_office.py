@@ -20,3 +20,15 @@ async def test_the_demo_has_patrols_and_equipment(module_sandbox: Sandbox) -> No
         assert rounds and any(not r.completed for r in rounds)
         assert await session.scalar(select(func.count(Equipment.id))) == 8
         assert await session.scalar(select(func.count(MaintenancePlan.id))) == 2
+
+
+async def test_the_chinese_demo_seeds_too(tmp_path) -> None:
+    from tests.sandbox.conftest import start_sandbox
+
+    sandbox = await start_sandbox(tmp_path, language="zh_Hans")
+    try:
+        async with sandbox.require_app().ctx.session_factory() as session:
+            names = set((await session.scalars(select(Checkpoint.name))).all())
+            assert names == {"北门", "地下车库", "东侧消防通道"}
+    finally:
+        await sandbox.stop()
