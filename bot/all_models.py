@@ -15,4 +15,5 @@ from core import (
 from core.equipment import models as equipment_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
 from core.patrols import models as patrols_models  # noqa: F401
+from core.shifts import models as shifts_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401

@@ -81,6 +81,9 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "equipment.task_done": _WORKERS,
     "equipment.link": _WORKERS,
     "equipment.lights": _WORKERS,
+    "shifts.manage": _MANAGER,
+    "shifts.acknowledge": ANY_STAFF,
+    "shifts.log": ANY_STAFF,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

@@ -18,6 +18,7 @@ from handlers import (
     movein,
     patrols,
     profile,
+    shifts,
     start,
     tickets,
 )
@@ -36,5 +37,6 @@ FEATURES: list[Feature] = [
     faces.feature,
     patrols.feature,
     equipment.feature,
+    shifts.feature,
     start.fallback_feature,
 ]

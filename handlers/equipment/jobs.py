@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from html import escape
 
@@ -28,7 +29,7 @@ from core.equipment.plans import (
     unposted_tasks,
 )
 from core.formatting import fmt_date
-from core.models import Community
+from core.models import Community, Person
 from core.scheduler import Scheduler
 from core.tickets.lookups import managers
 from handlers.equipment.tasks import done_keyboard
@@ -79,10 +80,22 @@ def _escalation(notice: OverdueNotice, locale: str) -> str:
     )
 
 
-def _unreached(names: list[str]) -> str:
-    return _("Managers the bot could not reach about an overdue task: {names}").format(
-        names=escape("、".join(names))
-    )
+def _unreached(names: list[str], build: Callable[[], str]) -> str:
+    heading = _("Managers the bot could not reach: {names}").format(names=escape("、".join(names)))
+    return heading + "\n" + build()
+
+
+async def tell_managers(
+    ctx: AppContext, community: Community, people: list[Person], build: Callable[[], str]
+) -> None:
+    """``build`` to each manager in private (in their language); those the bot cannot
+    reach are named in the admin group, with the message they missed."""
+    unreached = []
+    for person in people:
+        if not (await send_to_person(ctx, person, build)).ok:
+            unreached.append(person.full_name)
+    if unreached:
+        await send_to_admin_group(ctx, community, partial(_unreached, unreached, build))
 
 
 async def overdue_job(ctx: AppContext) -> int:
@@ -97,16 +110,9 @@ async def overdue_job(ctx: AppContext) -> int:
         if not notice.escalate:
             await send_to_admin_group(ctx, notice.community, partial(_warning, notice.task, locale))
             continue
-        unreached = []
-        for person in people[notice.task.id]:
-            person_locale = person.locale or locale
-            delivery = await send_to_person(
-                ctx, person, partial(_escalation, notice, person_locale)
-            )
-            if not delivery.ok:
-                unreached.append(person.full_name)
-        if unreached:
-            await send_to_admin_group(ctx, notice.community, partial(_unreached, unreached))
+        await tell_managers(
+            ctx, notice.community, people[notice.task.id], partial(_escalation, notice, locale)
+        )
     return len(notices)
 
 
