@@ -84,6 +84,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "shifts.manage": _MANAGER,
     "shifts.acknowledge": ANY_STAFF,
     "shifts.log": ANY_STAFF,
+    "scorecard.view": _MANAGER,
     # the audit log
     "audit.view": _MANAGER,
     "audit.export": _MANAGER,

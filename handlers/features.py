@@ -18,6 +18,7 @@ from handlers import (
     movein,
     patrols,
     profile,
+    scorecard,
     shifts,
     start,
     tickets,
@@ -38,5 +39,6 @@ FEATURES: list[Feature] = [
     patrols.feature,
     equipment.feature,
     shifts.feature,
+    scorecard.feature,
     start.fallback_feature,
 ]
