@@ -86,3 +86,18 @@ async def test_unacknowledged_hand_over_alerts_managers_once(settings, emulator,
         manager = emulator.user(MANAGER_ID)
         await manager.expect("has not been acknowledged for 30 minutes")
         assert await ack_alert_job(app.ctx) == 0
+
+
+async def test_a_manager_the_bot_cannot_reach_is_named_in_the_group(settings, emulator, world):  # noqa: F811
+    clock = FrozenClock(T0)
+    async with start_bot(settings, emulator, clock=clock) as app:
+        guard = emulator.user(GUARD_ID)
+        await _write_handover(guard, ["-", "-", "-", "-"])
+        await guard.expect("Hand-over posted")
+        await world.group.expect("Hand-over from Zhao Guard")
+        await idle(app)
+        emulator.user(MANAGER_ID).block_bot()
+        clock.advance(timedelta(minutes=31))
+        assert await ack_alert_job(app.ctx) == 1
+        named = await world.group.expect("Managers the bot could not reach: Li Manager")
+        assert "has not been acknowledged" in named["text"]
