@@ -141,6 +141,7 @@ class DailyReport:
     day: date
     routes: list[RouteDay]
     guards: list[tuple[str, int]]  # (name, visits), most first
+    last: date | None = None  # a report of several days: ``day`` to ``last``
 
     @property
     def rounds(self) -> int:
@@ -164,7 +165,15 @@ def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 async def daily_report(session: AsyncSession, community: Community, day: date) -> DailyReport:
     """Rounds that began on local ``day`` and the visits made that day."""
-    start, end = local_day_bounds(day, community.timezone)
+    return await patrol_report(session, community, day, day)
+
+
+async def patrol_report(
+    session: AsyncSession, community: Community, day: date, last: date
+) -> DailyReport:
+    """Rounds that began on local days ``day`` to ``last`` and the visits made then."""
+    start = local_day_bounds(day, community.timezone)[0]
+    end = local_day_bounds(last, community.timezone)[1]
     rounds = (
         await session.scalars(
             select(PatrolRound)
@@ -207,7 +216,9 @@ async def daily_report(session: AsyncSession, community: Community, day: date) -
         )
     )
     counts = Counter(name for name, _ in guards.all())
-    return DailyReport(day, list(by_route.values()), counts.most_common())
+    return DailyReport(
+        day, list(by_route.values()), counts.most_common(), last if last != day else None
+    )
 
 
 REPORT_HOUR = 7  # the daily report of yesterday is posted from 07:00, local time

@@ -1,5 +1,6 @@
-"""``/patrol_report [YYYY-MM-DD]`` in the admin group: a day's patrols (default
-yesterday, in the community's time), from the closed rounds and the visits.
+"""``/patrol_report [YYYY-MM-DD | week]`` in the admin group: a day's patrols
+(default yesterday, in the community's time) or the seven days to yesterday, from
+the closed rounds and the visits.
 
 The same text is posted by the daily job (:mod:`.jobs`) each morning.
 """
@@ -18,18 +19,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.formatting import fmt_date, fmt_time, local_dt
 from core.models import Community
-from core.patrols.rounds import DailyReport, daily_report
+from core.patrols.rounds import DailyReport, daily_report, patrol_report
 from handlers.kit import admin_router, group_command
 from handlers.patrols.texts import block, fmt_pct
 
 router = admin_router("patrols.report")
 
-group_command("patrol_report", __("A day's patrols: /patrol_report [YYYY-MM-DD]"), order=63)
+group_command(
+    "patrol_report",
+    __("Patrols of a day or the last week: /patrol_report [YYYY-MM-DD | week]"),
+    order=63,
+)
 
 
 def report_text(report: DailyReport, community: Community, locale: str) -> str:
     tz = community.timezone
-    title = _("<b>🛡 Patrols on {day}</b>").format(day=fmt_date(report.day, locale))
+    if report.last is None:
+        title = _("<b>🛡 Patrols on {day}</b>").format(day=fmt_date(report.day, locale))
+    else:
+        title = _("<b>🛡 Patrols, {first} – {last}</b>").format(
+            first=fmt_date(report.day, locale), last=fmt_date(report.last, locale)
+        )
     if not report.rounds and not report.guards:
         return block(title, _("No rounds were due and no visits were recorded."))
     completed = _("Rounds completed: {done} of {total} ({pct})").format(
@@ -76,7 +86,7 @@ def yesterday(now: datetime, tz: str) -> date:
 
 
 @router.message(Command("patrol_report"), flags={"staff": "patrols.report"})
-async def patrol_report(
+async def patrol_report_command(
     message: Message,
     command: CommandObject,
     community: Community,
@@ -84,14 +94,18 @@ async def patrol_report(
     app: AppContext,
     locale: str,
 ) -> None:
-    arg = (command.args or "").strip()
-    if arg:
-        try:
-            day = date.fromisoformat(arg)
-        except ValueError:
-            await message.reply(_("Usage: /patrol_report or /patrol_report 2026-12-01"))
-            return
-    else:
-        day = yesterday(app.clock.now(), community.timezone)
+    arg = (command.args or "").strip().lower()
+    last = yesterday(app.clock.now(), community.timezone)
+    if arg == "week":
+        report = await patrol_report(session, community, last - timedelta(days=6), last)
+        await message.reply(report_text(report, community, locale))
+        return
+    try:
+        day = date.fromisoformat(arg) if arg else last
+    except ValueError:
+        await message.reply(
+            _("Usage: /patrol_report, /patrol_report 2026-12-01, or /patrol_report week")
+        )
+        return
     report = await daily_report(session, community, day)
     await message.reply(report_text(report, community, locale))

@@ -109,6 +109,11 @@ async def test_missed_points_alert_once_and_the_day_is_reported(settings, emulat
         assert "on time 3, late 0, missed 0" in first["text"] and "missed:" not in first["text"]
         await group.send(MANAGER_ID, "/patrol_report yesterday")
         await group.expect("Usage: /patrol_report")
+        clock.set(at(3, 9))  # the week to yesterday (the 2nd) holds both nights' rounds
+        await group.send(MANAGER_ID, "/patrol_report week")
+        week = await group.expect("Patrols, Nov 26, 2026 – Dec 2, 2026")
+        assert "Rounds completed: 1 of 2 (50%)" in week["text"]
+        assert "Zhao Guard: 5" in week["text"]
 
         # The morning report of the 2nd is posted from 07:00 on the 3rd, once.
         clock.set(at(3, 6, 50))
