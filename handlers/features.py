@@ -28,6 +28,7 @@ from handlers.kit import Feature
 FEATURES: list[Feature] = [
     start.feature,
     fees.payments_feature,
+    patrols.scan_feature,
     admin.feature,
     audit.feature,
     movein.feature,

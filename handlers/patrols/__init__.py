@@ -16,11 +16,14 @@ from handlers.kit import Feature
 from handlers.patrols import lane_check, lanes, report, scan, setup, sheet
 from handlers.patrols.jobs import register_jobs
 
+# A guard scans a checkpoint whatever conversation they are in (another flow's
+# catch-all would otherwise take the /start link): the scan goes before every flow.
+scan_feature = Feature(
+    "patrols.scan", (scan.router, lane_check.router), domain="office", first=True
+)
 feature = Feature(
     "patrols",
     (
-        scan.router,
-        lane_check.router,
         setup.router,
         lanes.router,
         sheet.router,
