@@ -151,3 +151,16 @@ async def test_bad_setup_lines_are_explained(running_bot, emulator, world):
     await group.send(MANAGER_ID, "/route_add Night | 1 | 22:00-06:00/2h")
     added = await group.expect("Route Night")
     assert "every 2 h from 22:00 to 06:00" in added["text"]
+
+
+async def test_a_scan_in_the_middle_of_another_conversation(running_bot, emulator, world, session):
+    group = world.group
+    await group.send(MANAGER_ID, "/checkpoint_add Bike shed | Basement B1")
+    await group.expect("Checkpoint #1")
+    await idle(running_bot)
+    shed = await session.scalar(select(Checkpoint))
+    guard = emulator.user(GUARD_ID)
+    await guard.send("/handover")  # a conversation that takes any text as its answer
+    await guard.expect("1/4 Open matters")
+    await guard.send(f"/start {start_payload(shed)}")
+    await guard.expect("Visit recorded: Bike shed")
