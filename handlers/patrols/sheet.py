@@ -22,7 +22,7 @@ from bot.context import AppContext
 from core.identity import Identity
 from core.models import Community
 from core.patrols.checkpoints import community_checkpoints, reissue_links
-from core.patrols.models import Checkpoint
+from core.patrols.models import Checkpoint, CheckpointKind
 from core.patrols.sheet import SheetEntry, render_sheet
 from core.patrols.tokens import checkpoint_payload
 from handlers.kit import admin_router, group_command
@@ -74,9 +74,9 @@ async def checkpoints_command(
         return
     lines = [_("<b>Checkpoints: {count}</b>").format(count=len(rows))]
     for row in rows:
-        lines.append(
-            f"#{row.id} <b>{escape(row.name)}</b> — {escape(row.place)} · {escape(asks(row))}"
-        )
+        place = f" — {escape(row.place)}" if row.place else ""
+        mark = "🧯 " if row.kind == CheckpointKind.FIRE_LANE else ""
+        lines.append(f"{mark}#{row.id} <b>{escape(row.name)}</b>{place} · {escape(asks(row))}")
     if arg == "reissue":
         lines.append(_("New links made: sheets printed before no longer work."))
     await message.reply("\n".join(lines))
