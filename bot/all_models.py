@@ -15,5 +15,8 @@ from core import (
     sends,  # noqa: F401
 )
 from core.community import models as community_models  # noqa: F401
+from core.equipment import models as equipment_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
+from core.patrols import models as patrols_models  # noqa: F401
+from core.shifts import models as shifts_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401

@@ -12,11 +12,15 @@ from handlers import (
     admin,
     audit,
     community,
+    equipment,
     faces,
     fees,
     gate,
     movein,
+    patrols,
     profile,
+    scorecard,
+    shifts,
     start,
     tickets,
 )
@@ -25,6 +29,7 @@ from handlers.kit import Feature
 FEATURES: list[Feature] = [
     start.feature,
     fees.payments_feature,
+    patrols.scan_feature,
     admin.feature,
     audit.feature,
     movein.feature,
@@ -34,5 +39,9 @@ FEATURES: list[Feature] = [
     fees.feature,
     gate.feature,
     faces.feature,
+    patrols.feature,
+    equipment.feature,
+    shifts.feature,
+    scorecard.feature,
     start.fallback_feature,
 ]

@@ -1,0 +1,131 @@
+"""The scorecard's arithmetic on a seeded month (December 2026, Shanghai)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from core.equipment.models import (
+    Equipment,
+    Frequency,
+    LightCheck,
+    MaintenancePlan,
+    MaintenanceTask,
+    TaskStatus,
+)
+from core.patrols.models import (
+    Checkpoint,
+    CheckpointKind,
+    CheckpointVisit,
+    LaneVerdict,
+    PatrolRound,
+    PatrolRoute,
+)
+from core.scorecard.figures import month_scorecard
+from core.tickets.models import DeadlineKind
+from tests.factories import make_community
+
+DEC = date(2026, 12, 1)
+LOCAL = timedelta(hours=8)
+
+
+def at(month: int, day: int, hour: int) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=UTC) - LOCAL
+
+
+async def test_a_seeded_month_adds_up(session):
+    community = await make_community(session, "Scorecard Court")
+    route = PatrolRoute(
+        community_id=community.id, name="Night", start_min=1320, end_min=360, every_min=120
+    )
+    session.add(route)
+    await session.flush()
+    # Rounds: two of three completed in December; one in November is not counted.
+    for start, completed in (
+        (at(12, 1, 22), True),
+        (at(12, 2, 0), False),
+        (at(12, 31, 22), True),
+        (at(11, 30, 22), False),
+    ):
+        session.add(
+            PatrolRound(
+                community_id=community.id,
+                route_id=route.id,
+                window_start=start,
+                window_end=start + timedelta(hours=2),
+                completed=completed,
+                outcomes={},
+            )
+        )
+    # Fire lanes: A checked three times (counts 2 of 2), B once (1 of 2) -> 3 of 4.
+    lanes = []
+    for name in ("Lane A", "Lane B"):
+        lane = Checkpoint(
+            community_id=community.id,
+            kind=CheckpointKind.FIRE_LANE,
+            name=name,
+            salt="s",
+            photo_required=True,
+        )
+        session.add(lane)
+        lanes.append(lane)
+    await session.flush()
+    for lane, days in ((lanes[0], (3, 10, 20)), (lanes[1], (5,))):
+        for day in days:
+            session.add(
+                CheckpointVisit(
+                    community_id=community.id,
+                    checkpoint_id=lane.id,
+                    visited_at=at(12, day, 10),
+                    verdict=LaneVerdict.CLEAR,
+                )
+            )
+    # Lights: three of four working.
+    for index in range(4):
+        light = Equipment(community_id=community.id, name=f"Light {index}", kind="street_light")
+        session.add(light)
+        await session.flush()
+        session.add(
+            LightCheck(
+                community_id=community.id,
+                equipment_id=light.id,
+                month="2026-12",
+                working=index != 0,
+            )
+        )
+    # Maintenance: due in December — on time, late, open; one due in January.
+    pump = Equipment(community_id=community.id, name="Pump", kind="pump")
+    session.add(pump)
+    await session.flush()
+    plan = MaintenancePlan(
+        community_id=community.id, kind="pump", frequency=Frequency.WEEKLY, checklist=["x"]
+    )
+    session.add(plan)
+    await session.flush()
+    for period, due, done_at in (
+        ("2026-W49", date(2026, 12, 6), at(12, 6, 23)),  # 23:00 local on the due day
+        ("2026-W50", date(2026, 12, 13), at(12, 14, 9)),
+        ("2026-W51", date(2026, 12, 20), None),
+        ("2026-W53", date(2027, 1, 3), None),
+    ):
+        session.add(
+            MaintenanceTask(
+                community_id=community.id,
+                plan_id=plan.id,
+                equipment_id=pump.id,
+                period=period,
+                due_on=due,
+                status=TaskStatus.DONE if done_at else TaskStatus.OPEN,
+                done_at=done_at,
+            )
+        )
+    await session.commit()
+
+    card = await month_scorecard(session, community, DEC, at(12, 31, 12))
+    assert (card.rounds_completed, card.rounds) == (2, 3)
+    assert round(card.rounds_pct or 0) == 67
+    assert (card.lanes.done, card.lanes.required) == (3, 4)
+    assert card.lights.pct == 75.0 and not card.lights.on_target
+    assert (card.tasks_on_time, card.tasks_due) == (1, 3)
+    # No tickets in the month: nothing to measure, not 0%.
+    assert card.deadline_pct(DeadlineKind.ON_SITE) is None
+    assert card.median_to_on_site is None
