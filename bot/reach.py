@@ -134,6 +134,10 @@ class Index:
     by_name: dict[str, set[int]] = field(default_factory=dict)
     any_name: set[int] = field(default_factory=set)
     by_data: list[tuple[str, int]] = field(default_factory=list)
+    # by_data grouped on what a prefix says up to its first ":" (``pk:``, ``menu:``):
+    # a button's data can only match the prefixes of its own head.
+    by_head: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    headless: list[tuple[str, int]] = field(default_factory=list)
 
     def candidates(self, event: TelegramObject, raw_state: Any) -> list[Router]:
         found = set(self.always)
@@ -145,7 +149,11 @@ class Index:
                 found.update(self.by_name.get(command_name(text).casefold(), ()))
         elif isinstance(event, CallbackQuery) and self.by_data:
             data = event.data or ""
-            found.update(i for prefix, i in self.by_data if data.startswith(prefix))
+            colon = data.find(":")
+            near = self.by_head.get(data[: colon + 1], ()) if colon >= 0 else ()
+            for prefix, i in (*near, *self.headless):
+                if data.startswith(prefix):
+                    found.add(i)
         if len(found) == len(self.routers):
             return self.routers
         return [self.routers[i] for i in sorted(found)]
@@ -173,4 +181,10 @@ def build_index(routers: list[Router], update_type: str, reach: dict[int, Reach 
                     for name in found.names:
                         index.by_name.setdefault(name, set()).add(i)
             index.by_data += [(prefix, i) for prefix in found.data]
+    for prefix, i in index.by_data:
+        colon = prefix.find(":")
+        if colon >= 0:
+            index.by_head.setdefault(prefix[: colon + 1], []).append((prefix, i))
+        else:
+            index.headless.append((prefix, i))
     return index

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import (
@@ -20,6 +20,7 @@ from core.tickets.common import (
     with_details,
 )
 from core.tickets.models import (
+    FINAL_STATUSES,
     OPEN_STATUSES,
     Ticket,
     TicketDeadline,
@@ -68,6 +69,25 @@ async def find_ticket_by_message(
     if ticket_id is None:
         return None
     return await get_ticket(session, ticket_id)
+
+
+# Built once (decision 0010): asked for every free text a resident sends.
+_HAS_ACTIVE = (
+    select(Ticket.id)
+    .where(
+        Ticket.reporter_person_id == bindparam("person_id"),
+        Ticket.status.not_in(list(FINAL_STATUSES)),
+        Ticket.admin_chat_id.is_not(None),
+    )
+    .limit(1)
+)
+
+
+async def has_active_ticket(session: AsyncSession, person_id: int) -> bool:
+    """Whether the person reported a ticket that is not final and has a topic."""
+    connection = await session.connection()  # Core, not the ORM: a bare look-up
+    found = await connection.execute(_HAS_ACTIVE, {"person_id": person_id})
+    return found.first() is not None
 
 
 async def tickets_of_reporter(

@@ -36,7 +36,11 @@ NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 async def _open_tickets(session: AsyncSession, identity: Identity) -> list[Ticket]:
-    if identity.person_id is None:
+    # Residents only (whoever else writes freely is not following up a repair), and
+    # then one indexed look-up before anything is loaded: free text is common.
+    if identity.person_id is None or not identity.is_resident:
+        return []
+    if not await service.has_active_ticket(session, identity.person_id):
         return []
     tickets = await service.tickets_of_reporter(session, identity.person_id, limit=MAX_CHOICES)
     return [t for t in tickets if not t.is_final and t.admin_chat_id is not None]
