@@ -27,7 +27,15 @@ from handlers.community.callbacks import MyNotice, NoticeAck
 from handlers.community.jobs import draft_of
 from handlers.community.sending import put_notice
 from handlers.community.views import KIND_ICONS
-from handlers.kit import answer_query, menu_entry, private_command, private_router, reply, residents
+from handlers.kit import (
+    answer_query,
+    menu_entry,
+    private_command,
+    private_router,
+    refuse_foreign,
+    reply,
+    residents,
+)
 
 router = private_router("community.resident")
 
@@ -98,7 +106,15 @@ async def got_it(
     if identity.person_id is None or not await mark_read(
         session, callback_data.notice_id, identity.person_id, app.clock.now()
     ):
-        await answer_query(query, _("This notice was not sent to you."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "notices.view",
+            _("This notice was not sent to you."),
+            target_type="notice",
+            target_id=callback_data.notice_id,
+        )
         return
     await answer_query(query, _("Thank you — noted. ✅"))
     if isinstance(query.message, Message):

@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.community.models import NoticeStatus
 from core.community.notices import NoticeError, get_notice, notice_figures, recent_notices
 from core.formatting import fmt_short_datetime
+from core.identity import Identity
 from core.models import Community
 from handlers.community.callbacks import NoticeFigures
 from handlers.community.views import KIND_ICONS, figures_text
-from handlers.kit import admin_router, answer_query, group_command, reply
+from handlers.kit import admin_router, group_command, refuse_foreign, reply
 
 router = admin_router("community.staff_status")
 
@@ -64,12 +65,25 @@ async def list_sent(
 
 @router.callback_query(NoticeFigures.filter(), flags={"staff": "notices.view"})
 async def show_figures(
-    query: CallbackQuery, callback_data: NoticeFigures, session: AsyncSession, community: Community
+    query: CallbackQuery,
+    callback_data: NoticeFigures,
+    session: AsyncSession,
+    community: Community,
+    identity: Identity,
 ) -> None:
     try:
         notice = await get_notice(session, callback_data.notice_id, community.id)
     except NoticeError:
-        await answer_query(query, _("That notice is not of this community."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "notices.view",
+            _("That notice is not of this community."),
+            target_type="notice",
+            target_id=callback_data.notice_id,
+            community_id=community.id,
+        )
         return
     figures = await notice_figures(session, notice.id)
     await reply(query, figures_text(notice.id, notice.title, figures))

@@ -27,6 +27,7 @@ from core.community.votes import (
     open_ballot_list,
     recent_votes,
 )
+from core.identity import Identity
 from core.models import Community
 from handlers.community.callbacks import VoteStaff
 from handlers.community.vote_views import (
@@ -36,7 +37,7 @@ from handlers.community.vote_views import (
     turnout_lines,
     vote_card,
 )
-from handlers.kit import admin_router, answer_query, group_command, reply
+from handlers.kit import admin_router, group_command, refuse_foreign, reply
 
 router = admin_router("community.vote_staff")
 
@@ -65,14 +66,27 @@ async def list_votes(message: Message, session: AsyncSession, community: Communi
 
 @router.callback_query(VoteStaff.filter(F.action == "turnout"), flags={"staff": "votes.view"})
 async def turnout(
-    query: CallbackQuery, callback_data: VoteStaff, session: AsyncSession, community: Community
+    query: CallbackQuery,
+    callback_data: VoteStaff,
+    session: AsyncSession,
+    community: Community,
+    identity: Identity,
 ) -> None:
     try:
         vote = await get_vote(session, callback_data.vote_id)
     except VoteError:
         vote = None
     if vote is None or vote.community_id != community.id:
-        await answer_query(query, _("That vote is not of this community."), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "votes.view",
+            _("That vote is not of this community."),
+            target_type="vote",
+            target_id=callback_data.vote_id,
+            community_id=community.id,
+        )
         return
     if vote.result is not None:
         await reply(query, result_text(vote, Tally.from_dict(vote.result)))

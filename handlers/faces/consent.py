@@ -47,7 +47,7 @@ from handlers.faces.views import (
     locale,
     no_name,
 )
-from handlers.kit import answer_query, private_router, reply
+from handlers.kit import answer_query, private_router, refuse_foreign, reply
 
 router = private_router("faces.consent")
 
@@ -87,7 +87,15 @@ async def enroll_self(
     cid = callback_data.community
     community = await community_by_id(session, cid)
     if me is None or community is None or not await is_active_resident(session, me, cid):
-        await reply(query, error_text("not_resident"), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "faces.consent",
+            error_text("not_resident"),
+            target_type="community",
+            target_id=cid,
+        )
         return
     name = identity.full_name or no_name()
     if await active_consent(session, me, cid) is not None:

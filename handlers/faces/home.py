@@ -32,7 +32,7 @@ from handlers.faces.views import (
     leave_flow,
     locale,
 )
-from handlers.kit import private_router, reply
+from handlers.kit import private_router, refuse_foreign, reply
 
 router = private_router("faces.home")
 
@@ -72,7 +72,15 @@ async def faces_home(
 ) -> None:
     await leave_flow(state, session)
     if callback_data.community not in community_ids(identity):
-        await reply(query, error_text("not_resident"), alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "home.use",
+            error_text("not_resident"),
+            target_type="community",
+            target_id=callback_data.community,
+        )
         return
     await send_home(query, session, identity, callback_data.community)
 

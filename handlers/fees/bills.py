@@ -30,7 +30,14 @@ from core.fees.tenure import periods_since, their_bills
 from core.formatting import fmt_date, fmt_money
 from core.identity import Identity
 from handlers.fees.invoices import payments_enabled, send_fee_invoice
-from handlers.kit import commit_before_send, menu_entry, private_command, private_router, residents
+from handlers.kit import (
+    commit_before_send,
+    menu_entry,
+    private_command,
+    private_router,
+    refuse_foreign,
+    residents,
+)
 
 router = private_router("fees.bills")
 
@@ -151,7 +158,15 @@ async def pay_button(
 ) -> None:
     membership = identity.unit(callback_data.unit_id)
     if membership is None:
-        await query.answer(_("This home is not registered to you."), show_alert=True)
+        await refuse_foreign(
+            query,
+            session,
+            identity,
+            "home.use",
+            _("This home is not registered to you."),
+            target_type="unit",
+            target_id=callback_data.unit_id,
+        )
         return
     if not payments_enabled(app):
         await query.answer(_office_only(), show_alert=True)

@@ -18,6 +18,8 @@ from core.models import AuditEntry, StaffRole
 from core.tickets import service as tickets
 from core.tickets.models import RepairCategory, TicketKind
 from handlers.admin.staff import StaffCb
+from handlers.faces.views import FaceCb
+from handlers.fees.bills import PayCb
 from handlers.gate.keyboards import GateAlertCb, PassCb, StaffOpenCb, WorkerDecisionCb
 from handlers.movein.callbacks import EndCb, FamCb, HandoverCb
 from handlers.profile.views import PrCb
@@ -98,6 +100,8 @@ async def test_forged_ids_are_refused_and_audited(running_bot, emulator, session
         MyTicket(action="open", ticket_id=ticket_id).pack(): ("tickets.own", "ticket"),
         FamCb(action="rm", id=residency_b.id).pack(): ("residency.family_remove", "residency"),
         PrCb(action="outy", id=residency_b.id).pack(): ("home.use", "residency"),
+        PayCb(unit_id=unit_b.id, bill_id=0).pack(): ("home.use", "unit"),
+        FaceCb(action="home", community=b.id).pack(): ("home.use", "community"),
     }
     as_staff = {
         HandoverCb(residency_id=residency_b.id, item="keys", direction="out").pack(): (
