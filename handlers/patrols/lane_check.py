@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -46,6 +47,10 @@ class LaneCb(CallbackData, prefix="fl"):
     verdict: str
 
 
+# Only the two verdicts: garbled data is nobody's button ("no longer active").
+VERDICT = LaneCb.filter(F.verdict.in_({v.value for v in LaneVerdict}))
+
+
 async def ask_verdict(message: Message, state: FSMContext, photo: PhotoSize) -> None:
     await state.update_data(photo_id=photo.file_id, photo_unique_id=photo.file_unique_id)
     await state.set_state(PatrolScan.verdict)
@@ -69,7 +74,7 @@ def _ticket_text(name: str) -> str:
     return _("Fire lane or exit found blocked on a check: {name}.").format(name=name)
 
 
-@router.callback_query(PatrolScan.verdict, LaneCb.filter())
+@router.callback_query(PatrolScan.verdict, VERDICT)
 async def verdict_chosen(
     query: CallbackQuery,
     callback_data: LaneCb,
@@ -125,7 +130,7 @@ async def verdict_chosen(
     )
 
 
-@router.callback_query(LaneCb.filter())
+@router.callback_query(VERDICT)
 async def stale_verdict(query: CallbackQuery) -> None:
     await answer_query(query, _("This check is over: scan the checkpoint again."), alert=True)
 

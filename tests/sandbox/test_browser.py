@@ -290,6 +290,7 @@ async def test_the_page_speaks_the_community_and_each_gate_shows_its_own(zh_sand
             await expect(gate.locator("#display-sub")).to_have_text("北门车道")
             # A language the visitor chooses is kept over the community's.
             await page.locator(".lang-switch button[data-lang='en']").click()
+            await expect(page.locator("html")).to_have_attribute("lang", "en")
             await page.reload()
             await expect(page.locator("body")).not_to_have_class(re.compile("loading"))
             await expect(page.locator("html")).to_have_attribute("lang", "en")

@@ -110,13 +110,13 @@
   }
 
   async function setLocale(locale, { remember = false } = {}) {
-    const data = await api("GET", `/sandbox/api/i18n/${locale}`);
-    I18N.locale = data.locale;
-    I18N.strings = data.strings;
-    if (remember) {
+    if (remember) {  // kept at once: a reload before the strings arrive keeps the choice
       store.set("locale", locale);
       store.set("locale_chosen", true);
     }
+    const data = await api("GET", `/sandbox/api/i18n/${locale}`);
+    I18N.locale = data.locale;
+    I18N.strings = data.strings;
     applyStatic();
     if (S.config) rerenderAll();
   }
