@@ -178,7 +178,14 @@ FACE_CONTENT_TYPES = ("image/jpeg", "multipart/form-data")
 async def events(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     gate = await _authenticated_gate(request)
-    body = await _json_object(request)
+    event_type, details, terminal = event_fields(await _json_object(request))
+    event_id = await runtime.record_event(gate, event_type, details, terminal)
+    return web.json_response({"recorded": True, "event_id": event_id}, status=202)
+
+
+def event_fields(body: dict[str, Any]) -> tuple[GateEventType, str, str | None]:
+    """A terminal's event body read (the gate API's and a gate agent's): its type,
+    details and terminal; BadRequest on anything else."""
     unknown = set(body) - {"type", "details", "terminal"}
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -193,8 +200,7 @@ async def events(request: web.Request) -> web.Response:
     # Free text from a terminal: drop control characters (PostgreSQL refuses NUL in
     # text, and none belong in a log line), keep newlines and tabs.
     details = "".join(ch for ch in details if ch >= " " or ch in "\n\t")
-    event_id = await runtime.record_event(gate, event_type, details, _terminal(body))
-    return web.json_response({"recorded": True, "event_id": event_id}, status=202)
+    return event_type, details, _terminal(body)
 
 
 async def health(request: web.Request) -> web.Response:

@@ -29,10 +29,10 @@ from access.api import (
     _terminal,
     decision_body,
     error_response,
+    event_fields,
     json_errors,
 )
 from access.gates import GateInfo, authenticate
-from access.models import GateEventType
 from access.verification import Direction, Reason
 
 AGENT_KEY = web.AppKey("gate_agent", GateAgent)
@@ -117,20 +117,8 @@ async def events(request: web.Request) -> web.Response:
         return answer
     agent = request.app[AGENT_KEY]
     gate = _local_gate(request, gate_id)
-    body = await _json_object(request)
-    unknown = set(body) - {"type", "details", "terminal"}
-    if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
-    try:
-        event_type = GateEventType(str(body.get("type")))
-    except ValueError:
-        kinds = ", ".join(t.value for t in GateEventType)
-        raise BadRequest(f"type must be one of: {kinds}") from None
-    details = body.get("details", "")
-    if not isinstance(details, str) or len(details) > 500:
-        raise BadRequest("details must be a string of at most 500 characters")
-    details = "".join(ch for ch in details if ch >= " " or ch in "\n\t")
-    event_id = agent.queue_event(gate, event_type.value, details, _terminal(body))
+    event_type, details, terminal = event_fields(await _json_object(request))
+    event_id = agent.queue_event(gate, event_type.value, details, terminal)
     # Kept here; staff are alerted when the server answers again.
     return web.json_response({"recorded": True, "event_id": event_id, "offline": True}, status=202)
 

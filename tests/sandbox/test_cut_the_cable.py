@@ -3,17 +3,14 @@ reach, and the access log learns of it when the cable is back."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import aiohttp
 import pytest
 from sqlalchemy import func, select
 
 from access.models import AccessLogEntry
-from access.passes import issue_visitor_pass
 from bot.sandbox.runtime import Sandbox
-from core.models import Person, Residency, ResidencyStatus
 from tests.conftest import PG_URL
+from tests.sandbox.conftest import dinner_guest_pass
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
@@ -33,28 +30,7 @@ async def _post(sandbox: Sandbox, path: str, body: dict) -> dict:
 async def test_cut_the_cable_and_the_agent_decides(module_sandbox: Sandbox) -> None:
     gate = module_sandbox.state.gates[0]
     app = module_sandbox.require_app()
-    async with app.ctx.session_factory() as session:
-        host = await session.scalar(select(Person).where(Person.telegram_id == 700_002))
-        residency = await session.scalar(
-            select(Residency).where(
-                Residency.person_id == host.id, Residency.status == ResidencyStatus.ACTIVE
-            )
-        )
-        now = module_sandbox.clock.now()
-        issued = await issue_visitor_pass(
-            session,
-            secret_key=app.ctx.secret_key,
-            now=now,
-            host_person_id=host.id,
-            host_unit_id=residency.unit_id,
-            purpose="Dinner",
-            valid_from=now,
-            valid_until=now + timedelta(hours=2),
-            multi_entry=False,
-            gate_ids=[],
-            holder_name="Sam Taylor",
-        )
-        await session.commit()
+    issued = await dinner_guest_pass(module_sandbox)
 
     state = await _post(module_sandbox, "sandbox/api/gate-agent", {"cut": True})
     assert state["running"] and state["cut"]

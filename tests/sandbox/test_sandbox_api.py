@@ -16,35 +16,21 @@ import segno
 from sqlalchemy import func, select
 
 from access.models import AccessLogEntry
-from access.passes import issue_visitor_pass
 from access.reason_texts import REASON_TEXTS
 from bot.sandbox.runtime import Sandbox
 from bot.sandbox.strings import UI
-from core.models import Community, Person, Residency, ResidencyStatus, Unit
+from core.models import Community, Unit
 from handlers.community.jobs import run_notices
 from tests.conftest import PG_URL
-from tests.sandbox.conftest import start_sandbox
+from tests.sandbox.conftest import api_get as _get
+from tests.sandbox.conftest import api_post as _post
+from tests.sandbox.conftest import dinner_guest_pass
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
     # The sandbox always runs on its own SQLite file: the PostgreSQL run adds nothing.
     pytest.mark.skipif(bool(PG_URL), reason="the sandbox uses its own SQLite database"),
 ]
-
-
-async def _get(sandbox: Sandbox, path: str) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as http, http.get(sandbox.url + path) as response:
-        return response.status, await response.json(content_type=None)
-
-
-async def _post(
-    sandbox: Sandbox, path: str, body: dict | None = None, headers: dict | None = None
-) -> tuple[int, dict]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(sandbox.url + path, json=body, headers=headers or {}) as response,
-    ):
-        return response.status, await response.json(content_type=None)
 
 
 async def test_the_page_and_its_files_are_served(module_sandbox: Sandbox) -> None:
@@ -154,28 +140,7 @@ async def test_a_letterbox_invitation_brings_a_new_person_in(module_sandbox: San
 async def test_the_gate_proxy_decides_with_the_real_gate_api(module_sandbox: Sandbox) -> None:
     gate = module_sandbox.state.gates[0]
     app = module_sandbox.require_app()
-    async with app.ctx.session_factory() as session:
-        host = await session.scalar(select(Person).where(Person.telegram_id == 700_002))
-        residency = await session.scalar(
-            select(Residency).where(
-                Residency.person_id == host.id, Residency.status == ResidencyStatus.ACTIVE
-            )
-        )
-        now = module_sandbox.clock.now()
-        issued = await issue_visitor_pass(
-            session,
-            secret_key=app.ctx.secret_key,
-            now=now,
-            host_person_id=host.id,
-            host_unit_id=residency.unit_id,
-            purpose="Dinner",
-            valid_from=now,
-            valid_until=now + timedelta(hours=2),
-            multi_entry=False,
-            gate_ids=[],
-            holder_name="Sam Taylor",
-        )
-        await session.commit()
+    issued = await dinner_guest_pass(module_sandbox)
 
     status, body = await _post(
         module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": "12345678"}
@@ -355,46 +320,6 @@ async def test_other_web_sites_cannot_drive_the_sandbox(module_sandbox: Sandbox)
         headers={"Origin": "https://evil.example"},
     )
     assert (status, body["error"]) == (403, "forbidden_origin")
-
-
-async def test_the_demo_is_seeded_once_and_survives_a_restart(tmp_path) -> None:
-    sandbox = await start_sandbox(tmp_path)
-    try:
-        state = sandbox.state
-        resident = sandbox.emulator.user(700_001)
-        await resident.send("/start")
-        await resident.expect(timeout=20)
-        history = len(resident.messages)
-    finally:
-        await sandbox.stop()
-    assert (tmp_path / "sandbox.json").stat().st_mode & 0o777 == 0o600
-
-    again = await start_sandbox(tmp_path, language="zh_Hans")
-    try:
-        # Same community (the language of the first seeding stays), same gate keys.
-        assert again.state.community_id == state.community_id
-        assert again.state.language == "en"
-        assert [g.api_key for g in again.state.gates] == [g.api_key for g in state.gates]
-        assert again.state.invitations == state.invitations
-        async with again.require_app().ctx.session_factory() as session:
-            assert await session.scalar(select(func.count()).select_from(Community)) == 1
-        # Telegram was kept: the resident's chat and the admin forum.
-        assert len(again.emulator.user(700_001).messages) == history
-        assert again.emulator.core.world.chats[state.admin_chat_id].is_forum
-        _, body = await _post(again, f"sandbox/api/gates/{state.gates[0].id}/verify", {"code": "1"})
-        assert body["result"]["status"] == 200  # the stored key still authenticates
-    finally:
-        await again.stop()
-
-    # Without its database the demo is seeded anew, and the old Telegram is not restored.
-    (tmp_path / "courtyard.db").unlink()
-    fresh = await start_sandbox(tmp_path)
-    try:
-        assert fresh.state.fresh
-        assert fresh.emulator.user(700_001).messages == []
-        assert [g.api_key for g in fresh.state.gates] != [g.api_key for g in state.gates]
-    finally:
-        await fresh.stop()
 
 
 def _jpeg() -> bytes:
