@@ -7,9 +7,9 @@ before the entry commands of the flows after it, as they always have:
 (gates, confirm) →
 ``my_passes`` → ``remote_open`` → ``worker_request`` →
 ``worker_schedule``; ``visitor_link`` goes before every area (``link_feature``), so a
-forwarded pass link opens mid-conversation. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
-``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
-``jobs`` (expiry, overstays, the gate terminal API).
+forwarded pass link opens mid-conversation. Admin group: ``worker_decision``,
+``staff_open``, ``staff_log``, ``emergency``. Outside updates: ``notifier`` (the gate
+runtime's alerts) and ``jobs`` (expiry, overstays, the gate terminal API).
 """
 
 from __future__ import annotations
