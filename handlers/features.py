@@ -30,6 +30,7 @@ FEATURES: list[Feature] = [
     start.feature,
     fees.payments_feature,
     patrols.scan_feature,
+    gate.link_feature,
     admin.feature,
     audit.feature,
     movein.feature,

@@ -32,8 +32,7 @@ from core.identity import Identity
 from core.models import Community
 from handlers.kit import admin_router, commit_before_send, group_command
 from handlers.patrols.texts import fmt_pct
-from handlers.tickets.group import publish_ticket
-from handlers.tickets.views import load_view
+from handlers.tickets.group import publish_once
 
 router = admin_router("equipment.lights")
 
@@ -115,7 +114,7 @@ async def lights_command(
                 )
             )
             continue
-        await publish_ticket(app, session, await load_view(session, ticket))
+        await publish_once(app, ticket.id)
         lines.append(
             _("💡 #{number} {name} is out: repair ticket #{ticket}.").format(
                 number=item.id, name=escape(item.name), ticket=ticket.number

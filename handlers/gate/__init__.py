@@ -5,10 +5,11 @@ Resident side (private chat), in routing order — a flow's catch-all re-asks co
 before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) →
-``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
-``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
-``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
-``jobs`` (expiry, overstays, the gate terminal API).
+``my_passes`` → ``remote_open`` → ``worker_request`` →
+``worker_schedule``; ``visitor_link`` goes before every area (``link_feature``), so a
+forwarded pass link opens mid-conversation. Admin group: ``worker_decision``,
+``staff_open``, ``staff_log``, ``emergency``. Outside updates: ``notifier`` (the gate
+runtime's alerts) and ``jobs`` (expiry, overstays, the gate terminal API).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def _alerts_to_chat(ctx: AppContext) -> None:
     ctx.gate.notifier = ChatNotifier(ctx)
 
 
+# A forwarded pass link opens whatever conversation its reader is in (another flow's
+# catch-all would otherwise take the /start link as its answer): it goes first.
+link_feature = Feature("gate.visitor_link", (visitor_link.router,), domain="access", first=True)
+
 feature = Feature(
     "gate",
     (
@@ -46,7 +51,6 @@ feature = Feature(
         invite_pass.router,
         pass_steps.router,
         gate_step.router,
-        visitor_link.router,
         my_passes.router,
         remote_open.router,
         worker_request.router,

@@ -36,9 +36,8 @@ from core.tickets.filing import MediaItem
 from handlers.kit import answer_query, commit_before_send, group_locale, private_router
 from handlers.patrols.states import PatrolScan
 from handlers.patrols.texts import refusal
-from handlers.tickets.group import publish_ticket
+from handlers.tickets.group import publish_once
 from handlers.tickets.labels import ticket_ref
-from handlers.tickets.views import load_view
 
 router = private_router("patrols.lane_check")
 
@@ -122,7 +121,7 @@ async def verdict_chosen(
     # The card about to be posted carries the ticket's id on its buttons: a press
     # must find the ticket.
     await commit_before_send(session)
-    await publish_ticket(app, session, await load_view(session, check.ticket))
+    await publish_once(app, check.ticket.id)
     await chat.answer(
         _(
             "⛔ Check recorded: {name} is blocked. Hazard ticket {ref} is open for the office."

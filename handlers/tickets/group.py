@@ -18,11 +18,13 @@ from aiogram.types import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyP
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from core.db import transaction
+from core.sends import send_once
 from core.tickets import service
 from core.tickets.models import LinkRole, Ticket, Urgency
 from handlers.kit import commit_before_send, group_locale
 from handlers.tickets.card import card_keyboard, render_card
-from handlers.tickets.views import TicketView, topic_name
+from handlers.tickets.views import TicketView, load_view, topic_name
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,31 @@ async def sync_group(app: AppContext, view: TicketView) -> None:
         except TelegramAPIError as exc:
             if "not_modified" not in str(exc).lower() and "not modified" not in str(exc).lower():
                 log.info("could not rename topic", extra={"fields": {"ticket": ticket.id}})
+
+
+async def publish_once(app: AppContext, ticket_id: int) -> bool:
+    """Post a committed ticket's card, once across everyone who tries.
+
+    The filing handlers and the publisher job all come here: the post is claimed
+    first (``core.sends``), so a job run that finds the ticket while its filer is
+    still posting skips it instead of posting a second card. A post that failed
+    gives the claim back for the job's next run. False only when this call tried
+    and the card is not up; a claim held by another poster counts as posted.
+    """
+
+    async def publish() -> bool:
+        async with transaction(app.session_factory) as session:
+            ticket = await service.get_ticket(session, ticket_id)
+            return await publish_ticket(app, session, await load_view(session, ticket))
+
+    claimed, posted = await send_once(
+        app.session_factory,
+        f"tickets.publish:{ticket_id}",
+        app.clock.now(),
+        publish,
+        retry_undelivered=True,
+    )
+    return bool(posted) if claimed else True
 
 
 async def publish_ticket(app: AppContext, session: AsyncSession, view: TicketView) -> bool:

@@ -22,13 +22,12 @@ from bot.notify import send_to_admin_group
 from core.db import transaction
 from core.models import Community
 from core.scheduler import Scheduler
-from core.sends import send_once
 from core.tickets import digest, service
 from core.tickets.deadlines import ticket_settings
 from core.tickets.models import TicketStatus
 from handlers.kit import group_locale
 from handlers.tickets.deadline_jobs import run_deadline_checks
-from handlers.tickets.group import post_in_ticket, publish_ticket, sync_group
+from handlers.tickets.group import post_in_ticket, publish_once, sync_group
 from handlers.tickets.labels import ticket_ref
 from handlers.tickets.notices import notify_resident
 from handlers.tickets.sizes import fit_lines
@@ -168,22 +167,7 @@ async def run_publisher(ctx: AppContext) -> int:
         async with ctx.session_factory() as session:
             ids = [t.id for t in await service.tickets_to_publish(session)]
         for ticket_id in ids:
-
-            async def publish(ticket_id: int = ticket_id) -> bool:
-                async with transaction(ctx.session_factory) as session:
-                    ticket = await service.get_ticket(session, ticket_id)
-                    return await publish_ticket(ctx, session, await load_view(session, ticket))
-
-            # Claimed before it is posted (core.sends): two runs never post a card
-            # twice; one that could not post gives the claim back for the next run.
-            claimed, posted = await send_once(
-                ctx.session_factory,
-                f"tickets.publish:{ticket_id}",
-                ctx.clock.now(),
-                publish,
-                retry_undelivered=True,
-            )
-            published += int(claimed and bool(posted))
+            published += int(await publish_once(ctx, ticket_id))
     return published
 
 

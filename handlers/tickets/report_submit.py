@@ -27,7 +27,7 @@ from core.tickets import parties, service
 from core.tickets.models import HazardType, RepairCategory, Ticket, TicketKind, Urgency
 from handlers.kit import answer_query, commit_before_send, private_router, reply
 from handlers.tickets.callbacks import Filing
-from handlers.tickets.group import publish_ticket
+from handlers.tickets.group import publish_once
 from handlers.tickets.labels import (
     category_label,
     duty_phone,
@@ -45,7 +45,6 @@ from handlers.tickets.report_shared import (
     limit_text,
 )
 from handlers.tickets.resident_shared import in_chat
-from handlers.tickets.views import load_view
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +141,7 @@ async def submit(
     # The card about to be posted carries the ticket's id on its buttons: a press must
     # find the ticket (and the community's number counter is not held during the upload).
     await commit_before_send(session)
-    view = await load_view(session, ticket)
-    text = _filed_text(ticket, await publish_ticket(app, session, view))
+    text = _filed_text(ticket, await publish_once(app, ticket.id))
     if ticket.urgency == Urgency.EMERGENCY:
         phone = duty_phone(app, community)
         if phone:

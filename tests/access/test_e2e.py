@@ -379,3 +379,15 @@ async def test_host_hears_about_an_overstay(world, emulator, session):
     row = await session.scalar(select(Pass))
     await session.refresh(row)
     assert row.status == PassStatus.EXPIRED and row.overstay_notified_at is not None
+
+
+async def test_a_pass_link_opens_in_the_middle_of_another_conversation(world, emulator):
+    """A visitor link forwarded to someone who is half-way through a flow still opens
+    the pass: no step's catch-all takes the link as its answer."""
+    w = world
+    _code, payload, _qr = await invite(w.resident)
+    await w.resident.send("/ticket")
+    await w.resident.expect("What would you like to report?")
+    await w.resident.send(f"/start {payload}")
+    card = await w.resident.expect("Sunny Garden")
+    assert "Zhang San" in card["text"]

@@ -187,3 +187,23 @@ async def test_a_ticket_filed_before_the_group_is_bound_is_posted_later(
     assert await run_publisher(running_bot.ctx) == 1
     await world.group.expect("#1 Complaint")
     assert await run_publisher(running_bot.ctx) == 0
+
+
+async def test_the_filer_and_the_publisher_job_post_one_card_between_them(
+    settings, emulator, world, session
+):
+    """The resident's submit and a publisher run that finds the ticket at the same
+    moment both reach for the card: the claim lets exactly one post it."""
+    import asyncio
+
+    from handlers.tickets.group import publish_once
+
+    clock = FrozenClock(T0)
+    ticket = await _urgent_ticket(session, world, clock)
+    async with start_bot(settings, emulator, clock=clock) as app:
+        posted = await asyncio.gather(publish_once(app.ctx, ticket.id), run_publisher(app.ctx))
+        await world.group.expect("#1 Repair · Elevator")
+        assert await run_publisher(app.ctx) == 0
+    assert posted[0] is True
+    cards = [m for m in world.group.messages if "#1 Repair · Elevator" in m.get("text", "")]
+    assert len(cards) == 1
