@@ -145,14 +145,22 @@ class FaceService:
         Raises :class:`~access.faces.engine.FaceEngineNotReady` when the engine cannot
         run (weights missing and not provisionable).
         """
+        if self.pool is not None:
+            return (await self.pool.analyze_many([image], frame=False))[0]
         return await analyze_async(self.engine, image)
+
+    async def _frames(self, images: Sequence[bytes]) -> list[FaceAnalysis]:
+        """``analyze_frame`` of each image: across the worker processes, or in a thread."""
+        if self.pool is not None:
+            return await self.pool.analyze_many(images, frame=True)
+        return await analyze_frames_async(self.engine, list(images))
 
     async def analyze_enrollment(
         self, image: bytes, photo: int, previous_side: int = 0
     ) -> tuple[FaceAnalysis, PoseProblem | None, int]:
         """:meth:`analyze` for photo number ``photo`` of an enrollment, plus whether it
         shows the head pose asked for it (:mod:`access.faces.pose`) and its side."""
-        analysis = (await analyze_frames_async(self.engine, [image]))[0]
+        analysis = (await self._frames([image]))[0]
         if analysis.template is None or analysis.landmarks is None:
             return analysis, None, 0
         problem, side = pose_problem(analysis.landmarks, photo, previous_side)
@@ -225,7 +233,7 @@ class FaceService:
             action = await self.runner.run(redeem_challenge_tx, gate.id, challenge, now)
             if action is None:
                 return await not_live(LivenessProblem.CHALLENGE_INVALID)
-            analyses = await analyze_frames_async(self.engine, burst)
+            analyses = await self._frames(burst)
             live_frames: list[Frame] = []
             for a in analyses:
                 if a.template is None or a.landmarks is None or a.thumb is None:

@@ -12,8 +12,9 @@ whose work runs in a small :class:`~concurrent.futures.ProcessPoolExecutor`:
 - a photo goes to the worker as bytes; the :class:`~access.faces.analysis.FaceAnalysis`
   comes back (the template and the measurements; for a liveness frame also the 68
   landmarks and a 32x32 thumbnail) — the photo is never kept, here or there;
-- the calls block, like the in-process engine's: the service still runs them in a
-  thread (:func:`~access.faces.analysis.analyze_async`), which only waits;
+- :meth:`ProcessPoolEngine.analyze_many` awaits the workers without a thread (the
+  face service uses it; a burst's frames go to every worker at once); the blocking
+  :class:`~access.faces.analysis.FaceEngine` methods are there for everyone else;
 - a worker that dies (killed, out of memory) breaks the pool: the next call builds a
   new one and retries once.
 
@@ -25,10 +26,11 @@ sandbox).
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -102,19 +104,33 @@ class ProcessPoolEngine:
                 )
             return self._pool
 
+    def _drop(self, pool: ProcessPoolExecutor, attempt: int) -> None:
+        """A worker died: drop this pool (if nobody did already); the caller retries once."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+        if attempt == 2:
+            raise FaceEngineNotReady("the face worker processes keep dying") from None
+
     def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
         for attempt in (1, 2):
             pool = self._executor()
             try:
                 return pool.submit(fn, *args).result()
             except BrokenProcessPool:
-                # A worker died: drop this pool (if nobody did already) and retry once.
-                with self._lock:
-                    if self._pool is pool:
-                        self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-                if attempt == 2:
-                    raise FaceEngineNotReady("the face worker processes keep dying") from None
+                self._drop(pool, attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def analyze_many(self, images: Sequence[bytes], *, frame: bool) -> list[FaceAnalysis]:
+        """Every image at once across the workers, awaited without blocking a thread."""
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                futures = [asyncio.wrap_future(pool.submit(_analyze, i, frame)) for i in images]
+                return list(await asyncio.gather(*futures))
+            except BrokenProcessPool:
+                self._drop(pool, attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def check_ready(self) -> None:
