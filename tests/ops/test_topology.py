@@ -110,7 +110,6 @@ def _environment(
         COURTYARD_SECRET_KEY_FILE=str(tmp / "key"),
         COURTYARD_TELEGRAM_API=emulator_url,
         COURTYARD_LOG_FORMAT="text",
-        COURTYARD_FACE_WORKERS="0",  # nobody is enrolled: no worker would start anyway
     )
     if "COURTYARD_PROBE_URL" in env:
         url = env["COURTYARD_PROBE_URL"]
