@@ -47,9 +47,9 @@ async def pooled(settings) -> AsyncIterator[tuple[AppContext, str]]:
 async def test_face_decisions_through_the_worker_pool(
     session,
     home,
-    gate,
+    gate,  # noqa: F811 - the fixture imported above
     pooled,
-    template_of,  # noqa: F811
+    template_of,
 ) -> None:
     ctx, api = pooled
     assert ctx.faces.pool is not None

@@ -142,8 +142,8 @@ async def _ready(proc: Proc, url: str, within: float = 240) -> dict[str, Any]:
 @pytest.mark.slow
 async def test_the_compose_topology_as_plain_processes(
     tmp_path: Path,
-    scratch_pg_url: str,
-    emulator: Any,  # noqa: F811
+    scratch_pg_url: str,  # noqa: F811 - the fixture imported above
+    emulator: Any,
 ) -> None:
     from redis.asyncio import Redis
 
