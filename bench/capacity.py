@@ -331,7 +331,7 @@ def run(
                 COURTYARD_BOT_TOKEN="123456789:CAPACITY",
                 COURTYARD_TELEGRAM_API=f"http://127.0.0.1:{emulator_port}",
                 COURTYARD_METRICS_PORT=str(probes_port),
-                **shared,
+                **{**shared, "COURTYARD_FACE_WORKERS": "0"},  # as the deployment files
             ),
         )
         children.append(scheduler)
