@@ -229,6 +229,13 @@ async def chat_role(url: str, tmp: Path, redis_url: str | None) -> None:
             print(json.dumps(out), flush=True)
     await storage.close()
     await engine.dispose()
+    if redis_url:  # this run's keys only (the turns keep none of their own TTL)
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(redis_url)
+        async for key in client.scan_iter(match=f"{REDIS_PREFIX}*"):
+            await client.delete(key)
+        await client.aclose()
 
 
 if __name__ == "__main__":
