@@ -35,11 +35,11 @@ largest step that met every target is the community the box carried
 (``households_carried``; the run stops at the first miss unless ``--keep-going``).
 ``households_if_cpu_bound`` scales the CPU our processes used at the largest step
 that answered everything to every core of the box: an upper bound, not a latency
-measurement. CPU per process is
-in cores (CPU seconds per second), memory in MB resident.
-Keys: ``steps`` (per step: load, p50/p99 per kind, unanswered, cpu_cores, rss_mb),
-``faces`` (measured or why not), ``households_carried``, ``households_if_cpu_bound``,
-``load_avg``. Logs go to stderr.
+measurement. CPU per process is in cores (CPU seconds per second, a process's
+children included), memory in MB resident. Keys: ``steps`` (per step: load, p50/p99
+per kind, unanswered, answered_all, cpu_cores, rss_mb), ``faces`` (measured or why
+not), ``households_carried``, ``households_if_cpu_bound``, ``face_workers``,
+``database``, ``load_avg``. Logs go to stderr.
 """
 
 from __future__ import annotations
@@ -208,6 +208,7 @@ def run_step(
         **kinds,
         "cpu_cores": cpu,
         "rss_mb": {name: rss_mb(pid) for name, pid in procs.items()},
+        "answered_all": all(k["unanswered"] == 0 for k in kinds.values()),
         "met": all(k["met"] for k in kinds.values()),
     }
 
