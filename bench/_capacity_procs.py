@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -14,8 +15,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -23,6 +25,9 @@ sys.path.insert(0, str(ROOT))
 GRACE_S = 10.0
 SECRET = "bench-secret-key-not-for-production"  # as bench/gate.py
 TICKS = os.sysconf("SC_CLK_TCK")
+_T = TypeVar("_T")
+#: This bench's keys in a shared Redis (the chat's conversations and turns).
+REDIS_PREFIX = "courtyard-capacity"
 
 
 # --- the processes -----------------------------------------------------------------------
@@ -34,11 +39,60 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def children(pid: int) -> list[int]:
+    """The process's own child processes (the gate API's face workers)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """:func:`cpu_seconds` of the process and of its living children."""
+    total = cpu_seconds(pid)
+    for child in children(pid):
+        with contextlib.suppress(OSError, IndexError):
+            total += cpu_seconds(child)
+    return total
+
+
+def run_sync(url: str, fn: Callable[[Any], _T]) -> _T:
+    """``fn(connection)`` in one transaction on any backend (asyncpg has no synchronous
+    twin: SQLAlchemy's ``run_sync`` bridges to it)."""
+    from core.db import create_engine
+
+    async def go() -> _T:
+        engine = create_engine(url, pool=False)
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(fn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def reset_postgres(url: str) -> None:
+    """An empty ``public`` schema: the run starts from nothing, as on SQLite."""
+    from sqlalchemy import text
+
+    def drop(conn: Any) -> None:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+    run_sync(url, drop)
+
+
 def rss_mb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) // 1024
-    return 0
+    """Resident memory of the process and its children (the gate API's face workers)."""
+    kb = 0
+    for each in (pid, *children(pid)):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    kb += int(line.split()[1])
+    return kb // 1024
 
 
 def wait_ready(url: str, what: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
@@ -79,9 +133,10 @@ def courtyard(*args: str) -> list[str]:
 class Chat:
     """The chat process: runs the mix at a rate when told (stdin), answers JSON."""
 
-    def __init__(self, url: str, tmp: Path) -> None:
+    def __init__(self, url: str, tmp: Path, redis_url: str | None = None) -> None:
+        redis = ["--redis-url", redis_url] if redis_url else []
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--url", url, "--tmp", str(tmp)],
+            [sys.executable, __file__, "--url", url, "--tmp", str(tmp), *redis],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -151,12 +206,16 @@ async def mix(
     return {"sent": total, "latencies": latencies, "errors": errors}
 
 
-async def chat_role(url: str, tmp: Path) -> None:
-    """The chat child: the real dispatcher on the shared database, fed on command."""
+async def chat_role(url: str, tmp: Path, redis_url: str | None) -> None:
+    """The chat child: the real dispatcher on the shared database (conversations in
+    Redis under this run's prefix when ``redis_url`` is given), fed on command."""
     from bench.updates import application, conversation, drive
     from core.heap import freeze_startup_heap
 
-    (dp, bot, i18n, engine, storage), _ = await application(url, tmp, "database", "capacity")
+    if redis_url:
+        os.environ["COURTYARD_REDIS_URL"] = redis_url
+    kind = "redis" if redis_url else "database"
+    (dp, bot, i18n, engine, storage), _ = await application(url, tmp, kind, REDIS_PREFIX)
     users = [conversation(4_000_000 + k) for k in range(100)]
     cursors = list(range(len(users)))
     loop = asyncio.get_running_loop()
@@ -170,11 +229,19 @@ async def chat_role(url: str, tmp: Path) -> None:
             print(json.dumps(out), flush=True)
     await storage.close()
     await engine.dispose()
+    if redis_url:  # this run's keys only (the turns keep none of their own TTL)
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(redis_url)
+        async for key in client.scan_iter(match=f"{REDIS_PREFIX}*"):
+            await client.delete(key)
+        await client.aclose()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--tmp", required=True)
+    parser.add_argument("--redis-url")
     args = parser.parse_args()
-    asyncio.run(chat_role(args.url, Path(args.tmp)))
+    asyncio.run(chat_role(args.url, Path(args.tmp), args.redis_url))

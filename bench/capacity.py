@@ -1,12 +1,16 @@
 """How large a community one box carries: the morning peak, then more; one JSON line.
 
     uv run python bench/capacity.py [--seconds 20] [--steps 0.25,0.5,1,2,4]
-                                    [--no-faces | --faces-apart]
+                                    [--no-faces | --faces-apart] [--face-workers N]
+                                    [--database-url URL --redis-url URL]
 
 The morning peak of a community of 20,000 households: 3,000 gate decisions a minute
 (10 % by face, the rest codes), 500 chat updates a minute of the realistic mix
 (``bench/updates.py``), and the scheduler running its jobs — all at once, on the
-embedded default setup (one SQLite file shared by every process). The processes are
+embedded default setup (one SQLite file shared by every process) or, with
+``--database-url postgresql+asyncpg://…/DB --redis-url redis://…/N``, on PostgreSQL
+(the ``public`` schema of DB is dropped and rebuilt: give it a database of its own)
+with the conversations in Redis (keys under ``courtyard-capacity``). The processes are
 the real ones, each its own OS process:
 
   gate API    ``courtyard gate-api`` (codes, faces, the simulated doors)
@@ -20,9 +24,10 @@ single-use pass, so every decision takes the full path — and 640x480 JPEG fram
 an enrolled resident among ``--face-residents`` enrolled templates, on a fixed
 schedule (open loop: latency counts from each request's scheduled arrival).
 
-``--faces-apart`` gives the face terminals a gate API process of their own (the face
-engine holds the GIL while it computes a template, so face and code decisions in one
-process wait for each other; docs/performance.md, *Capacity*).
+``--face-workers`` is the gate API's ``COURTYARD_FACE_WORKERS`` (default 1: templates
+in a worker process; 0: in the gate API itself, where the engine holds the GIL and code
+decisions wait behind faces). ``--faces-apart`` gives the face terminals a gate API
+process of their own. The gate API's CPU includes its face workers'.
 
 Targets: p99 <= 50 ms for codes and chat, <= 300 ms for faces, nothing unanswered.
 Each step multiplies the whole load (``--steps``, 1 = 20,000 households); the
@@ -30,11 +35,11 @@ largest step that met every target is the community the box carried
 (``households_carried``; the run stops at the first miss unless ``--keep-going``).
 ``households_if_cpu_bound`` scales the CPU our processes used at the largest step
 that answered everything to every core of the box: an upper bound, not a latency
-measurement. CPU per process is
-in cores (CPU seconds per second), memory in MB resident.
-Keys: ``steps`` (per step: load, p50/p99 per kind, unanswered, cpu_cores, rss_mb),
-``faces`` (measured or why not), ``households_carried``, ``households_if_cpu_bound``,
-``load_avg``. Logs go to stderr.
+measurement. CPU per process is in cores (CPU seconds per second, a process's
+children included), memory in MB resident. Keys: ``steps`` (per step: load, p50/p99
+per kind, unanswered, answered_all, cpu_cores, rss_mb), ``faces`` (measured or why
+not), ``households_carried``, ``households_if_cpu_bound``, ``face_workers``,
+``database``, ``load_avg``. Logs go to stderr.
 """
 
 from __future__ import annotations
@@ -54,7 +59,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._capacity_procs import Chat, courtyard, cpu_seconds, environment, rss_mb, wait_ready
+from bench._capacity_procs import (
+    Chat,
+    courtyard,
+    environment,
+    reset_postgres,
+    rss_mb,
+    tree_cpu_seconds,
+    wait_ready,
+)
 from bench._gate_terminals import Terminals, pct
 from bench.gate import free_port, log
 
@@ -165,14 +178,15 @@ def run_step(
     }
     if face is None:  # no face engine: its share goes to codes, so the gate load is whole
         load["code_per_s"] += load["face_per_s"]
-    cpu_before = {name: cpu_seconds(pid) for name, pid in procs.items()}
+    cpu_before = {name: tree_cpu_seconds(pid) for name, pid in procs.items()}
     wall = time.perf_counter()
     chat.start(load["chat_per_s"], args.seconds)
     gate = asyncio.run(gate_load(args.gate_ports, info, codes, face, load))
     chatted = chat.result()
     wall = time.perf_counter() - wall
     cpu = {
-        name: round((cpu_seconds(pid) - cpu_before[name]) / wall, 2) for name, pid in procs.items()
+        name: round((tree_cpu_seconds(pid) - cpu_before[name]) / wall, 2)
+        for name, pid in procs.items()
     }
     kinds = {
         "code": summary(gate["code"][0], gate["code"][1], TARGET_MS["code"]),
@@ -194,6 +208,7 @@ def run_step(
         **kinds,
         "cpu_cores": cpu,
         "rss_mb": {name: rss_mb(pid) for name, pid in procs.items()},
+        "answered_all": all(k["unanswered"] == 0 for k in kinds.values()),
         "met": all(k["met"] for k in kinds.values()),
     }
 
@@ -201,11 +216,16 @@ def run_step(
 # --- the whole run -----------------------------------------------------------------------
 
 
-def prepare(tmp: Path, passes: int, face_residents: int, faces: bool) -> dict[str, Any]:
+def prepare(
+    tmp: Path, passes: int, face_residents: int, faces: bool, url: str | None
+) -> dict[str, Any]:
     from bench import gate as gate_bench
 
     db = tmp / "capacity.db"
-    info: dict[str, Any] = {"url": f"sqlite+aiosqlite:///{db}", "faces": "not measured"}
+    if url:
+        reset_postgres(url)
+    url = url or f"sqlite+aiosqlite:///{db}"
+    info: dict[str, Any] = {"url": url, "faces": "not measured"}
     if faces:
         try:
             from access.faces import DlibDeepFaceEngine, FaceSettings
@@ -213,13 +233,13 @@ def prepare(tmp: Path, passes: int, face_residents: int, faces: bool) -> dict[st
 
             engine = DlibDeepFaceEngine(FaceSettings(deepface_home=tmp / "faces"))
             engine.check_ready()
-            face_info = faces_gate.prepare(db, face_residents, engine)
+            face_info = faces_gate.prepare(db, face_residents, engine, url)
             info.update(face_gate=1, face_key=face_info["key"])
             info["frame"] = faces_gate.frame_640x480("obama_podium.jpg")
             info["faces"] = f"measured: {face_info['templates']} enrolled templates"
         except Exception as exc:  # no engine here: say so, carry the share as codes
             info["faces"] = f"not measured: face engine unavailable ({exc})"
-    info.update(gate_bench.prepare(db, passes))
+    info.update(gate_bench.prepare(db, passes, url))
     return info
 
 
@@ -237,6 +257,9 @@ def main() -> None:
         action="store_true",
         help="the face terminals talk to a gate API process of their own",
     )
+    parser.add_argument("--face-workers", type=int, default=1, help="COURTYARD_FACE_WORKERS")
+    parser.add_argument("--database-url", help="postgresql+asyncpg://… (default: SQLite)")
+    parser.add_argument("--redis-url", help="conversations in Redis (with --database-url)")
     args = parser.parse_args()
     steps = [float(x) for x in args.steps.split(",")]
     load_before = os.getloadavg()[0]
@@ -244,7 +267,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="courtyard-capacity-") as name:
         tmp = Path(name)
         started = time.perf_counter()
-        info = prepare(tmp, passes, args.face_residents, not args.no_faces)
+        info = prepare(tmp, passes, args.face_residents, not args.no_faces, args.database_url)
         log(f"prepared in {time.perf_counter() - started:.1f} s; faces {info['faces']}")
         face = info.get("frame")
         codes = info["codes"]
@@ -254,7 +277,12 @@ def main() -> None:
     result.update(
         faces=info["faces"],
         faces_apart=args.faces_apart,
-        database="sqlite",
+        face_workers=args.face_workers,
+        database="postgresql+redis"
+        if args.redis_url
+        else "postgresql"
+        if args.database_url
+        else "sqlite",
         load_avg=round(max(load_before, os.getloadavg()[0]), 2),
         cpus=os.cpu_count(),
     )
@@ -270,6 +298,9 @@ def run(
     steps: list[float],
 ) -> dict[str, Any]:
     url = info["url"]
+    shared = {"COURTYARD_FACE_WORKERS": str(args.face_workers)}
+    if args.redis_url:
+        shared.update(COURTYARD_FSM_STORAGE="redis", COURTYARD_REDIS_URL=args.redis_url)
     args.gate_ports = (free_port(), free_port()) if args.faces_apart else (free_port(),) * 2
     emulator_port, probes_port = free_port(), free_port()
     children: list[subprocess.Popen[bytes]] = []
@@ -287,7 +318,7 @@ def run(
             gate_api = subprocess.Popen(
                 courtyard("gate-api", "--host", "127.0.0.1", "--port", str(port)),
                 cwd=tmp,
-                env=environment(url, tmp),
+                env=environment(url, tmp, **shared),
             )
             children.append(gate_api)
             wait_ready(f"http://127.0.0.1:{port}/readyz", "the gate API", gate_api)
@@ -301,11 +332,12 @@ def run(
                 COURTYARD_BOT_TOKEN="123456789:CAPACITY",
                 COURTYARD_TELEGRAM_API=f"http://127.0.0.1:{emulator_port}",
                 COURTYARD_METRICS_PORT=str(probes_port),
+                **{**shared, "COURTYARD_FACE_WORKERS": "0"},  # as the deployment files
             ),
         )
         children.append(scheduler)
         wait_ready(f"http://127.0.0.1:{probes_port}/readyz", "the scheduler", scheduler)
-        chat = Chat(url, tmp)
+        chat = Chat(url, tmp, args.redis_url)
         procs.update(scheduler=scheduler.pid, chat=chat.proc.pid)
         log("warming up …")
         warm = argparse.Namespace(**{**vars(args), "seconds": 3.0})

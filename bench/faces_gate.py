@@ -63,9 +63,10 @@ def median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000, 2)
 
 
-def prepare(db_path: Path, residents: int, engine: Any) -> dict[str, Any]:
-    """Migrate; add the community, its residents, their consents and templates, a gate."""
-    from sqlalchemy import create_engine, insert, text
+def prepare(db_path: Path, residents: int, engine: Any, url: str | None = None) -> dict[str, Any]:
+    """Migrate; add the community, its residents, their consents and templates, a gate
+    (in the SQLite file ``db_path``, or the database at ``url``)."""
+    from sqlalchemy import Connection, insert, text
 
     import bot.all_models  # noqa: F401
     from access.credentials import hash_api_key, new_api_key
@@ -78,11 +79,12 @@ def prepare(db_path: Path, residents: int, engine: Any) -> dict[str, Any]:
     )
     from access.faces.store import template_context
     from access.models import Gate, GateThrottle
-    from core.db import _json_dumps
+    from bench._capacity_procs import run_sync
     from core.migrate import upgrade_database
     from core.models import Building, Community, Person, Residency, Unit
 
-    upgrade_database(f"sqlite+aiosqlite:///{db_path}")
+    url = url or f"sqlite+aiosqlite:///{db_path}"
+    upgrade_database(url)
     real = [
         engine.analyze((IMAGES / n).read_bytes()).template
         for n in ("obama_portrait.jpg", "obama_east_room.jpg", "biden.jpg", "collins.jpg")
@@ -91,9 +93,9 @@ def prepare(db_path: Path, residents: int, engine: Any) -> dict[str, Any]:
     rng = np.random.default_rng(1)
     mean, std = like.mean(axis=0), like.std(axis=0) + 1e-3
     synthetic = (mean + rng.normal(size=(residents, like.shape[1])) * std * 1.5).astype(np.float32)
-    sync = create_engine(f"sqlite:///{db_path}", json_serializer=_json_dumps)
     key = new_api_key()
-    with sync.begin() as conn:
+
+    def fill(conn: Connection) -> int:
         conn.execute(insert(Community).values(id=1, name="Bench Garden", config={}))
         conn.execute(insert(Building).values(id=1, community_id=1, name="1"))
         units = max(1, residents // 100)
@@ -188,9 +190,29 @@ def prepare(db_path: Path, residents: int, engine: Any) -> dict[str, Any]:
                 gate_id=1, mode="off", capable_terminals=[], chosen_by="bench", chosen_at=NOW
             )
         )
+        if conn.dialect.name == "postgresql":  # the rows above took explicit ids
+            for model in (
+                Community,
+                Building,
+                Unit,
+                Person,
+                Residency,
+                FaceConsent,
+                FaceTemplate,
+                Gate,
+            ):
+                table = model.__tablename__
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
         conn.execute(text("ANALYZE"))
-    sync.dispose()
-    return {"key": key, "templates": len(rows)}
+        return len(rows)
+
+    templates = run_sync(url, fill)
+    return {"key": key, "templates": templates}
 
 
 async def measure(db_path: Path, info: dict[str, Any], rounds: int, engine: Any) -> dict[str, Any]:

@@ -73,25 +73,26 @@ def free_port() -> int:
 # --- the database --------------------------------------------------------------------------
 
 
-def prepare(db_path: Path, count: int) -> dict[str, Any]:
-    """Migrate, then add a community, a resident, gates and ``count`` passes."""
+def prepare(db_path: Path, count: int, url: str | None = None) -> dict[str, Any]:
+    """Migrate, then add a community, a resident, gates and ``count`` passes (in the
+    SQLite file ``db_path``, or the database at ``url``)."""
     import secrets as _secrets
 
-    from sqlalchemy import create_engine, insert
+    from sqlalchemy import Connection, insert
 
     import bot.all_models  # noqa: F401
     from access.credentials import hash_api_key, hash_code, hash_token, new_api_key, new_token
     from access.models import Gate, GateThrottle, Pass
-    from core.db import _json_dumps
+    from bench._capacity_procs import run_sync
     from core.migrate import upgrade_database
     from core.models import Building, Community, Person, Residency, Unit
 
-    url = f"sqlite+aiosqlite:///{db_path}"
+    url = url or f"sqlite+aiosqlite:///{db_path}"
     upgrade_database(url)
-    engine = create_engine(f"sqlite:///{db_path}", json_serializer=_json_dumps)
     now = datetime.now(UTC)
     keys: list[str] = []
-    with engine.begin() as conn:
+
+    def fill(conn: Connection) -> tuple[list[int], list[str]]:
         cid = conn.execute(
             insert(Community).values(name="Bench", address="", config={}, created_at=now)
         ).inserted_primary_key[0]
@@ -159,7 +160,9 @@ def prepare(db_path: Path, count: int) -> dict[str, Any]:
                 rows = []
         if rows:
             conn.execute(insert(Pass), rows)
-    engine.dispose()
+        return gate_ids, ordered
+
+    gate_ids, ordered = run_sync(url, fill)
     return {"url": url, "codes": ordered, "gate_ids": gate_ids, "keys": keys}
 
 

@@ -70,6 +70,11 @@ def build_gate(ctx: AppContext) -> AccessRuntime:
     runtime = AccessRuntime(
         database_url=ctx.settings.database_url, secret_key=ctx.secret_key, clock=ctx.clock
     )
-    runtime.faces = FaceService(runner=runtime.runner, secret_key=ctx.secret_key, settings=config)
+    runtime.faces = FaceService(
+        runner=runtime.runner,
+        secret_key=ctx.secret_key,
+        settings=config,
+        workers=ctx.settings.face_workers,
+    )
     ctx.gate, ctx.faces = runtime, runtime.faces
     return runtime

@@ -113,6 +113,15 @@ class Settings(BaseSettings):
         description="Runner-up person must be this much farther.",
     )
     face_anti_spoofing: bool = False
+    face_workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description=(
+            "Processes computing face templates (each loads the model, ~250 MB); "
+            "0: in this process, where a template holds up everything else."
+        ),
+    )
     face_deepface_home: Path | None = Field(
         default=None, description="Folder holding .deepface/weights; empty: $DEEPFACE_HOME."
     )

@@ -117,6 +117,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         spool_dir=tmp_path / "spool",
         default_locale="zh_Hans",
         log_format="text",
+        face_workers=0,  # templates in-process: the face tests share one engine
     )
 
 

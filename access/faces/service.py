@@ -11,7 +11,9 @@ indexes (:mod:`access.faces.registry`) and the gate's face decision:
    show one person throughout and the action asked; in mode ``terminal`` only a
    registered liveness-capable terminal's ``passed`` counts; otherwise
    ``liveness_failed``;
-3. the template, computed in a worker thread (the event loop keeps serving);
+3. the template, computed in a worker thread (the event loop keeps serving) — with
+   ``workers`` > 0 in that many worker processes (:mod:`access.faces.workers`), so
+   the engine does not hold this process's GIL while code decisions wait;
 4. the 1:N search in the community's index, rebuilt first if the counter moved: granted
    only when the nearest person is within the threshold *and* the nearest other person
    is at least the margin farther (:func:`access.faces.index.decide`);
@@ -55,6 +57,7 @@ from access.faces.registry import FaceIndexes, RunnerSource
 from access.faces.settings import FaceSettings
 from access.faces.store import communities_with_templates_tx
 from access.faces.store.liveness import Challenge, issue_challenge_tx, redeem_challenge_tx
+from access.faces.workers import ProcessPoolEngine
 from access.runner import TxRunner
 from access.verification import Credential, Decision, Direction, Reason
 
@@ -101,11 +104,14 @@ class FaceService:
         engine: FaceEngine | None = None,
         policy: FaceGatePolicy | None = None,
         poll_s: float = 3.0,
+        workers: int = 0,
     ) -> None:
         self.runner = runner
         self.secret_key = secret_key
         self.settings = settings
-        self.engine: FaceEngine = engine or engine_for(settings)
+        #: The worker processes this service started (and stops on :meth:`close`).
+        self.pool = ProcessPoolEngine(settings, workers) if engine is None and workers else None
+        self.engine: FaceEngine = engine or self.pool or engine_for(settings)
         self.policy = policy or FaceGatePolicy()
         self.poll_s = poll_s
         self.indexes = FaceIndexes(RunnerSource(runner), secret_key, settings.model_name)
@@ -139,14 +145,22 @@ class FaceService:
         Raises :class:`~access.faces.engine.FaceEngineNotReady` when the engine cannot
         run (weights missing and not provisionable).
         """
+        if self.pool is not None:
+            return (await self.pool.analyze_many([image], frame=False))[0]
         return await analyze_async(self.engine, image)
+
+    async def _frames(self, images: Sequence[bytes]) -> list[FaceAnalysis]:
+        """``analyze_frame`` of each image: across the worker processes, or in a thread."""
+        if self.pool is not None:
+            return await self.pool.analyze_many(images, frame=True)
+        return await analyze_frames_async(self.engine, list(images))
 
     async def analyze_enrollment(
         self, image: bytes, photo: int, previous_side: int = 0
     ) -> tuple[FaceAnalysis, PoseProblem | None, int]:
         """:meth:`analyze` for photo number ``photo`` of an enrollment, plus whether it
         shows the head pose asked for it (:mod:`access.faces.pose`) and its side."""
-        analysis = (await analyze_frames_async(self.engine, [image]))[0]
+        analysis = (await self._frames([image]))[0]
         if analysis.template is None or analysis.landmarks is None:
             return analysis, None, 0
         problem, side = pose_problem(analysis.landmarks, photo, previous_side)
@@ -219,7 +233,7 @@ class FaceService:
             action = await self.runner.run(redeem_challenge_tx, gate.id, challenge, now)
             if action is None:
                 return await not_live(LivenessProblem.CHALLENGE_INVALID)
-            analyses = await analyze_frames_async(self.engine, burst)
+            analyses = await self._frames(burst)
             live_frames: list[Frame] = []
             for a in analyses:
                 if a.template is None or a.landmarks is None or a.thumb is None:
@@ -296,3 +310,6 @@ class FaceService:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.close)

@@ -262,6 +262,7 @@ class Sandbox:
             duty_phone="+86 21 5555 0100",
             timezone="Asia/Shanghai",
             log_format="text",
+            face_workers=0,  # a demo in one process: templates in it, no worker process
         )
 
     async def _keep_saving(self) -> None:

@@ -133,6 +133,8 @@ def test_kubernetes_manifests_match_the_code() -> None:
     for name, pod in workloads.items():
         (container,) = pod["containers"]
         _accepts(container["args"])
+        for variable in container.get("env", []):
+            assert _known(variable["name"]), f"{name}: {variable['name']} is not a setting"
         assert container["resources"]["requests"], name
         assert pod["securityContext"]["runAsNonRoot"] is True
         if name != "courtyard-migrate":
