@@ -148,10 +148,13 @@ def resolve_resident_key(store: DecisionStore, inp: DecisionInput, token_hash: s
     key = store.resident_key_by_token(token_hash)
     if key is None or key.community_id != inp.gate.community_id:
         return Resolution(Reason.UNKNOWN)
-    who = {"person_id": key.person_id, "holder_name": key.holder_name}
-    if key.revoked or not store.host_resides(key.person_id, key.unit_id, local_today(inp)):
-        return Resolution(Reason.REVOKED, **who)
-    return Resolution(None, host_unit_id=key.unit_id, **who)
+    ended = key.revoked or not store.host_resides(key.person_id, key.unit_id, local_today(inp))
+    return Resolution(
+        Reason.REVOKED if ended else None,
+        person_id=key.person_id,
+        holder_name=key.holder_name,
+        host_unit_id=None if ended else key.unit_id,
+    )
 
 
 def resolve_remote(store: DecisionStore, inp: DecisionInput) -> Resolution:

@@ -118,13 +118,14 @@ def _gates(conn: Connection, agent: AgentInfo, secret_key: str) -> list[dict[str
         r.gate_id: r
         for r in conn.execute(select(_policy).where(_policy.c.gate_id.in_(agent.gate_ids)))
     }
-    key_hashes = dict(
-        conn.execute(
+    key_hashes: dict[int, str | None] = {
+        row.id: row.offline_key_hash
+        for row in conn.execute(
             select(_gate_rows.c.id, _gate_rows.c.offline_key_hash).where(
                 _gate_rows.c.id.in_(agent.gate_ids)
             )
-        ).all()
-    )
+        )
+    }
     secret = agent_secret(secret_key, agent.id, agent.secret_generation)
     result = []
     for gate_id in agent.gate_ids:

@@ -5,7 +5,7 @@ Resident side (private chat), in routing order — a flow's catch-all re-asks co
 before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) →
-``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
+``visitor_link`` → ``my_passes`` → ``remote_open`` → ``resident_qr`` → ``worker_request`` →
 ``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
 ``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
 ``jobs`` (expiry, overstays, the gate terminal API).
@@ -22,6 +22,7 @@ from handlers.gate import (
     my_passes,
     pass_steps,
     remote_open,
+    resident_qr,
     staff_log,
     staff_open,
     visitor_link,
@@ -49,6 +50,7 @@ feature = Feature(
         visitor_link.router,
         my_passes.router,
         remote_open.router,
+        resident_qr.router,
         worker_request.router,
         worker_schedule.router,
         worker_decision.router,
