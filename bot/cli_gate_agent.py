@@ -158,7 +158,8 @@ def register(main: click.Group) -> None:
         verb = "consumed" if used == "consume" else "refused"
         click.echo(
             f"{gate}: offline, single-use passes are {verb}; "
-            f"after {minutes} min without the server only emergency opens."
+            f"after {minutes} min without the server only residents' gate QR codes and "
+            "emergency open."
         )
 
     @main.command("gate-agent")
