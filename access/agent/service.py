@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from cryptography.exceptions import InvalidTag
 
 from access.agent.replica import Replica, gate_info
 from access.agent.store import OfflinePolicy, ReplicaStore, decide_offline
@@ -233,6 +234,12 @@ class GateAgent:
             except (aiohttp.ClientError, TimeoutError, ServerAway, ValueError) as exc:
                 if self.online:
                     log.warning("gate agent: sync failed", extra={"fields": {"why": str(exc)}})
+                self.online = False
+            except InvalidTag:
+                log.error(
+                    "gate agent: what the server sends does not open with this agent's "
+                    "secret (was it rotated?); restart the agent with its current secret"
+                )
                 self.online = False
             except Exception:
                 log.exception("gate agent: sync failed unexpectedly")

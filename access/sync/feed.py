@@ -4,11 +4,15 @@ An agent authenticates with its own key (``Authorization: Bearer ga_…``) and a
 for the changes since the version it holds (``since``), or for a snapshot (no
 ``since``). Either answer names only:
 
-- the agent's gates (all of one community): key hash, driver settings as stored
-  (door secrets stay sealed), direction, emergency, the gate's offline policy;
-- passes of that community that open one of those gates: their code and QR hashes,
-  window, worker hours, uses, presence — and a ``gone`` marker for a changed pass
-  that no longer opens any of them.
+- the agent's gates (all of one community): the terminal key's hash under the
+  community's credential key, driver settings with door secrets sealed again with the
+  agent's secret, direction, emergency, the gate's offline policy;
+- passes of that community that open one of those gates: their code and QR hashes
+  under the community's credential key, window, worker hours, uses, presence — and a
+  ``gone`` marker for a changed pass that no longer opens any of them;
+- the community's residents' gate QR codes (:mod:`access.sync.residents`);
+- the community's credential key, sealed with the agent's secret
+  (:mod:`access.sync.keys`).
 
 The version is the highest ``pass_changes`` id (a trigger on ``passes`` appends one
 row per change). On PostgreSQL ids are taken before commit, so a change may commit
