@@ -8,6 +8,7 @@
                          [--host H] [--port P] [--budget-ms MS] [--sync-interval S]
 
     courtyard gate-agents rotate-secret AGENT_ID               # prints the new secret once
+    courtyard gate-agents disable AGENT_ID                     # a lost or stolen box
 
 ``gate-agent`` runs beside a gate's terminals with its own key (``--key`` or
 ``COURTYARD_GATE_AGENT_KEY``) and its own secret (``--secret`` or
@@ -97,6 +98,24 @@ def register(main: click.Group) -> None:
         secret = _run(work)
         click.echo(f"New agent secret (shown once): {secret}")
         click.echo("Restart the agent with it; it takes a fresh copy of its gates' data.")
+
+    @agents.command("disable")
+    @click.argument("agent_id", type=int)
+    def agents_disable(agent_id: int) -> None:
+        """Disable an agent (a lost or stolen box): its key is refused from now on."""
+        from access.gates import GateError
+        from access.sync.admin import disable_agent
+
+        async def work(_settings: Any, session_factory: Any) -> None:
+            async with session_factory() as session:
+                try:
+                    await disable_agent(session, agent_id)
+                except GateError as exc:
+                    _fail(str(exc), 2)
+                await session.commit()
+
+        _run(work)
+        click.echo(f"Gate agent {agent_id} disabled: its key no longer syncs or uploads.")
 
     @agents.command("list")
     @click.argument("community", required=False)

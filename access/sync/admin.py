@@ -74,6 +74,15 @@ async def create_agent(
     return CreatedAgent(agent.id, key, sorted(found), secret)
 
 
+async def disable_agent(session: AsyncSession, agent_id: int) -> None:
+    """A lost or stolen box: its key no longer syncs or uploads (401)."""
+    agent = await session.get(GateAgent, agent_id)
+    if agent is None:
+        raise GateError("not_found", "no such gate agent")
+    agent.active = False
+    await session.flush()
+
+
 async def rotate_agent_secret(session: AsyncSession, *, secret_key: str, agent_id: int) -> str:
     """A new generation of the agent's secret; what the server sends is sealed with it."""
     agent = await session.get(GateAgent, agent_id)

@@ -69,3 +69,7 @@ def test_agents_add_policy_list(database_url, monkeypatch) -> None:
     listed = runner.invoke(main, ["gate-agents", "list", "阳光花园"])
     assert "guard house" in listed.output and "never" in listed.output
     assert key not in listed.output
+    disabled = runner.invoke(main, ["gate-agents", "disable", agent_id])
+    assert disabled.exit_code == 0 and "disabled" in disabled.output
+    listed = runner.invoke(main, ["gate-agents", "list", "阳光花园"])
+    assert "disabled" in listed.output
