@@ -26,6 +26,7 @@ from bot.context import AppContext
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, keyboard
 from handlers.gate.pass_steps import homes, resident_asking
+from handlers.gate.texts import offline_gates_note
 from handlers.gate.views import qr_png
 from handlers.kit import (
     commit_before_send,
@@ -116,5 +117,6 @@ async def qr_show(
             caption=_(
                 "🔑 Your gate QR for {community}: hold it to the gate's reader. "
                 "Your previous gate QR no longer works."
-            ).format(community=escape(names[community_id])),
+            ).format(community=escape(names[community_id]))
+            + await offline_gates_note(session, community_id),
         )

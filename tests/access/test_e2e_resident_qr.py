@@ -9,19 +9,22 @@ import asyncio
 from sqlalchemy import select
 
 from access.models import AccessLogEntry
+from access.sync.admin import create_agent
 from core.clock import SystemClock
 from core.models import AuditEntry, Residency
 from core.residents.residencies import end_residency
 from tests.access.test_e2e import qr_payload, terminal
 from tests.access.test_e2e import world as world  # the fixture, shared
+from tests.conftest import TEST_SECRET
 
 
-async def _show(w, emulator) -> str:
+async def _show(w, emulator, note: str = "") -> str:
     await w.resident.send("/gateqr")
     intro = await w.resident.expect("Your own gate QR opens")
     assert "previous one stops working" in intro["text"]
     await w.resident.press(intro, "🔑 Show my gate QR · Sunny Garden")
     photo = await w.resident.expect("Your gate QR for Sunny Garden", photo=True)
+    assert note in photo["caption"] and ("learn of it" in photo["caption"]) == bool(note)
     return qr_payload(emulator, photo)
 
 
@@ -34,7 +37,16 @@ async def test_a_resident_opens_with_their_own_gate_qr(world, emulator, session)
     row = await session.scalar(select(AccessLogEntry).where(AccessLogEntry.method == "qr"))
     assert row.person_id == host_id and row.pass_id is None
 
-    second = await _show(w, emulator)
+    # With an offline gate agent in the community, the resident is told its delay.
+    await create_agent(
+        session,
+        secret_key=TEST_SECRET,
+        community_id=w.community.id,
+        name="guard house",
+        gate_ids=list(w.gate_ids.values()),
+    )
+    await session.commit()
+    second = await _show(w, emulator, note="learn of it within 5 seconds")
     assert second != first
     _status, body = await terminal(w, "East Gate", {"qr": first})
     assert (body["granted"], body["reason"]) == (False, "revoked")
