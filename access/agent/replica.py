@@ -5,16 +5,16 @@ the agent's own secret (itself derived by the server from the deployment's secre
 and the agent's id, :mod:`access.sync.keys`; the box never holds the deployment's
 key): a pass's code and QR hashes are stored only as keyed lookups,
 its holder, host, gates and hours as an AES-GCM box bound to the pass id; a gate's
-terminal-key hash and driver settings (door secrets already sealed by the server)
-as a box bound to the gate id; a resident's gate QR as a keyed lookup, its person,
+terminal-key hash and driver settings (door secrets sealed by the server with the
+agent's secret) as a box bound to the gate id; a resident's gate QR as a keyed lookup, its person,
 unit and name sealed; the community's credential key (which the code hashes are
 keyed with) sealed in ``meta``. In clear: ids, status, window, uses — what the one
 conditional UPDATE needs. A replica sealed under another secret (the agent's secret
 was rotated) is emptied, outbox kept, and taken again from the server.
 
-Tables: ``meta`` (version, last good sync), ``gates``, ``passes``, ``residents``,
-``outbox``
-(decisions made offline, each with its idempotency key, until the server has them),
+Tables: ``meta`` (version, last good sync, credential key), ``gates``, ``passes``,
+``residents``, ``outbox`` (decisions made offline, each with its idempotency key,
+until the server has them),
 ``rejected`` (outbox records the server refused, set aside for the operator) and
 ``gate_throttle`` (the keypad's guess budget while offline).
 """
