@@ -4,8 +4,8 @@ staff's commands in the admin group.
 Resident side (private chat), in routing order — a flow's catch-all re-asks come
 before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
-(gates, confirm) →
-``visitor_link`` → ``my_passes`` → ``remote_open`` → ``resident_qr`` → ``worker_request`` →
+(gates, confirm) → ``visitor_link`` → ``my_passes`` → ``remote_open`` →
+``resident_qr`` (the resident's own gate QR) → ``worker_request`` →
 ``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
 ``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
 ``jobs`` (expiry, overstays, the gate terminal API).
