@@ -9,6 +9,7 @@ import asyncio
 from sqlalchemy import select
 
 from access.models import AccessLogEntry
+from access.passes import personal_access_data
 from access.sync.admin import create_agent
 from core.clock import SystemClock
 from core.models import AuditEntry, Residency
@@ -71,6 +72,14 @@ async def test_a_resident_opens_with_their_own_gate_qr(world, emulator, session)
             break
         await asyncio.sleep(0.05)
     assert audited is not None and audited.target_id == "999"
+
+    # The /privacy export says when each QR was shown and revoked, never the QR.
+    exported = (await personal_access_data(session, host_id))["gate_qr"]
+    assert [(e["community"], e["revoked_at"] is None) for e in exported] == [
+        ("Sunny Garden", False),
+        ("Sunny Garden", True),
+    ]
+    assert second not in str(exported)
 
     residency = await session.scalar(select(Residency).where(Residency.person_id == host_id))
     await end_residency(session, residency.id, clock=SystemClock(), reason="moved_out")
