@@ -18,6 +18,7 @@ from access.credentials import api_key_matches, hash_api_key, new_api_key
 from access.doors import validate_driver_config
 from access.doors.sealing import seal_driver_config
 from access.models import DoorDriverKind, Emergency, Gate, GateDirection, GateKind, GateThrottle
+from access.sync.keys import offline_key_hash
 from core.models import Community
 
 # How long a process trusts what it read about a gate (key, driver, emergency).
@@ -163,6 +164,7 @@ async def create_gate(
         driver=driver,
         driver_config=seal_driver_config(config, secret_key),  # no door secret in clear
         api_key_hash=hash_api_key(secret_key, api_key),
+        offline_key_hash=offline_key_hash(secret_key, community_id, api_key),
         active=True,
         direction=direction,
     )
@@ -191,6 +193,7 @@ async def rotate_gate_key(session: AsyncSession, *, secret_key: str, gate_id: in
         raise GateError("not_found", "no such gate")
     api_key = new_api_key()
     gate.api_key_hash = hash_api_key(secret_key, api_key)
+    gate.offline_key_hash = offline_key_hash(secret_key, gate.community_id, api_key)
     await session.flush()
     return api_key
 

@@ -90,6 +90,9 @@ class Gate(Base):
     driver_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # HMAC of the terminal's API key; the key itself is shown once at creation.
     api_key_hash: Mapped[str] = mapped_column(String(64))
+    # The same key hashed with the community's credential key (gate agents check it
+    # offline without the deployment's key; access.sync.keys). None: an older key.
+    offline_key_hash: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     direction: Mapped[GateDirection] = mapped_column(
         str_enum(GateDirection, 8), default=GateDirection.BOTH, server_default="both"
@@ -136,6 +139,10 @@ class Pass(Base):
     car_plate: Mapped[str | None] = mapped_column(String(20))
     code_hash: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64))
+    # Code and token hashed with the community's credential key: what gate agents
+    # get (access.sync.keys). None: issued before agents had their own keys.
+    offline_code_hash: Mapped[str | None] = mapped_column(String(64))
+    offline_token_hash: Mapped[str | None] = mapped_column(String(64))
     # The share link carries a key that both finds the pass (share_hash) and
     # decrypts its code and QR token (share_blob); neither is readable without it.
     share_hash: Mapped[str | None] = mapped_column(String(64))
@@ -165,6 +172,30 @@ class Pass(Base):
     overstay_notified_at: Mapped[datetime | None]
     # The admin-group message asking staff to decide a worker pass.
     staff_message_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ResidentGateKey(Base):
+    """A resident's personal gate QR: opens the community's gates while they live
+    there, at the server and at a gate agent that cannot reach it (decision 0025).
+
+    Stored only hashed (with the secret key, and with the community's credential key
+    for agents); showing it again replaces it; the residency's end revokes it.
+    """
+
+    __tablename__ = "resident_gate_keys"
+    __table_args__ = (
+        Index("uq_resident_gate_keys_token", "token_hash", unique=True),
+        Index("ix_resident_gate_keys_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    offline_token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
 
 
 class GateThrottle(Base):
@@ -269,6 +300,13 @@ async def _revoke_passes_on_move_out(session: AsyncSession, residency: Residency
     from access.passes.holding import revoke_passes_of_residency
 
     await revoke_passes_of_residency(session, residency)
+
+
+@on_residency_ended("gate.resident_keys")
+async def _revoke_resident_keys_on_move_out(session: AsyncSession, residency: Residency) -> None:
+    from access.passes.resident_key import revoke_resident_keys_of_residency
+
+    await revoke_resident_keys_of_residency(session, residency)
 
 
 @on_personal_export("access")

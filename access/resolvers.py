@@ -14,6 +14,9 @@ log). The rules, each written once:
   gate it names, until ``exit_grace_s`` after its window. An exit never spends a use.
   Anything else is refused as strictly as an entry: a dead code "exiting" from
   outside opens nothing.
+- **A resident's gate QR** (:func:`resolve_resident_key`) is a person's credential
+  carried like a pass's token: it passes while they live in its unit, in both
+  directions, spending nothing.
 - **A person** (remote, face) passes while they reside in the community (the same
   :func:`host_resides` rule) or, for staff and faces, is active staff.
 - **The gate's direction**: an entry-only gate refuses exits, an exit-only gate
@@ -132,8 +135,26 @@ def resolve_qr(store: DecisionStore, inp: DecisionInput) -> Resolution:
     token = inp.credential.secret
     if not is_token_shaped(token):
         return Resolution(Reason.UNKNOWN)
-    found = store.pass_by_token(hash_token(inp.secret_key, token))
+    token_hash = hash_token(inp.secret_key, token)
+    found = store.pass_by_token(token_hash)
+    if found is None:
+        return resolve_resident_key(store, inp, token_hash)
     return _resolve_pass(store, found, inp, is_code=False)
+
+
+def resolve_resident_key(store: DecisionStore, inp: DecisionInput, token_hash: str) -> Resolution:
+    """A resident's personal gate QR: passes while they live in its unit (the same
+    :func:`host_resides` rule as a pass's host), either way, any gate of the community."""
+    key = store.resident_key_by_token(token_hash)
+    if key is None or key.community_id != inp.gate.community_id:
+        return Resolution(Reason.UNKNOWN)
+    ended = key.revoked or not store.host_resides(key.person_id, key.unit_id, local_today(inp))
+    return Resolution(
+        Reason.REVOKED if ended else None,
+        person_id=key.person_id,
+        holder_name=key.holder_name,
+        host_unit_id=None if ended else key.unit_id,
+    )
 
 
 def resolve_remote(store: DecisionStore, inp: DecisionInput) -> Resolution:

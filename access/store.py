@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
 
-from access.models import AccessLogEntry, GateThrottle, Pass, PassStatus
+from access.models import AccessLogEntry, GateThrottle, Pass, PassStatus, ResidentGateKey
 from access.throttle import Lockout, ThrottlePolicy, ThrottleState, read_state, record_failure
 from core.models import Person, Residency, ResidencyStatus, Staff, StaffRole, Unit
 from core.residency import active_residency_clause
@@ -31,6 +31,7 @@ _residencies = cast(Table, Residency.__table__)
 _units = cast(Table, Unit.__table__)
 _staff = cast(Table, Staff.__table__)
 _people = cast(Table, Person.__table__)
+_resident_keys = cast(Table, ResidentGateKey.__table__)
 ACTIVE = PassStatus.ACTIVE.value
 RESIDING = ResidencyStatus.ACTIVE.value
 
@@ -54,6 +55,18 @@ class PassRow:
     weekdays: int | None
     # An entry through this pass with no exit after it.
     inside: bool = False
+
+
+@dataclass(frozen=True)
+class ResidentKeyRow:
+    """A resident's personal gate QR (:class:`access.models.ResidentGateKey`)."""
+
+    id: int
+    community_id: int
+    person_id: int
+    unit_id: int
+    holder_name: str
+    revoked: bool
 
 
 PASS_FIELDS = (
@@ -184,6 +197,11 @@ _STAFF_ROLE = select(_staff.c.role).where(
     _staff.c.community_id == bindparam("b_community"),
     _staff.c.active.is_(True),
 )
+_SEL_RESIDENT_KEY = (
+    select(_resident_keys, _people.c.full_name)
+    .join(_people, _people.c.id == _resident_keys.c.person_id)
+    .where(_resident_keys.c.token_hash == bindparam("b_hash"))
+)
 _PERSON_NAME = select(_people.c.full_name).where(_people.c.id == bindparam("b_person"))
 _RECENT_RING = (
     select(_log.c.id)
@@ -240,6 +258,15 @@ class DecisionStore:
         params = {"b_person": person_id, "b_community": community_id}
         role = self.conn.execute(_STAFF_ROLE, params).scalar()
         return StaffRole(role) if role is not None else None
+
+    def resident_key_by_token(self, token_hash: str) -> ResidentKeyRow | None:
+        row = self.conn.execute(_SEL_RESIDENT_KEY, {"b_hash": token_hash}).first()
+        if row is None:
+            return None
+        return ResidentKeyRow(
+            row.id, row.community_id, row.person_id, row.unit_id, row.full_name or "",
+            row.revoked_at is not None,
+        )  # fmt: skip
 
     def person_name(self, person_id: int) -> str:
         return self.conn.execute(_PERSON_NAME, {"b_person": person_id}).scalar() or ""

@@ -83,6 +83,7 @@ def prepare(db_path: Path, count: int, url: str | None = None) -> dict[str, Any]
     import bot.all_models  # noqa: F401
     from access.credentials import hash_api_key, hash_code, hash_token, new_api_key, new_token
     from access.models import Gate, GateThrottle, Pass
+    from access.sync.keys import offline_code_hash, offline_key_hash
     from bench._capacity_procs import run_sync
     from core.migrate import upgrade_database
     from core.models import Building, Community, Person, Residency, Unit
@@ -121,6 +122,7 @@ def prepare(db_path: Path, count: int, url: str | None = None) -> dict[str, Any]
                     driver="simulated",
                     driver_config={"pulse_ms": 500},
                     api_key_hash=hash_api_key(SECRET, key),
+                    offline_key_hash=offline_key_hash(SECRET, cid, key),
                     active=True,
                     created_at=now,
                 )
@@ -146,6 +148,8 @@ def prepare(db_path: Path, count: int, url: str | None = None) -> dict[str, Any]
                     "purpose": "bench",
                     "code_hash": hash_code(SECRET, code),
                     "token_hash": hash_token(SECRET, new_token()),
+                    # For the gate agent (bench/gate_agent.py): the community's key.
+                    "offline_code_hash": offline_code_hash(SECRET, cid, code),
                     "valid_from": now - timedelta(minutes=1),
                     "valid_until": now + timedelta(days=1),
                     "max_uses": 1,

@@ -48,7 +48,7 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
 
 
-async def _add_agent(url: str, gate_ids: list[int]) -> tuple[int, str]:
+async def _add_agent(url: str, gate_ids: list[int]) -> tuple[int, str, str]:
     from sqlalchemy import select
 
     from access.models import Gate
@@ -63,7 +63,7 @@ async def _add_agent(url: str, gate_ids: list[int]) -> tuple[int, str]:
         )
         await session.commit()
     await engine.dispose()
-    return created.id, created.api_key
+    return created.id, created.api_key, created.secret
 
 
 async def _http_readings(
@@ -93,7 +93,7 @@ async def run(world: dict[str, Any], tmp: Path, requests: int) -> dict[str, Any]
     from access.service import AccessRuntime
 
     gate_ids, keys, codes = world["gate_ids"], world["keys"], world["codes"]
-    agent_id, agent_key = await _add_agent(world["url"], gate_ids)
+    agent_id, agent_key, agent_secret = await _add_agent(world["url"], gate_ids)
     runtime = AccessRuntime(database_url=world["url"], secret_key=SECRET)
     port = free_port()
     server = await serve(runtime, "127.0.0.1", port)
@@ -101,7 +101,7 @@ async def run(world: dict[str, Any], tmp: Path, requests: int) -> dict[str, Any]
         server_url=f"http://127.0.0.1:{port}",
         agent_id=agent_id,
         agent_key=agent_key,
-        secret_key=SECRET,
+        agent_secret=agent_secret,  # the deployment's key is not the agent's
         data_dir=tmp / "agent",
         sync_interval_s=3600,
     )

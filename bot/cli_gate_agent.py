@@ -7,9 +7,12 @@
     courtyard gate-agent --server URL --agent ID [--key KEY] [--data DIR]
                          [--host H] [--port P] [--budget-ms MS] [--sync-interval S]
 
-``gate-agent`` runs beside a gate's terminals; it needs the deployment's secret key
-(``COURTYARD_SECRET_KEY``) and its own agent key (``--key`` or
-``COURTYARD_GATE_AGENT_KEY``), nothing else of the server's settings.
+    courtyard gate-agents rotate-secret AGENT_ID               # prints the new secret once
+    courtyard gate-agents disable AGENT_ID                     # a lost or stolen box
+
+``gate-agent`` runs beside a gate's terminals with its own key (``--key`` or
+``COURTYARD_GATE_AGENT_KEY``) and its own secret (``--secret`` or
+``COURTYARD_GATE_AGENT_SECRET``) — never the deployment's secret key.
 """
 
 from __future__ import annotations
@@ -69,9 +72,50 @@ def register(main: click.Group) -> None:
         created = _run(work)
         click.echo(f"Gate agent {name!r} added (id {created.id}, gates {created.gate_ids}).")
         click.echo(f"Agent key (shown once, give it to the agent now): {created.api_key}")
+        click.echo(f"Agent secret (shown once, give it to the agent now): {created.secret}")
         click.echo(
             f"Run it with: courtyard gate-agent --server <gate API URL> --agent {created.id}"
         )
+
+    @agents.command("rotate-secret")
+    @click.argument("agent_id", type=int)
+    def agents_rotate(agent_id: int) -> None:
+        """Give an agent a new secret (the old one stops opening what the server sends)."""
+        from access.gates import GateError
+        from access.sync.admin import rotate_agent_secret
+
+        async def work(settings: Any, session_factory: Any) -> str:
+            async with session_factory() as session:
+                try:
+                    secret = await rotate_agent_secret(
+                        session, secret_key=settings.secret(), agent_id=agent_id
+                    )
+                except GateError as exc:
+                    _fail(str(exc), 2)
+                await session.commit()
+                return secret
+
+        secret = _run(work)
+        click.echo(f"New agent secret (shown once): {secret}")
+        click.echo("Restart the agent with it; it takes a fresh copy of its gates' data.")
+
+    @agents.command("disable")
+    @click.argument("agent_id", type=int)
+    def agents_disable(agent_id: int) -> None:
+        """Disable an agent (a lost or stolen box): its key is refused from now on."""
+        from access.gates import GateError
+        from access.sync.admin import disable_agent
+
+        async def work(_settings: Any, session_factory: Any) -> None:
+            async with session_factory() as session:
+                try:
+                    await disable_agent(session, agent_id)
+                except GateError as exc:
+                    _fail(str(exc), 2)
+                await session.commit()
+
+        _run(work)
+        click.echo(f"Gate agent {agent_id} disabled: its key no longer syncs or uploads.")
 
     @agents.command("list")
     @click.argument("community", required=False)
@@ -133,13 +177,17 @@ def register(main: click.Group) -> None:
         verb = "consumed" if used == "consume" else "refused"
         click.echo(
             f"{gate}: offline, single-use passes are {verb}; "
-            f"after {minutes} min without the server only emergency opens."
+            f"after {minutes} min without the server only residents' gate QR codes and "
+            "emergency open."
         )
 
     @main.command("gate-agent")
     @click.option("--server", required=True, help="The gate API's URL, e.g. https://gate.example")
     @click.option("--agent", "agent_id", type=int, required=True, help="The agent's id.")
     @click.option("--key", envvar="COURTYARD_GATE_AGENT_KEY", required=True, help="Agent key.")
+    @click.option(
+        "--secret", envvar="COURTYARD_GATE_AGENT_SECRET", required=True, help="Agent secret."
+    )
     @click.option("--data", "data_dir", default="gate-agent", type=click.Path(path_type=Path))
     @click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104
     @click.option("--port", type=int, default=8090, show_default=True)
@@ -151,6 +199,7 @@ def register(main: click.Group) -> None:
         server: str,
         agent_id: int,
         key: str,
+        secret: str,
         data_dir: Path,
         host: str,
         port: int,
@@ -160,14 +209,15 @@ def register(main: click.Group) -> None:
         """Run an offline gate agent beside a gate's terminals (decision 0025)."""
         from access.agent.app import serve_agent
         from access.agent.service import AgentConfig
-        from bot.cli import get_settings
+        from access.sync.keys import AGENT_SECRET_PREFIX
 
-        settings = get_settings()
+        if not secret.startswith(AGENT_SECRET_PREFIX):
+            _fail("--secret must be the agent secret printed by `courtyard gate-agents add`", 2)
         config = AgentConfig(
             server_url=server,
             agent_id=agent_id,
             agent_key=key,
-            secret_key=settings.secret(),
+            agent_secret=secret,
             data_dir=data_dir,
             budget_s=budget_ms / 1000,
             sync_interval_s=sync_interval,

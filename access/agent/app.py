@@ -72,7 +72,7 @@ def _local_gate(request: web.Request, gate_id: int) -> GateInfo:
     if scheme.lower() != "bearer" or not key:
         raise BadRequest("send 'Authorization: Bearer <gate key>'", 401, "unauthorized")
     gate = agent.gate(gate_id)
-    if gate is None or not authenticate(gate, agent.config.secret_key, key):
+    if gate is None or not authenticate(gate, agent.replica.credential_key, key):
         raise BadRequest("unknown gate or wrong key", 401, "unauthorized")
     return gate
 

@@ -1,15 +1,20 @@
 """The agent's replica: its gates and their passes, in a SQLite file of its own.
 
 What would help someone holding a copy of the file is sealed with keys derived from
-the deployment's secret key and the agent's id (HKDF, as the door secrets are,
-:mod:`access.keys`): a pass's code and QR hashes are stored only as keyed lookups,
+the agent's own secret (itself derived by the server from the deployment's secret key
+and the agent's id, :mod:`access.sync.keys`; the box never holds the deployment's
+key): a pass's code and QR hashes are stored only as keyed lookups,
 its holder, host, gates and hours as an AES-GCM box bound to the pass id; a gate's
-terminal-key hash and driver settings (door secrets already sealed by the server)
-as a box bound to the gate id. In clear: ids, status, window, uses — what the one
-conditional UPDATE needs.
+terminal-key hash and driver settings (door secrets sealed by the server with the
+agent's secret) as a box bound to the gate id; a resident's gate QR as a keyed lookup, its person,
+unit and name sealed; the community's credential key (which the code hashes are
+keyed with) sealed in ``meta``. In clear: ids, status, window, uses — what the one
+conditional UPDATE needs. A replica sealed under another secret (the agent's secret
+was rotated) is emptied, outbox kept, and taken again from the server.
 
-Tables: ``meta`` (version, last good sync), ``gates``, ``passes``, ``outbox``
-(decisions made offline, each with its idempotency key, until the server has them),
+Tables: ``meta`` (version, last good sync, credential key), ``gates``, ``passes``,
+``residents``, ``outbox`` (decisions made offline, each with its idempotency key,
+until the server has them),
 ``rejected`` (outbox records the server refused, set aside for the operator) and
 ``gate_throttle`` (the keypad's guess budget while offline).
 """
@@ -24,14 +29,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine
 
 from access.gates import GateInfo
 from access.keys import derive_key
 from access.sqlite_engine import create_sqlite_engine
-from access.store import PassRow
+from access.store import PassRow, ResidentKeyRow
 from access.store_sqlite import sqlite_time
+from access.sync.keys import open_from_server
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
@@ -42,6 +49,9 @@ _SCHEMA = (
     "inside INTEGER NOT NULL, box BLOB NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ix_passes_code ON passes (code_key)",
     "CREATE INDEX IF NOT EXISTS ix_passes_token ON passes (token_key)",
+    "CREATE TABLE IF NOT EXISTS residents (id INTEGER PRIMARY KEY, token_key TEXT NOT NULL, "
+    "until TEXT, box BLOB NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_residents_token ON residents (token_key)",
     "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "key TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rejected (key TEXT PRIMARY KEY, body TEXT NOT NULL)",
@@ -66,10 +76,10 @@ PASS_COLUMNS = "id, status, valid_from, valid_until, max_uses, uses_count, insid
 class Sealer:
     """The replica's keys: lookups (HMAC) and boxes (AES-GCM), one agent's own."""
 
-    def __init__(self, secret_key: str, agent_id: int) -> None:
+    def __init__(self, agent_secret: str, agent_id: int) -> None:
         label = f"courtyard/access/agent/{agent_id}".encode()
-        self._lookup = derive_key(secret_key, label + b"/lookup/v1")
-        self._box = AESGCM(derive_key(secret_key, label + b"/replica-key/v1"))
+        self._lookup = derive_key(agent_secret, label + b"/lookup/v1")
+        self._box = AESGCM(derive_key(agent_secret, label + b"/replica-key/v1"))
 
     def lookup(self, server_hash: str | None) -> str | None:
         if not server_hash:
@@ -110,16 +120,29 @@ def gate_info(body: dict[str, Any], emergency: bool) -> GateInfo:
 
 
 class Replica:
-    def __init__(self, path: Path, secret_key: str, agent_id: int) -> None:
+    def __init__(self, path: Path, agent_secret: str, agent_id: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_sqlite_engine(f"sqlite:///{path}", busy_ms=5000)
-        self.sealer = Sealer(secret_key, agent_id)
+        self.agent_secret = agent_secret
+        self.sealer = Sealer(agent_secret, agent_id)
         self.conn: Connection = self.engine.connect()
         raw = self.raw
         for statement in _SCHEMA:
             raw.execute(statement)
         self.gates: dict[int, dict[str, Any]] = {}
-        self._load_gates()
+        self.credential_key = ""
+        try:
+            self._load_gates()
+        except InvalidTag:
+            self._forget()
+
+    def _forget(self) -> None:
+        """Sealed under another secret: drop all but the outbox; a snapshot follows."""
+        raw = self.raw
+        for table in ("gates", "passes", "residents", "meta"):
+            raw.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed names
+        self.gates = {}
+        self.credential_key = ""
 
     @property
     def raw(self) -> Any:
@@ -148,6 +171,28 @@ class Replica:
             gid: self.sealer.open(f"gate:{gid}", box)
             for gid, box in self.raw.execute("SELECT id, box FROM gates").fetchall()
         }
+        sealed = self.meta("credential_key")
+        self.credential_key = ""
+        if sealed is not None:
+            box = self.sealer.open("credential_key", bytes.fromhex(sealed))
+            self.credential_key = str(box["key"])
+
+    def resident_key(self, token_key: str, today: str) -> ResidentKeyRow | None:
+        row = self.raw.execute(
+            "SELECT id, until, box FROM residents WHERE token_key = ?", (token_key,)
+        ).fetchone()
+        if row is None:
+            return None
+        sealed = self.sealer.open(f"resident:{row[0]}", row[2])
+        return ResidentKeyRow(
+            id=row[0],
+            community_id=sealed["community_id"],
+            person_id=sealed["person_id"],
+            unit_id=sealed["unit_id"],
+            holder_name=sealed["holder_name"],
+            # A lease that ended while the server was away ends the key here too.
+            revoked=row[1] is not None and row[1] < today,
+        )
 
     def pass_row(self, row: tuple[Any, ...]) -> PassRow:
         sealed = self.sealer.open(f"pass:{row[0]}", row[7])
@@ -202,6 +247,8 @@ class Replica:
                 )
             if body["full"]:
                 raw.execute("DELETE FROM passes")
+                raw.execute("DELETE FROM residents")
+            self._apply_residents(body)
             for p in body["passes"]:
                 if p.get("gone"):
                     raw.execute("DELETE FROM passes WHERE id = ?", (p["id"],))
@@ -214,6 +261,26 @@ class Replica:
             raise
         self._load_gates()
         return True
+
+    def _apply_residents(self, body: dict[str, Any]) -> None:
+        opened = open_from_server(self.agent_secret, body["sealed"])
+        sealed = self.sealer.seal("credential_key", {"key": opened["credential_key"]})
+        self.set_meta("credential_key", sealed.hex())
+        for r in body.get("residents", []):
+            self.raw.execute("DELETE FROM residents WHERE id = ?", (r["id"],))
+            if r.get("gone") or not r.get("token_hash"):
+                continue
+            box = {"community_id": body["community_id"]}
+            box.update({k: r[k] for k in ("person_id", "unit_id", "holder_name")})
+            self.raw.execute(
+                "INSERT INTO residents (id, token_key, until, box) VALUES (?, ?, ?, ?)",
+                (
+                    r["id"],
+                    self.sealer.lookup(r["token_hash"]),
+                    r.get("until"),
+                    self.sealer.seal(f"resident:{r['id']}", box),
+                ),
+            )
 
     def _upsert_pass(self, p: dict[str, Any]) -> None:
         box = self.sealer.seal(f"pass:{p['id']}", {k: p[k] for k in _SEALED_PASS})

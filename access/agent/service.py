@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from cryptography.exceptions import InvalidTag
 
 from access.agent.replica import Replica, gate_info
 from access.agent.store import OfflinePolicy, ReplicaStore, decide_offline
@@ -52,7 +53,8 @@ class AgentConfig:
     server_url: str
     agent_id: int
     agent_key: str
-    secret_key: str
+    # The agent's own secret (gs_…, access.sync.keys) — never the deployment's key.
+    agent_secret: str
     data_dir: Path
     budget_s: float = 0.3
     sync_interval_s: float = 5.0
@@ -80,10 +82,10 @@ class GateAgent:
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.replica = Replica(
-            config.data_dir / "replica.sqlite3", config.secret_key, config.agent_id
+            config.data_dir / "replica.sqlite3", config.agent_secret, config.agent_id
         )
         self.policy = AccessPolicy()
-        self.doors = DoorRegistry(lambda c: open_driver_config(c, config.secret_key))
+        self.doors = DoorRegistry(lambda c: open_driver_config(c, config.agent_secret))
         self.online = False
         self.fire_alarm = False
         self._http: aiohttp.ClientSession | None = None
@@ -233,6 +235,12 @@ class GateAgent:
                 if self.online:
                     log.warning("gate agent: sync failed", extra={"fields": {"why": str(exc)}})
                 self.online = False
+            except InvalidTag:
+                log.error(
+                    "gate agent: what the server sends does not open with this agent's "
+                    "secret (was it rotated?); restart the agent with its current secret"
+                )
+                self.online = False
             except Exception:
                 log.exception("gate agent: sync failed unexpectedly")
                 self.online = False
@@ -265,7 +273,8 @@ class GateAgent:
             direction=direction,
             terminal=terminal,
             now=self.clock.now().astimezone(UTC),
-            secret_key=self.config.secret_key,
+            # Codes and QR tokens are hashed, offline, with the community's key.
+            secret_key=self.replica.credential_key,
             policy=self.policy,
         )
         store = ReplicaStore(self.replica)

@@ -8,14 +8,16 @@ with an idempotency key, in the same transaction as the use it records. A crash
 after the commit loses nothing; one before it decided nothing.
 
 What the agent does not hold, it does not pretend to know: residencies (a host's
-move-out reaches it as the revocation of their passes), staff roles and names
+move-out reaches it as the revocation of their passes and of their gate QR; a
+resident's gate QR carries its lease's end date), staff roles and names
 (remote and staff openings come through the chat, i.e. the server), and the chat
 itself (a host is not rung from a locked keypad while offline).
 
 The offline policy (:func:`decide_offline`), per gate, before the rules:
 
 1. emergency (the server's, or the agent's fire-alarm input) → the rules grant;
-2. offline longer than the gate's ``max offline`` → passes are refused;
+2. offline longer than the gate's ``max offline`` → passes are refused; residents'
+   gate QR codes still open;
 3. ``single use: refuse`` → a single-use pass is refused offline (no double entry);
    ``consume`` (default) → admitted once here and reconciled on reconnection.
 """
@@ -31,7 +33,8 @@ from typing import Any
 from access.agent.replica import PASS_COLUMNS, Replica
 from access.credentials import hash_code, hash_token, is_code_shaped, is_token_shaped
 from access.decision import Decision, DecisionInput, Direction, Method, Reason
-from access.store import DecisionStore, PassRow
+from access.resolvers import local_today
+from access.store import DecisionStore, PassRow, ResidentKeyRow
 from access.store_sqlite import sqlite_time
 from access.sync.models import OfflineSingleUse
 from access.verification import _decision, _log_values, decide
@@ -55,6 +58,8 @@ class ReplicaStore(DecisionStore):
         self.replica = replica
         self.raw = replica.raw
         self.last_key = ""
+        self.resident_key_id: int | None = None
+        self.today = ""  # the gate's local date (ISO), set by decide_offline
 
     def code_throttle_state(self, gate_id: int, now: datetime) -> Any:
         return self.throttle_state(gate_id)
@@ -84,6 +89,11 @@ class ReplicaStore(DecisionStore):
 
     def pass_by_token(self, token_hash: str) -> PassRow | None:
         return self._one(_BY_TOKEN, self.replica.sealer.lookup(token_hash))
+
+    def resident_key_by_token(self, token_hash: str) -> ResidentKeyRow | None:
+        key = self.replica.resident_key(self.replica.sealer.lookup(token_hash) or "", self.today)
+        self.resident_key_id = key.id if key is not None else None
+        return key
 
     def pass_by_id(self, pass_id: int) -> PassRow:
         found = self._one(_BY_ID, pass_id)
@@ -117,6 +127,8 @@ class ReplicaStore(DecisionStore):
         for extra in ("ref_key", "error"):
             if values.get(extra):
                 body[extra] = values[extra]
+        if values.get("person_id") is not None and self.resident_key_id is not None:
+            body["resident_key_id"] = self.resident_key_id
         cursor = self.raw.execute(
             "INSERT INTO outbox (key, body) VALUES (?, ?)", (key, json.dumps(body))
         )
@@ -164,11 +176,20 @@ def _refuse(store: ReplicaStore, inp: DecisionInput, found: PassRow | None) -> D
     return _decision(inp, False, Reason.NOT_ALLOWED, log_id=log_id)
 
 
+def _resident_key(store: ReplicaStore, inp: DecisionInput) -> ResidentKeyRow | None:
+    secret = inp.credential.secret
+    if inp.credential.method != Method.QR or not is_token_shaped(secret):
+        return None
+    return store.resident_key_by_token(hash_token(inp.secret_key, secret))
+
+
 def decide_offline(store: ReplicaStore, inp: DecisionInput, policy: OfflinePolicy) -> Decision:
     """The offline policy, then the server's rules; in the caller's transaction."""
+    store.today = local_today(inp).isoformat()
     if inp.gate.active and not inp.gate.emergency:
-        if policy.offline_for_s > policy.max_offline_s:
-            # Only emergency opens now; the refusal is logged and reported like any.
+        if policy.offline_for_s > policy.max_offline_s and _resident_key(store, inp) is None:
+            # Only residents' gate QR codes and emergency open now; the refusal is
+            # logged and reported like any.
             return _refuse(store, inp, None)
         if policy.single_use == OfflineSingleUse.REFUSE and inp.direction == Direction.IN:
             found = _find_pass(store, inp)

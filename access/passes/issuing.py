@@ -39,6 +39,7 @@ from access.passes.rules import (
     normalize_plate,
     valid_plate,
 )
+from access.sync.keys import offline_code_hash, offline_token_hash
 from core.models import Community, Residency, Unit
 from core.residency import active_residency_clause
 
@@ -98,9 +99,10 @@ def _clean(text: str | None, limit: int) -> str:
 
 
 async def _insert_with_credentials(
-    session: AsyncSession, secret_key: str, fill: Any
+    session: AsyncSession, secret_key: str, community_id: int, fill: Any
 ) -> tuple[str, str, str]:
-    """Allocate credentials and flush ``fill(code_hash, token_hash, share_hash, blob)``.
+    """Allocate credentials and flush ``fill(code_hash, token_hash, share_hash, blob,
+    offline)`` — ``offline``: the code and token hashed for the community's gate agents.
 
     A concurrent issuer may take the same code between our check and our insert;
     the partial unique index then refuses ours and we draw again.
@@ -117,6 +119,10 @@ async def _insert_with_credentials(
                     hash_token(secret_key, token),
                     hash_share_key(secret_key, share_key),
                     blob,
+                    {
+                        "offline_code_hash": offline_code_hash(secret_key, community_id, code),
+                        "offline_token_hash": offline_token_hash(secret_key, community_id, token),
+                    },
                 )
         except IntegrityError:
             continue
@@ -165,18 +171,24 @@ async def issue_visitor_pass(
         created_at=now,
     )
 
-    async def fill(code_hash: str, token_hash: str, share_hash: str, blob: bytes) -> None:
+    async def fill(
+        code_hash: str, token_hash: str, share_hash: str, blob: bytes, offline: dict[str, str]
+    ) -> None:
         row.code_hash, row.token_hash, row.share_hash, row.share_blob = (
             code_hash,
             token_hash,
             share_hash,
             blob,
         )
+        row.offline_code_hash = offline["offline_code_hash"]
+        row.offline_token_hash = offline["offline_token_hash"]
         if row not in session:
             session.add(row)
         await session.flush()
 
-    code, token, share_key = await _insert_with_credentials(session, secret_key, fill)
+    code, token, share_key = await _insert_with_credentials(
+        session, secret_key, unit.community_id, fill
+    )
     return IssuedPass(row.id, code, token, share_key, row.valid_from, row.valid_until)
 
 
@@ -260,7 +272,9 @@ async def approve_worker_pass(
     if row.valid_until <= now:
         raise PassError("expired")
 
-    async def fill(code_hash: str, token_hash: str, share_hash: str, blob: bytes) -> None:
+    async def fill(
+        code_hash: str, token_hash: str, share_hash: str, blob: bytes, offline: dict[str, str]
+    ) -> None:
         result = await session.execute(
             update(Pass)
             .where(Pass.id == pass_id, Pass.status == PassStatus.PENDING)
@@ -270,6 +284,7 @@ async def approve_worker_pass(
                 token_hash=token_hash,
                 share_hash=share_hash,
                 share_blob=blob,
+                **offline,
                 decided_at=now,
                 decided_by_person_id=staff_person_id,
             )
@@ -278,7 +293,7 @@ async def approve_worker_pass(
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise PassError("already_decided", status="active")
 
-    code, token, share_key = await _insert_with_credentials(session, secret_key, fill)
+    code, token, share_key = await _insert_with_credentials(session, secret_key, community_id, fill)
     await session.refresh(row)
     return IssuedPass(row.id, code, token, share_key, row.valid_from, row.valid_until)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.models import AccessLogEntry, Gate, Pass, PassStatus
+from access.models import AccessLogEntry, Gate, Pass, PassStatus, ResidentGateKey
 from access.passes.rules import mask_weekdays
 from core.models import Building, Community, Unit
 from core.privacy import export_time
@@ -33,6 +33,8 @@ async def personal_access_data(
     window, gates, status and uses. Never the code, the QR token, their digests or
     the sealed share blob: the export travels through Telegram, and a pass still
     active would open the gate for whoever reads it.
+
+    ``gate_qr``: when each of their personal gate QR codes was shown and revoked.
 
     ``access_log``: the gate decisions naming them (remote, face or staff
     openings: ``as`` is ``me``) or about a pass they issued (``my_pass``), newest
@@ -129,7 +131,22 @@ async def personal_access_data(
         ],
         "access_log_total": total,
         "access_log_omitted": max(0, total - len(entries)),
+        "gate_qr": await _gate_qr(session, person_id),
     }
+
+
+async def _gate_qr(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
+    """When each personal gate QR was shown and revoked (never the QR or its digest)."""
+    rows = await session.execute(
+        select(ResidentGateKey.created_at, ResidentGateKey.revoked_at, Community.name)
+        .join(Community, Community.id == ResidentGateKey.community_id)
+        .where(ResidentGateKey.person_id == person_id)
+        .order_by(ResidentGateKey.id)
+    )
+    return [
+        {"community": name, "shown_at": export_time(shown), "revoked_at": export_time(revoked)}
+        for shown, revoked, name in rows.all()
+    ]
 
 
 async def erase_pass_holders(session: AsyncSession, person_id: int, *, now: datetime) -> None:

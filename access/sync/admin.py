@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.gates import GateError
 from access.models import Gate
 from access.sync.feed import hash_agent_key
+from access.sync.keys import agent_secret
 from access.sync.models import (
     DEFAULT_MAX_OFFLINE_MIN,
     DEFAULT_SINGLE_USE,
@@ -36,6 +37,8 @@ class CreatedAgent:
     id: int
     api_key: str
     gate_ids: list[int]
+    # The agent's own secret (access.sync.keys): all the box needs besides its key.
+    secret: str
 
 
 async def create_agent(
@@ -63,10 +66,31 @@ async def create_agent(
         api_key_hash=hash_agent_key(secret_key, key),
         gate_ids=sorted(found),
         active=True,
+        secret_generation=1,
     )
     session.add(agent)
     await session.flush()
-    return CreatedAgent(agent.id, key, sorted(found))
+    secret = agent_secret(secret_key, agent.id, agent.secret_generation or 1)
+    return CreatedAgent(agent.id, key, sorted(found), secret)
+
+
+async def disable_agent(session: AsyncSession, agent_id: int) -> None:
+    """A lost or stolen box: its key no longer syncs or uploads (401)."""
+    agent = await session.get(GateAgent, agent_id)
+    if agent is None:
+        raise GateError("not_found", "no such gate agent")
+    agent.active = False
+    await session.flush()
+
+
+async def rotate_agent_secret(session: AsyncSession, *, secret_key: str, agent_id: int) -> str:
+    """A new generation of the agent's secret; what the server sends is sealed with it."""
+    agent = await session.get(GateAgent, agent_id)
+    if agent is None:
+        raise GateError("not_found", "no such gate agent")
+    agent.secret_generation = (agent.secret_generation or 1) + 1
+    await session.flush()
+    return agent_secret(secret_key, agent.id, agent.secret_generation)
 
 
 async def set_offline_policy(

@@ -74,7 +74,7 @@ async def sync(request: web.Request) -> web.Response:
             if latest > since:
                 break
             await asyncio.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
-    body = await runtime.runner.run(feed, agent, since, runtime.clock.now())
+    body = await runtime.runner.run(feed, agent, since, runtime.clock.now(), runtime.secret_key)
     return web.json_response(body)
 
 
@@ -135,6 +135,9 @@ def _item(raw: Any, agent: AgentInfo) -> OfflineDecision | OfflineEvent:
     ref_key = raw.get("ref_key")
     if ref_key is not None and (not isinstance(ref_key, str) or not _KEY_RE.fullmatch(ref_key)):
         raise BadRequest("ref_key must be a key given before")
+    resident_key_id = raw.get("resident_key_id")
+    if resident_key_id is not None and not isinstance(resident_key_id, int):
+        raise BadRequest("resident_key_id must be a whole number or null")
     holder = _text(raw, "holder_name", 120)
     return OfflineDecision(
         key=key,
@@ -149,6 +152,7 @@ def _item(raw: Any, agent: AgentInfo) -> OfflineDecision | OfflineEvent:
         terminal=terminal,
         ref_key=ref_key,
         error=_text(raw, "error", 200),
+        resident_key_id=resident_key_id,
     )
 
 

@@ -4,11 +4,15 @@ An agent authenticates with its own key (``Authorization: Bearer ga_…``) and a
 for the changes since the version it holds (``since``), or for a snapshot (no
 ``since``). Either answer names only:
 
-- the agent's gates (all of one community): key hash, driver settings as stored
-  (door secrets stay sealed), direction, emergency, the gate's offline policy;
-- passes of that community that open one of those gates: their code and QR hashes,
-  window, worker hours, uses, presence — and a ``gone`` marker for a changed pass
-  that no longer opens any of them.
+- the agent's gates (all of one community): the terminal key's hash under the
+  community's credential key, driver settings with door secrets sealed again with the
+  agent's secret, direction, emergency, the gate's offline policy;
+- passes of that community that open one of those gates: their code and QR hashes
+  under the community's credential key, window, worker hours, uses, presence — and a
+  ``gone`` marker for a changed pass that no longer opens any of them;
+- the community's residents' gate QR codes (:mod:`access.sync.residents`);
+- the community's credential key, sealed with the agent's secret
+  (:mod:`access.sync.keys`).
 
 The version is the highest ``pass_changes`` id (a trigger on ``passes`` appends one
 row per change). On PostgreSQL ids are taken before commit, so a change may commit
@@ -25,9 +29,11 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, select, text, update
 
 from access.credentials import keyed_hash
+from access.doors.sealing import open_driver_config, seal_driver_config
 from access.gates import load_gate_sync
-from access.models import Pass, PassStatus
+from access.models import Gate, Pass, PassStatus
 from access.store import PASS_FIELDS
+from access.sync.keys import agent_secret, community_credential_key, seal_for_agent
 from access.sync.models import (
     DEFAULT_MAX_OFFLINE_MIN,
     DEFAULT_SINGLE_USE,
@@ -35,11 +41,13 @@ from access.sync.models import (
     GateOfflinePolicy,
     PassChange,
 )
+from access.sync.residents import resident_keys
 
 _agents = cast(Table, GateAgent.__table__)
 _changes = cast(Table, PassChange.__table__)
 _passes = cast(Table, Pass.__table__)
 _policy = cast(Table, GateOfflinePolicy.__table__)
+_gate_rows = cast(Table, Gate.__table__)
 
 # A changed-pass list longer than this is answered with a snapshot instead.
 MAX_CHANGES = 5000
@@ -56,6 +64,7 @@ class AgentInfo:
     gate_ids: tuple[int, ...]
     api_key_hash: str
     active: bool
+    secret_generation: int = 1
 
 
 def hash_agent_key(secret_key: str, api_key: str) -> str:
@@ -73,6 +82,7 @@ def load_agent(conn: Connection, agent_id: int) -> AgentInfo | None:
         gate_ids=tuple(int(g) for g in row.gate_ids or []),
         api_key_hash=row.api_key_hash,
         active=bool(row.active),
+        secret_generation=int(row.secret_generation or 1),
     )
 
 
@@ -94,8 +104,10 @@ def pass_body(row: Any) -> dict[str, Any]:
     body["valid_until"] = _iso(row.valid_until)
     body["gate_ids"] = list(row.gate_ids or [])
     body["inside"] = bool(row.inside)
-    body["code_hash"] = row.code_hash
-    body["token_hash"] = row.token_hash
+    # Only the hashes under the community's credential key: the agent never sees one
+    # it could only check with the deployment's key.
+    body["code_hash"] = row.offline_code_hash
+    body["token_hash"] = row.offline_token_hash
     return body
 
 
@@ -104,11 +116,21 @@ def _opens_one_of(row: Any, gate_ids: tuple[int, ...]) -> bool:
     return not named or any(int(g) in gate_ids for g in named)
 
 
-def _gates(conn: Connection, agent: AgentInfo) -> list[dict[str, Any]]:
+def _gates(conn: Connection, agent: AgentInfo, secret_key: str) -> list[dict[str, Any]]:
+    """The agent's gates: terminal keys as hashed for it, door settings sealed for it."""
     policies = {
         r.gate_id: r
         for r in conn.execute(select(_policy).where(_policy.c.gate_id.in_(agent.gate_ids)))
     }
+    key_hashes: dict[int, str | None] = {
+        row.id: row.offline_key_hash
+        for row in conn.execute(
+            select(_gate_rows.c.id, _gate_rows.c.offline_key_hash).where(
+                _gate_rows.c.id.in_(agent.gate_ids)
+            )
+        )
+    }
+    secret = agent_secret(secret_key, agent.id, agent.secret_generation)
     result = []
     for gate_id in agent.gate_ids:
         gate = load_gate_sync(conn, gate_id)
@@ -122,8 +144,11 @@ def _gates(conn: Connection, agent: AgentInfo) -> list[dict[str, Any]]:
                 "name": gate.name,
                 "kind": gate.kind,
                 "driver": gate.driver,
-                "driver_config": gate.driver_config,
-                "api_key_hash": gate.api_key_hash,
+                "driver_config": seal_driver_config(
+                    open_driver_config(gate.driver_config, secret_key), secret
+                ),
+                # A gate whose key predates agents' own keys: not checkable offline.
+                "api_key_hash": key_hashes.get(gate_id) or "",
                 "active": gate.active,
                 "timezone": gate.timezone,
                 "community_name": gate.community_name,
@@ -137,30 +162,39 @@ def _gates(conn: Connection, agent: AgentInfo) -> list[dict[str, Any]]:
 
 
 def _pass_query() -> Any:
-    return select(*(_passes.c[n] for n in PASS_FIELDS), _passes.c.code_hash, _passes.c.token_hash)
+    return select(
+        *(_passes.c[n] for n in PASS_FIELDS),
+        _passes.c.offline_code_hash,
+        _passes.c.offline_token_hash,
+    )
 
 
-def feed(conn: Connection, agent: AgentInfo, since: int | None, now: datetime) -> dict[str, Any]:
+def feed(
+    conn: Connection, agent: AgentInfo, since: int | None, now: datetime, secret_key: str
+) -> dict[str, Any]:
     """The agent's snapshot (``since`` None) or its changes since ``since``."""
     oldest, newest = conn.execute(select(func.min(_changes.c.id), func.max(_changes.c.id))).one()
     version = int(newest or 0)
     # A version from before the oldest change kept (pruned) or from another database.
     full = since is None or since > version or (oldest is not None and since < oldest - 1)
     passes: list[dict[str, Any]] = []
+    changed_keys: list[int] | None = None
     if not full:
         where = _changes.c.id > since
         if conn.dialect.name == "postgresql":
             late = text(f"pass_changes.at > clock_timestamp() - interval '{PG_OVERLAP_S} seconds'")
             where = where | late
-        changed = list(
-            conn.execute(
-                select(_changes.c.pass_id)
-                .where(_changes.c.community_id == agent.community_id, where)
-                .distinct()
-                .limit(MAX_CHANGES + 1)
-            ).scalars()
+        change_rows = conn.execute(
+            select(_changes.c.pass_id, _changes.c.resident_key_id)
+            .where(_changes.c.community_id == agent.community_id, where)
+            .distinct()
+            .limit(MAX_CHANGES + 1)
+        ).all()
+        changed = sorted({r.pass_id for r in change_rows if r.resident_key_id is None})
+        changed_keys = sorted(
+            {r.resident_key_id for r in change_rows if r.resident_key_id is not None}
         )
-        if len(changed) > MAX_CHANGES:
+        if len(change_rows) > MAX_CHANGES:
             full = True
         else:
             rows = conn.execute(_pass_query().where(_passes.c.id.in_(changed))).all()
@@ -179,12 +213,18 @@ def feed(conn: Connection, agent: AgentInfo, since: int | None, now: datetime) -
         ).all()
         passes = [pass_body(r) for r in rows if _opens_one_of(r, agent.gate_ids)]
     conn.execute(update(_agents).where(_agents.c.id == agent.id).values(last_sync_at=now))
+    secret = agent_secret(secret_key, agent.id, agent.secret_generation)
+    credential_key = community_credential_key(secret_key, agent.community_id)
     return {
         "agent_id": agent.id,
         "community_id": agent.community_id,
         "version": version,
         "full": full,
         "server_time": now.isoformat(),
-        "gates": _gates(conn, agent),
+        "gates": _gates(conn, agent, secret_key),
         "passes": passes,
+        "residents": resident_keys(conn, agent.community_id, None if full else changed_keys, now),
+        # Sealed with the agent's own secret: an intercepted feed or a stolen agent key
+        # alone does not give it.
+        "sealed": seal_for_agent(secret, {"credential_key": credential_key}),
     }

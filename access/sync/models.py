@@ -44,6 +44,8 @@ class GateAgent(Base):
     # The gates this agent serves (all of its community's gates named here).
     gate_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The generation of the agent's secret (access.sync.keys); rotating bumps it.
+    secret_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sync_at: Mapped[datetime | None]
 
@@ -55,6 +57,8 @@ class PassChange(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     pass_id: Mapped[int] = mapped_column(BigIntPK)
     community_id: Mapped[int] = mapped_column(BigIntPK)
+    # A change of a resident's gate QR (pass_id 0 then; migration 0023_agent_own_keys).
+    resident_key_id: Mapped[int | None] = mapped_column(BigIntPK)
     at: Mapped[datetime | None]
 
 

@@ -47,6 +47,15 @@ AGENT_SCHEMAS: dict[str, Any] = {
             },
             "server_time": {"type": "string"},
             "gates": {"type": "array", "items": {"type": "object"}},
+            "residents": {
+                "type": "array",
+                "items": {"type": "object", "required": ["id"]},
+                "description": "Residents' gate QR codes (hashed), or `gone`.",
+            },
+            "sealed": {
+                "type": "string",
+                "description": "The community's credential key, sealed with the agent's secret.",
+            },
             "passes": {
                 "type": "array",
                 "items": {"type": "object", "required": ["id"]},
@@ -77,6 +86,10 @@ AGENT_SCHEMAS: dict[str, Any] = {
                         "granted": {"type": "boolean"},
                         "reason": {"type": "string", "enum": [r.value for r in Reason]},
                         "pass_id": {"type": ["integer", "null"]},
+                        "resident_key_id": {
+                            "type": ["integer", "null"],
+                            "description": "A resident's gate QR, for a decision without a pass.",
+                        },
                         "holder_name": {"type": ["string", "null"]},
                         "terminal": {"type": ["string", "null"]},
                     },

@@ -24,7 +24,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 
 from access.decision import Decision, Direction, DoorOutcome, Method, Reason
-from access.models import AccessLogEntry, GateEvent, GateEventType, Pass
+from access.models import AccessLogEntry, GateEvent, GateEventType, Pass, ResidentGateKey
 from access.sync.feed import AgentInfo
 from access.sync.models import AgentUpload
 
@@ -32,6 +32,7 @@ _log = cast(Table, AccessLogEntry.__table__)
 _passes = cast(Table, Pass.__table__)
 _uploads = cast(Table, AgentUpload.__table__)
 _events = cast(Table, GateEvent.__table__)
+_resident_keys = cast(Table, ResidentGateKey.__table__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class OfflineDecision:
     terminal: str | None
     ref_key: str | None = None
     error: str = ""
+    # A resident's gate QR (no pass): the log row names the resident.
+    resident_key_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,16 @@ def _apply_decision(
         if row is not None and row.community_id != agent.community_id:
             row = None  # an agent cannot touch another community's pass
     double = _spend(conn, row, item) if row is not None else False
+    person_id = unit_id = None
+    if item.resident_key_id is not None and row is None:
+        key = conn.execute(
+            select(_resident_keys.c.person_id, _resident_keys.c.unit_id).where(
+                _resident_keys.c.id == item.resident_key_id,
+                _resident_keys.c.community_id == agent.community_id,
+            )
+        ).first()
+        if key is not None:
+            person_id, unit_id = key.person_id, key.unit_id
     ref_id = None
     if item.ref_key is not None:
         ref_id = conn.execute(
@@ -138,9 +151,9 @@ def _apply_decision(
             granted=item.granted,
             reason=item.reason.value,
             pass_id=row.id if row is not None else None,
-            person_id=None,
+            person_id=person_id,
             holder_name=(row.holder_name if row is not None else item.holder_name)[:120],
-            host_unit_id=row.host_unit_id if row is not None else None,
+            host_unit_id=row.host_unit_id if row is not None else unit_id,
             terminal=item.terminal,
             ref_id=ref_id,
         )
@@ -165,7 +178,8 @@ def _apply_decision(
         pass_kind=str(row.kind) if row is not None else None,
         holder_name=row.holder_name if row is not None else item.holder_name,
         host_person_id=row.host_person_id if row is not None else None,
-        host_unit_id=row.host_unit_id if row is not None else None,
+        host_unit_id=row.host_unit_id if row is not None else unit_id,
+        person_id=person_id,
         uses_left=uses_left,
         door=DoorOutcome.RELEASED if item.granted else DoorOutcome.NOT_COMMANDED,
         reported_late=True,

@@ -94,7 +94,7 @@ class SandboxGateAgent:
             server_url=f"http://127.0.0.1:{settings.gate_api_port}",
             agent_id=created.id,
             agent_key=created.api_key,
-            secret_key=app.ctx.secret_key,
+            agent_secret=created.secret,
             data_dir=Path(self.sandbox.data_dir) / f"gate-agent-{created.id}",
             sync_interval_s=1.0,
         )

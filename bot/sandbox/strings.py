@@ -323,8 +323,9 @@ UI: dict[str, str] = {
     "guide.cable.title": _("Cut the cable"),
     "guide.cable.text": _(
         "Under the gate, cut the cable to the server: a gate agent decides from its own "
-        "copy of the passes (a used code stays used). Reconnect it: what it decided "
-        "appears in the log, and hosts are told late."
+        "copy of the passes (a used code stays used) — a resident's own gate QR "
+        "(/gateqr in the chat) opens too. Reconnect it: what it decided appears in the "
+        "log, and hosts are told late."
     ),
     # errors
     "error.generic": _("Something went wrong: {detail}"),

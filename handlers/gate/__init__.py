@@ -4,12 +4,12 @@ staff's commands in the admin group.
 Resident side (private chat), in routing order — a flow's catch-all re-asks come
 before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
-(gates, confirm) →
-``my_passes`` → ``remote_open`` → ``worker_request`` →
-``worker_schedule``; ``visitor_link`` goes before every area (``link_feature``), so a
-forwarded pass link opens mid-conversation. Admin group: ``worker_decision``,
-``staff_open``, ``staff_log``, ``emergency``. Outside updates: ``notifier`` (the gate
-runtime's alerts) and ``jobs`` (expiry, overstays, the gate terminal API).
+(gates, confirm) → ``my_passes`` → ``remote_open`` → ``resident_qr`` (the resident's
+own gate QR) → ``worker_request`` → ``worker_schedule``; ``visitor_link`` goes before
+every area (``link_feature``), so a forwarded pass link opens mid-conversation. Admin
+group: ``worker_decision``, ``staff_open``, ``staff_log``, ``emergency``. Outside
+updates: ``notifier`` (the gate runtime's alerts) and ``jobs`` (expiry, overstays, the
+gate terminal API).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from handlers.gate import (
     my_passes,
     pass_steps,
     remote_open,
+    resident_qr,
     staff_log,
     staff_open,
     visitor_link,
@@ -53,6 +54,7 @@ feature = Feature(
         gate_step.router,
         my_passes.router,
         remote_open.router,
+        resident_qr.router,
         worker_request.router,
         worker_schedule.router,
         worker_decision.router,

@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.lookups import communities_by_id, community_by_id, host_pass
 from access.models import Pass, PassKind, PassStatus
 from access.passes import PassError, my_passes, pass_history, revoke_pass
-from access.sync.admin import DEFAULT_SYNC_INTERVAL_S, community_has_agents
 from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
@@ -31,6 +30,7 @@ from handlers.gate.pass_steps import resident_asking
 from handlers.gate.texts import (
     fit_lines,
     fmt_window,
+    offline_gates_note,
     pass_error_text,
     reason_label,
 )
@@ -160,12 +160,7 @@ async def revoke_yes(
     await commit_before_send(session)
     await query.answer(_("Revoked."))
     text = _("🚫 Pass #{id} is revoked. It no longer opens any gate.").format(id=row.id)
-    if await community_has_agents(session, row.community_id):
-        text += "\n" + _(
-            "Gates that keep working offline learn of it within {seconds} seconds; one cut "
-            "off from the server right now, when it reconnects."
-        ).format(seconds=DEFAULT_SYNC_INTERVAL_S)
-    await edit(query, text)
+    await edit(query, text + await offline_gates_note(session, row.community_id))
 
 
 @router.callback_query(PassCb.filter(F.action == "revoke_no"), StateFilter("*"))

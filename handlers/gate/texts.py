@@ -9,12 +9,24 @@ from datetime import datetime, timedelta
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo
 from access.models import WorkerCategory
 from access.passes import MAX_VISITOR_ADVANCE, MAX_VISITOR_WINDOW, MAX_WORKER_DAYS, PassError
 from access.reason_texts import REASON_TEXTS
+from access.sync.admin import DEFAULT_SYNC_INTERVAL_S, community_has_agents
 from core.formatting import fmt_date, fmt_short_datetime, fmt_time, local_dt
+
+
+async def offline_gates_note(session: AsyncSession, community_id: int) -> str:
+    """How soon offline gate agents hear of a revocation ("" when there are none)."""
+    if not await community_has_agents(session, community_id):
+        return ""
+    return "\n" + _(
+        "Gates that keep working offline learn of it within {seconds} seconds; one cut "
+        "off from the server right now, when it reconnects."
+    ).format(seconds=DEFAULT_SYNC_INTERVAL_S)
 
 
 def reason_label(reason: str) -> str:

@@ -21,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.sync.admin import DEFAULT_SYNC_INTERVAL_S, community_has_agents
 from bot.context import AppContext
 from core.formatting import fmt_date
 from core.identity import Identity
@@ -173,13 +174,19 @@ async def end_pressed(
     # must not outlive a residency end that rolled back.
     await commit_before_send(session)
     await answer_query(query, _("Residency ended."))
-    await query.message.edit_text(
-        _("Residency of {name} in {unit} ended by {staff}.").format(
-            name=html.escape(person.full_name),
-            unit=html.escape(card.unit_label),
-            staff=html.escape(await staff_name(session, identity, query.from_user)),
-        )
+    text = _("Residency of {name} in {unit} ended by {staff}.").format(
+        name=html.escape(person.full_name),
+        unit=html.escape(card.unit_label),
+        staff=html.escape(await staff_name(session, identity, query.from_user)),
     )
+    if await community_has_agents(session, community.id):
+        # Decision 0025: offline gate agents hear of it at their next sync.
+        text += "\n" + _(
+            "Gates that keep working offline stop accepting their gate QR and passes "
+            "within {seconds} seconds; one cut off from the server right now, when it "
+            "reconnects."
+        ).format(seconds=DEFAULT_SYNC_INTERVAL_S)
+    await query.message.edit_text(text)
     label = card.unit_label
     await tell_residency_ended(
         app,

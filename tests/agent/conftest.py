@@ -42,6 +42,8 @@ class World:
     agent_key: str
     agent_b_id: int
     agent_b_key: str
+    agent_secret: str
+    agent_b_secret: str
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ async def world(session) -> World:
     await session.commit()
     return World(
         a.id, b.id, host_a.id, unit_a.id, host_b.id, unit_b.id, gates, keys,
-        agent.id, agent.api_key, agent_b.id, agent_b.api_key,
+        agent.id, agent.api_key, agent_b.id, agent_b.api_key, agent.secret, agent_b.secret,
     )  # fmt: skip
 
 
@@ -204,10 +206,12 @@ async def _sleep(seconds: float) -> None:
 def agent_factory(tmp_path: Path) -> Iterator[Any]:
     started: list[Agent] = []
 
-    def make(server_url: str, agent_id: int, key: str, name: str = "agent") -> Agent:
+    def make(server_url: str, agent_id: int, key: str, secret: str, name: str = "agent") -> Agent:
         port = free_port()
+        # The box holds its own secret, never the deployment's key.
         env = {k: v for k, v in os.environ.items() if not k.startswith("COURTYARD_")}
-        env.update(COURTYARD_SECRET_KEY=TEST_SECRET, COURTYARD_LOG_FORMAT="text")
+        env.update(COURTYARD_GATE_AGENT_SECRET=secret, COURTYARD_LOG_FORMAT="text")
+        assert TEST_SECRET not in env.values()
         args = [
             *courtyard(), "gate-agent", "--server", server_url, "--agent", str(agent_id),
             "--key", key, "--data", str(tmp_path / name), "--host", "127.0.0.1",

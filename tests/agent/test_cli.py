@@ -36,6 +36,14 @@ def test_agents_add_policy_list(database_url, monkeypatch) -> None:
     assert added.exit_code == 0, added.output
     key = added.output.split("give it to the agent now): ")[1].split()[0]
     assert key.startswith("ga_")
+    secret = added.output.split("give it to the agent now): ")[2].split()[0]
+    assert secret.startswith("gs_") and TEST_SECRET not in secret
+    agent_id = added.output.split("(id ")[1].split(",")[0]
+    rotated = runner.invoke(main, ["gate-agents", "rotate-secret", agent_id])
+    assert rotated.exit_code == 0, rotated.output
+    assert "gs_" in rotated.output and secret not in rotated.output
+    missing = runner.invoke(main, ["gate-agents", "rotate-secret", "999"])
+    assert missing.exit_code == 2 and "no such gate agent" in missing.output
     unknown = runner.invoke(main, ["gate-agents", "add", "阳光花园", "x", "南门"])
     assert unknown.exit_code == 1 and "no gate named" in unknown.output
 
@@ -56,7 +64,12 @@ def test_agents_add_policy_list(database_url, monkeypatch) -> None:
     assert "refused" in policy.output and "30 min" in policy.output
     shown = runner.invoke(main, ["gate-agents", "policy", "阳光花园", "北门"])
     assert "consumed" in shown.output and "240 min" in shown.output
+    assert "only residents' gate QR codes and emergency open" in shown.output
 
     listed = runner.invoke(main, ["gate-agents", "list", "阳光花园"])
     assert "guard house" in listed.output and "never" in listed.output
     assert key not in listed.output
+    disabled = runner.invoke(main, ["gate-agents", "disable", agent_id])
+    assert disabled.exit_code == 0 and "disabled" in disabled.output
+    listed = runner.invoke(main, ["gate-agents", "list", "阳光花园"])
+    assert "disabled" in listed.output

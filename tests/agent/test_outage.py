@@ -33,7 +33,7 @@ async def test_offline_decisions_then_exactly_once_upload(
     revoked = await issue(session, world.host_a, world.unit_a)
     expired = await issue(session, world.host_a, world.unit_a, multi=True)
     other = await issue(session, world.host_b, world.unit_b, multi=True)  # community B
-    agent = agent_factory(server.url, world.agent_id, world.agent_key)
+    agent = agent_factory(server.url, world.agent_id, world.agent_key, world.agent_secret)
     agent.start()
     await _synced_to(agent, session)
 
@@ -114,7 +114,7 @@ def online_now() -> Any:
 async def test_kill_9_mid_queue_loses_nothing(session, world, server, agent_factory) -> None:
     east, key = world.gates["东门"], world.keys["东门"]
     multi = await issue(session, world.host_a, world.unit_a, multi=True)
-    agent = agent_factory(server.url, world.agent_id, world.agent_key)
+    agent = agent_factory(server.url, world.agent_id, world.agent_key, world.agent_secret)
     agent.start()
     await _synced_to(agent, session)
     await server.stop()

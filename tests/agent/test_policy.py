@@ -20,7 +20,7 @@ async def _agent(server: Any, world: Any, tmp_path: Path) -> GateAgent:
         server_url=server.url,
         agent_id=world.agent_id,
         agent_key=world.agent_key,
-        secret_key=TEST_SECRET,
+        agent_secret=world.agent_secret,
         data_dir=tmp_path / "agent",
         sync_interval_s=3600,
     )

@@ -9,8 +9,12 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
+from access.credentials import hash_code, hash_token
 from access.models import AccessLogEntry
+from access.passes.resident_key import show_resident_key
+from access.sync.keys import offline_code_hash
 from tests.agent.conftest import issue
+from tests.conftest import TEST_SECRET
 
 
 async def _call(server: Any, method: str, path: str, key: str, **kwargs: Any) -> Any:
@@ -30,9 +34,27 @@ async def test_feed_holds_only_the_agents_community(session, world, server) -> N
     assert [p["id"] for p in snap["passes"]] == [mine.pass_id]
     assert {g["id"] for g in snap["gates"]} == {world.gates["东门"], world.gates["北门"]}
     assert mine.code not in str(snap) and mine.token not in str(snap)  # hashes only
+    # Never a hash the deployment's key made: only the community's credential key's.
+    assert hash_code(TEST_SECRET, mine.code) not in str(snap)
+    assert snap["passes"][0]["code_hash"] == offline_code_hash(
+        TEST_SECRET, world.community_a, mine.code
+    )
+    # Residents' gate QR codes: A's resident in A's feed only.
+    qr = await show_resident_key(
+        session,
+        secret_key=TEST_SECRET,
+        now=datetime.now(UTC),
+        person_id=world.host_a,
+        community_id=world.community_a,
+    )
+    await session.commit()
+    _, snap = await _call(server, "GET", f"/v1/agents/{world.agent_id}/sync", world.agent_key)
+    assert [r["person_id"] for r in snap["residents"]] == [world.host_a]
+    assert qr not in str(snap) and hash_token(TEST_SECRET, qr) not in str(snap)
     # B's agent: B's pass only; A's agent's key does not open B's feed.
     _, snap_b = await _call(server, "GET", f"/v1/agents/{world.agent_b_id}/sync", world.agent_b_key)
     assert [p["id"] for p in snap_b["passes"]] == [theirs.pass_id]
+    assert snap_b["residents"] == []
     status, _ = await _call(server, "GET", f"/v1/agents/{world.agent_b_id}/sync", world.agent_key)
     assert status == 401
     # Changes since the snapshot: the new pass, not B's.

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from access.gates import create_gate
+from access.sync.admin import create_agent
 from core.models import Community, Residency, ResidencyStatus, Staff, StaffRole
+from tests.conftest import TEST_SECRET
 from tests.factories import make_community, make_resident, make_staff, make_unit
 from tests.harness import idle
 from tests.movein.helpers import audit_actions
@@ -123,6 +126,15 @@ async def test_staff_end_a_residency_from_the_group(running_bot, emulator, sessi
     async with session_factory() as s:
         unit = await make_unit(s, community, "3栋", "1201")
         _person, residency = await make_resident(s, unit, 7777, "Tenant Wu", locale="en")
+        # An offline gate agent serves the community: staff are told its delay.
+        gate = await create_gate(s, secret_key=TEST_SECRET, community_id=community.id, name="E")
+        await create_agent(
+            s,
+            secret_key=TEST_SECRET,
+            community_id=community.id,
+            name="box",
+            gate_ids=[gate.gate.id],
+        )
         await s.commit()
     tenant = emulator.user(7777, "Tenant", language_code="en")
     group = emulator.group(CHAT, "Staff")
@@ -135,7 +147,8 @@ async def test_staff_end_a_residency_from_the_group(running_bot, emulator, sessi
     await group.press(listing, "End residency of Tenant Wu", from_user=900)
     confirm = await group.expect("End the residency of Tenant Wu")
     await group.press(confirm, "Yes, end it", from_user=900)
-    await group.expect_edit(confirm, text_contains="ended by Manager Li")
+    ended = await group.expect_edit(confirm, text_contains="ended by Manager Li")
+    assert "stop accepting their gate QR and passes within 5 seconds" in ended["text"]
     await tenant.expect("has ended your residency in 3栋-1201")
     returned = await group.expect("Collect keys and access card", button="🔑 Keys returned")
     await group.press(returned, "🔑 Keys returned", from_user=900)

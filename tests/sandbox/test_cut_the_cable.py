@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from access.models import AccessLogEntry
+from access.passes.resident_key import show_resident_key
 from bot.sandbox.runtime import Sandbox
+from core.models import Residency, ResidencyStatus, Unit
 from tests.conftest import PG_URL
 from tests.sandbox.conftest import dinner_guest_pass
 
@@ -31,6 +33,23 @@ async def test_cut_the_cable_and_the_agent_decides(module_sandbox: Sandbox) -> N
     gate = module_sandbox.state.gates[0]
     app = module_sandbox.require_app()
     issued = await dinner_guest_pass(module_sandbox)
+    async with app.ctx.session_factory() as session:
+        resident = (
+            await session.execute(
+                select(Residency.person_id, Unit.community_id)
+                .join(Unit, Unit.id == Residency.unit_id)
+                .where(Residency.status == ResidencyStatus.ACTIVE)
+                .limit(1)
+            )
+        ).one()
+        resident_qr = await show_resident_key(
+            session,
+            secret_key=app.ctx.secret_key,
+            now=app.ctx.clock.now(),
+            person_id=resident.person_id,
+            community_id=resident.community_id,
+        )
+        await session.commit()
 
     state = await _post(module_sandbox, "sandbox/api/gate-agent", {"cut": True})
     assert state["running"] and state["cut"]
@@ -44,6 +63,8 @@ async def test_cut_the_cable_and_the_agent_decides(module_sandbox: Sandbox) -> N
         module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"code": issued.code}
     )
     assert again["decision"]["reason"] == "used"
+    own = await _post(module_sandbox, f"sandbox/api/gates/{gate.id}/verify", {"qr": resident_qr})
+    assert own["decision"]["granted"] and own["decision"]["offline"]
 
     async with app.ctx.session_factory() as session:
         count = select(func.count()).select_from(AccessLogEntry)
