@@ -146,6 +146,12 @@ async def get_survey(session: AsyncSession, survey_id: int) -> Survey:
     return survey
 
 
+async def find_survey(session: AsyncSession, survey_id: int, community_id: int) -> Survey | None:
+    """The survey if it is this community's (None: no such survey here)."""
+    survey = await session.get(Survey, survey_id)
+    return survey if survey is not None and survey.community_id == community_id else None
+
+
 def is_closed(survey: Survey, now: datetime) -> bool:
     return survey.status != SurveyStatus.OPEN or now >= survey.deadline
 
@@ -327,6 +333,15 @@ async def due_reminders(session: AsyncSession, now: datetime) -> list[Survey]:
                 Survey.deadline <= now + REMIND_BEFORE,
                 Survey.deadline > now,
             )
+        )
+    )
+
+
+async def to_announce(session: AsyncSession) -> list[Survey]:
+    """Open surveys whose residents have not all been told yet."""
+    return list(
+        await session.scalars(
+            select(Survey).where(Survey.status == SurveyStatus.OPEN, Survey.announced_at.is_(None))
         )
     )
 
