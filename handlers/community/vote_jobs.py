@@ -32,6 +32,8 @@ from handlers.community.vote_pdf import tally_chart, tally_pdf
 from handlers.community.vote_views import result_text
 from handlers.kit import group_locale
 
+_Files = tuple[bytes, bytes | None, str]  # the chart, the PDF (None: no CJK font), caption
+
 
 async def run_votes(ctx: AppContext) -> list[int]:
     """Close and remind what is due; the ids of the votes closed."""
@@ -59,7 +61,7 @@ async def _send_files(ctx: AppContext, vote: Vote, people: list[int]) -> None:
     """The chart and the PDF tally to each owner, in their language (one render each)."""
     assert vote.result is not None and ctx.bot is not None
     tally = Tally.from_dict(vote.result)
-    rendered: dict[str, tuple[bytes, bytes | None, str]] = {}
+    rendered: dict[str, _Files] = {}
     for person_id in people:
         async with ctx.session_factory() as session:
             person = await session.get(Person, person_id)
@@ -74,18 +76,25 @@ async def _send_files(ctx: AppContext, vote: Vote, people: list[int]) -> None:
                     await tally_pdf(vote, tally),
                     caption,
                 )
+        chat, files = person.telegram_id, rendered[locale]
+
+        async def send(chat: int = chat, files: _Files = files) -> Delivery:
+            return await _files(ctx, chat, vote, files)
+
         await send_once(
             ctx.session_factory,
             f"votes.result_files:{vote.id}:{person_id}",
             ctx.clock.now(),
-            lambda chat=person.telegram_id, files=rendered[locale]: _files(ctx, chat, vote, files),
-            delivered=lambda d: d.ok,
+            send,
+            delivered=_delivered,
         )
 
 
-async def _files(
-    ctx: AppContext, chat_id: int, vote: Vote, files: tuple[bytes, bytes | None, str]
-) -> Delivery:
+def _delivered(delivery: Delivery) -> bool:
+    return delivery.ok
+
+
+async def _files(ctx: AppContext, chat_id: int, vote: Vote, files: _Files) -> Delivery:
     assert ctx.bot is not None
     chart, pdf, caption = files
     sent = await deliver(

@@ -72,14 +72,12 @@ async def _tell(ctx: AppContext, survey: Survey, what: str) -> None:
         if person is None:
             continue
         build = _builder(survey, community, count, what)
-        sent, delivery = await send_once(
-            ctx.session_factory,
-            f"surveys.{what}:{survey.id}:{person_id}",
-            ctx.clock.now(),
-            _sender(ctx, person, build, survey.id),
-            delivered=lambda d: d.ok,
+        send = _sender(ctx, person, build, survey.id)
+        key = f"surveys.{what}:{survey.id}:{person_id}"
+        outcome = await send_once(
+            ctx.session_factory, key, ctx.clock.now(), send, delivered=_delivered
         )
-        failed += sent and delivery is not None and not delivery.ok
+        failed += outcome[1] is not None and not outcome[1].ok
     async with transaction(ctx.session_factory) as session:
         row = await session.get(Survey, survey.id)
         assert row is not None
@@ -96,6 +94,10 @@ async def _tell(ctx: AppContext, survey: Survey, what: str) -> None:
                 "(blocked the bot or not on Telegram)."
             ).format(title=survey_title(survey), count=failed),
         )
+
+
+def _delivered(delivery: Delivery) -> bool:
+    return delivery.ok
 
 
 def _builder(survey: Survey, community: Community, count: int, what: str) -> Callable[[], str]:

@@ -6,6 +6,7 @@ laid out by the fees area's renderer (a CJK font; None without one)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -28,7 +29,7 @@ async def results_chart(results: SurveyResults) -> bytes:
     return await asyncio.to_thread(render_bars, bars)
 
 
-def _table(head: tuple[str, str], rows: list[tuple[str, object]]) -> str:
+def _table(head: tuple[str, str], rows: Sequence[tuple[str, object]]) -> str:
     header = "".join(f"<th>{escape(h)}</th>" for h in head)
     body = "".join(f"<tr><td>{escape(a)}</td><td>{escape(str(b))}</td></tr>" for a, b in rows)
     return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"

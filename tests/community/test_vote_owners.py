@@ -59,7 +59,7 @@ async def test_vote_counts_an_owner_of_two_units_once(session):
             decided_at=utcnow(),
         )
     )
-    neighbour, _ = await make_resident(session, other, name="Neighbour")
+    await make_resident(session, other, name="Neighbour")
     vote, count = await open_vote(
         session,
         community_id=community.id,
