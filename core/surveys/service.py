@@ -32,9 +32,14 @@ from core.surveys.models import (
     SurveyStatus,
     SurveyUnit,
 )
-from core.surveys.template import YEARLY
+from core.surveys.template import YEARLY, QuestionSpec
 
 TEXT_MAX = 1000
+TITLE_MAX = 120
+QUESTIONS_MAX = 20
+QUESTION_MAX = 300
+OPTIONS_MAX = 10
+OPTION_MAX = 40
 RATING_MAX = 5
 LATEST = timedelta(days=90)
 REMIND_BEFORE = timedelta(hours=48)
@@ -88,17 +93,41 @@ async def households(session: AsyncSession, community_id: int, today: date) -> l
     return list(rows)
 
 
-async def open_yearly_survey(
+def check_questions(title: str, specs: list[QuestionSpec]) -> None:
+    """Raise unless a questionnaire staff wrote is within the limits: a title, 1 to
+    :data:`QUESTIONS_MAX` questions of at most :data:`QUESTION_MAX` characters, a
+    choice question with 2 to :data:`OPTIONS_MAX` options of :data:`OPTION_MAX`."""
+    if not 0 < len(title) <= TITLE_MAX:
+        raise SurveyError("bad_title")
+    if not 0 < len(specs) <= QUESTIONS_MAX:
+        raise SurveyError("bad_questions")
+    for spec in specs:
+        choices = spec.kind in (QuestionKind.SINGLE, QuestionKind.MULTI)
+        good_options = (
+            2 <= len(spec.options) <= OPTIONS_MAX
+            and all(0 < len(o) <= OPTION_MAX for o in spec.options)
+            if choices
+            else not spec.options
+        )
+        if not (0 < len(spec.text) <= QUESTION_MAX and good_options):
+            raise SurveyError("bad_questions")
+
+
+async def open_survey(
     session: AsyncSession,
     *,
     community_id: int,
     person_id: int | None,
-    year: int,
+    kind: SurveyKind,
+    title: str,
+    specs: list[QuestionSpec],
     deadline: datetime,
     now: datetime,
     today: date,
 ) -> tuple[Survey, int]:
-    """The yearly survey from the template and its households (caller's transaction)."""
+    """The survey, its questions and its households (caller's transaction)."""
+    if kind == SurveyKind.CUSTOM:
+        check_questions(title, specs)
     if deadline <= now or deadline > now + LATEST:
         raise SurveyError("bad_deadline")
     units = await households(session, community_id, today)
@@ -107,8 +136,8 @@ async def open_yearly_survey(
     survey = Survey(
         community_id=community_id,
         created_by_person_id=person_id,
-        kind=SurveyKind.YEARLY,
-        title=str(year),
+        kind=kind,
+        title=title,
         deadline=deadline,
         status=SurveyStatus.OPEN,
         created_at=now,
@@ -121,10 +150,10 @@ async def open_yearly_survey(
             position=i,
             kind=spec.kind,
             key=spec.key,
-            text="",
+            text=spec.text,
             options=list(spec.options),
         )
-        for i, spec in enumerate(YEARLY)
+        for i, spec in enumerate(specs)
     )
     session.add_all(SurveyUnit(survey_id=survey.id, unit_id=u) for u in units)
     await record_audit(
@@ -134,9 +163,38 @@ async def open_yearly_survey(
         actor_person_id=person_id,
         target_type="survey",
         target_id=survey.id,
-        details={"kind": "yearly", "households": len(units), "deadline": deadline.isoformat()},
+        details={
+            "kind": kind.value,
+            "questions": len(specs),
+            "households": len(units),
+            "deadline": deadline.isoformat(),
+        },
     )
     return survey, len(units)
+
+
+async def open_yearly_survey(
+    session: AsyncSession,
+    *,
+    community_id: int,
+    person_id: int | None,
+    year: int,
+    deadline: datetime,
+    now: datetime,
+    today: date,
+) -> tuple[Survey, int]:
+    """The yearly survey from the template (:mod:`core.surveys.template`)."""
+    return await open_survey(
+        session,
+        community_id=community_id,
+        person_id=person_id,
+        kind=SurveyKind.YEARLY,
+        title=str(year),
+        specs=list(YEARLY),
+        deadline=deadline,
+        now=now,
+        today=today,
+    )
 
 
 async def get_survey(session: AsyncSession, survey_id: int) -> Survey:
@@ -283,67 +341,6 @@ async def submit_answers(
     )
     assert response is not None
     return response, new_id is not None
-
-
-async def residents_of(
-    session: AsyncSession, survey: Survey, today: date, *, not_answered: bool = False
-) -> list[int]:
-    """People living in the survey's units today; with ``not_answered``, only in
-    units without an answer."""
-    query = (
-        select(Residency.person_id)
-        .join(SurveyUnit, (SurveyUnit.unit_id == Residency.unit_id))
-        .where(SurveyUnit.survey_id == survey.id, active_residency_clause(today))
-        .distinct()
-        .order_by(Residency.person_id)
-    )
-    if not_answered:
-        answered = select(SurveyResponse.unit_id).where(SurveyResponse.survey_id == survey.id)
-        query = query.where(Residency.unit_id.not_in(answered))
-    return list(await session.scalars(query))
-
-
-async def close_due(session: AsyncSession, now: datetime) -> list[Survey]:
-    """Surveys past their deadline, closed and audited (caller's transaction)."""
-    due = list(
-        await session.scalars(
-            select(Survey).where(Survey.status == SurveyStatus.OPEN, Survey.deadline <= now)
-        )
-    )
-    for survey in due:
-        survey.status = SurveyStatus.CLOSED
-        survey.closed_at = now
-        await record_audit(
-            session,
-            "surveys.close",
-            community_id=survey.community_id,
-            target_type="survey",
-            target_id=survey.id,
-        )
-    return due
-
-
-async def due_reminders(session: AsyncSession, now: datetime) -> list[Survey]:
-    """Open surveys within :data:`REMIND_BEFORE` of their deadline, not reminded yet."""
-    return list(
-        await session.scalars(
-            select(Survey).where(
-                Survey.status == SurveyStatus.OPEN,
-                Survey.reminded_at.is_(None),
-                Survey.deadline <= now + REMIND_BEFORE,
-                Survey.deadline > now,
-            )
-        )
-    )
-
-
-async def to_announce(session: AsyncSession) -> list[Survey]:
-    """Open surveys whose residents have not all been told yet."""
-    return list(
-        await session.scalars(
-            select(Survey).where(Survey.status == SurveyStatus.OPEN, Survey.announced_at.is_(None))
-        )
-    )
 
 
 async def recent_surveys(session: AsyncSession, community_id: int, limit: int = 8) -> list[Survey]:

@@ -20,9 +20,13 @@ AREAS = ("security", "cleaning", "greening", "repairs", "fees", "facilities")
 
 @dataclass(frozen=True)
 class QuestionSpec:
-    key: str
+    """A question to open: a template's (``key``, words translated where read) or one
+    staff wrote (``key`` None, its ``text`` and ``options`` as written)."""
+
+    key: str | None
     kind: QuestionKind
     options: tuple[str, ...] = ()
+    text: str = ""
 
 
 YEARLY: tuple[QuestionSpec, ...] = (

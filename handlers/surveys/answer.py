@@ -240,7 +240,7 @@ async def toggle(
     await answer_query(query)
 
 
-@router.message(Answering.question)
+@router.message(Answering.question, ~F.text.startswith("/"))
 async def typed(message: Message, state: FSMContext, session: AsyncSession) -> None:
     data = await state.get_data()
     q = (await questions(session, data["survey_id"]))[data["pos"]]

@@ -18,5 +18,6 @@ class SurveyCb(CallbackData, prefix="sq"):
 class SurveyStaff(CallbackData, prefix="ss"):
     """Staff: a survey's results, or a step of opening one."""
 
-    action: str  # results | template | open | cancel
+    action: str  # results | template | custom | kind | finish | open | cancel
     survey_id: int = 0
+    value: str = ""

@@ -29,7 +29,8 @@ from core.scheduler import Scheduler
 from core.sends import send_once
 from core.surveys.models import Survey
 from core.surveys.results import survey_results
-from core.surveys.service import close_due, due_reminders, questions, residents_of, to_announce
+from core.surveys.rounds import close_due, due_reminders, residents_of, to_announce
+from core.surveys.service import questions
 from handlers.kit import group_locale
 from handlers.surveys.resident import answer_button
 from handlers.surveys.staff import post_results

@@ -12,23 +12,10 @@ import pytest
 
 from core.clock import FrozenClock
 from handlers.surveys.jobs import run_surveys
-from tests.community.conftest import GROUP_ID, MANAGER_ID, World, build
+from tests.community.conftest import MANAGER_ID
 from tests.harness import idle, start_bot
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def world(session, emulator) -> World:
-    community = await build(session)
-    group = emulator.group(GROUP_ID, "Sunny Garden staff", is_forum=False)
-    group.add_member(MANAGER_ID, "Li Manager")
-    emulator.user(MANAGER_ID, "Li Manager", language_code="en")
-    owner = emulator.user(711, "Wang", language_code="en")
-    tenant = emulator.user(712, "Zhao", language_code="en")
-    blocked = emulator.user(713, "Qian", language_code="en")
-    blocked.block_bot()
-    return World(community, group, owner, tenant, blocked)
 
 
 async def test_yearly_survey_from_template_to_results(settings, emulator, world):

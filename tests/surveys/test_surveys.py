@@ -15,13 +15,12 @@ from core.clock import FrozenClock
 from core.residents.own_data import erase_personal_data, personal_export
 from core.surveys.models import QuestionKind, SurveyQuestion, SurveyResponse, SurveyStatus
 from core.surveys.results import latest_satisfaction, survey_results
+from core.surveys.rounds import close_due, residents_of
 from core.surveys.service import (
     Answer,
     SurveyError,
     check_answer,
-    close_due,
     open_yearly_survey,
-    residents_of,
     submit_answers,
 )
 from tests.factories import make_community, make_resident, make_unit
@@ -200,3 +199,22 @@ async def test_residents_of_a_household_racing_give_one_answer(
     assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
     tally = await survey_results(session, survey)
     assert tally.responded == 1 and sum(tally.questions[0].counts) == 1
+
+
+def test_a_written_questionnaire_is_held_to_its_limits() -> None:
+    from core.surveys.service import check_questions
+    from core.surveys.template import QuestionSpec
+
+    good = QuestionSpec(None, QuestionKind.SINGLE, ("Street", "Garage"), "Where do you park?")
+    check_questions("Parking", [good, QuestionSpec(None, QuestionKind.TEXT, (), "Ideas?")])
+    for title, specs in [
+        ("", [good]),
+        ("Parking", []),
+        ("Parking", [good] * 21),
+        ("Parking", [QuestionSpec(None, QuestionKind.SINGLE, ("Only",), "Where?")]),
+        ("Parking", [QuestionSpec(None, QuestionKind.RATING, ("x", "y"), "Rate")]),
+        ("Parking", [QuestionSpec(None, QuestionKind.TEXT, (), "x" * 301)]),
+        ("Parking", [QuestionSpec(None, QuestionKind.MULTI, ("a", "b" * 41), "Pick")]),
+    ]:
+        with pytest.raises(SurveyError):
+            check_questions(title, specs)
