@@ -3,7 +3,7 @@ deadline (the messages themselves are sent by ``handlers/surveys/jobs.py``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,12 +54,15 @@ async def close_due(session: AsyncSession, now: datetime) -> list[Survey]:
 
 
 async def due_reminders(session: AsyncSession, now: datetime) -> list[Survey]:
-    """Open surveys within :data:`REMIND_BEFORE` of their deadline, not reminded yet."""
+    """Open surveys within :data:`REMIND_BEFORE` of their deadline, told a day ago or
+    more and not reminded yet."""
     return list(
         await session.scalars(
             select(Survey).where(
                 Survey.status == SurveyStatus.OPEN,
                 Survey.reminded_at.is_(None),
+                # Told at least a day ago: a short survey is not reminded at once.
+                Survey.announced_at <= now - timedelta(days=1),
                 Survey.deadline <= now + REMIND_BEFORE,
                 Survey.deadline > now,
             )

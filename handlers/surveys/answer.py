@@ -154,7 +154,10 @@ async def start(
         session, survey, identity.person_id, community_today(community, app.clock)
     )
     home = next((h for h in homes if h.unit_id == unit_id), None)
-    if home is None or home.response is not None:
+    if home is None:
+        await answer_query(query, _("This survey is not for your household."), alert=True)
+        return
+    if home.response is not None:
         await answer_query(query, _("Your household has already answered this survey."), alert=True)
         return
     await state.set_state(Answering.question)
