@@ -18,14 +18,35 @@ from core.surveys.results import QuestionResult, SurveyResults
 from handlers.surveys.texts import option_label, question_text, short_label, survey_title
 
 
-async def results_chart(results: SurveyResults) -> bytes:
+CHOICES = (QuestionKind.SINGLE, QuestionKind.MULTI)
+
+
+async def results_chart(results: SurveyResults) -> bytes | None:
+    """The mean rating per rating question; a questionnaire without ratings: the
+    households per option of its choice questions; only written answers: None."""
+    title = survey_title(results.survey)
     rated = [q for q in results.questions if q.question.kind == QuestionKind.RATING]
-    bars = Bars(
-        title=_("{title}: mean rating (1–5)").format(title=survey_title(results.survey)),
-        rows=[(short_label(q.question), float(q.mean or 0)) for q in rated],
-        limit=5,
-        value_format="{:.2f}",
-    )
+    if rated:
+        bars = Bars(
+            title=_("{title}: mean rating (1–5)").format(title=title),
+            rows=[(short_label(q.question), float(q.mean or 0)) for q in rated],
+            limit=5,
+            value_format="{:.2f}",
+        )
+    else:
+        chosen = [q for q in results.questions if q.question.kind in CHOICES]
+        rows = [
+            (f"{short_label(q.question)[:20]}: {option_label(q.question, i)}", float(n))
+            for q in chosen
+            for i, n in enumerate(q.counts)
+        ]
+        if not rows:
+            return None
+        bars = Bars(
+            title=_("{title}: households per answer").format(title=title),
+            rows=rows,
+            limit=max(results.responded, 1),
+        )
     return await asyncio.to_thread(render_bars, bars)
 
 

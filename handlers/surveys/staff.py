@@ -37,14 +37,14 @@ async def post_results(bot: Bot, chat_id: int, results: SurveyResults) -> bool:
     if not sent.ok:
         return False
     survey = results.survey
-    chart = await results_chart(results)
-    await deliver(
-        bot.send_photo(
-            chat_id,
-            BufferedInputFile(chart, filename=f"survey-{survey.id}.png"),
-            caption=_("📊 {title}: mean rating per question").format(title=survey_title(survey)),
+    if (chart := await results_chart(results)) is not None:
+        await deliver(
+            bot.send_photo(
+                chat_id,
+                BufferedInputFile(chart, filename=f"survey-{survey.id}.png"),
+                caption=_("📊 {title}: the results as a chart").format(title=survey_title(survey)),
+            )
         )
-    )
     pdf = await results_pdf(results)
     if pdf is not None:
         await deliver(

@@ -66,3 +66,6 @@ async def test_own_questionnaire_written_answered_and_counted(settings, emulator
         await group.press(listing, "📝 #1 Parking 2031", from_user=MANAGER_ID)
         results = await group.expect("Results: Parking 2031")
         assert "• Garage: 1" in results["text"] and "• Street: 0" in results["text"]
+        chart = await group.expect("Parking 2031: the results as a chart", photo=True, timeout=30)
+        png = emulator.core.files.get(chart["photo"][-1]["file_id"]).data
+        assert png.startswith(b"\x89PNG")

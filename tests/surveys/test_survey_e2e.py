@@ -74,7 +74,7 @@ async def test_yearly_survey_from_template_to_results(settings, emulator, world)
         assert "Households answered: 1 of 3" in results["text"]
         assert "Mean rating: 3.67 of 5" in results["text"]
         assert "• Repairs: 1" in results["text"]
-        await group.expect("mean rating per question", photo=True, timeout=30)
+        await group.expect("the results as a chart", photo=True, timeout=30)
         pdf = await group.expect(document=True, timeout=30)
         assert emulator.core.files.get(pdf["document"]["file_id"]).data.startswith(b"%PDF")
 
