@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from core.clock import FrozenClock
@@ -17,6 +18,8 @@ from tests.factories import make_resident
 from tests.harness import idle, start_bot
 
 CO_OWNER_ID = 714
+
+pytestmark = pytest.mark.slow  # the result's chart and PDF to every owner
 
 
 async def test_secret_vote_from_opening_to_result(settings, emulator, world, session):
