@@ -17,7 +17,6 @@ from core.surveys.models import QuestionKind
 from core.surveys.results import QuestionResult, SurveyResults
 from handlers.surveys.texts import option_label, question_text, short_label, survey_title
 
-
 CHOICES = (QuestionKind.SINGLE, QuestionKind.MULTI)
 
 
