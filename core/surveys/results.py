@@ -6,8 +6,9 @@ for the office's scorecard."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,25 +106,30 @@ async def survey_results(session: AsyncSession, survey: Survey) -> SurveyResults
 class Satisfaction:
     mean: Decimal | None
     closed_at: datetime
+    closed_on: date  # in the community's time zone
     responded: int
     households: int
 
 
-async def latest_satisfaction(session: AsyncSession, community_id: int) -> Satisfaction | None:
-    """The latest closed yearly survey's mean rating (None: no such survey)."""
+async def latest_satisfaction(
+    session: AsyncSession, community_id: int, before: datetime | None = None, tz: str = "UTC"
+) -> Satisfaction | None:
+    """The latest yearly survey closed (before ``before``): its mean rating, its
+    closing time, its turnout (None: no such survey)."""
+    query = select(Survey).where(
+        Survey.community_id == community_id,
+        Survey.kind == SurveyKind.YEARLY,
+        Survey.status == SurveyStatus.CLOSED,
+    )
+    if before is not None:
+        query = query.where(Survey.closed_at < before)
     survey = await session.scalar(
-        select(Survey)
-        .where(
-            Survey.community_id == community_id,
-            Survey.kind == SurveyKind.YEARLY,
-            Survey.status == SurveyStatus.CLOSED,
-        )
-        .order_by(Survey.closed_at.desc(), Survey.id.desc())
-        .limit(1)
+        query.order_by(Survey.closed_at.desc(), Survey.id.desc()).limit(1)
     )
     if survey is None or survey.closed_at is None:
         return None
     results = await survey_results(session, survey)
+    closed_on = survey.closed_at.astimezone(ZoneInfo(tz)).date()
     return Satisfaction(
-        results.mean_rating, survey.closed_at, results.responded, results.households
+        results.mean_rating, survey.closed_at, closed_on, results.responded, results.households
     )
