@@ -19,4 +19,5 @@ from core.equipment import models as equipment_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401
 from core.patrols import models as patrols_models  # noqa: F401
 from core.shifts import models as shifts_models  # noqa: F401
+from core.surveys import models as surveys_models  # noqa: F401
 from core.tickets import models as tickets_models  # noqa: F401

@@ -22,6 +22,7 @@ from handlers import (
     scorecard,
     shifts,
     start,
+    surveys,
     tickets,
 )
 from handlers.kit import Feature
@@ -36,6 +37,7 @@ FEATURES: list[Feature] = [
     movein.feature,
     profile.feature,
     community.feature,
+    surveys.feature,
     tickets.feature,
     fees.feature,
     gate.feature,

@@ -47,6 +47,7 @@ from bot.sandbox.invitations import INVITATION_DAYS, top_up_invitations
 from bot.sandbox.seed_community import seed_community
 from bot.sandbox.seed_faces import seed_face_gates
 from bot.sandbox.seed_office import seed_office
+from bot.sandbox.seed_surveys import seed_surveys
 from bot.sandbox.state import DemoGate, SandboxState, load_state, save_state
 from core.agreements import accepted, record_acceptances, render_agreement
 from core.audit import record_audit
@@ -190,6 +191,7 @@ async def _seed(
 
     await seed_community(session, community, manager, now=now, today=today, language=language)
     await seed_office(session, community, people, clock)  # patrols, fire lanes, equipment
+    await seed_surveys(session, community, manager, now=now, today=today)  # the yearly survey
     await record_audit(
         session,
         "sandbox.seeded",

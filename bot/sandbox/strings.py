@@ -315,6 +315,14 @@ UI: dict[str, str] = {
         "unit's ballot. In the admin group, /notice writes a new notice, /notices and "
         "/votes show delivery, read receipts and turnout."
     ),
+    "guide.survey.title": _("Answer the yearly survey"),
+    "guide.survey.text": _(
+        "Every household got the yearly property-service survey: open “📝 Surveys” in the "
+        "menu, rate security, cleaning, greening, repairs, fees and facilities, tick what "
+        "should improve first and write a comment, signed or not. One answer counts per "
+        "household. As the manager, /surveys in the admin group shows the results with a "
+        "chart and a PDF for the owners' committee."
+    ),
     "guide.time.title": _("Let time pass"),
     "guide.time.text": _(
         "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "

@@ -181,6 +181,9 @@ class VoteUnit(Base):
         ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
     )
     area_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # Units with an owner in common share a key (their smallest unit id): one owner
+    # in the headcount, however many units (core.community.tally). None: its own.
+    owner_key: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Ballot(Base):

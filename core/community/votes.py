@@ -31,7 +31,7 @@ from core.community.models import (
     VoteUnit,
 )
 from core.community.notices import TITLE_MAX, NoticeDraft, create_notice
-from core.community.tally import Tally, tally
+from core.community.tally import Tally, owner_keys, tally
 from core.models import Building, Residency, ResidencyRole, Unit
 from core.residency import active_residency_clause
 
@@ -103,7 +103,11 @@ async def open_vote(
     )
     session.add(vote)
     await session.flush()
-    session.add_all(VoteUnit(vote_id=vote.id, unit_id=u, area_m2=a) for u, a in units.items())
+    keys = await _owner_keys(session, list(units), today)
+    session.add_all(
+        VoteUnit(vote_id=vote.id, unit_id=u, area_m2=a, owner_key=keys.get(u))
+        for u, a in units.items()
+    )
     await record_audit(
         session,
         "votes.open",
@@ -120,6 +124,15 @@ async def open_vote(
         },
     )
     return vote, len(units)
+
+
+async def _owner_keys(session: AsyncSession, unit_ids: list[int], today: date) -> dict[int, int]:
+    rows = await session.execute(
+        select(Residency.unit_id, Residency.person_id).where(
+            owner_clause(today), Residency.unit_id.in_(unit_ids)
+        )
+    )
+    return owner_keys(unit_ids, [(u, p) for u, p in rows.all()])
 
 
 async def get_vote(session: AsyncSession, vote_id: int) -> Vote:
@@ -235,23 +248,26 @@ async def cast_ballot(
 
 
 async def current_tally(session: AsyncSession, vote: Vote) -> Tally:
-    units = {
-        u: Decimal(a)
-        for u, a in (
-            await session.execute(
-                select(VoteUnit.unit_id, VoteUnit.area_m2).where(VoteUnit.vote_id == vote.id)
+    rows = (
+        await session.execute(
+            select(VoteUnit.unit_id, VoteUnit.area_m2, VoteUnit.owner_key).where(
+                VoteUnit.vote_id == vote.id
             )
-        ).all()
-    }
+        )
+    ).all()
+    units = {u: Decimal(a) for u, a, _ in rows}
+    keys = {u: k for u, _, k in rows if k is not None}
     ballots = {
         u: VoteChoice(c)
         for u, c in (
             await session.execute(
-                select(Ballot.unit_id, Ballot.choice).where(Ballot.vote_id == vote.id)
+                select(Ballot.unit_id, Ballot.choice)
+                .where(Ballot.vote_id == vote.id)
+                .order_by(Ballot.cast_at, Ballot.id)
             )
         ).all()
     }
-    return tally(vote.matter, units, ballots)
+    return tally(vote.matter, units, ballots, keys)
 
 
 async def open_ballot_list(session: AsyncSession, vote: Vote) -> list[tuple[str, VoteChoice]]:

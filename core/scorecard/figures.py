@@ -9,6 +9,8 @@
   all tasks due in the month.
 - Repairs: the tickets area's monthly figures (deadlines met of decided, median
   time to on site), :func:`core.tickets.reports.build_report`.
+- Latest survey satisfaction: the mean rating (1–5) of the latest yearly survey
+  closed by the month's end, with its date — :func:`core.surveys.results.latest_satisfaction`.
 
 A share with nothing to measure is None ("—"), never 0% or 100%.
 """
@@ -27,6 +29,7 @@ from core.equipment.models import MaintenanceTask, TaskStatus
 from core.models import Community
 from core.patrols.fire_lanes import LaneCompliance, lane_compliance, month_bounds
 from core.patrols.models import PatrolRound
+from core.surveys.results import Satisfaction, latest_satisfaction
 from core.tickets.models import DeadlineKind
 from core.tickets.reports import TicketReport, build_report
 
@@ -45,6 +48,7 @@ class Scorecard:
     tasks_due: int
     tasks_on_time: int
     tickets: TicketReport
+    satisfaction: Satisfaction | None = None
 
     @property
     def rounds_pct(self) -> float | None:
@@ -104,4 +108,7 @@ async def month_scorecard(
         tasks_due=len(tasks),
         tasks_on_time=on_time,
         tickets=await build_report(session, community, first, now),
+        satisfaction=await latest_satisfaction(
+            session, community.id, before=end, tz=community.timezone
+        ),
     )

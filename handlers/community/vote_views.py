@@ -129,25 +129,25 @@ def turnout_lines(t: Tally) -> list[str]:
             voted=t.voted_area, total=t.eligible_area, share=_share(t.voted_area, t.eligible_area)
         ),
         _bar(t.voted_area, t.eligible_area),
-        _("Turnout by owners: {voted} of {total} units ({share})").format(
-            voted=t.voted_units,
-            total=t.eligible_units,
-            share=_share(t.voted_units, t.eligible_units),
+        _("Turnout by owners: {voted} of {total} owners ({share})").format(
+            voted=t.voted_owners,
+            total=t.eligible_owners,
+            share=_share(t.voted_owners, t.eligible_owners),
         ),
-        _bar(t.voted_units, t.eligible_units),
+        _bar(t.voted_owners, t.eligible_owners),
         _("| marks the ⅔ needed."),
     ]
 
 
 def count_lines(t: Tally) -> list[str]:
     return [
-        _("{choice}: {units} units, {area} m²").format(
-            choice=choice_label(choice), units=units, area=area
+        _("{choice}: {owners} owners, {units} units, {area} m²").format(
+            choice=choice_label(choice), owners=owners, units=units, area=area
         )
-        for choice, units, area in (
-            (VoteChoice.AGREE, t.agree_units, t.agree_area),
-            (VoteChoice.AGAINST, t.against_units, t.against_area),
-            (VoteChoice.ABSTAIN, t.abstain_units, t.abstain_area),
+        for choice, owners, units, area in (
+            (VoteChoice.AGREE, t.agree_owners, t.agree_units, t.agree_area),
+            (VoteChoice.AGAINST, t.against_owners, t.against_units, t.against_area),
+            (VoteChoice.ABSTAIN, t.abstain_owners, t.abstain_units, t.abstain_area),
         )
     ]
 

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from core.equipment.lights import TARGET_PCT
-from core.formatting import fmt_duration, local_dt
+from core.formatting import fmt_date, fmt_duration, local_dt
 from core.models import Community
 from core.scorecard.figures import Scorecard, month_scorecard
+from core.surveys.results import Satisfaction
 from core.tickets.models import DeadlineKind
 from core.tickets.report_month import parse_month
 from handlers.kit import admin_router, group_command
@@ -55,7 +56,22 @@ def scorecard_text(card: Scorecard, locale: str) -> str:
             _("Median time to on site: {time}").format(
                 time=fmt_duration(median, locale) if median is not None else "—"
             ),
+            satisfaction_line(card.satisfaction, locale),
         ]
+    )
+
+
+def satisfaction_line(found: Satisfaction | None, locale: str) -> str:
+    if found is None or found.mean is None:
+        return _("Latest survey satisfaction: —")
+    return _(
+        "Latest survey satisfaction: {mean} of 5 (yearly survey closed {day}, "
+        "{done} of {total} households)"
+    ).format(
+        mean=found.mean,
+        day=fmt_date(found.closed_on, locale),
+        done=found.responded,
+        total=found.households,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from core.clock import FrozenClock
@@ -17,6 +18,8 @@ from tests.factories import make_resident
 from tests.harness import idle, start_bot
 
 CO_OWNER_ID = 714
+
+pytestmark = pytest.mark.slow  # the result's chart and PDF to every owner
 
 
 async def test_secret_vote_from_opening_to_result(settings, emulator, world, session):
@@ -73,7 +76,7 @@ async def test_secret_vote_from_opening_to_result(settings, emulator, world, ses
         listing = await group.expect("Latest votes")
         await group.press(listing, "🗳 #1 Repaint the corridors this spring?", from_user=MANAGER_ID)
         turnout = await group.expect("Turnout by area")
-        assert "Turnout by owners: 1 of 2 units (50.0%)" in turnout["text"]
+        assert "Turnout by owners: 1 of 2 owners (50.0%)" in turnout["text"]
         assert "Secret ballot: the choices are counted at the deadline" in turnout["text"]
         assert "Agree" not in turnout["text"]
 
@@ -95,5 +98,11 @@ async def test_secret_vote_from_opening_to_result(settings, emulator, world, ses
         assert "Too few owners took part" in posted["text"]
         await run_notices(app.ctx)
         result = await owner.expect("Result of owners' vote #1")
-        assert "✅ Agree: 1 units, 89.50 m²" in result["text"]
+        assert "✅ Agree: 1 owners, 1 units, 89.50 m²" in result["text"]
         await co_owner.expect("Result of owners' vote #1")
+        # Every owner also gets the chart and the PDF tally, once.
+        await owner.expect("The tally of vote #1: chart and PDF", photo=True, timeout=30)
+        pdf = await owner.expect(document=True, timeout=30)
+        assert emulator.core.files.get(pdf["document"]["file_id"]).data.startswith(b"%PDF")
+        await run_votes(app.ctx)
+        await owner.expect_nothing(within=0.2, text_contains="chart and PDF")

@@ -1888,6 +1888,7 @@
     const zh = residents.find((p) => p.language === "zh_Hans") || residents[0];
     const en = residents.find((p) => p.language === "en") || residents[0];
     const tech = S.people.find((p) => p.staff_role === "technician");
+    const manager = S.people.find((p) => p.staff_role === "manager");
     const body = $("#guide-body");
     body.replaceChildren(
       el("p", { class: "guide-intro", text: t("guide.intro") }),
@@ -1900,6 +1901,8 @@
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); $("#code-entry").focus(); } }, t("guide.to_gate"))),
       guideStep(6, t("guide.bills.title"), t("guide.bills.text"), actAs(en)),
       guideStep(7, t("guide.notices.title"), t("guide.notices.text"), actAs(zh), actAs(en)),
+      guideStep(8, t("guide.survey.title"), t("guide.survey.text"), actAs(zh), actAs(en),
+        manager ? el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); selectStaff(manager.id); showPane("group-pane"); } }, t("guide.act_as", { name: manager.name })) : null),
       guideStep(8, t("guide.time.title"), t("guide.time.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(60) }, t("clock.plus_1h")),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),

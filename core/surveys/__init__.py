@@ -1,0 +1,1 @@
+"""Questionnaires to households: the yearly property-service survey and others."""
