@@ -414,3 +414,8 @@ async def personal_events(session: AsyncSession, person_id: int) -> list[dict[st
         {"event": t, "starts_at": s.isoformat(), "people": n, "status": str(st)}
         for t, s, n, st in rows.all()
     ]
+
+
+async def event_of_notice(session: AsyncSession, notice: Any) -> Event | None:
+    """The event a notice announces."""
+    return await session.scalar(select(Event).where(Event.notice_id == notice.id))

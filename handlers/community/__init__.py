@@ -16,6 +16,7 @@ job is :mod:`.jobs` (a vote's messages go through it too); shared pieces
 from __future__ import annotations
 
 from handlers.community import (
+    compose_alt,
     compose_send,
     compose_start,
     compose_text,
@@ -34,6 +35,7 @@ routers = (
     steps.router,
     compose_start.router,
     compose_text.router,
+    compose_alt.router,
     compose_send.router,
     staff_status.router,
     outage_extend.router,

@@ -2,7 +2,8 @@
 
 Steps: the title (at most 100 characters) → the text (at most 3500 characters: a
 Telegram message holds 4096 and the notice's heading takes the rest; a longer one
-is refused with the limit named) → a photo or a PDF, or "No attachment" (with one,
+is refused with the limit named) → the same in the other language, or "only in
+…" (:mod:`.compose_alt`) → a photo or a PDF, or "No attachment" (with one,
 the text is its caption: at most 800 characters) → the preview (:mod:`.compose_send`).
 """
 
@@ -29,7 +30,7 @@ router = admin_router("community.compose_text")
 # A words step: the draft field it fills, its limit, and the step after it.
 WORDS = {
     NoticeSteps.title.state: ("title", TITLE_MAX, NoticeSteps.body),
-    NoticeSteps.body.state: ("body", BODY_MAX, NoticeSteps.attachment),
+    NoticeSteps.body.state: ("body", BODY_MAX, NoticeSteps.alt),
 }
 
 
@@ -67,7 +68,8 @@ async def attached(
     if message.document is not None and message.document.mime_type != "application/pdf":
         await message.answer(_("Only a photo or a PDF file can go with a notice."))
         return
-    body = (await state.get_data()).get("body", "")
+    data = await state.get_data()
+    body = max(data.get("body", ""), data.get("alt_body") or "", key=len)
     if len(body) > CAPTION_BODY_MAX:
         await message.answer(
             _(

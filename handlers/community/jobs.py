@@ -25,6 +25,8 @@ from bot.context import AppContext
 from bot.notify import send_to_admin_group
 from bot.sender import deliver
 from core.community import broadcast
+from core.community.event_models import Event
+from core.community.events import event_of_notice
 from core.community.models import Notice, NoticeKind, Phase, Vote
 from core.community.notices import NoticeDraft, notice_figures
 from core.db import transaction
@@ -140,6 +142,7 @@ class Loaded:
     draft: NoticeDraft
     community: Community
     vote: Vote | None
+    event: Event | None = None
 
 
 async def _load(ctx: AppContext, cache: dict[int, Loaded], ids: set[int]) -> None:
@@ -153,7 +156,10 @@ async def _load(ctx: AppContext, cache: dict[int, Loaded], ids: set[int]) -> Non
             community = await session.get(Community, notice.community_id)
             assert community is not None
             vote = await session.get(Vote, notice.vote_id) if notice.vote_id else None
-            cache[notice_id] = Loaded(draft_of(notice), community, vote)
+            event = (
+                await event_of_notice(session, notice) if notice.kind == NoticeKind.EVENT else None
+            )
+            cache[notice_id] = Loaded(draft_of(notice), community, vote, event)
 
 
 def draft_of(notice: Notice) -> NoticeDraft:
@@ -163,6 +169,10 @@ def draft_of(notice: Notice) -> NoticeDraft:
         title=notice.title,
         body=notice.body,
         building_ids=list(notice.building_ids),
+        unit_ids=list(notice.unit_ids or []),
+        alt_locale=notice.alt_locale,
+        alt_title=notice.alt_title,
+        alt_body=notice.alt_body,
         attachment_kind=notice.attachment_kind,
         attachment_file_id=notice.attachment_file_id,
         starts_at=notice.starts_at,
@@ -199,6 +209,7 @@ async def _send_one(
                     claim.notice_id,
                     claim.phase,
                     loaded.vote,
+                    loaded.event,
                 )
             )
     except Exception:

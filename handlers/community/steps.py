@@ -32,8 +32,9 @@ Asked = tuple[str, InlineKeyboardMarkup | None]
 Prompt = Callable[[str], Asked]  # the state's name -> its question
 PROMPTS: dict[str, Prompt] = {}
 NextStep = Callable[[FSMContext], Awaitable[State]]
-# A button step: its name -> (the state it is pressed in, its values, the next state).
-CHOICES: dict[str, tuple[State, frozenset[str], State]] = {}
+# A button step: its name -> (the state it is pressed in, its values, the next state
+# or what chooses it).
+CHOICES: dict[str, tuple[State, frozenset[str], State | NextStep]] = {}
 
 
 def prompts(func: Prompt, *steps: State) -> None:
@@ -42,7 +43,7 @@ def prompts(func: Prompt, *steps: State) -> None:
         PROMPTS[str(step.state)] = func
 
 
-def choice(name: str, at: State, values: set[str], after: State) -> None:
+def choice(name: str, at: State, values: set[str], after: State | NextStep) -> None:
     CHOICES[name] = (at, frozenset(values), after)
 
 
@@ -78,7 +79,7 @@ async def chose(query: CallbackQuery, callback_data: Compose, state: FSMContext)
     here = await state.get_state()
     if here == at.state and callback_data.value in values and isinstance(query.message, Message):
         await state.update_data({callback_data.step: callback_data.value})
-        await ask(query.message, state, after)
+        await ask(query.message, state, after if isinstance(after, State) else await after(state))
 
 
 async def take_buildings(

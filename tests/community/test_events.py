@@ -127,9 +127,7 @@ async def test_audience_and_limits(session):
 
 
 @pytest.mark.postgres
-async def test_concurrent_sign_ups_never_exceed_capacity(
-    session, session_factory, database_url
-):
+async def test_concurrent_sign_ups_never_exceed_capacity(session, session_factory, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("the race is PostgreSQL's")
     community, people, _ = await _world(session, residents=8)
