@@ -77,6 +77,8 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "notices.view": ANY_STAFF,
     "votes.open": _MANAGER,
     "votes.view": ANY_STAFF,
+    "events.post": _MANAGER,
+    "events.view": ANY_STAFF,
     # the office's own work: checkpoints, patrol routes, visits, reports
     "patrols.manage": _MANAGER,
     "patrols.sheet": _OPENERS,

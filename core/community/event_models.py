@@ -71,7 +71,7 @@ class EventSignup(Base):
 
 @on_personal_export("events")
 async def _export(session: AsyncSession, person_id: int) -> dict[str, Any]:
-    from core.community.events import personal_events
+    from core.community.event_lists import personal_events
 
     return {"event_signups": await personal_events(session, person_id)}
 

@@ -1,5 +1,6 @@
 """Community events: posting one (announced to its audience as a notice), signing
-up with a number of people, the waitlist, cancelling, and what staff see.
+up with a number of people, the waitlist, cancelling, and what a resident sees
+(the staff's lists and the jobs' queries: :mod:`.event_lists`).
 
 Places are counted with the event row locked (SELECT … FOR UPDATE on PostgreSQL;
 SQLite serialises writers), so two residents taking the last places at the same
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,11 +30,12 @@ from core.community.notices import (
     body_limit,
     create_notice,
 )
-from core.models import Person, Residency, Unit
+from core.models import Residency, Unit
 from core.residency import active_residency_clause
 
 PLACE_MAX = 100
 CAPACITY_MAX = 1000
+CAPTION_DESCRIPTION_MAX = 700
 SEATS_MAX = 10  # people one resident signs up for
 LATEST = timedelta(days=180)
 REMIND_BEFORE = timedelta(hours=24)
@@ -76,12 +77,18 @@ def notice_draft(event: Event | EventDraft) -> NoticeDraft:
     )
 
 
+def description_limit(has_photo: bool) -> int:
+    """A photo's caption holds 1024 characters: the title, time and place take
+    up to 260 of them."""
+    return CAPTION_DESCRIPTION_MAX if has_photo else body_limit(False)
+
+
 def check_draft(draft: EventDraft, now: datetime) -> None:
     if not draft.title or len(draft.title) > TITLE_MAX:
         raise EventError("title_too_long")
     if not draft.place or len(draft.place) > PLACE_MAX:
         raise EventError("place_too_long")
-    if len(draft.description) > body_limit(draft.photo_file_id is not None):
+    if len(draft.description) > description_limit(draft.photo_file_id is not None):
         raise EventError("description_too_long")
     if not 1 <= draft.capacity <= CAPACITY_MAX:
         raise EventError("bad_capacity")
@@ -140,6 +147,12 @@ async def post_event(
         details={"capacity": draft.capacity, "recipients": count},
     )
     return event, count
+
+
+async def audience_count(
+    session: AsyncSession, community_id: int, draft: EventDraft, today: date
+) -> int:
+    return len(await audience_rows(session, community_id, notice_draft(draft), today))
 
 
 async def get_event(session: AsyncSession, event_id: int, *, lock: bool = False) -> Event:
@@ -287,135 +300,3 @@ async def upcoming_for(
     )
     shown = [e for e in events.all() if await invited(session, e, person_id, today)]
     return shown[:limit]
-
-
-async def community_events(session: AsyncSession, community_id: int, limit: int = 8) -> list[Event]:
-    rows = await session.scalars(
-        select(Event)
-        .where(Event.community_id == community_id)
-        .order_by(Event.starts_at.desc(), Event.id.desc())
-        .limit(limit)
-    )
-    return list(rows)
-
-
-@dataclass(frozen=True)
-class Attendee:
-    name: str
-    seats: int
-    waitlisted: bool
-
-
-async def attendees(
-    session: AsyncSession, event_id: int, page: int, per_page: int
-) -> tuple[list[Attendee], int]:
-    """One page of the sign-ups (places first, then the waitlist in order); how many."""
-    active = (EventSignup.event_id == event_id) & EventSignup.status.in_(ACTIVE)
-    total = await session.scalar(select(func.count()).select_from(EventSignup).where(active))
-    rows = await session.execute(
-        select(Person.full_name, EventSignup.seats, EventSignup.status)
-        .select_from(EventSignup)
-        .outerjoin(Person, Person.id == EventSignup.person_id)
-        .where(active)
-        .order_by(
-            (EventSignup.status == SignupStatus.WAITLIST), EventSignup.queued_at, EventSignup.id
-        )
-        .offset(page * per_page)
-        .limit(per_page)
-    )
-    found = [
-        Attendee(name or "", seats, status == SignupStatus.WAITLIST)
-        for name, seats, status in rows.all()
-    ]
-    return found, int(total or 0)
-
-
-async def going_people(session: AsyncSession, event_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(EventSignup.person_id).where(
-            EventSignup.event_id == event_id,
-            EventSignup.status == SignupStatus.GOING,
-            EventSignup.person_id.is_not(None),
-        )
-    )
-    return [int(p) for p in rows.all()]
-
-
-async def message_attendees(
-    session: AsyncSession,
-    *,
-    event: Event,
-    text: str,
-    author_person_id: int | None,
-    now: datetime,
-    today: date,
-) -> tuple[int, int]:
-    """A notice to the people with a place (through the notice delivery, which
-    reports delivered and failed to staff); its id and how many it goes to."""
-    people = dict.fromkeys(await going_people(session, event.id))
-    if not people:
-        raise EventError("no_attendees")
-    draft = NoticeDraft(
-        kind=NoticeKind.GENERAL, audience=event.audience, title=event.title, body=text
-    )
-    try:
-        notice, count = await create_notice(
-            session,
-            community_id=event.community_id,
-            author_person_id=author_person_id,
-            draft=draft,
-            send_at=now,
-            now=now,
-            today=today,
-            people=people,
-        )
-    except NoticeError as exc:
-        raise EventError(exc.code) from exc
-    return notice.id, count
-
-
-async def due_reminders(session: AsyncSession, now: datetime) -> list[Event]:
-    rows = await session.scalars(
-        select(Event).where(
-            Event.reminded_at.is_(None),
-            Event.starts_at > now,
-            Event.starts_at <= now + REMIND_BEFORE,
-        )
-    )
-    return list(rows)
-
-
-async def recent_promotions(
-    session: AsyncSession, now: datetime
-) -> list[tuple[EventSignup, Event]]:
-    """Sign-ups let in from the waitlist for events yet to start (to be told once)."""
-    rows = await session.execute(
-        select(EventSignup, Event)
-        .join(Event, Event.id == EventSignup.event_id)
-        .where(
-            EventSignup.status == SignupStatus.GOING,
-            EventSignup.promoted_at.is_not(None),
-            EventSignup.promoted_at >= now - timedelta(days=2),
-            EventSignup.person_id.is_not(None),
-            Event.starts_at > now,
-        )
-    )
-    return [(s, e) for s, e in rows.all()]
-
-
-async def personal_events(session: AsyncSession, person_id: int) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        select(Event.title, Event.starts_at, EventSignup.seats, EventSignup.status)
-        .join(Event, Event.id == EventSignup.event_id)
-        .where(EventSignup.person_id == person_id)
-        .order_by(Event.starts_at)
-    )
-    return [
-        {"event": t, "starts_at": s.isoformat(), "people": n, "status": str(st)}
-        for t, s, n, st in rows.all()
-    ]
-
-
-async def event_of_notice(session: AsyncSession, notice: Any) -> Event | None:
-    """The event a notice announces."""
-    return await session.scalar(select(Event).where(Event.notice_id == notice.id))

@@ -25,13 +25,14 @@ from bot.context import AppContext
 from bot.notify import send_to_admin_group
 from bot.sender import deliver
 from core.community import broadcast
+from core.community.event_lists import event_of_notice
 from core.community.event_models import Event
-from core.community.events import event_of_notice
 from core.community.models import Notice, NoticeKind, Phase, Vote
 from core.community.notices import NoticeDraft, notice_figures
 from core.db import transaction
 from core.models import Community
 from core.scheduler import Scheduler
+from handlers.community.event_jobs import run_events
 from handlers.community.sending import put_notice
 from handlers.community.views import figures_keyboard
 from handlers.community.vote_jobs import run_votes
@@ -47,6 +48,7 @@ FLUSH_S = 0.1
 def register_notice_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("community.notices", lambda: run_notices(ctx), 5)
     scheduler.add_periodic("community.votes", lambda: run_votes(ctx), 30)
+    scheduler.add_periodic("community.events", lambda: run_events(ctx), 60)
 
 
 async def run_notices(ctx: AppContext) -> int:
