@@ -2,7 +2,9 @@
 
 Steps: votes past their deadline are tallied and closed (one transaction with
 the result message queued to every owner of the vote's units) and the result is
-posted in the admin group, with the PDF tally (:mod:`.vote_pdf`); open votes a day
+posted in the admin group, with the PDF tally (:mod:`.vote_pdf`) — a claimed
+send (:mod:`core.community.vote_posts`): a vote closed by a run that died before
+posting is posted by the next run; open votes a day
 from their deadline queue a reminder to the owners of units that have not voted.
 The messages go through the notice delivery (:mod:`.jobs`), so they resume after a
 restart like any notice.
@@ -11,6 +13,7 @@ restart like any notice.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
@@ -21,10 +24,12 @@ from bot.notify import send_to_admin_group
 from bot.sender import deliver
 from core.community.models import NoticeKind, Vote
 from core.community.tally import Tally
+from core.community.vote_posts import result_post_key, unposted_results
 from core.community.votes import close_due, due_reminders, owners_of, vote_notice
 from core.db import transaction
 from core.models import Community
 from core.residents.common import community_today
+from core.sends import send_once
 from handlers.community.vote_pdf import tally_pdf
 from handlers.community.vote_views import result_text
 from handlers.kit import group_locale
@@ -43,9 +48,17 @@ async def run_votes(ctx: AppContext) -> list[int]:
             today = await _today(session, vote, ctx)
             late = await owners_of(session, vote, today, not_voted=True)
             await vote_notice(session, vote, NoticeKind.VOTE_REMINDER, late, now=now, today=today)
+    async with ctx.session_factory() as session:
+        unposted = await unposted_results(session, now)
     with ctx.i18n.context():
-        for vote in closed:
-            await _post_result(ctx, vote)
+        for vote in unposted:  # claimed first: a run after a crash posts what is left
+            await send_once(
+                ctx.session_factory,
+                result_post_key(vote.id),
+                now,
+                partial(_post_result, ctx, vote),
+                delivered=lambda _: True,
+            )
     return [v.id for v in closed]
 
 
