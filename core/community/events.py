@@ -155,6 +155,10 @@ async def audience_count(
     return len(await audience_rows(session, community_id, notice_draft(draft), today))
 
 
+async def find_event(session: AsyncSession, event_id: int) -> Event | None:
+    return await session.get(Event, event_id)
+
+
 async def get_event(session: AsyncSession, event_id: int, *, lock: bool = False) -> Event:
     query = select(Event).where(Event.id == event_id)
     if lock:

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from core.community.models import COMPOSED_KINDS, Audience, NoticeKind
 from core.community.notices import BODY_MAX, TITLE_MAX, NoticeDraft
-from handlers.community.steps import Asked, button, choice, keyboard, prompts
+from handlers.community.steps import Asked, audience_then, button, choice, keyboard, prompts
 from handlers.community.views import KIND_ICONS, kind_label
 
 WINDOW_EXAMPLE = "2026-12-04 09:00 - 17:00"
@@ -33,14 +33,12 @@ class NoticeSteps(StatesGroup):
 
 
 choice("kind", NoticeSteps.kind, {k.value for k in COMPOSED_KINDS}, NoticeSteps.audience)
-
-
-async def _after_audience(state: FSMContext) -> State:
-    units = (await state.get_data())["audience"] == Audience.UNITS.value
-    return NoticeSteps.units if units else NoticeSteps.buildings
-
-
-choice("audience", NoticeSteps.audience, {a.value for a in Audience}, _after_audience)
+choice(
+    "audience",
+    NoticeSteps.audience,
+    {a.value for a in Audience},
+    audience_then("audience", NoticeSteps.units, NoticeSteps.buildings),
+)
 
 
 def _asked(step: str) -> Asked:

@@ -13,7 +13,7 @@ from core.community.event_models import Event
 from core.community.events import CAPACITY_MAX, PLACE_MAX, EventDraft, description_limit
 from core.community.models import Audience
 from core.community.notices import TITLE_MAX
-from handlers.community.steps import Asked, button, choice, keyboard, prompts
+from handlers.community.steps import Asked, audience_then, button, choice, keyboard, prompts
 
 WHEN_EXAMPLE = "2026-12-20 14:00"
 
@@ -31,12 +31,8 @@ class EventSteps(StatesGroup):
     preview = State()
 
 
-async def _after_audience(state: FSMContext) -> State:
-    units = (await state.get_data())["ev_audience"] == Audience.UNITS.value
-    return EventSteps.units if units else EventSteps.buildings
-
-
-choice("ev_audience", EventSteps.audience, {a.value for a in Audience}, _after_audience)
+AFTER_AUDIENCE = audience_then("ev_audience", EventSteps.units, EventSteps.buildings)
+choice("ev_audience", EventSteps.audience, {a.value for a in Audience}, AFTER_AUDIENCE)
 
 
 def _asked(step: str) -> Asked:

@@ -49,10 +49,17 @@ from handlers.community.event_drafting import (
 )
 from handlers.community.event_views import EventCb
 from handlers.community.sending import put_notice
-from handlers.community.steps import ask, buildings_step, button, keyboard, start_command
+from handlers.community.steps import (
+    ask,
+    buildings_step,
+    button,
+    keyboard,
+    start_command,
+    words_steps,
+)
 from handlers.community.units_step import units_step
 from handlers.community.views import audience_label
-from handlers.kit import admin_router, answer_query, group_command, read_text
+from handlers.kit import admin_router, answer_query, group_command
 
 router = admin_router("community.event_post")
 
@@ -68,21 +75,17 @@ async def _to_title(state: FSMContext) -> State:
 buildings_step(router, EventSteps.buildings, "ev_buildings", _to_title)
 units_step(router, EventSteps.units, EventSteps.title)
 
-# A words step: the draft field it fills, its limit, and the step after it.
-WORDS = {
-    EventSteps.title.state: ("title", TITLE_MAX, EventSteps.when),
-    EventSteps.place.state: ("place", PLACE_MAX, EventSteps.capacity),
-    EventSteps.description.state: ("description", description_limit(False), EventSteps.photo),
-}
-
-
-@router.message(StateFilter(EventSteps.title, EventSteps.place, EventSteps.description), F.text)
-async def typed_words(message: Message, state: FSMContext) -> None:
-    field, limit, after = WORDS[str(await state.get_state())]
-    words = await read_text(message, max_len=limit)
-    if words is not None:
-        await state.update_data({field: words})
-        await ask(message, state, after)
+words_steps(
+    router,
+    {
+        EventSteps.title.state: ("title", TITLE_MAX, EventSteps.when),
+        EventSteps.place.state: ("place", PLACE_MAX, EventSteps.capacity),
+        EventSteps.description.state: ("description", description_limit(False), EventSteps.photo),
+    },
+    EventSteps.title,
+    EventSteps.place,
+    EventSteps.description,
+)
 
 
 @router.message(EventSteps.when, F.text)

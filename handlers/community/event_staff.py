@@ -12,9 +12,10 @@ community's event is refused and audited.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from aiogram import F
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.community.event_lists import attendees, community_events, message_attendees
 from core.community.event_models import Event
-from core.community.events import EventError, get_event, view
+from core.community.events import EventError, find_event, get_event, view
 from core.community.notices import BODY_MAX
 from core.identity import Identity
 from core.models import Community
@@ -55,66 +56,44 @@ class EventMessage(StatesGroup):
 
 @router.message(Command("events"), flags={"staff": "events.view"})
 async def list_events(message: Message, session: AsyncSession, community: Community) -> None:
-    events = await community_events(session, community.id)
-    if not events:
-        await message.answer(_("No events yet. /event posts one."))
-        return
     rows = []
-    for event in events:
-        seen = await view(session, event)
-        label = f"{when(event, community.timezone)} {event.title} · {seen.taken}/{event.capacity}"
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=label[:60],
-                    callback_data=EventStaffCb(action="list", event_id=event.id).pack(),
-                )
-            ]
-        )
+    for event in await community_events(session, community.id):
+        taken = (await view(session, event)).taken
+        label = f"{when(event, community.timezone)} {event.title} · {taken}/{event.capacity}"
+        data = EventStaffCb(action="list", event_id=event.id).pack()
+        rows.append([InlineKeyboardButton(text=label[:60], callback_data=data)])
+    text = _("🎉 Events — press one for its attendees:") if rows else _("No events yet.")
     await message.answer(
-        _("🎉 Events — press one for its attendees:"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        text + ("" if rows else " " + _("/event posts one.")),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None,
     )
 
 
-async def _ours(
-    query: CallbackQuery,
-    event_id: int,
-    session: AsyncSession,
-    community: Community,
-    identity: Identity,
-    action: str,
-) -> Event | None:
-    try:
-        event = await get_event(session, event_id)
-    except EventError:
-        event = None
-    if event is None or event.community_id != community.id:
-        await refuse_foreign(
-            query,
-            session,
-            identity,
-            action,
-            _("There is no such event in this community."),
-            target_type="event",
-            target_id=event_id,
-            community_id=community.id,
-        )
-        return None
-    return event
+class OurEvent(Filter):
+    """A press on an event of this admin group's community; injects the ``event``."""
+
+    async def __call__(
+        self,
+        query: CallbackQuery,
+        callback_data: EventStaffCb,
+        session: AsyncSession,
+        community: Community,
+    ) -> bool | dict[str, Any]:
+        event = await find_event(session, callback_data.event_id)
+        ours = event is not None and event.community_id == community.id
+        return {"event": event} if ours else False
 
 
-@router.callback_query(EventStaffCb.filter(F.action == "list"), flags={"staff": "events.view"})
+@router.callback_query(
+    EventStaffCb.filter(F.action == "list"), OurEvent(), flags={"staff": "events.view"}
+)
 async def attendee_page(
     query: CallbackQuery,
     callback_data: EventStaffCb,
+    event: Event,
     session: AsyncSession,
     community: Community,
-    identity: Identity,
 ) -> None:
-    event = await _ours(query, callback_data.event_id, session, community, identity, "events.view")
-    if event is None:
-        return
     await answer_query(query)
     page = max(0, callback_data.page)
     rows, total = await attendees(session, event.id, page, PER_PAGE)
@@ -165,18 +144,10 @@ def _is_list(query: CallbackQuery) -> bool:
     return isinstance(message, Message) and (message.text or "").startswith("👥")
 
 
-@router.callback_query(EventStaffCb.filter(F.action == "message"), flags={"staff": "events.post"})
-async def ask_message(
-    query: CallbackQuery,
-    callback_data: EventStaffCb,
-    state: FSMContext,
-    session: AsyncSession,
-    community: Community,
-    identity: Identity,
-) -> None:
-    event = await _ours(query, callback_data.event_id, session, community, identity, "events.post")
-    if event is None:
-        return
+@router.callback_query(
+    EventStaffCb.filter(F.action == "message"), OurEvent(), flags={"staff": "events.post"}
+)
+async def ask_message(query: CallbackQuery, event: Event, state: FSMContext) -> None:
     await answer_query(query)
     await state.set_state(EventMessage.text)
     await state.set_data({"event_id": event.id})
@@ -227,3 +198,24 @@ async def typed_message(
 @router.message(EventMessage.text)
 async def reask_message(message: Message) -> None:
     await message.answer(_("Please send the message as text, or press ✖ Cancel."))
+
+
+@router.callback_query(EventStaffCb.filter(), flags={"staff": "events.view"})
+async def not_ours(
+    query: CallbackQuery,
+    callback_data: EventStaffCb,
+    session: AsyncSession,
+    community: Community,
+    identity: Identity,
+) -> None:
+    """A press on another community's event, or one that is gone (audited)."""
+    await refuse_foreign(
+        query,
+        session,
+        identity,
+        "events.view",
+        _("There is no such event in this community."),
+        target_type="event",
+        target_id=callback_data.event_id,
+        community_id=community.id,
+    )
