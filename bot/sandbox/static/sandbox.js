@@ -1900,6 +1900,7 @@
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); $("#code-entry").focus(); } }, t("guide.to_gate"))),
       guideStep(6, t("guide.bills.title"), t("guide.bills.text"), actAs(en)),
       guideStep(7, t("guide.notices.title"), t("guide.notices.text"), actAs(zh), actAs(en)),
+      guideStep(8, t("guide.events.title"), t("guide.events.text"), actAs(zh), actAs(en)),
       guideStep(8, t("guide.time.title"), t("guide.time.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(60) }, t("clock.plus_1h")),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),
