@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.community.event_lists import attendees
+from core.community.event_lists import attendees, personal_events
 from core.community.event_models import SignupStatus
 from core.community.events import (
     EventDraft,
@@ -97,6 +97,9 @@ async def test_waitlist_and_promotion_in_order(session):
     # Signing up again after cancelling queues anew.
     again = await sign_up(session, event.id, a.id, 1, NOW, TODAY)
     assert again.status == SignupStatus.WAITLIST
+    second, total = await attendees(session, event.id, 1, 2)  # the list, paged
+    assert total == 3 and [(x.name, x.waitlisted) for x in second] == [("Resident 0", True)]
+    assert (await personal_events(session, a.id))[0]["status"] == "waitlist"
     with pytest.raises(EventError) as err:
         await sign_up(session, event.id, d.id, 1, event.starts_at, TODAY)
     assert err.value.code == "closed"

@@ -38,6 +38,8 @@ async def test_bilingual_outage_to_some_units(settings, emulator, world, session
         await group.expect("The title")
         await group.send(MANAGER_ID, "1栋停水")
         await group.expect("Now the text")
+        await group.send(MANAGER_ID, "水" * 3501)
+        await group.expect("That is too long: at most 3500 characters")
         await group.send(MANAGER_ID, "管道检修，请提前储水。")
         await group.expect("in the other language too")
         await group.send(MANAGER_ID, "明天停水\n请储水")
