@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from core.community.event_lists import attendees, community_events, message_attendees
 from core.community.event_models import Event
-from core.community.events import EventError, find_event, get_event, view
+from core.community.events import EventError, find_event, view
 from core.community.notices import BODY_MAX
 from core.identity import Identity
 from core.models import Community
@@ -173,7 +173,11 @@ async def typed_message(
     text = await read_text(message, max_len=BODY_MAX)
     if text is None:
         return
-    event = await get_event(session, int((await state.get_data())["event_id"]))
+    event = await find_event(session, int((await state.get_data()).get("event_id", 0)))
+    if event is None:
+        await state.clear()
+        await message.answer(_("This event no longer exists."))
+        return
     try:
         notice_id, count = await message_attendees(
             session,
