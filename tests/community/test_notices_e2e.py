@@ -164,6 +164,13 @@ async def test_an_outage_is_extended_and_its_end_told_once(running_bot, emulator
     await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=2))
     await run_notices(running_bot.ctx)
     await world.owner.expect_nothing(within=0.3, text_contains="has ended")
+    # At the new end, the extension's end word comes, once.
+    await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=31))
+    await run_notices(running_bot.ctx)
+    await world.owner.expect("✅ Over: Power off has ended.")
+    await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=32))
+    await run_notices(running_bot.ctx)
+    await world.owner.expect_nothing(within=0.3, text_contains="has ended")
 
 
 async def test_a_photo_notice_sent_at_a_set_time(settings, emulator, world):
