@@ -165,7 +165,11 @@ async def chose_seats(
         await answer_query(query, refusal(exc.code), alert=True)
         return
     title = escape(event.title)
-    if signup.status == SignupStatus.GOING:
+    if signup.status == SignupStatus.GOING and event.reminded_at is not None:
+        text = _("✅ You are signed up for “{title}” ({count} people). See you there!").format(
+            title=title, count=signup.seats
+        )
+    elif signup.status == SignupStatus.GOING:
         text = _(
             "✅ You are signed up for “{title}” ({count} people). I will remind you the day before."
         ).format(title=title, count=signup.seats)
