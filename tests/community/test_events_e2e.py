@@ -114,3 +114,61 @@ async def test_sign_up_waitlist_cancel_promote_remind(settings, emulator, world)
         clock.advance(timedelta(days=1))
         answer = await tenant.press(invite, "✍️ Sign up")
         assert answer and "already started: sign-up is closed" in answer["text"]
+
+
+async def test_forged_event_buttons_are_refused_and_audited(running_bot, emulator, world, session):
+    from sqlalchemy import select
+
+    from core.community.events import EventDraft, post_event
+    from core.models import AuditEntry
+    from handlers.community.event_views import EventCb, EventStaffCb
+    from tests.factories import make_community, make_resident, make_unit
+
+    other = await make_community(session, "Other Garden")
+    unit = await make_unit(session, other, "9栋", "901")
+    await make_resident(session, unit, 7990, "Someone Else")
+    now = datetime.now(UTC)
+    draft = EventDraft("Other party", "Not yours.", "Elsewhere", now + timedelta(days=2), 5)
+    event, _ = await post_event(
+        session,
+        community_id=other.id,
+        author_person_id=None,
+        draft=draft,
+        now=now,
+        today=now.date(),
+    )
+    await session.commit()
+
+    owner, group = world.owner, world.group
+    await owner.send("/events")
+    home = await owner.expect("There are no upcoming events")
+    await group.send(MANAGER_ID, "/events")
+    staff_msg = await group.expect("No events yet")
+    actions = emulator.actions
+    for chat_id, user_id, msg, data, refusal in (
+        (
+            owner.id,
+            owner.id,
+            home,
+            EventCb(action="seats", event_id=event.id, value=1).pack(),
+            "This event is not open to you.",
+        ),
+        (
+            group.id,
+            MANAGER_ID,
+            staff_msg,
+            EventStaffCb(action="list", event_id=event.id).pack(),
+            "There is no such event in this community.",
+        ),
+    ):
+        chat = actions.core.chat(chat_id)
+        answer = await actions._callback(
+            chat, user_id, actions._message(chat, msg["message_id"]), data, True, 5.0
+        )
+        assert answer is not None and answer["text"] == refusal
+    await idle(running_bot)
+    rows = (await session.scalars(select(AuditEntry).where(AuditEntry.allowed.is_(False)))).all()
+    assert {(r.action, r.target_id) for r in rows} == {
+        ("events.sign_up", str(event.id)),
+        ("events.view", str(event.id)),
+    }
