@@ -72,7 +72,8 @@ async def test_sign_up_waitlist_cancel_promote_remind(settings, emulator, world)
         await tenant.press(await tenant.expect("How many people"), "1")
         await tenant.expect("“Dumpling night” is full: you are number 1 on the waitlist")
 
-        await owner.send("/events")
+        await owner.send("/start")  # the home menu's 🎉 Events
+        await owner.press(await owner.expect("What can I do for you?"), "🎉 Events")
         listing = await owner.expect("Upcoming events")
         await owner.press(listing, "🎉 Dec 10, 2030 19:00 Dumpling night")
         card = await owner.expect("Places taken: 2 of 2 · waitlist: 1")
