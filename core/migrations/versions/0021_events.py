@@ -92,9 +92,7 @@ def upgrade() -> None:
             "event_id", "person_id", name=op.f("uq_event_signups_event_id_person_id")
         ),
     )
-    op.create_index(
-        "ix_event_signups_event", "event_signups", ["event_id", "status", "queued_at"]
-    )
+    op.create_index("ix_event_signups_event", "event_signups", ["event_id", "status", "queued_at"])
 
 
 def downgrade() -> None:
