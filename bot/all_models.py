@@ -14,6 +14,7 @@ from core import (
     movein_models,  # noqa: F401
     sends,  # noqa: F401
 )
+from core.community import event_models  # noqa: F401
 from core.community import models as community_models  # noqa: F401
 from core.equipment import models as equipment_models  # noqa: F401
 from core.fees import models as fees_models  # noqa: F401

@@ -79,6 +79,8 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "votes.view": ANY_STAFF,
     "surveys.create": _MANAGER,
     "surveys.view": ANY_STAFF,
+    "events.post": _MANAGER,
+    "events.view": ANY_STAFF,
     # the office's own work: checkpoints, patrol routes, visits, reports
     "patrols.manage": _MANAGER,
     "patrols.sheet": _OPENERS,

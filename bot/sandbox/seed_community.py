@@ -1,7 +1,8 @@
-"""The sandbox's community life: an outage notice for the first building and an open
-owners' vote for the whole community, written through the same services staff use
-in the admin group. The delivery job sends both once the sandbox runs; residents
-find them in their chat and under "📢 Notices" / "🗳 Votes".
+"""The sandbox's community life: an outage notice for the first building, an open
+owners' vote for the whole community and a community event three days ahead,
+written through the same services staff use in the admin group. The delivery job
+sends them once the sandbox runs; residents find them in their chat and under
+"📢 Notices" / "🗳 Votes" / "🎉 Events".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox.blueprint import Language
+from core.community.events import EventDraft, post_event
 from core.community.models import Audience, NoticeKind, VoteMatter
 from core.community.notices import NoticeDraft, buildings_by_name, create_notice
 from core.community.votes import open_vote, owners_of, vote_notice
@@ -22,12 +24,19 @@ TEXTS = {
         "title": "{building}明日停水",
         "body": "因二次供水管道检修，{building}明天上午 9 点至下午 5 点停水，请提前储水。",
         "question": "是否同意明年春季重新粉刷各楼栋楼道？",
+        "event": "邻里包饺子之夜",
+        "event_text": "一起包饺子、聊聊天。面粉和馅料由物业准备，欢迎带上孩子。",
+        "place": "会所二楼活动室",
     },
     "en": {
         "title": "Water off in {building} tomorrow",
         "body": "The water supply pipes are serviced: no water in {building} tomorrow "
         "from 9:00 to 17:00. Please store some water beforehand.",
         "question": "Shall the corridors of every building be repainted next spring?",
+        "event": "Dumpling night for neighbours",
+        "event_text": "Make dumplings together and meet the neighbours. Flour and fillings "
+        "are provided; children are welcome.",
+        "place": "Clubhouse, 2nd floor",
     },
 }
 
@@ -78,3 +87,17 @@ async def seed_community(
     )
     owners = await owners_of(session, vote, today)
     await vote_notice(session, vote, NoticeKind.VOTE_OPEN, owners, now=now, today=today)
+    await post_event(
+        session,
+        community_id=community.id,
+        author_person_id=manager.id,
+        draft=EventDraft(
+            title=texts["event"],
+            description=texts["event_text"],
+            place=texts["place"],
+            starts_at=datetime.combine(today + timedelta(days=3), time(19), zone),
+            capacity=6,
+        ),
+        now=now,
+        today=today,
+    )

@@ -323,6 +323,16 @@ UI: dict[str, str] = {
         "household. As the manager, /surveys in the admin group shows the results with a "
         "chart and a PDF for the owners' committee."
     ),
+    "guide.events.title": _("Sign up for an event"),
+    "guide.events.text": _(
+        "Every resident was invited to a dumpling night: press “✍️ Sign up” under the "
+        "invitation (or open “🎉 Events” in the menu) and choose how many people come. "
+        "It holds 6: sign up a second resident for more than are left to be waitlisted, "
+        "then cancel the first one's sign-up and the waitlisted one gets the places and "
+        "is told. In the admin group, /events lists who signed up and messages them, "
+        "/event posts a new one. Move the clock forward a day at a time: the reminder "
+        "comes the day before."
+    ),
     "guide.time.title": _("Let time pass"),
     "guide.time.text": _(
         "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "

@@ -41,6 +41,8 @@ class NoticeKind(enum.StrEnum):
     VOTE_OPEN = "vote_open"
     VOTE_REMINDER = "vote_reminder"
     VOTE_RESULT = "vote_result"
+    # A community event's announcement (core.community.event_models.Event.notice_id).
+    EVENT = "event"
 
 
 #: The kinds staff compose by hand.
@@ -51,6 +53,7 @@ class Audience(enum.StrEnum):
     ALL = "all"
     OWNERS = "owners"
     TENANTS = "tenants"
+    UNITS = "units"  # every resident of the units in unit_ids
 
 
 class NoticeStatus(enum.StrEnum):
@@ -85,8 +88,14 @@ class Notice(Base):
     audience: Mapped[Audience] = mapped_column(str_enum(Audience))
     # Building ids the notice is for; empty: every building.
     building_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Unit ids (audience UNITS); None or empty: not limited to units.
+    unit_ids: Mapped[list[int] | None] = mapped_column(JSON, default=list)
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
+    # The same notice in a second language: residents of that locale get it.
+    alt_locale: Mapped[str | None] = mapped_column(String(8))
+    alt_title: Mapped[str | None] = mapped_column(String(120))
+    alt_body: Mapped[str | None] = mapped_column(Text)
     # A Telegram file id: the photo or PDF sent with the text as its caption.
     attachment_kind: Mapped[str | None] = mapped_column(String(16))
     attachment_file_id: Mapped[str | None] = mapped_column(String(255))

@@ -55,6 +55,11 @@ class NoticeDraft:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     extended: bool = False  # an outage's extension (the notice's extends_id)
+    unit_ids: list[int] = field(default_factory=list)  # audience UNITS
+    # The same words in a second language (core.community.languages).
+    alt_locale: str | None = None
+    alt_title: str | None = None
+    alt_body: str | None = None
 
 
 def body_limit(has_attachment: bool) -> int:
@@ -67,9 +72,14 @@ async def buildings_by_name(session: AsyncSession, community_id: int) -> dict[st
 
 
 async def audience_rows(
-    session: AsyncSession, community_id: int, draft: NoticeDraft, today: date
+    session: AsyncSession,
+    community_id: int,
+    draft: NoticeDraft,
+    today: date,
+    person_id: int | None = None,
 ) -> dict[int, int]:
-    """person id -> the building they are counted under (their first unit's)."""
+    """person id -> the building they are counted under (their first unit's); with
+    ``person_id``, only that person (whether they are in the audience)."""
     query = (
         select(Residency.person_id, Unit.building_id)
         .join(Unit, Unit.id == Residency.unit_id)
@@ -78,6 +88,10 @@ async def audience_rows(
     )
     if draft.building_ids:
         query = query.where(Unit.building_id.in_(draft.building_ids))
+    if draft.audience == Audience.UNITS:
+        query = query.where(Unit.id.in_(draft.unit_ids or [-1]))
+    if person_id is not None:
+        query = query.where(Residency.person_id == person_id)
     if draft.audience == Audience.OWNERS:
         query = query.where(Residency.role == ResidencyRole.OWNER)
     elif draft.audience == Audience.TENANTS:
@@ -106,8 +120,11 @@ async def create_notice(
     many residents it goes to."""
     if len(draft.title) > TITLE_MAX:
         raise NoticeError("title_too_long")
-    if len(draft.body) > body_limit(draft.attachment_file_id is not None):
+    limit = body_limit(draft.attachment_file_id is not None)
+    if len(draft.body) > limit or len(draft.alt_body or "") > limit:
         raise NoticeError("body_too_long")
+    if len(draft.alt_title or "") > TITLE_MAX:
+        raise NoticeError("title_too_long")
     if draft.kind == NoticeKind.OUTAGE and not (
         draft.starts_at and draft.ends_at and draft.starts_at < draft.ends_at
     ):
@@ -122,8 +139,12 @@ async def create_notice(
         kind=draft.kind,
         audience=draft.audience,
         building_ids=list(draft.building_ids),
+        unit_ids=list(draft.unit_ids),
         title=draft.title,
         body=draft.body,
+        alt_locale=draft.alt_locale if draft.alt_body else None,
+        alt_title=draft.alt_title if draft.alt_body else None,
+        alt_body=draft.alt_body or None,
         attachment_kind=draft.attachment_kind,
         attachment_file_id=draft.attachment_file_id,
         starts_at=draft.starts_at,
@@ -201,6 +222,7 @@ async def current_notices(
             NoticeDelivery.status == DeliveryStatus.SENT,
             Notice.created_at >= now - CURRENT_FOR,
             Notice.vote_id.is_(None),  # a vote's messages: see the votes
+            Notice.kind != NoticeKind.EVENT,  # events: see the events
         )
         .order_by(Notice.created_at.desc(), Notice.id.desc())
         .limit(limit * 2)
@@ -318,6 +340,10 @@ async def extend_outage(
         title=notice.title,
         body=notice.body,
         building_ids=list(notice.building_ids),
+        unit_ids=list(notice.unit_ids or []),
+        alt_locale=notice.alt_locale,
+        alt_title=notice.alt_title,
+        alt_body=notice.alt_body,
         starts_at=notice.starts_at,
         ends_at=ends_at,
         extended=True,

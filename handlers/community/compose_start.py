@@ -1,9 +1,10 @@
 """Composing a notice, first phase (admin group, managers: ``notices.send``).
 
 Steps: ``/notice`` → the kind (general, outage, emergency) → the audience (every
-resident, owners only, tenants only) → the buildings (typed names, or the whole
-community) → for an outage, its window (``2026-12-04 09:00 - 17:00``), then the
-title (:mod:`.compose_text`). The kind and audience buttons are taken by
+resident, owners only, tenants only, some units) → the buildings (typed names, or
+the whole community), or the units (typed labels, :mod:`.units_step`) → for an
+outage, its window (``2026-12-04 09:00 - 17:00``), then the title
+(:mod:`.compose_text`). The kind and audience buttons are taken by
 :mod:`.steps`; "✖ Cancel" or /cancel drops the draft at any step.
 """
 
@@ -22,6 +23,7 @@ from core.community.times import parse_window
 from core.models import Community
 from handlers.community.drafting import WINDOW_EXAMPLE, NoticeSteps
 from handlers.community.steps import ask, buildings_step, start_command
+from handlers.community.units_step import units_step
 from handlers.kit import admin_router, group_command
 
 router = admin_router("community.compose_start")
@@ -38,6 +40,7 @@ async def _after_buildings(state: FSMContext) -> State:
 
 
 buildings_step(router, NoticeSteps.buildings, "buildings", _after_buildings)
+units_step(router, NoticeSteps.units, _after_buildings)
 
 
 @router.message(NoticeSteps.window, F.text)
@@ -54,7 +57,7 @@ async def typed_window(message: Message, state: FSMContext, community: Community
     await ask(message, state, NoticeSteps.title)
 
 
-@router.message(StateFilter(NoticeSteps.buildings, NoticeSteps.window))
+@router.message(StateFilter(NoticeSteps.buildings, NoticeSteps.units, NoticeSteps.window))
 async def reask_text(message: Message) -> None:
     await message.answer(_("Please answer in text, or press ✖ Cancel."))
 

@@ -2,14 +2,14 @@
 
 Steps: the title (at most 100 characters) → the text (at most 3500 characters: a
 Telegram message holds 4096 and the notice's heading takes the rest; a longer one
-is refused with the limit named) → a photo or a PDF, or "No attachment" (with one,
+is refused with the limit named) → the same in the other language, or "only in
+…" (:mod:`.compose_alt`) → a photo or a PDF, or "No attachment" (with one,
 the text is its caption: at most 800 characters) → the preview (:mod:`.compose_send`).
 """
 
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -21,25 +21,20 @@ from core.models import Community
 from handlers.community.callbacks import Compose
 from handlers.community.compose_send import show_preview
 from handlers.community.drafting import NoticeSteps
-from handlers.community.steps import ask
-from handlers.kit import admin_router, answer_query, read_text
+from handlers.community.steps import words_steps
+from handlers.kit import admin_router, answer_query
 
 router = admin_router("community.compose_text")
 
-# A words step: the draft field it fills, its limit, and the step after it.
-WORDS = {
-    NoticeSteps.title.state: ("title", TITLE_MAX, NoticeSteps.body),
-    NoticeSteps.body.state: ("body", BODY_MAX, NoticeSteps.attachment),
-}
-
-
-@router.message(StateFilter(NoticeSteps.title, NoticeSteps.body))
-async def typed_words(message: Message, state: FSMContext) -> None:
-    field, limit, after = WORDS[str(await state.get_state())]
-    words = await read_text(message, max_len=limit)
-    if words is not None:
-        await state.update_data({field: words})
-        await ask(message, state, after)
+words_steps(
+    router,
+    {
+        NoticeSteps.title.state: ("title", TITLE_MAX, NoticeSteps.body),
+        NoticeSteps.body.state: ("body", BODY_MAX, NoticeSteps.alt),
+    },
+    NoticeSteps.title,
+    NoticeSteps.body,
+)
 
 
 @router.callback_query(NoticeSteps.attachment, Compose.filter(F.step == "attach"))
@@ -67,7 +62,8 @@ async def attached(
     if message.document is not None and message.document.mime_type != "application/pdf":
         await message.answer(_("Only a photo or a PDF file can go with a notice."))
         return
-    body = (await state.get_data()).get("body", "")
+    data = await state.get_data()
+    body = max(data.get("body", ""), data.get("alt_body") or "", key=len)
     if len(body) > CAPTION_BODY_MAX:
         await message.answer(
             _(

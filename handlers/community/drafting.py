@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from core.community.models import COMPOSED_KINDS, Audience, NoticeKind
 from core.community.notices import BODY_MAX, TITLE_MAX, NoticeDraft
-from handlers.community.steps import Asked, button, choice, keyboard, prompts
+from handlers.community.steps import Asked, audience_then, button, choice, keyboard, prompts
 from handlers.community.views import KIND_ICONS, kind_label
 
 WINDOW_EXAMPLE = "2026-12-04 09:00 - 17:00"
@@ -22,16 +22,23 @@ class NoticeSteps(StatesGroup):
     kind = State()
     audience = State()
     buildings = State()
+    units = State()
     window = State()
     title = State()
     body = State()
+    alt = State()  # the same words in the other language, or "only in …"
     attachment = State()
     preview = State()
     send_at = State()
 
 
 choice("kind", NoticeSteps.kind, {k.value for k in COMPOSED_KINDS}, NoticeSteps.audience)
-choice("audience", NoticeSteps.audience, {a.value for a in Audience}, NoticeSteps.buildings)
+choice(
+    "audience",
+    NoticeSteps.audience,
+    {a.value for a in Audience},
+    audience_then("audience", NoticeSteps.units, NoticeSteps.buildings),
+)
 
 
 def _asked(step: str) -> Asked:
@@ -48,6 +55,7 @@ def _asked(step: str) -> Asked:
                 button(_("Owners only"), "audience", Audience.OWNERS.value),
                 button(_("Tenants only"), "audience", Audience.TENANTS.value),
             ],
+            [button(_("🚪 Some units"), "audience", Audience.UNITS.value)],
         )
     if step == NoticeSteps.buildings.state:
         text = _(
@@ -55,6 +63,8 @@ def _asked(step: str) -> Asked:
             "or press “Whole community”."
         )
         return text, keyboard([button(_("🏘 Whole community"), "buildings", "all")])
+    if step == NoticeSteps.units.state:
+        return _("Which units? Send them separated by commas, e.g. 1栋 101, 3栋 301"), keyboard()
     if step == NoticeSteps.window.state:
         text = _(
             "When is the outage? Send the start and end in the community's time, e.g. {example}"
@@ -65,6 +75,13 @@ def _asked(step: str) -> Asked:
     if step == NoticeSteps.body.state:
         text = _("Now the text of the notice (at most {limit} characters):")
         return text.format(limit=BODY_MAX), None
+    if step == NoticeSteps.alt.state:
+        text = _(
+            "To send it in the other language too (Chinese or English), send the title on "
+            "the first line and the text below it. Residents get the language they use; "
+            "everyone else gets it as you first wrote it."
+        )
+        return text, keyboard([button(_("One language only ➡️"), "alt", "none")])
     return _("Add a photo or a PDF to the notice, or press “No attachment”."), keyboard(
         [button(_("No attachment ➡️"), "attach", "none")]
     )
@@ -75,9 +92,11 @@ prompts(
     NoticeSteps.kind,
     NoticeSteps.audience,
     NoticeSteps.buildings,
+    NoticeSteps.units,
     NoticeSteps.window,
     NoticeSteps.title,
     NoticeSteps.body,
+    NoticeSteps.alt,
     NoticeSteps.attachment,
 )
 
@@ -94,6 +113,10 @@ async def read_draft(state: FSMContext) -> NoticeDraft:
         title=data.get("title", ""),
         body=data.get("body", ""),
         building_ids=list(data.get("building_ids", [])),
+        unit_ids=list(data.get("unit_ids", [])),
+        alt_locale=data.get("alt_locale"),
+        alt_title=data.get("alt_title"),
+        alt_body=data.get("alt_body"),
         attachment_kind=data.get("attachment_kind"),
         attachment_file_id=data.get("attachment_file_id"),
         starts_at=_when(data.get("starts_at")),

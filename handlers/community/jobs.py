@@ -25,11 +25,14 @@ from bot.context import AppContext
 from bot.notify import send_to_admin_group
 from bot.sender import deliver
 from core.community import broadcast
+from core.community.event_lists import event_of_notice
+from core.community.event_models import Event
 from core.community.models import Notice, NoticeKind, Phase, Vote
 from core.community.notices import NoticeDraft, notice_figures
 from core.db import transaction
 from core.models import Community
 from core.scheduler import Scheduler
+from handlers.community.event_jobs import run_events
 from handlers.community.sending import put_notice
 from handlers.community.views import figures_keyboard
 from handlers.community.vote_jobs import run_votes
@@ -45,6 +48,7 @@ FLUSH_S = 0.1
 def register_notice_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("community.notices", lambda: run_notices(ctx), 5)
     scheduler.add_periodic("community.votes", lambda: run_votes(ctx), 30)
+    scheduler.add_periodic("community.events", lambda: run_events(ctx), 60)
 
 
 async def run_notices(ctx: AppContext) -> int:
@@ -140,6 +144,7 @@ class Loaded:
     draft: NoticeDraft
     community: Community
     vote: Vote | None
+    event: Event | None = None
 
 
 async def _load(ctx: AppContext, cache: dict[int, Loaded], ids: set[int]) -> None:
@@ -153,7 +158,10 @@ async def _load(ctx: AppContext, cache: dict[int, Loaded], ids: set[int]) -> Non
             community = await session.get(Community, notice.community_id)
             assert community is not None
             vote = await session.get(Vote, notice.vote_id) if notice.vote_id else None
-            cache[notice_id] = Loaded(draft_of(notice), community, vote)
+            event = (
+                await event_of_notice(session, notice) if notice.kind == NoticeKind.EVENT else None
+            )
+            cache[notice_id] = Loaded(draft_of(notice), community, vote, event)
 
 
 def draft_of(notice: Notice) -> NoticeDraft:
@@ -163,6 +171,10 @@ def draft_of(notice: Notice) -> NoticeDraft:
         title=notice.title,
         body=notice.body,
         building_ids=list(notice.building_ids),
+        unit_ids=list(notice.unit_ids or []),
+        alt_locale=notice.alt_locale,
+        alt_title=notice.alt_title,
+        alt_body=notice.alt_body,
         attachment_kind=notice.attachment_kind,
         attachment_file_id=notice.attachment_file_id,
         starts_at=notice.starts_at,
@@ -199,6 +211,7 @@ async def _send_one(
                     claim.notice_id,
                     claim.phase,
                     loaded.vote,
+                    loaded.event,
                 )
             )
     except Exception:

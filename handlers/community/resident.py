@@ -14,12 +14,14 @@ from aiogram import F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from core.community.models import Phase
+from core.community.languages import words_for
+from core.community.models import Notice, Phase
 from core.community.notices import current_notices, mark_read
 from core.identity import Identity
 from core.models import Community
@@ -58,7 +60,7 @@ async def list_notices(
     rows = [
         [
             InlineKeyboardButton(
-                text=f"{KIND_ICONS[n.kind]} {n.title}"[:60],
+                text=f"{KIND_ICONS[n.kind]} {_title(n)}"[:60],
                 callback_data=MyNotice(notice_id=n.id).pack(),
             )
         ]
@@ -69,6 +71,11 @@ async def list_notices(
         _("📢 Current notices — press one to read it:"),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
     )
+
+
+def _title(notice: Notice) -> str:
+    locale = get_i18n().current_locale
+    return words_for(locale, notice.title, "", notice.alt_locale, notice.alt_title, "-")[0]
 
 
 @router.callback_query(MyNotice.filter())

@@ -21,10 +21,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.community.models import Audience
 from core.community.notices import buildings_by_name
 from core.models import Community
 from handlers.community.callbacks import Compose
-from handlers.kit import admin_router, answer_query, reply
+from handlers.kit import admin_router, answer_query, read_text, reply
 
 router = admin_router("community.steps")
 
@@ -32,8 +33,9 @@ Asked = tuple[str, InlineKeyboardMarkup | None]
 Prompt = Callable[[str], Asked]  # the state's name -> its question
 PROMPTS: dict[str, Prompt] = {}
 NextStep = Callable[[FSMContext], Awaitable[State]]
-# A button step: its name -> (the state it is pressed in, its values, the next state).
-CHOICES: dict[str, tuple[State, frozenset[str], State]] = {}
+# A button step: its name -> (the state it is pressed in, its values, the next state
+# or what chooses it).
+CHOICES: dict[str, tuple[State, frozenset[str], State | NextStep]] = {}
 
 
 def prompts(func: Prompt, *steps: State) -> None:
@@ -42,7 +44,7 @@ def prompts(func: Prompt, *steps: State) -> None:
         PROMPTS[str(step.state)] = func
 
 
-def choice(name: str, at: State, values: set[str], after: State) -> None:
+def choice(name: str, at: State, values: set[str], after: State | NextStep) -> None:
     CHOICES[name] = (at, frozenset(values), after)
 
 
@@ -78,7 +80,7 @@ async def chose(query: CallbackQuery, callback_data: Compose, state: FSMContext)
     here = await state.get_state()
     if here == at.state and callback_data.value in values and isinstance(query.message, Message):
         await state.update_data({callback_data.step: callback_data.value})
-        await ask(query.message, state, after)
+        await ask(query.message, state, after if isinstance(after, State) else await after(state))
 
 
 async def take_buildings(
@@ -135,3 +137,30 @@ def buildings_step(router: Router, at: State, button_step: str, after: NextStep)
 
     router.callback_query(at, Compose.filter(F.step == button_step))(buildings)
     router.message(at, F.text)(buildings)
+
+
+# A words step: the draft field it fills, its limit, and the step after it.
+Words = dict[str | None, tuple[str, int, State]]
+
+
+def words_steps(router: Router, words: Words, *steps: State) -> None:
+    """Text steps: each of ``steps`` stores its text (within its limit, else asks
+    again naming the limit) under its field and asks the next step."""
+
+    async def typed_words(message: Message, state: FSMContext) -> None:
+        field, limit, after = words[str(await state.get_state())]
+        text = await read_text(message, max_len=limit)
+        if text is not None:
+            await state.update_data({field: text})
+            await ask(message, state, after)
+
+    router.message(StateFilter(*steps))(typed_words)
+
+
+def audience_then(field: str, units: State, buildings: State) -> NextStep:
+    """After the audience button: the units step for "some units", else buildings."""
+
+    async def after(state: FSMContext) -> State:
+        return units if (await state.get_data())[field] == Audience.UNITS.value else buildings
+
+    return after

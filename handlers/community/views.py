@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from core.community.languages import words_for
 from core.community.models import Audience, NoticeKind, Phase
 from core.community.notices import NoticeDraft, NoticeFigures
 from core.formatting import fmt_short_datetime
@@ -23,6 +24,7 @@ KIND_ICONS = {
     NoticeKind.VOTE_OPEN: "🗳",
     NoticeKind.VOTE_REMINDER: "🗳",
     NoticeKind.VOTE_RESULT: "🗳",
+    NoticeKind.EVENT: "🎉",
 }
 
 
@@ -31,6 +33,7 @@ def kind_label(kind: NoticeKind) -> str:
         NoticeKind.GENERAL: _("Notice"),
         NoticeKind.OUTAGE: _("Outage"),
         NoticeKind.EMERGENCY: _("Emergency"),
+        NoticeKind.EVENT: _("Event"),
     }.get(kind, _("Owners' vote"))
 
 
@@ -39,6 +42,7 @@ def audience_label(audience: Audience, buildings: list[str]) -> str:
         Audience.ALL: _("every resident"),
         Audience.OWNERS: _("owners only"),
         Audience.TENANTS: _("tenants only"),
+        Audience.UNITS: _("the residents"),
     }[audience]
     if buildings:
         return _("{who} of {buildings}").format(who=who, buildings="、".join(buildings))
@@ -58,7 +62,15 @@ def notice_text(draft: NoticeDraft, tz: str, phase: Phase = Phase.NOTICE) -> str
     """The resident's message (HTML): heading, title, window, body."""
     icon = KIND_ICONS[draft.kind]
     window = _window(draft.starts_at, draft.ends_at, tz)
-    title = escape(draft.title)
+    words = words_for(
+        get_i18n().current_locale,
+        draft.title,
+        draft.body,
+        draft.alt_locale,
+        draft.alt_title,
+        draft.alt_body,
+    )
+    title = escape(words[0])
     if phase == Phase.REMINDER:
         return _("⏰ Reminder: {title} starts soon.\n{window}").format(title=title, window=window)
     if phase == Phase.ENDED:
@@ -68,7 +80,7 @@ def notice_text(draft: NoticeDraft, tz: str, phase: Phase = Phase.NOTICE) -> str
     if window:
         lines.append(f"🕒 {window}")
     lines.append("")
-    lines.append(escape(draft.body))
+    lines.append(escape(words[1]))
     return "\n".join(lines)
 
 

@@ -2,9 +2,11 @@
 
 Steps: votes past their deadline are tallied and closed (one transaction with
 the result message queued to every owner of the vote's units) and the result is
-posted in the admin group, with the PDF tally (:mod:`.vote_pdf`); every owner then
-gets the chart and the PDF tally in their language, each claimed before it is sent
-(:mod:`core.sends`: a re-run or a restart never sends them twice); open votes a day
+posted in the admin group, with the PDF tally (:mod:`.vote_pdf`) — a claimed
+send (:mod:`core.community.vote_posts`): a vote closed by a run that died before
+posting is posted by the next run; every owner then gets the chart and the PDF tally
+in their language, each claimed before it is sent (:mod:`core.sends`: a re-run or a
+restart never sends them twice); open votes a day
 from their deadline queue a reminder to the owners of units that have not voted.
 The messages go through the notice delivery (:mod:`.jobs`), so they resume after a
 restart like any notice.
@@ -13,6 +15,7 @@ restart like any notice.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
@@ -23,6 +26,7 @@ from bot.notify import locale_of, send_to_admin_group
 from bot.sender import Delivery, deliver
 from core.community.models import NoticeKind, Vote
 from core.community.tally import Tally
+from core.community.vote_posts import result_post_key, unposted_results
 from core.community.votes import close_due, due_reminders, owners_of, vote_notice
 from core.db import transaction
 from core.models import Community, Person
@@ -50,9 +54,18 @@ async def run_votes(ctx: AppContext) -> list[int]:
             today = await _today(session, vote, ctx)
             late = await owners_of(session, vote, today, not_voted=True)
             await vote_notice(session, vote, NoticeKind.VOTE_REMINDER, late, now=now, today=today)
+    async with ctx.session_factory() as session:
+        unposted = await unposted_results(session, now)
     with ctx.i18n.context():
+        for vote in unposted:  # claimed first: a run after a crash posts what is left
+            await send_once(
+                ctx.session_factory,
+                result_post_key(vote.id),
+                now,
+                partial(_post_result, ctx, vote),
+                delivered=lambda _: True,
+            )
         for vote in closed:
-            await _post_result(ctx, vote)
             await _send_files(ctx, vote, told[vote.id])
     return [v.id for v in closed]
 

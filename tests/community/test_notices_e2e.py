@@ -8,6 +8,11 @@ from tests.community.conftest import MANAGER_ID
 from tests.harness import idle
 
 
+async def _one_language(group) -> None:
+    msg = await group.expect("in the other language too")
+    await group.press(msg, "One language only ➡️", from_user=MANAGER_ID)
+
+
 async def test_outage_notice_to_one_building(running_bot, emulator, world, session):
     group = world.group
     await group.send(MANAGER_ID, "/notice")
@@ -28,6 +33,7 @@ async def test_outage_notice_to_one_building(running_bot, emulator, world, sessi
     await group.send(MANAGER_ID, "Water off in 1栋")
     await group.expect("Now the text")
     await group.send(MANAGER_ID, "Pipe repairs. Please store water.")
+    await _one_language(group)
     msg = await group.expect("Add a photo or a PDF")
     await group.press(msg, "No attachment ➡️", from_user=MANAGER_ID)
     preview = await group.expect("Outage: Water off in 1栋")
@@ -79,6 +85,7 @@ async def test_emergency_is_pinned_and_empty_audience_refused(running_bot, emula
     await group.send(MANAGER_ID, "Gas leak")
     await group.expect("Now the text")
     await group.send(MANAGER_ID, "Leave the building now.")
+    await _one_language(group)
     msg = await group.expect("Add a photo or a PDF")
     await group.press(msg, "No attachment ➡️", from_user=MANAGER_ID)
     confirm = await group.expect("This is the notice as residents will see it")
@@ -97,6 +104,7 @@ async def test_emergency_is_pinned_and_empty_audience_refused(running_bot, emula
     await group.send(MANAGER_ID, "Gas leak")
     await group.expect("Now the text")
     await group.send(MANAGER_ID, "Leave the building now.")
+    await _one_language(group)
     msg = await group.expect("Add a photo or a PDF")
     await group.press(msg, "No attachment ➡️", from_user=MANAGER_ID)
     confirm = await group.expect("This is the notice as residents will see it")
@@ -156,6 +164,13 @@ async def test_an_outage_is_extended_and_its_end_told_once(running_bot, emulator
     await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=2))
     await run_notices(running_bot.ctx)
     await world.owner.expect_nothing(within=0.3, text_contains="has ended")
+    # At the new end, the extension's end word comes, once.
+    await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=31))
+    await run_notices(running_bot.ctx)
+    await world.owner.expect("✅ Over: Power off has ended.")
+    await broadcast.start_due(running_bot.ctx.session_factory, now + timedelta(hours=32))
+    await run_notices(running_bot.ctx)
+    await world.owner.expect_nothing(within=0.3, text_contains="has ended")
 
 
 async def test_a_photo_notice_sent_at_a_set_time(settings, emulator, world):
@@ -178,6 +193,7 @@ async def test_a_photo_notice_sent_at_a_set_time(settings, emulator, world):
         await group.send(MANAGER_ID, "Garden day")
         await group.expect("Now the text")
         await group.send(MANAGER_ID, "y" * 801)
+        await _one_language(group)
         await group.expect("Add a photo or a PDF")
         await group.send_photo(MANAGER_ID, jpeg(), "")
         await group.expect("With a photo or a PDF the text can be at most 800 characters")
@@ -191,6 +207,7 @@ async def test_a_photo_notice_sent_at_a_set_time(settings, emulator, world):
         await group.send(MANAGER_ID, "Garden day")
         await group.expect("Now the text")
         await group.send(MANAGER_ID, "Planting on Saturday.")
+        await _one_language(group)
         await group.expect("Add a photo or a PDF")
         await group.send_photo(MANAGER_ID, jpeg(), "")
         preview = await group.expect(photo=True)

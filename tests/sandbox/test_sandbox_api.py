@@ -310,6 +310,11 @@ async def test_residents_get_the_seeded_outage_notice_and_vote(module_sandbox: S
     assert "From" in notice["text"] and "Got it" in str(notice["reply_markup"])
     owner = module_sandbox.emulator.user(people["王秀英"]["id"])
     await owner.expect("Shall the corridors of every building be repainted", timeout=20)
+    # The seeded event: "What to try" walks signing up for it.
+    invitation = await tenant.expect("Event: Dumpling night for neighbours", timeout=20)
+    await tenant.press(invitation, "✍️ Sign up")
+    await tenant.press(await tenant.expect("How many people are coming"), "2")
+    await tenant.expect("You are signed up for “Dumpling night for neighbours” (2 people)")
 
 
 async def test_other_web_sites_cannot_drive_the_sandbox(module_sandbox: Sandbox) -> None:

@@ -1903,6 +1903,7 @@
       guideStep(7, t("guide.notices.title"), t("guide.notices.text"), actAs(zh), actAs(en)),
       guideStep(8, t("guide.survey.title"), t("guide.survey.text"), actAs(zh), actAs(en),
         manager ? el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); selectStaff(manager.id); showPane("group-pane"); } }, t("guide.act_as", { name: manager.name })) : null),
+      guideStep(8, t("guide.events.title"), t("guide.events.text"), actAs(zh), actAs(en)),
       guideStep(8, t("guide.time.title"), t("guide.time.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(60) }, t("clock.plus_1h")),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),
