@@ -119,6 +119,15 @@ async def build_report(
     session: AsyncSession, community: Community, month: date, now: datetime
 ) -> TicketReport:
     start, end = month_bounds(month, community.timezone)
+    return await build_period_report(session, community, start, end, now)
+
+
+async def build_period_report(
+    session: AsyncSession, community: Community, start: datetime, end: datetime, now: datetime
+) -> TicketReport:
+    """The same figures for tickets filed in ``[start, end)`` (a week, for the
+    office's scorecard); ``month`` is the month ``start`` falls in."""
+    month = start.astimezone(ZoneInfo(community.timezone)).date()
     tickets = (
         await session.scalars(
             select(Ticket)
