@@ -22,19 +22,20 @@ from core.scorecard.publish import last_month_scorecard
 from handlers.kit import menu_entry, private_command, private_router, reply, residents
 from handlers.scorecard.sending import render_for_residents
 
+ORDER = 62
+menu_entry("scorecard", __("📊 Office scorecard"), residents, order=ORDER)
+private_command("office_scorecard", __("How the property office did last month"), order=ORDER)
 router = private_router("scorecard.resident")
-
-menu_entry("scorecard", __("📊 Office scorecard"), residents, order=62)
-private_command("office_scorecard", __("How the property office did last month"), order=62)
+OPENED_BY = (F.data == "menu:scorecard", Command("office_scorecard"))
 
 
-@router.callback_query(F.data == "menu:scorecard", StateFilter("*"))
-@router.message(Command("office_scorecard"), StateFilter("*"))
+@router.message(OPENED_BY[1], StateFilter("*"))
+@router.callback_query(OPENED_BY[0], StateFilter("*"))
 async def resident_scorecard(
     event: Message | CallbackQuery,
-    identity: Identity,
-    session: AsyncSession,
     app: AppContext,
+    session: AsyncSession,
+    identity: Identity,
     locale: str,
 ) -> None:
     if not identity.units:

@@ -12,6 +12,8 @@ from core.equipment.models import (
     MaintenanceTask,
     TaskStatus,
 )
+from core.fees.chat_models import FeeStatement
+from core.fees.models import FeeItem, FeeKind
 from core.patrols.models import (
     Checkpoint,
     CheckpointKind,
@@ -20,8 +22,6 @@ from core.patrols.models import (
     PatrolRound,
     PatrolRoute,
 )
-from core.fees.chat_models import FeeStatement
-from core.fees.models import FeeItem, FeeKind
 from core.scorecard.figures import month_scorecard, week_scorecard
 from core.scorecard.measures import AccountsState
 from core.tickets.models import DeadlineKind, Ticket, TicketKind, TicketStatus
