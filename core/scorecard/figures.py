@@ -7,10 +7,10 @@
 - Lights working: working of checked on the month's light round.
 - Maintenance on time: tasks due in the month done by their due day (local), of
   all tasks due in the month.
-- Repairs: the tickets area's figures (deadlines met of decided, median time to
-  on site), :func:`core.tickets.reports.build_period_report`.
-- Complaints resolved and accounts published on schedule:
-  :mod:`core.scorecard.measures`.
+- Urgent repairs on site in time and done in time, complaints resolved and
+  accounts published on schedule: :mod:`core.scorecard.measures`.
+- The median time to on site and every ticket's deadlines: the tickets area's
+  figures, :func:`core.tickets.reports.build_period_report`.
 
 The same figures cover a week (managers' ``/scorecard week``): rounds,
 maintenance, repairs and complaints of the seven days; fire lanes and lights are
@@ -34,7 +34,14 @@ from core.models import Community
 from core.patrols.fire_lanes import LaneCompliance, lane_compliance, month_bounds
 from core.patrols.models import PatrolRound
 from core.patrols.rounds import local_day_bounds
-from core.scorecard.measures import AccountsOnSchedule, Complaints, accounts_on_schedule, complaints
+from core.scorecard.measures import (
+    AccountsOnSchedule,
+    Complaints,
+    UrgentRepairs,
+    accounts_on_schedule,
+    complaints,
+    urgent_repairs,
+)
 from core.tickets.models import DeadlineKind
 from core.tickets.reports import TicketReport, build_period_report
 
@@ -57,6 +64,7 @@ class Scorecard:
     tickets: TicketReport
     complaints: Complaints
     accounts: AccountsOnSchedule | None
+    urgent: UrgentRepairs
 
     @property
     def weekly(self) -> bool:
@@ -141,4 +149,5 @@ async def period_scorecard(
         tickets=await build_period_report(session, community, start, end, now),
         complaints=await complaints(session, community, start, end),
         accounts=await accounts_on_schedule(session, community, last, today),
+        urgent=await urgent_repairs(session, community, start, end, now),
     )

@@ -1,5 +1,10 @@
 """The scorecard's measures that read other areas' records.
 
+- Urgent repairs on site in time and done in time: repair tickets filed urgent
+  or emergency in the period, their ``on_site`` and ``resolve`` deadlines met of
+  decided (:func:`core.tickets.reports.deadline_outcome`). The windows are the
+  community's ticket policy — by default the source documents' 10 minutes on
+  site and half a day (4 working hours) to finish — and shown with the figure.
 - Complaints resolved: tickets of kind ``complaint`` (the tickets area's own
   kind, filed by residents) filed in the period, cancelled ones left out; resolved
   means the office said done (``resolved``) or the resident confirmed it
@@ -21,13 +26,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from core.fees.chat_models import FeeStatement
 from core.fees.models import FeeItem
 from core.fees.statement import half_year_bounds
 from core.fees.statement_runs import PUBLISH_WITHIN_DAYS
 from core.models import Community
-from core.tickets.models import Ticket, TicketKind, TicketStatus
+from core.tickets.deadlines import ticket_settings
+from core.tickets.models import DeadlineKind, Ticket, TicketKind, TicketStatus, Urgency
+from core.tickets.reports import DeadlineShare, deadline_outcome
 
 RESOLVED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
@@ -57,6 +65,49 @@ async def complaints(
         )
     ).all()
     return Complaints(len(rows), sum(1 for status in rows if status in RESOLVED))
+
+
+URGENT = (Urgency.URGENT, Urgency.EMERGENCY)
+
+
+@dataclass(frozen=True)
+class UrgentRepairs:
+    on_site: DeadlineShare
+    done: DeadlineShare
+    on_site_window: timedelta | None  # the policy's, None: no such deadline
+    done_window: timedelta | None
+
+
+async def urgent_repairs(
+    session: AsyncSession, community: Community, start: datetime, end: datetime, now: datetime
+) -> UrgentRepairs:
+    tickets = (
+        await session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.community_id == community.id,
+                Ticket.kind == TicketKind.REPAIR,
+                Ticket.urgency.in_(URGENT),
+                Ticket.created_at >= start,
+                Ticket.created_at < end,
+            )
+            .options(selectinload(Ticket.deadlines))
+        )
+    ).all()
+    counts = {DeadlineKind.ON_SITE: [0, 0], DeadlineKind.RESOLVE: [0, 0]}
+    for ticket in tickets:
+        for deadline in ticket.deadlines:
+            outcome = deadline_outcome(deadline, now)
+            if deadline.kind in counts and outcome is not None:
+                counts[deadline.kind][0] += int(outcome)
+                counts[deadline.kind][1] += 1
+    windows = ticket_settings(community).windows(TicketKind.REPAIR, Urgency.URGENT)
+    return UrgentRepairs(
+        on_site=DeadlineShare(*counts[DeadlineKind.ON_SITE]),
+        done=DeadlineShare(*counts[DeadlineKind.RESOLVE]),
+        on_site_window=windows.get(DeadlineKind.ON_SITE),
+        done_window=windows.get(DeadlineKind.RESOLVE),
+    )
 
 
 class AccountsState(enum.StrEnum):

@@ -14,6 +14,7 @@ from core.scorecard.figures import Scorecard
 from core.scorecard.measures import AccountsOnSchedule, AccountsState
 from core.scorecard.render import ScorecardPicture
 from core.tickets.models import DeadlineKind
+from core.tickets.reports import DeadlineShare
 from handlers.patrols.texts import fmt_pct
 
 
@@ -43,28 +44,31 @@ def _accounts(accounts: AccountsOnSchedule | None, locale: str) -> str:
     return texts[accounts.state].format(period=period, published=published, due=due)
 
 
+def _share_pct(share: DeadlineShare) -> float | None:
+    return None if share.share is None else 100.0 * share.share
+
+
+def _window(window: timedelta | None, locale: str) -> str:
+    return fmt_duration(window, locale) if window is not None else "—"
+
+
 def figure_lines(card: Scorecard, locale: str) -> list[str]:
-    """Every figure, one line each, plain text (no HTML)."""
+    """Every figure, one line each, plain text (no HTML), in the issue's order."""
     lights = card.lights
     median = card.median_to_on_site
+    urgent = card.urgent
     lines = [
-        _("Patrol rounds completed: {pct} ({done} of {total})").format(
-            pct=fmt_pct(card.rounds_pct), done=card.rounds_completed, total=card.rounds
+        _("Urgent repairs on site within {window}: {pct} ({met} of {total})").format(
+            window=_window(urgent.on_site_window, locale),
+            pct=fmt_pct(_share_pct(urgent.on_site)),
+            met=urgent.on_site.met,
+            total=urgent.on_site.decided,
         ),
-        _("Fire-lane checks: {done} of {required} required").format(
-            done=card.lanes.done, required=card.lanes.required
-        ),
-        _("Lights working: {pct} of {checked} checked (target {target})").format(
-            pct=fmt_pct(lights.pct), checked=lights.checked, target=fmt_pct(TARGET_PCT)
-        ),
-        _("Maintenance done on time: {pct} ({done} of {total})").format(
-            pct=fmt_pct(card.tasks_pct), done=card.tasks_on_time, total=card.tasks_due
-        ),
-        _("Repairs on site in time: {pct}").format(
-            pct=fmt_pct(card.deadline_pct(DeadlineKind.ON_SITE))
-        ),
-        _("Repairs resolved in time: {pct}").format(
-            pct=fmt_pct(card.deadline_pct(DeadlineKind.RESOLVE))
+        _("Urgent repairs done within {window}: {pct} ({met} of {total})").format(
+            window=_window(urgent.done_window, locale),
+            pct=fmt_pct(_share_pct(urgent.done)),
+            met=urgent.done.met,
+            total=urgent.done.decided,
         ),
         _("Median time to on site: {time}").format(
             time=fmt_duration(median, locale) if median is not None else "—"
@@ -73,6 +77,21 @@ def figure_lines(card: Scorecard, locale: str) -> list[str]:
             pct=fmt_pct(card.complaints.pct),
             done=card.complaints.resolved,
             total=card.complaints.filed,
+        ),
+        _("Fire-lane checks: {done} of {required} required").format(
+            done=card.lanes.done, required=card.lanes.required
+        ),
+        _("Patrol rounds completed: {pct} ({done} of {total})").format(
+            pct=fmt_pct(card.rounds_pct), done=card.rounds_completed, total=card.rounds
+        ),
+        _("Lights working: {pct} of {checked} checked (target {target})").format(
+            pct=fmt_pct(lights.pct), checked=lights.checked, target=fmt_pct(TARGET_PCT)
+        ),
+        _("Maintenance done on time: {pct} ({done} of {total})").format(
+            pct=fmt_pct(card.tasks_pct), done=card.tasks_on_time, total=card.tasks_due
+        ),
+        _("Tickets resolved within their deadline: {pct}").format(
+            pct=fmt_pct(card.deadline_pct(DeadlineKind.RESOLVE))
         ),
         _accounts(card.accounts, locale),
     ]
@@ -89,13 +108,13 @@ def scorecard_text(card: Scorecard, locale: str) -> str:
 
 def scorecard_picture(card: Scorecard, community_name: str, locale: str) -> ScorecardPicture:
     shares = [
-        (_("Patrol rounds"), card.rounds_pct),
+        (_("Urgent repairs on site in time"), _share_pct(card.urgent.on_site)),
+        (_("Urgent repairs done in time"), _share_pct(card.urgent.done)),
+        (_("Complaints resolved"), card.complaints.pct),
         (_("Fire-lane checks"), card.lanes.pct),
+        (_("Patrol rounds"), card.rounds_pct),
         (_("Lights working"), card.lights.pct),
         (_("Maintenance on time"), card.tasks_pct),
-        (_("Repairs on site in time"), card.deadline_pct(DeadlineKind.ON_SITE)),
-        (_("Repairs resolved in time"), card.deadline_pct(DeadlineKind.RESOLVE)),
-        (_("Complaints resolved"), card.complaints.pct),
     ]
     return ScorecardPicture(
         title=f"{community_name} · {_title(card, locale)}",

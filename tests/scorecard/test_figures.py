@@ -24,7 +24,14 @@ from core.patrols.models import (
 )
 from core.scorecard.figures import month_scorecard, week_scorecard
 from core.scorecard.measures import AccountsState
-from core.tickets.models import DeadlineKind, Ticket, TicketKind, TicketStatus
+from core.tickets.models import (
+    DeadlineKind,
+    Ticket,
+    TicketDeadline,
+    TicketKind,
+    TicketStatus,
+    Urgency,
+)
 from tests.factories import make_community
 
 DEC = date(2026, 12, 1)
@@ -144,6 +151,45 @@ async def test_a_seeded_month_adds_up(session):
                 created_at=at(12, 2 + number, 10),
             )
         )
+    # Urgent repairs: on site in 8 min (met) and 25 min (missed); done in 3 h
+    # (met), one still open past its 4 h (missed), one not due yet (left out).
+    # A normal repair's deadlines are not urgent ones.
+    m = timedelta(minutes=1)
+    for number, (urgency, on_site_at, done_at, filed) in enumerate(
+        (
+            (Urgency.URGENT, 8 * m, 180 * m, at(12, 10, 9)),
+            (Urgency.EMERGENCY, 25 * m, None, at(12, 11, 9)),
+            (Urgency.URGENT, None, None, at(12, 31, 12) - 2 * m),
+            (Urgency.NORMAL, None, None, at(12, 11, 9)),
+        ),
+        start=10,
+    ):
+        ticket = Ticket(
+            community_id=community.id,
+            number=number,
+            kind=TicketKind.REPAIR,
+            urgency=urgency,
+            description="x",
+            created_at=filed,
+        )
+        session.add(ticket)
+        await session.flush()
+        for kind, window, met in (
+            (DeadlineKind.ON_SITE, 10 * m, on_site_at),
+            (DeadlineKind.RESOLVE, 240 * m, done_at),
+        ):
+            if urgency == Urgency.NORMAL and kind == DeadlineKind.ON_SITE:
+                continue
+            session.add(
+                TicketDeadline(
+                    ticket_id=ticket.id,
+                    kind=kind,
+                    due_at=filed + window,
+                    warn_at=filed + window,
+                    escalate_at=filed + window,
+                    met_at=filed + met if met is not None else None,
+                )
+            )
     # Accounts: the first half of 2026, due by 14 July, published on 20 July: late.
     session.add(
         FeeItem(community_id=community.id, name="Fee", kind=FeeKind.FIXED, amount_minor=100)
@@ -165,9 +211,10 @@ async def test_a_seeded_month_adds_up(session):
     assert (card.lanes.done, card.lanes.required) == (3, 4)
     assert card.lights.pct == 75.0 and not card.lights.on_target
     assert (card.tasks_on_time, card.tasks_due) == (1, 3)
-    # No tickets in the month: nothing to measure, not 0%.
-    assert card.deadline_pct(DeadlineKind.ON_SITE) is None
-    assert card.median_to_on_site is None
+    urgent = card.urgent
+    assert (urgent.on_site.met, urgent.on_site.decided) == (1, 2)
+    assert (urgent.done.met, urgent.done.decided) == (1, 2)
+    assert urgent.on_site_window == timedelta(minutes=10)
     assert (card.complaints.resolved, card.complaints.filed) == (2, 4)
     assert card.complaints.pct == 50.0
     assert card.accounts is not None and card.accounts.state == AccountsState.LATE
@@ -189,6 +236,8 @@ async def test_accounts_not_due_missing_or_none(session):
     community = await make_community(session, "Accounts Court")
     card = await month_scorecard(session, community, DEC, at(12, 31, 12))
     assert card.accounts is None  # no fee items: nothing to publish
+    # No tickets in the month: nothing to measure, not 0%.
+    assert card.urgent.on_site.share is None and card.median_to_on_site is None
     session.add(
         FeeItem(community_id=community.id, name="Fee", kind=FeeKind.FIXED, amount_minor=100)
     )
