@@ -90,7 +90,7 @@ async def _publish(ctx: AppContext, community: Community, month: date) -> int:
                 unreachable.append(person.full_name or "—")
 
     def summary() -> str:
-        text = _("📊 The scorecard of {month} went to {count} residents.").format(
+        text = _("📊 The scorecard of {month} was sent; residents who got it: {count}.").format(
             month=f"{month:%Y-%m}", count=sent
         )
         if unreachable:

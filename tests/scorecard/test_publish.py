@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.clock import FrozenClock
 from handlers.scorecard.jobs import publish_job
+from tests.factories import make_resident, make_unit
 from tests.harness import idle, start_bot
 from tests.patrols.conftest import MANAGER_ID, RESIDENT_ID, world  # noqa: F401
 
@@ -15,7 +16,12 @@ from tests.patrols.conftest import MANAGER_ID, RESIDENT_ID, world  # noqa: F401
 NEW_YEAR = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
 
 
-async def test_published_once_and_in_the_menu(settings, emulator, world):  # noqa: F811
+async def test_published_once_and_in_the_menu(settings, emulator, world, session):  # noqa: F811
+    # A second resident has blocked the bot: the office is told who was not reached.
+    unit = await make_unit(session, world.community, "3栋", "1202")
+    await make_resident(session, unit, 706, "Chen Blocked", locale="en")
+    await session.commit()
+    emulator.user(706, "Chen", language_code="en").block_bot()
     clock = FrozenClock(NEW_YEAR - timedelta(hours=3))  # 07:00 local: not yet
     group = world.group
     resident = emulator.user(RESIDENT_ID)
@@ -38,8 +44,8 @@ async def test_published_once_and_in_the_menu(settings, emulator, world):  # noq
         await resident.expect(photo=True)
         pdf = await resident.expect(document=True)
         assert pdf["document"]["file_name"] == "scorecard-2026-12.pdf"
-        summary = await group.expect("The scorecard of 2026-12 went to 1 residents")
-        assert "Could not reach" not in summary["text"]
+        summary = await group.expect("The scorecard of 2026-12 was sent; residents who got it: 1.")
+        assert "Could not reach (the bot is blocked): Chen Blocked" in summary["text"]
 
         # A second run (or a second process) sends nothing again.
         assert await publish_job(app.ctx) == 0
