@@ -29,6 +29,7 @@ from core.patrols.models import (
     PointOutcome,
 )
 from core.patrols.routes import active_routes, windows_between
+from core.sends import is_claimed
 
 LOOKBACK = timedelta(days=2)
 
@@ -253,8 +254,9 @@ async def claim_daily_reports(session: AsyncSession, now: datetime) -> list[tupl
 
 async def weekly_reports_due(session: AsyncSession, now: datetime) -> list[tuple[Community, date]]:
     """On Mondays from 07:00 local: communities with patrol routes and an admin
-    group, each with the first day (Monday) of the week just ended. The caller
-    claims each before posting (:mod:`core.sends`), so it is posted once."""
+    group whose report of the week just ended is not claimed yet, each with that
+    week's Monday. The caller claims each before posting (:mod:`core.sends`), so
+    it is posted once."""
     due = []
     ids = {route.community_id for route in await active_routes(session)}
     for community_id in sorted(ids):
@@ -264,7 +266,9 @@ async def weekly_reports_due(session: AsyncSession, now: datetime) -> list[tuple
         local = now.astimezone(ZoneInfo(community.timezone))
         if local.weekday() != 0 or local.hour < REPORT_HOUR:
             continue
-        due.append((community, local.date() - timedelta(days=7)))
+        monday = local.date() - timedelta(days=7)
+        if not await is_claimed(session, weekly_key(community_id, monday)):
+            due.append((community, monday))
     return due
 
 

@@ -23,7 +23,7 @@ from core.models import Community, Person, Residency, Unit
 from core.patrols.models import Checkpoint
 from core.residency import active_residency_clause
 from core.scorecard.figures import Scorecard, month_scorecard
-from core.sends import SendClaim
+from core.sends import is_claimed
 
 PUBLISH_HOUR = 9
 PUBLISH_WITHIN_DAYS = 7
@@ -93,5 +93,4 @@ def summary_key(community_id: int, month: date) -> str:
 
 
 async def published(session: AsyncSession, community_id: int, month: date) -> bool:
-    key = summary_key(community_id, month)
-    return await session.scalar(select(SendClaim.key).where(SendClaim.key == key)) is not None
+    return await is_claimed(session, summary_key(community_id, month))
