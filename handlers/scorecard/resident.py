@@ -22,15 +22,14 @@ from core.scorecard.publish import last_month_scorecard
 from handlers.kit import menu_entry, private_command, private_router, reply, residents
 from handlers.scorecard.sending import render_for_residents
 
-ORDER = 62
-menu_entry("scorecard", __("📊 Office scorecard"), residents, order=ORDER)
-private_command("office_scorecard", __("How the property office did last month"), order=ORDER)
+MENU_ORDER = 62  # after the community accounts
+menu_entry("scorecard", __("📊 Office scorecard"), residents, order=MENU_ORDER)
+private_command("office_scorecard", __("How the property office did last month"), order=MENU_ORDER)
 router = private_router("scorecard.resident")
-OPENED_BY = (F.data == "menu:scorecard", Command("office_scorecard"))
 
 
-@router.message(OPENED_BY[1], StateFilter("*"))
-@router.callback_query(OPENED_BY[0], StateFilter("*"))
+@router.message(Command("office_scorecard"), StateFilter("*"))
+@router.callback_query(F.data == "menu:scorecard", StateFilter("*"))
 async def resident_scorecard(
     event: Message | CallbackQuery,
     app: AppContext,
