@@ -161,3 +161,10 @@ async def delivered_count(session: AsyncSession, prefix: str) -> int:
 async def prune_claims(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(delete(SendClaim).where(SendClaim.claimed_at < now - KEEP))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def is_claimed(session: AsyncSession, key: str) -> bool:
+    """Whether ``key`` was claimed (sent, being sent, or lost in a crash): a job
+    skips the work of building a message nobody will send."""
+    found = await session.scalar(select(SendClaim.key).where(SendClaim.key == key))
+    return found is not None

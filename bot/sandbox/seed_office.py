@@ -1,29 +1,28 @@
 """The office's own work in the demo community, seeded through the domain services.
 
 Two patrol checkpoints and a fire lane (their QR sheet comes with ``/checkpoints``
-in the admin group), a night route, the last week of night rounds walked by the
-guard (one point missed on the second-to-last night, so the report and the rounds
-have something to say), an equipment ledger (two elevators, a pump, five lights)
-with a monthly elevator plan (its task is posted by the next run of the task job)
-and a weekly pump plan. Called once from :func:`bot.sandbox.seed._seed`.
+in the admin group), a night route, an equipment ledger (two elevators, a pump,
+five lights) with a monthly elevator plan and a weekly pump plan; then a month of
+records (:mod:`bot.sandbox.seed_office_month`: rounds walked, the light round,
+maintenance done — the current periods' tasks are posted by the task job as due).
+Called once from :func:`bot.sandbox.seed._seed`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.sandbox.seed_office_month import seed_office_month
 from core.clock import Clock
 from core.equipment.ledger import import_equipment, parse_equipment_csv
 from core.equipment.models import Frequency
 from core.equipment.plans import add_plan
 from core.models import Community, Person
-from core.patrols.checkpoints import Coordinates, create_checkpoint, record_visit
+from core.patrols.checkpoints import Coordinates, create_checkpoint
 from core.patrols.models import CheckpointKind
-from core.patrols.rounds import close_due_rounds
-from core.patrols.routes import create_route, parse_schedule, windows_between
+from core.patrols.routes import create_route, parse_schedule
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,7 @@ class _Words:
     equipment: str
     elevator_steps: list[str]
     pump_steps: list[str]
+    task_notes: str
 
 
 _ZH = _Words(
@@ -53,6 +53,7 @@ _ZH = _Words(
     ),
     elevator_steps=["检查制动器", "清理底坑", "测试警铃"],
     pump_steps=["检查压力", "听运行声音"],
+    task_notes="例行保养完成，运行正常。",
 )
 _EN = _Words(
     points=(("North gate", "Outside the gate house"), ("Car park", "B1 lift lobby")),
@@ -71,6 +72,7 @@ _EN = _Words(
     ),
     elevator_steps=["Check the brakes", "Clean the pit", "Test the alarm"],
     pump_steps=["Check the pressure", "Listen to it running"],
+    task_notes="Routine maintenance done, running normally.",
 )
 GATE_HOUSE = Coordinates(31.2304, 121.4737)
 
@@ -79,8 +81,7 @@ async def seed_office(
     session: AsyncSession, community: Community, people: dict[str, Person], clock: Clock
 ) -> None:
     words = _ZH if community.locale == "zh_Hans" else _EN
-    manager, guard = people["manager"], people["guard"]
-    now = clock.now()
+    manager = people["manager"]
     points = []
     for index, (name, place) in enumerate(words.points):
         points.append(
@@ -115,26 +116,6 @@ async def seed_office(
         schedule=schedule,
         actor_person_id=manager.id,
     )
-    # A week of night rounds, walked ten minutes into each window; on the
-    # second-to-last night the car park was skipped at 02:00.
-    route.created_at = now - timedelta(days=7)
-    windows = windows_between(route, community.timezone, now - timedelta(days=7), now)
-    skipped = windows[-8] if len(windows) >= 8 else None
-    for start, _end in windows:
-        for offset, point in enumerate(points):
-            if (start, _end) == skipped and offset == 1:
-                continue
-            await record_visit(
-                session,
-                checkpoint_id=point.id,
-                salt=point.salt,
-                person_id=guard.id,
-                telegram_id=guard.telegram_id,
-                now=start + timedelta(minutes=10 + 15 * offset),
-                location=GATE_HOUSE if point.has_location else None,
-            )
-    await close_due_rounds(session, now)
-
     await import_equipment(session, community, parse_equipment_csv(words.equipment), manager.id)
     await add_plan(
         session,
@@ -151,4 +132,14 @@ async def seed_office(
         frequency=Frequency.WEEKLY,
         checklist=list(words.pump_steps),
         actor_person_id=manager.id,
+    )
+    await seed_office_month(
+        session,
+        community,
+        route=route,
+        points=points,
+        location=GATE_HOUSE,
+        people=people,
+        clock=clock,
+        notes=words.task_notes,
     )

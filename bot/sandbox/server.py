@@ -8,6 +8,8 @@ Served on the emulator's port, next to the Bot API and ``/_emulator``:
   knows about them (their units and roles, read from the database);
 - ``POST /sandbox/api/people`` — a new person (a fresh Telegram account);
 - ``GET /sandbox/api/invitations`` — the letterbox invitations kept for the demo;
+- ``GET /sandbox/api/checkpoints`` — the patrol checkpoints and fire lanes with
+  the payload of their printed QR (a guard's phone camera opens it);
 - ``GET /sandbox/api/i18n/{locale}`` — the page's own strings, translated
   through the ``sandbox`` gettext domain;
 - ``GET /sandbox/api/gates/{id}`` — the simulated door's state and the gate's
@@ -40,6 +42,8 @@ from core.identity import load_identity
 from core.invitations import deep_link_payload
 from core.models import Community
 from core.movein_models import Invitation
+from core.patrols.checkpoints import community_checkpoints
+from core.patrols.tokens import checkpoint_payload
 
 if TYPE_CHECKING:
     from bot.sandbox.runtime import Sandbox
@@ -71,6 +75,7 @@ class SandboxWeb:
         r.add_get(f"{API}/people", self.people)
         r.add_post(f"{API}/people", self.new_person)
         r.add_get(f"{API}/invitations", self.invitations)
+        r.add_get(f"{API}/checkpoints", self.checkpoints)
         r.add_get(API + "/i18n/{locale}", self.i18n)
         r.add_get(API + "/gates/{gate_id}", self.gates.state)
         r.add_post(API + "/gates/{gate_id}/verify", self.gates.verify)
@@ -223,6 +228,25 @@ class SandboxWeb:
         )
         people = await self._people()
         return ok(next(p for p in people if p["id"] == user_id), status=201)
+
+    async def checkpoints(self, request: web.Request) -> web.Response:
+        """What the printed sheet's QR codes say: scanning one is ``/start <payload>``."""
+        state = self.sandbox.state
+        assert state is not None
+        ctx = self.sandbox.require_app().ctx
+        async with ctx.session_factory() as session:
+            rows = await community_checkpoints(session, state.community_id)
+        return ok(
+            [
+                {
+                    "id": row.id,
+                    "name": row.name,
+                    "kind": row.kind.value,
+                    "payload": checkpoint_payload(ctx.secret_key, row.id, row.salt),
+                }
+                for row in rows
+            ]
+        )
 
     async def invitations(self, request: web.Request) -> web.Response:
         sandbox = self.sandbox

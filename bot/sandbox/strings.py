@@ -345,6 +345,22 @@ UI: dict[str, str] = {
         "(/gateqr in the chat) opens too. Reconnect it: what it decided appears in the "
         "log, and hosts are told late."
     ),
+    "guide.patrol.title": _("Walk a patrol, check a fire lane"),
+    "guide.patrol.text": _(
+        "Every checkpoint has a printed QR code (/checkpoints in the admin group sends "
+        "the sheet). As the guard, scan one below: the visit is recorded with the time, "
+        "and the North gate also asks where you are. Scan the fire lane, send a photo and "
+        "answer “⛔ Blocked”: a hazard ticket opens in its own topic with the photo. In the "
+        "admin group, /patrol_report and /routes show the rounds and who is on duty."
+    ),
+    "guide.scan": _("Scan “{name}” as {guard}"),
+    "guide.office.title": _("A maintenance task and the scorecard"),
+    "guide.office.text": _(
+        "The elevators' monthly task is due in the admin group with its checklist: as "
+        "the technician press “✅ Done” and send a photo with a note. As the manager, "
+        "/scorecard shows the month and /scorecard week the week. Residents open last "
+        "month's scorecard, with a chart and a PDF, from “📊 Office scorecard” in the menu."
+    ),
     # errors
     "error.generic": _("Something went wrong: {detail}"),
     "error.offline": _("The sandbox is not answering. Is it still running?"),

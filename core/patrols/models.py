@@ -131,6 +131,19 @@ class RouteStop(Base):
     checkpoint: Mapped[Checkpoint] = relationship()
 
 
+class RouteGuard(Base):
+    """A staff member on duty for a route's rounds (the rota says when: see
+    :mod:`core.patrols.duty`)."""
+
+    __tablename__ = "patrol_route_guards"
+    __table_args__ = (UniqueConstraint("route_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_routes.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PointOutcome(enum.StrEnum):
     ON_TIME = "on_time"
     LATE = "late"

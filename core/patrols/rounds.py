@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Community, Person
+from core.patrols.duty import on_duty
 from core.patrols.models import (
     Checkpoint,
     CheckpointVisit,
@@ -28,6 +29,7 @@ from core.patrols.models import (
     PointOutcome,
 )
 from core.patrols.routes import active_routes, windows_between
+from core.sends import is_claimed
 
 LOOKBACK = timedelta(days=2)
 
@@ -38,6 +40,7 @@ class MissedRound:
     route: PatrolRoute
     round: PatrolRound
     missed: list[str]  # checkpoint names, in route order
+    on_duty: list[str]  # the staff on duty for the round (core.patrols.duty)
 
 
 async def _outcomes(
@@ -121,7 +124,8 @@ async def close_due_rounds(session: AsyncSession, now: datetime) -> list[MissedR
                     for stop in route.stops
                     if outcomes[str(stop.checkpoint_id)] == PointOutcome.MISSED.value
                 ]
-                missed_rounds.append(MissedRound(community, route, row, names))
+                duty = await on_duty(session, route, start, end)
+                missed_rounds.append(MissedRound(community, route, row, names, duty))
     return missed_rounds
 
 
@@ -246,3 +250,27 @@ async def claim_daily_reports(session: AsyncSession, now: datetime) -> list[tupl
             continue
         claimed.append((community, day))
     return claimed
+
+
+async def weekly_reports_due(session: AsyncSession, now: datetime) -> list[tuple[Community, date]]:
+    """On Mondays from 07:00 local: communities with patrol routes and an admin
+    group whose report of the week just ended is not claimed yet, each with that
+    week's Monday. The caller claims each before posting (:mod:`core.sends`), so
+    it is posted once."""
+    due = []
+    ids = {route.community_id for route in await active_routes(session)}
+    for community_id in sorted(ids):
+        community = await session.get(Community, community_id)
+        if community is None or community.admin_chat_id is None:
+            continue
+        local = now.astimezone(ZoneInfo(community.timezone))
+        if local.weekday() != 0 or local.hour < REPORT_HOUR:
+            continue
+        monday = local.date() - timedelta(days=7)
+        if not await is_claimed(session, weekly_key(community_id, monday)):
+            due.append((community, monday))
+    return due
+
+
+def weekly_key(community_id: int, monday: date) -> str:
+    return f"patrols.weekly:{monday.isoformat()}:{community_id}"

@@ -34,6 +34,7 @@ from core.tickets.models import (
     HazardType,
     RepairCategory,
     Ticket,
+    TicketDeadline,
     TicketKind,
 )
 
@@ -115,10 +116,29 @@ def _median(values: list[timedelta]) -> timedelta | None:
     return timedelta(seconds=round(seconds))
 
 
+def deadline_outcome(deadline: TicketDeadline, now: datetime) -> bool | None:
+    """Met by its due time (True), missed (False: met late, or open past due), or
+    not decided (None: not due yet, or voided)."""
+    if deadline.voided_at is not None:
+        return None
+    if deadline.met_at is not None:
+        return deadline.met_at <= deadline.due_at
+    return False if deadline.due_at <= now else None
+
+
 async def build_report(
     session: AsyncSession, community: Community, month: date, now: datetime
 ) -> TicketReport:
     start, end = month_bounds(month, community.timezone)
+    return await build_period_report(session, community, start, end, now)
+
+
+async def build_period_report(
+    session: AsyncSession, community: Community, start: datetime, end: datetime, now: datetime
+) -> TicketReport:
+    """The same figures for tickets filed in ``[start, end)`` (a week, for the
+    office's scorecard); ``month`` is the month ``start`` falls in."""
+    month = start.astimezone(ZoneInfo(community.timezone)).date()
     tickets = (
         await session.scalars(
             select(Ticket)
@@ -144,14 +164,10 @@ async def build_report(
         if ticket.hazard is not None:
             report.by_hazard[ticket.hazard] += 1
         for deadline in ticket.deadlines:
-            if deadline.voided_at is not None:
-                continue
-            if deadline.met_at is not None:
+            outcome = deadline_outcome(deadline, now)
+            if outcome is not None:
                 decided[deadline.kind] += 1
-                if deadline.met_at <= deadline.due_at:
-                    met[deadline.kind] += 1
-            elif deadline.due_at <= now:
-                decided[deadline.kind] += 1
+                met[deadline.kind] += int(outcome)
         if ticket.on_site_at is not None:
             to_on_site.append(ticket.on_site_at - ticket.created_at)
         if ticket.resolved_at is not None:

@@ -2,7 +2,7 @@
 
 - ``/equipment``: the items in use (number, name, kind, building, place).
 - ``/equipment_add name | kind | place`` (managers): one item; a whole ledger
-  comes in by CSV with ``courtyard import-equipment``.
+  comes in by CSV (:mod:`.import_csv`, or ``courtyard import-equipment``).
 - ``/equipment_retire <number>`` (managers): the item leaves the ledger and its
   plans stop making tasks for it.
 """

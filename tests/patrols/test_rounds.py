@@ -10,9 +10,9 @@ from core.clock import FrozenClock
 from core.patrols.checkpoints import create_checkpoint, record_visit
 from core.patrols.models import PatrolRound
 from core.patrols.routes import create_route, parse_schedule
-from handlers.patrols.jobs import daily_report_job, rounds_job
-from tests.harness import start_bot
-from tests.patrols.conftest import MANAGER_ID
+from handlers.patrols.jobs import daily_report_job, rounds_job, weekly_report_job
+from tests.harness import idle, start_bot
+from tests.patrols.conftest import GUARD_ID, MANAGER_ID
 
 # 2026-12-01 21:00 in Shanghai (UTC+8).
 T0 = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
@@ -78,6 +78,23 @@ async def test_missed_points_alert_once_and_the_day_is_reported(settings, emulat
 
     group = world.group
     async with start_bot(settings, emulator, clock=clock) as app:
+        # The manager names the guard on duty; wrong lines change nothing.
+        await group.send(MANAGER_ID, "/route_guard Day round | Zhao Guard")
+        await group.expect("There is no such route here")
+        await group.send(MANAGER_ID, "/route_guard Night round | Li Manager, Nobody")
+        await group.expect("is not an active staff member here")
+        await group.send(GUARD_ID, "/route_guard Night round | Zhao Guard")
+        await group.expect("Only manager")
+        await group.send(MANAGER_ID, "/route_guard Night round")
+        await group.expect("Usage: /route_guard")
+        await group.send(MANAGER_ID, "/route_guard Night round | Zhao Guard")
+        await group.expect("Route Night round: on duty Zhao Guard.")
+        await group.send(GUARD_ID, "/routes")
+        listing = await group.expect("Patrol routes")
+        assert "North gate → Bike shed → Pool" in listing["text"]
+        assert "On duty: Zhao Guard." in listing["text"]
+        await idle(app)
+
         clock.set(at(2, 0, 14))  # the first round's grace is not over yet
         assert await rounds_job(app.ctx) == 0
         clock.set(at(2, 2, 16))
@@ -85,6 +102,7 @@ async def test_missed_points_alert_once_and_the_day_is_reported(settings, emulat
         alert = await group.expect("Patrol round not completed")
         assert "Night round" in alert["text"] and "00:00–02:00" in alert["text"]
         assert "Missed: Bike shed" in alert["text"] and "Pool" not in alert["text"]
+        assert "On duty: Zhao Guard" in alert["text"]
         clock.advance(timedelta(minutes=5))
         assert await rounds_job(app.ctx) == 0  # closed once, alerted once
 
@@ -123,6 +141,16 @@ async def test_missed_points_alert_once_and_the_day_is_reported(settings, emulat
         posted = await group.expect("Patrols on")
         assert "Dec 2, 2026" in posted["text"] and "0 of 1" in posted["text"]
         assert await daily_report_job(app.ctx) == 0
+
+        # The weekly report (Monday 30 Nov – Sunday 6 Dec) on Monday from 07:00, once.
+        clock.set(at(7, 6, 55))
+        assert await weekly_report_job(app.ctx) == 0
+        clock.set(at(7, 7, 5))
+        assert await weekly_report_job(app.ctx) == 1
+        weekly = await group.expect("Patrols, Nov 30, 2026 – Dec 6, 2026")
+        assert "Rounds completed: 1 of 2 (50%)" in weekly["text"]
+        assert "missed 1" in weekly["text"] and "Zhao Guard: 5" in weekly["text"]
+        assert await weekly_report_job(app.ctx) == 0
 
 
 async def test_windows_before_the_route_existed_are_not_judged(settings, emulator, world, session):

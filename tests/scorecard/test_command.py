@@ -23,4 +23,5 @@ async def test_managers_see_the_scorecard(running_bot, emulator, world):  # noqa
     assert "Patrol rounds completed: — (0 of 0)" in text
     assert "Fire-lane checks: 0 of 2 required" in text
     assert "Lights working: 100% of 1 checked (target 98%)" in text
-    assert "Repairs on site in time: —" in text
+    assert "Urgent repairs on site within 10 minutes: — (0 of 0)" in text
+    assert "Urgent repairs done within 4 hours: — (0 of 0)" in text

@@ -1882,6 +1882,20 @@
     return el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); selectPerson(p.id); } }, label || t("guide.chat_as", { name: p.name }));
   }
 
+  /** A guard's phone camera on a checkpoint's QR: /start <payload> as the guard. */
+  function scanButtons(checkpoints, guard) {
+    if (!guard) return [];
+    return checkpoints.map((c) => el("button", {
+      type: "button", class: "ghost small",
+      onclick: async () => { closeGuide(); await selectPerson(guard.id); await sendText("chat", `/start ${c.payload}`); },
+    }, t("guide.scan", { name: c.name, guard: guard.name })));
+  }
+
+  function actInGroup(p) {
+    if (!p) return null;
+    return el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); selectStaff(p.id); showPane("group-pane"); } }, t("guide.act_as", { name: p.name }));
+  }
+
   async function openGuide() {
     await refreshInvitations();
     const residents = S.people.filter((p) => p.kind === "resident");
@@ -1889,6 +1903,9 @@
     const en = residents.find((p) => p.language === "en") || residents[0];
     const tech = S.people.find((p) => p.staff_role === "technician");
     const manager = S.people.find((p) => p.staff_role === "manager");
+    const guard = S.people.find((p) => p.staff_role === "guard");
+    let checkpoints = [];
+    try { checkpoints = await api("GET", "/sandbox/api/checkpoints"); } catch { /* the step shows no buttons */ }
     const body = $("#guide-body");
     body.replaceChildren(
       el("p", { class: "guide-intro", text: t("guide.intro") }),
@@ -1909,6 +1926,8 @@
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),
       guideStep(8, t("guide.cable.title"), t("guide.cable.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
+      guideStep(9, t("guide.patrol.title"), t("guide.patrol.text"), ...scanButtons(checkpoints, guard)),
+      guideStep(10, t("guide.office.title"), t("guide.office.text"), actInGroup(tech), actInGroup(manager), actAs(zh), actAs(en)),
     );
     $("#guide").hidden = false;
   }
