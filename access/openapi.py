@@ -11,7 +11,7 @@ from typing import Any
 from access.decision import DoorOutcome, Reason
 from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
-from access.models import GateEventType
+from access.models import GateEventType, PassKind
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
 
 _ERROR = {
@@ -51,7 +51,7 @@ _DECISION = {
         "reason": {"type": "string", "enum": [r.value for r in Reason]},
         "decision_id": {"type": ["integer", "null"]},
         "holder": {"type": ["string", "null"], "description": "Display name of the holder."},
-        "pass_kind": {"type": ["string", "null"], "enum": ["visitor", "worker", None]},
+        "pass_kind": {"type": ["string", "null"], "enum": [*(k.value for k in PassKind), None]},
         "door": {"type": "string", "enum": [d.value for d in DoorOutcome]},
         "uses_left": {"type": ["integer", "null"]},
         "retry_after_s": {

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
 
-from access.models import AccessLogEntry, GateThrottle, Pass, PassStatus
+from access.models import AccessLogEntry, GateThrottle, Pass, PassHousehold, PassStatus
 from access.throttle import Lockout, ThrottlePolicy, ThrottleState, read_state, record_failure
 from core.models import Person, Residency, ResidencyStatus, Staff, StaffRole, Unit
 from core.residency import active_residency_clause
@@ -31,6 +31,7 @@ _residencies = cast(Table, Residency.__table__)
 _units = cast(Table, Unit.__table__)
 _staff = cast(Table, Staff.__table__)
 _people = cast(Table, Person.__table__)
+_households = cast(Table, PassHousehold.__table__)
 ACTIVE = PassStatus.ACTIVE.value
 RESIDING = ResidencyStatus.ACTIVE.value
 
@@ -168,6 +169,22 @@ _HOST_RESIDES = (
     )
     .limit(1)
 )
+# A shared daily-help pass admits while one household keeps it: joined, not
+# suspended, its resident still living in the home (decision 0031).
+_HOUSEHOLD_ADMITS = (
+    select(_households.c.id)
+    .join(
+        _residencies,
+        (_residencies.c.person_id == _households.c.person_id)
+        & (_residencies.c.unit_id == _households.c.unit_id),
+    )
+    .where(
+        _households.c.pass_id == bindparam("b_pass"),
+        _households.c.suspended_at.is_(None),
+        _residing(bindparam("b_today")),
+    )
+    .limit(1)
+)
 _RESIDENT_UNIT = (
     select(_residencies.c.unit_id)
     .join(_units, _units.c.id == _residencies.c.unit_id)
@@ -230,6 +247,12 @@ class DecisionStore:
         """Whether the person lives in the unit today: the right behind a pass."""
         params = {"b_person": person_id, "b_unit": unit_id, "b_today": today}
         return self.conn.execute(_HOST_RESIDES, params).first() is not None
+
+    def household_admits(self, pass_id: int, today: date) -> bool:
+        """Whether a household still keeps this daily-help pass (not all suspended or
+        moved out)."""
+        params = {"b_pass": pass_id, "b_today": today}
+        return self.conn.execute(_HOUSEHOLD_ADMITS, params).first() is not None
 
     def resident_unit(self, person_id: int, community_id: int, today: date) -> int | None:
         """A unit of the community the person lives in today (the oldest), or None."""

@@ -1,26 +1,31 @@
-"""The gate in the chat: visitor and worker passes, remote opening, and the gate
-staff's commands in the admin group.
+"""The gate in the chat: visitor, worker, delivery and daily-help passes, remote
+opening, and the gate staff's commands in the admin group.
 
 Resident side (private chat), in routing order — a flow's catch-all re-asks come
 before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) →
-``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
-``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
-``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
-``jobs`` (expiry, overstays, the gate terminal API).
+``visitor_link`` → ``help_households`` → ``my_passes`` → ``remote_open`` →
+``worker_request`` → ``worker_schedule`` → ``delivery`` → ``daily_help``. Admin group:
+``worker_decision``, ``staff_open``, ``staff_log``, ``presence`` (who is inside),
+``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and ``jobs``
+(expiry, overstays, the gate terminal API).
 """
 
 from __future__ import annotations
 
 from bot.context import AppContext
 from handlers.gate import (
+    daily_help,
+    delivery,
     emergency,
     gate_step,
+    help_households,
     invite,
     invite_pass,
     my_passes,
     pass_steps,
+    presence,
     remote_open,
     staff_log,
     staff_open,
@@ -47,13 +52,17 @@ feature = Feature(
         pass_steps.router,
         gate_step.router,
         visitor_link.router,
+        help_households.router,
         my_passes.router,
         remote_open.router,
         worker_request.router,
         worker_schedule.router,
+        delivery.router,
+        daily_help.router,
         worker_decision.router,
         staff_open.router,
         staff_log.router,
+        presence.router,
         emergency.router,
     ),
     jobs=register_jobs,
