@@ -15,8 +15,8 @@ from access.passes import issue_visitor_pass
 from access.passes.rules import MON_TO_SAT
 from access.passes.shared import issue_daily_help_pass
 from core.clock import FrozenClock
-from handlers.gate.keyboards import HelpCb
 from core.models import Unit
+from handlers.gate.keyboards import HelpCb
 from tests.access.conftest import START
 from tests.access.gate_world import GUARD_ID, GateWorld, code_of, gate_world
 from tests.conftest import TEST_SECRET
