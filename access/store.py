@@ -120,6 +120,9 @@ _EXIT = (
     .where(_passes.c.id == bindparam("b_id"))
     .values(inside=False, last_exit_at=bindparam("b_now"))
 )
+# The exit door did not open: the holder is still inside (the overstay alert and
+# "who is inside" must keep them).
+_UNDO_EXIT = update(_passes).where(_passes.c.id == bindparam("b_id")).values(inside=True)
 _REFUND = (
     update(_passes)
     .where(_passes.c.id == bindparam("b_id"), _passes.c.uses_count > 0)
@@ -295,6 +298,9 @@ class DecisionStore:
 
     def refund(self, pass_id: int) -> None:
         self.conn.execute(_REFUND, {"b_id": pass_id})
+
+    def undo_exit(self, pass_id: int) -> None:
+        self.conn.execute(_UNDO_EXIT, {"b_id": pass_id})
 
     def insert_log(self, values: dict[str, Any]) -> int:
         pk = self.conn.execute(_INSERT_LOG, values).inserted_primary_key

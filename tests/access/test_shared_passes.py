@@ -1,7 +1,8 @@
 """The rules of delivery and daily-help passes (access.passes.shared), on the real
 database and the gate runtime: a courier's window limits; a daily-help pass lives
 while one household keeps it — a move-out ends only that household's share, and the
-last one leaving ends it at once; an invitation joins exactly one household."""
+last one leaving ends it at once (erasing the first one's data does not end it for the
+others); an invitation joins exactly one household."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from access.models import Pass, PassStatus
-from access.passes import PassError
+from access.passes import PassError, erase_pass_holders
 from access.passes.rules import MON_TO_SAT
 from access.passes.shared import (
     invite_household,
@@ -98,11 +99,14 @@ async def test_daily_help_lives_while_one_household_keeps_it(session, site, cloc
     gate = await runtime.gates.get(site.gate_ids["东门"])
     assert gate is not None
 
-    # The first household moves out: the pass goes on for the neighbour.
+    # The first household moves out and has its data erased: the pass goes on for the
+    # neighbour (and still names the cleaner they share).
     await _end(session, site.host.id)
+    await erase_pass_holders(session, site.host.id, now=clock.now())
+    await session.commit()
     row = await session.get(Pass, issued.pass_id)
     await session.refresh(row)
-    assert row.status == PassStatus.ACTIVE
+    assert row.status == PassStatus.ACTIVE and row.holder_name == "陈阿姨"
     decision = await runtime.verify(gate, Credential.code(issued.code))
     assert decision.granted
 
