@@ -78,7 +78,16 @@ _DECISION = {
     },
 }
 
-_DIRECTION = {"type": "string", "enum": ["in", "out"], "default": "in"}
+_DIRECTION = {
+    "type": "string",
+    "enum": ["in", "out"],
+    "default": "in",
+    "description": (
+        "The lane the terminal serves: `in` (entry) or `out` (exit). A gate with lanes "
+        "both ways takes either; an entry-only or exit-only gate refuses the other "
+        "(`not_allowed`). A granted exit is logged and ends the holder's stay."
+    ),
+}
 _TERMINAL = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}
 # In a JSON body ``"terminal": null`` means "not given", as the handlers treat it.
 _JSON_TERMINAL = {

@@ -24,7 +24,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo
-from access.models import Pass, PassKind
+from access.models import Pass, PassKind, WorkerCategory
 from access.passes import IssuedPass, get_pass, local_day_bounds
 from bot.context import AppContext
 from bot.sender import Delivery, deliver
@@ -83,7 +83,12 @@ def pass_lines(
     else:
         if row.holder_name:
             lines.append(_("Visitor: {name}").format(name=escape(row.holder_name)))
-        lines.append(_("Purpose: {purpose}").format(purpose=escape(row.purpose)))
+        purpose = (
+            category_label(WorkerCategory.DELIVERY.value)
+            if row.kind == PassKind.DELIVERY
+            else escape(row.purpose)
+        )
+        lines.append(_("Purpose: {purpose}").format(purpose=purpose))
         lines.append(
             _("Valid: {window}").format(
                 window=fmt_window(row.valid_from, row.valid_until, tz, locale)

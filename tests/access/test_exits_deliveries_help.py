@@ -60,6 +60,7 @@ async def test_a_delivery_pin_opens_twice_in_its_window_and_the_host_hears_each_
     await r.expect("Please choose once or any number with the buttons.")
     await r.press(entries, "Any number")
     card = await r.expect("Delivery pass #")
+    assert "Purpose: Delivery" in card["text"] and "Entries: multiple" in card["text"]
     code = code_of(card["text"])
     assert code is not None
     await idle(w.app)
