@@ -207,3 +207,39 @@ async def test_an_exit_clears_presence_and_only_a_real_overstay_alerts(world, se
     assert "3栋-1201" in guard_alert["text"]
     await w.resident.expect_nothing(within=0.5, text_contains="Zhang San")
     await w.group.expect_nothing(within=0.3, text_contains="Zhang San")
+
+
+async def test_a_resident_makes_daily_help_in_the_chat_with_clear_answers_to_bad_input(world):
+    w = world
+    r = w.resident
+    await r.send("/dailyhelp")
+    role = await r.expect("Who is it for?")
+    await r.send("my nanny")
+    await r.expect("Please choose nanny, cleaner or driver with the buttons.")
+    await r.press(role, "Nanny")
+    await r.expect("Their full name?")
+    await r.send("Chen Ayi")
+    hours = await r.expect("Daily hours?")
+    await r.send("18:00-08:00")
+    await r.expect("The end of the day must be after its start")
+    await r.send("whenever")
+    await r.expect("Please send the hours like")
+    await r.press(hours, "08:00–18:00")
+    days = await r.expect("On which weekdays?")
+    await r.send("Mondays")
+    await r.expect("Please choose the weekdays with the buttons.")
+    await r.press(days, "Mon–Sat")
+    gates = await r.expect("Which gates may they use?")
+    await r.press(gates, "Done ➡️")
+    confirm = await r.expect("Please check the pass:")
+    assert "Daily help: Chen Ayi (Nanny)" in confirm["text"]
+    assert "08:00–18:00, Mon–Sat" in confirm["text"]
+    await r.press(confirm, "✅ Create the pass")
+    card = await r.expect("Daily-help pass #")
+    assert "/myhelp" in card["text"]
+    code = code_of(card["text"])
+    assert code is not None
+    await idle(w.app)
+    status, body = await w.terminal("North Gate", {"code": code})
+    assert status == 200 and body["granted"] and body["holder"] == "Chen Ayi"
+    await r.expect("Chen Ayi came in through North Gate")
