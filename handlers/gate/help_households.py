@@ -14,6 +14,7 @@ A button for a pass the resident no longer shares is refused and audited.
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -37,6 +38,7 @@ from access.passes.shared import (
 )
 from bot.context import AppContext
 from bot.notify import send_to_person
+from core.formatting import local_dt
 from core.identity import Identity
 from handlers.gate.keyboards import HelpCb, PassCb, button, keyboard
 from handlers.gate.pass_steps import homes, reask, resident_asking
@@ -60,6 +62,12 @@ menu_entry("help", __("🧹 Daily help"), residents, order=36)
 private_command("myhelp", __("Daily help: share, suspend or resume"), order=37)
 
 
+async def _today(session: AsyncSession, identity: Identity, app: AppContext) -> date:
+    """Today in the resident's community (whose residencies are dated there)."""
+    found = await homes(session, identity)
+    return local_dt(app.clock.now(), found[0].community.timezone if found else "UTC").date()
+
+
 def _who(row: Any) -> str:
     return _("{name} ({role})").format(
         name=escape(row.holder_name), role=help_role_labels().get(row.purpose, "")
@@ -78,7 +86,7 @@ async def my_help(
     person_id = await resident_asking(event, state, identity)
     if person_id is None:
         return
-    today = app.clock.now().date()
+    today = await _today(session, identity, app)
     shared = await my_households(session, person_id, today)
     lines = [_("🧹 Daily help of your household:")] if shared else [_("No daily-help pass yet.")]
     rows: list[list[InlineKeyboardButton]] = []
@@ -145,7 +153,7 @@ async def toggle(
             pass_id=callback_data.pass_id,
             suspended=suspend,
             now=app.clock.now(),
-            today=app.clock.now().date(),
+            today=await _today(session, identity, app),
         )
     except PassError as exc:
         if exc.code == "not_found":
@@ -184,7 +192,7 @@ async def invite(
             person_id=identity.person_id,
             pass_id=callback_data.pass_id,
             now=app.clock.now(),
-            today=app.clock.now().date(),
+            today=await _today(session, identity, app),
         )
     except PassError:
         await _refuse(query, session, identity, callback_data.pass_id)
