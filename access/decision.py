@@ -47,6 +47,7 @@ class Reason(enum.StrEnum):
     WRONG_GATE = "wrong_gate"
     OUTSIDE_HOURS = "outside_hours"
     USED = "used"
+    SUSPENDED = "suspended"  # a daily-help pass every household suspended (or left)
     LOCKED_OUT = "locked_out"
     GATE_DISABLED = "gate_disabled"
     NOT_ALLOWED = "not_allowed"

@@ -9,15 +9,16 @@ nothing here formats user text.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo, community_gates
-from access.models import Pass
+from access.models import Pass, PassKind
 from access.passes import claim_overstays
+from access.passes.shared import households_to_tell
 from core.models import Building, Community, Person, Unit
 
 
@@ -102,15 +103,21 @@ async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
 class UseNotice:
     host: Person | None
     pass_: Pass | None
+    # Whom to tell: the host; for a daily-help pass, every household keeping it.
+    recipients: list[Person] = field(default_factory=list)
 
 
 async def pass_use_notice(
-    session: AsyncSession, host_person_id: int, pass_id: int | None
+    session: AsyncSession, host_person_id: int, pass_id: int | None, today: date | None = None
 ) -> UseNotice:
-    """Whom to tell that their visitor came in, and the pass they came in with."""
+    """Whom to tell that their visitor came in (or their daily help came or went),
+    and the pass they used."""
     host = await person_by_id(session, host_person_id)
     row = await session.get(Pass, pass_id) if pass_id else None
-    return UseNotice(host, row)
+    recipients = [host] if host is not None else []
+    if row is not None and row.kind == PassKind.DAILY_HELP and today is not None:
+        recipients = await households_to_tell(session, row.id, today)
+    return UseNotice(host, row, recipients)
 
 
 async def claim_overstay_notices(session: AsyncSession, now: datetime) -> list[PassParties]:

@@ -59,6 +59,11 @@ class DoorDriverKind(enum.StrEnum):
 class PassKind(enum.StrEnum):
     VISITOR = "visitor"
     WORKER = "worker"
+    # A courier's PIN for a short window (reusable or single-use), decision 0031.
+    DELIVERY = "delivery"
+    # A nanny's, cleaner's or driver's recurring pass, shared by households
+    # (:class:`PassHousehold`), decision 0031.
+    DAILY_HELP = "daily_help"
 
 
 class PassStatus(enum.StrEnum):
@@ -196,6 +201,36 @@ class ResidentGateKey(Base):
     offline_token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+
+
+class PassHousehold(Base):
+    """A household a daily-help pass serves: the resident who joined it for their home.
+
+    A row with no person yet is an invitation: its key (shown once, stored as a keyed
+    hash) is claimed by one conditional UPDATE, so it joins exactly one household. The
+    pass admits an entry while at least one joined household has not suspended it and
+    its resident still lives in the home (:meth:`access.store.DecisionStore.household_admits`).
+    """
+
+    __tablename__ = "pass_households"
+    __table_args__ = (
+        UniqueConstraint("pass_id", "person_id", "unit_id"),
+        Index("uq_pass_households_invite", "invite_hash", unique=True),
+        Index("ix_pass_households_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("passes.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    invite_hash: Mapped[str | None] = mapped_column(String(64))
+    invite_expires_at: Mapped[datetime | None]
+    invited_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    joined_at: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class GateThrottle(Base):

@@ -54,7 +54,8 @@ class AccessNotifier(Protocol):
         ...
 
     async def pass_used(self, gate: GateInfo, decision: Decision) -> None:
-        """Tell the host who came in, where and when."""
+        """Tell the host who came in, where and when (for a daily-help pass: every
+        household keeping it, on entry and on exit)."""
         ...
 
     async def ring_host(self, gate: GateInfo, ring: HostRing) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from access.decision import DoorOutcome, Reason
 from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
-from access.models import GateEventType
+from access.models import GateEventType, PassKind
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
 
 _ERROR = {
@@ -51,7 +51,7 @@ _DECISION = {
         "reason": {"type": "string", "enum": [r.value for r in Reason]},
         "decision_id": {"type": ["integer", "null"]},
         "holder": {"type": ["string", "null"], "description": "Display name of the holder."},
-        "pass_kind": {"type": ["string", "null"], "enum": ["visitor", "worker", None]},
+        "pass_kind": {"type": ["string", "null"], "enum": [*(k.value for k in PassKind), None]},
         "door": {"type": "string", "enum": [d.value for d in DoorOutcome]},
         "uses_left": {"type": ["integer", "null"]},
         "retry_after_s": {
@@ -78,7 +78,16 @@ _DECISION = {
     },
 }
 
-_DIRECTION = {"type": "string", "enum": ["in", "out"], "default": "in"}
+_DIRECTION = {
+    "type": "string",
+    "enum": ["in", "out"],
+    "default": "in",
+    "description": (
+        "The lane the terminal serves: `in` (entry) or `out` (exit). A gate with lanes "
+        "both ways takes either; an entry-only or exit-only gate refuses the other "
+        "(`not_allowed`). A granted exit is logged and ends the holder's stay."
+    ),
+}
 _TERMINAL = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}
 # In a JSON body ``"terminal": null`` means "not given", as the handlers treat it.
 _JSON_TERMINAL = {

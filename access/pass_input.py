@@ -1,6 +1,6 @@
 """Reading what a resident types when making a pass: a visitor's window ("today",
 or ``2026-11-26 09:00 - 18:00``), a worker's days (``2026-11-26 - 2026-12-10``) and
-daily hours (``08:30-17:30``).
+daily hours (``08:30-17:30``), and how long a courier's pass lasts (``90 min``).
 
 Parsing only: whether the result is allowed (how long, how far ahead) is for
 :mod:`access.passes` to say. Dates and times are read in the community's time zone.
@@ -76,3 +76,21 @@ def parse_hours(text: str) -> tuple[int, int] | None:
     if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
         return None
     return h1 * 60 + m1, h2 * 60 + m2
+
+
+_LENGTH_RE = re.compile(
+    r"\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*"
+    r"(m|min|mins|minutes?|分钟|分|h|hr|hrs|hours?|小时|个小时|钟头)?\s*",
+    flags=re.IGNORECASE,
+)
+
+
+def parse_length(text: str) -> timedelta | None:
+    """How long a courier's pass lasts: "45 min", "1.5 h", "2小时", or bare minutes ("90")."""
+    match = _LENGTH_RE.fullmatch(text)
+    if match is None:
+        return None
+    amount = float(match.group(1).replace(",", "."))
+    unit = (match.group(2) or "min").lower()
+    hours = unit.startswith("h") or unit in ("小时", "个小时", "钟头")
+    return timedelta(hours=amount) if hours else timedelta(minutes=amount)

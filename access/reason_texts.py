@@ -29,6 +29,7 @@ REASON_TEXTS: dict[str, str] = {
     "wrong_gate": _("wrong gate"),
     "outside_hours": _("outside allowed hours"),
     "used": _("pass already used"),
+    "suspended": _("pass suspended by its households"),
     "locked_out": _("keypad locked (too many wrong codes)"),
     "gate_disabled": _("gate disabled"),
     "not_allowed": _("not allowed"),

@@ -8,7 +8,9 @@ log). The rules, each written once:
 - **A pass admits an entry** when it is active, within its window, for this gate,
   within its daily hours, has uses left — and its host still lives in the unit
   that issued it (:func:`host_resides`): a right that ended ends every credential
-  derived from it at once, not when the hourly housekeeping revokes the pass.
+  derived from it at once, not when the hourly housekeeping revokes the pass. A
+  daily-help pass shared by households asks instead whether one household still
+  keeps it (joined, not suspended, still living there) — else ``suspended``.
 - **A pass admits an exit** when it would admit an entry now, or when its holder is
   recorded inside (an entry without an exit) and the pass was not revoked, for a
   gate it names, until ``exit_grace_s`` after its window. An exit never spends a use.
@@ -20,7 +22,11 @@ log). The rules, each written once:
 - **A person** (remote, face) passes while they reside in the community (the same
   :func:`host_resides` rule) or, for staff and faces, is active staff.
 - **The gate's direction**: an entry-only gate refuses exits, an exit-only gate
-  entries, before any credential is looked at (:func:`direction_refused`).
+  entries, before any credential is looked at (:func:`direction_refused`). A terminal
+  has no direction of its own: a gate with lanes both ways (``both``) is told the way
+  by each request (``direction`` in ``/verify``; the lane's terminal always sends its
+  own), and a lane that must only ever be one way is registered as its own gate with
+  that direction, so its key cannot be used the other way (decision 0031).
 
 New credential kinds plug in through :data:`RESOLVERS` (the face engine adds a
 ``Method.FACE`` credential carrying the matched person).
@@ -37,7 +43,7 @@ from sqlalchemy import Table, func, select
 
 from access.credentials import hash_code, hash_token, is_code_shaped, is_token_shaped
 from access.decision import DecisionInput, Direction, Method, Reason, Resolution
-from access.models import AccessLogEntry, GateDirection, PassStatus
+from access.models import AccessLogEntry, GateDirection, PassKind, PassStatus
 from access.store import DecisionStore, PassRow
 
 Resolver = Callable[[DecisionStore, DecisionInput], Resolution]
@@ -89,7 +95,11 @@ def entry_violation(store: DecisionStore, p: PassRow, inp: DecisionInput) -> Rea
     violation = pass_rule_violation(p, inp)
     if violation is not None:
         return violation
-    if not store.host_resides(p.host_person_id, p.host_unit_id, local_today(inp)):
+    if p.kind == PassKind.DAILY_HELP.value:
+        # Shared by households: it works while one of them keeps it (decision 0031).
+        if not store.household_admits(p.id, local_today(inp)):
+            return Reason.SUSPENDED
+    elif not store.host_resides(p.host_person_id, p.host_unit_id, local_today(inp)):
         # The tenancy behind the pass ended: the pass ended with it.
         return Reason.REVOKED
     return None

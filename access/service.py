@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 from access.doors import DoorError, DoorRegistry
 from access.doors.sealing import open_driver_config
 from access.gates import GateDirectory, GateInfo
-from access.models import Emergency, Gate, GateEvent, GateEventType
+from access.models import Emergency, Gate, GateEvent, GateEventType, PassKind
 from access.notify import AccessNotifier, DoorFailure, GateAlarm, LoggingNotifier
 from access.runner import TxRunner
 from access.throttle import reset as reset_throttle
@@ -173,7 +173,10 @@ class AccessRuntime:
             self._spawn(self.notifier.door_failed(DoorFailure(gate, failed, error)), "door")
             return failed
         released = decision.with_door(DoorOutcome.RELEASED)
-        if released.pass_id is not None and direction == Direction.IN:
+        if released.pass_id is not None and (
+            # Hosts hear of every entry; daily help's households of its exits too.
+            direction == Direction.IN or released.pass_kind == PassKind.DAILY_HELP.value
+        ):
             self._spawn(self.notifier.pass_used(gate, released), "pass_used")
         return released
 

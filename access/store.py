@@ -20,7 +20,14 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
 
-from access.models import AccessLogEntry, GateThrottle, Pass, PassStatus, ResidentGateKey
+from access.models import (
+    AccessLogEntry,
+    GateThrottle,
+    Pass,
+    PassHousehold,
+    PassStatus,
+    ResidentGateKey,
+)
 from access.throttle import Lockout, ThrottlePolicy, ThrottleState, read_state, record_failure
 from core.models import Person, Residency, ResidencyStatus, Staff, StaffRole, Unit
 from core.residency import active_residency_clause
@@ -32,6 +39,7 @@ _units = cast(Table, Unit.__table__)
 _staff = cast(Table, Staff.__table__)
 _people = cast(Table, Person.__table__)
 _resident_keys = cast(Table, ResidentGateKey.__table__)
+_households = cast(Table, PassHousehold.__table__)
 ACTIVE = PassStatus.ACTIVE.value
 RESIDING = ResidencyStatus.ACTIVE.value
 
@@ -132,6 +140,9 @@ _EXIT = (
     .where(_passes.c.id == bindparam("b_id"))
     .values(inside=False, last_exit_at=bindparam("b_now"))
 )
+# The exit door did not open: the holder is still inside (the overstay alert and
+# "who is inside" must keep them).
+_UNDO_EXIT = update(_passes).where(_passes.c.id == bindparam("b_id")).values(inside=True)
 _REFUND = (
     update(_passes)
     .where(_passes.c.id == bindparam("b_id"), _passes.c.uses_count > 0)
@@ -177,6 +188,22 @@ _HOST_RESIDES = (
     .where(
         _residencies.c.person_id == bindparam("b_person"),
         _residencies.c.unit_id == bindparam("b_unit"),
+        _residing(bindparam("b_today")),
+    )
+    .limit(1)
+)
+# A shared daily-help pass admits while one household keeps it: joined, not
+# suspended, its resident still living in the home (decision 0031).
+_HOUSEHOLD_ADMITS = (
+    select(_households.c.id)
+    .join(
+        _residencies,
+        (_residencies.c.person_id == _households.c.person_id)
+        & (_residencies.c.unit_id == _households.c.unit_id),
+    )
+    .where(
+        _households.c.pass_id == bindparam("b_pass"),
+        _households.c.suspended_at.is_(None),
         _residing(bindparam("b_today")),
     )
     .limit(1)
@@ -249,6 +276,12 @@ class DecisionStore:
         params = {"b_person": person_id, "b_unit": unit_id, "b_today": today}
         return self.conn.execute(_HOST_RESIDES, params).first() is not None
 
+    def household_admits(self, pass_id: int, today: date) -> bool:
+        """Whether a household still keeps this daily-help pass (not all suspended or
+        moved out)."""
+        params = {"b_pass": pass_id, "b_today": today}
+        return self.conn.execute(_HOUSEHOLD_ADMITS, params).first() is not None
+
     def resident_unit(self, person_id: int, community_id: int, today: date) -> int | None:
         """A unit of the community the person lives in today (the oldest), or None."""
         params = {"b_person": person_id, "b_community": community_id, "b_today": today}
@@ -299,6 +332,9 @@ class DecisionStore:
 
     def refund(self, pass_id: int) -> None:
         self.conn.execute(_REFUND, {"b_id": pass_id})
+
+    def undo_exit(self, pass_id: int) -> None:
+        self.conn.execute(_UNDO_EXIT, {"b_id": pass_id})
 
     def insert_log(self, values: dict[str, Any]) -> int:
         pk = self.conn.execute(_INSERT_LOG, values).inserted_primary_key

@@ -279,10 +279,13 @@ def decide_tx(conn: Connection, inp: DecisionInput) -> Decision:
 
 
 def record_door_failure(conn: Connection, inp: DecisionInput, decision: Decision) -> int:
-    """Append "granted, door failed" and give the use back: nobody went through."""
+    """Append "granted, door failed" and give the use back: nobody went through (an
+    exit that did not open leaves its holder inside)."""
     store = store_for(conn)
     if decision.pass_id is not None and decision.direction == Direction.IN:
         store.refund(decision.pass_id)
+    elif decision.pass_id is not None:
+        store.undo_exit(decision.pass_id)
     return store.insert_log(
         _log_values(
             inp,

@@ -67,6 +67,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "access.clear_lockout": _OPENERS,
     "access.log": _OPENERS,
     "access.log_export": _OPENERS,
+    "access.presence": _OPENERS,
     "access.emergency_open": _MANAGER,
     "access.emergency_end": _MANAGER,
     # faces

@@ -67,6 +67,9 @@ class ReplicaStore(DecisionStore):
     def host_resides(self, person_id: int, unit_id: int, today: date) -> bool:
         return True  # a move-out arrives as the revocation of the host's passes
 
+    def household_admits(self, pass_id: int, today: date) -> bool:
+        return True  # households are not replicated: offline, the pass's own rules decide
+
     def resident_unit(self, person_id: int, community_id: int, today: date) -> int | None:
         return None
 

@@ -85,6 +85,8 @@ async def my_passes(session: AsyncSession, person_id: int, now: datetime) -> lis
                     Pass.host_person_id == person_id,
                     Pass.status.in_([PassStatus.ACTIVE, PassStatus.PENDING]),
                     Pass.valid_until > now,
+                    # Shared by households, each suspends it for itself (/dailyhelp).
+                    Pass.kind != PassKind.DAILY_HELP,
                 )
                 .order_by(Pass.valid_from, Pass.id)
             )
@@ -212,12 +214,15 @@ async def claim_overstays(session: AsyncSession, now: datetime) -> list[Pass]:
 
 
 async def revoke_passes_of_residency(session: AsyncSession, residency: Residency) -> None:
-    """Moving out ends every pass the person issued for that home, workers' included."""
+    """Moving out ends every pass the person issued for that home, workers' included;
+    a daily-help pass other households share goes on for them (their household link
+    dies with the residency, see :mod:`access.passes.shared`)."""
     await session.execute(
         update(Pass)
         .where(
             Pass.host_person_id == residency.person_id,
             Pass.host_unit_id == residency.unit_id,
+            Pass.kind != PassKind.DAILY_HELP,
             Pass.status.in_([PassStatus.ACTIVE, PassStatus.PENDING]),
         )
         .values(

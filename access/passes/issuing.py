@@ -82,7 +82,7 @@ async def gates_of(session: AsyncSession, community_id: int) -> list[Gate]:
     )
 
 
-async def _check_gates(session: AsyncSession, community_id: int, gate_ids: list[int]) -> list[int]:
+async def check_gates(session: AsyncSession, community_id: int, gate_ids: list[int]) -> list[int]:
     gates = await gates_of(session, community_id)
     if not gates:
         raise PassError("no_gates")
@@ -94,7 +94,7 @@ async def _check_gates(session: AsyncSession, community_id: int, gate_ids: list[
     return chosen
 
 
-def _clean(text: str | None, limit: int) -> str:
+def clean_text(text: str | None, limit: int) -> str:
     return re.sub(r"\s+", " ", text or "").strip()[:limit]
 
 
@@ -146,11 +146,11 @@ async def issue_visitor_pass(
     car_plate: str | None = None,
 ) -> IssuedPass:
     unit = await host_unit(session, host_person_id, host_unit_id)
-    purpose = _clean(purpose, PURPOSE_MAX_LEN)
+    purpose = clean_text(purpose, PURPOSE_MAX_LEN)
     if not purpose:
         raise PassError("no_purpose")
     valid_from = check_visitor_window(valid_from, valid_until, now)
-    chosen = await _check_gates(session, unit.community_id, gate_ids)
+    chosen = await check_gates(session, unit.community_id, gate_ids)
     plate = normalize_plate(car_plate)
     if plate is not None and valid_plate(plate) is None:
         raise PassError("bad_plate")
@@ -160,7 +160,7 @@ async def issue_visitor_pass(
         status=PassStatus.ACTIVE,
         host_person_id=host_person_id,
         host_unit_id=unit.id,
-        holder_name=_clean(holder_name, NAME_MAX_LEN),
+        holder_name=clean_text(holder_name, NAME_MAX_LEN),
         purpose=purpose,
         car_plate=plate,
         valid_from=valid_from,
@@ -170,6 +170,12 @@ async def issue_visitor_pass(
         gate_ids=chosen,
         created_at=now,
     )
+    return await insert_active_pass(session, secret_key, row)
+
+
+async def insert_active_pass(session: AsyncSession, secret_key: str, row: Pass) -> IssuedPass:
+    """Write a new active pass with fresh credentials (a visitor's, a courier's, daily
+    help's) and return them: the only time they exist in plain text."""
 
     async def fill(
         code_hash: str, token_hash: str, share_hash: str, blob: bytes, offline: dict[str, str]
@@ -212,7 +218,7 @@ async def request_worker_pass(
     unit = await host_unit(session, host_person_id, host_unit_id)
     community = await session.get(Community, unit.community_id)
     assert community is not None
-    worker_name = _clean(worker_name, NAME_MAX_LEN)
+    worker_name = clean_text(worker_name, NAME_MAX_LEN)
     if not worker_name:
         raise PassError("no_name")
     phone = clean_phone(worker_phone or "")
@@ -222,7 +228,7 @@ async def request_worker_pass(
     check_worker_hours(daily_start_min, daily_end_min)
     if not 0 < weekdays <= ALL_WEEKDAYS:
         raise PassError("bad_weekday")
-    chosen = await _check_gates(session, unit.community_id, gate_ids)
+    chosen = await check_gates(session, unit.community_id, gate_ids)
     valid_from, valid_until = local_day_bounds(first_day, last_day, community.timezone)
     row = Pass(
         community_id=unit.community_id,
@@ -232,7 +238,7 @@ async def request_worker_pass(
         host_unit_id=unit.id,
         holder_name=worker_name,
         holder_phone=phone,
-        company=_clean(company, COMPANY_MAX_LEN),
+        company=clean_text(company, COMPANY_MAX_LEN),
         category=category,
         purpose=category.value,
         valid_from=valid_from,

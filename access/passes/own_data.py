@@ -6,10 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.models import AccessLogEntry, Gate, Pass, PassStatus, ResidentGateKey
+from access.models import (
+    AccessLogEntry,
+    Gate,
+    Pass,
+    PassHousehold,
+    PassKind,
+    PassStatus,
+    ResidentGateKey,
+)
 from access.passes.rules import mask_weekdays
 from core.models import Building, Community, Unit
 from core.privacy import export_time
@@ -129,6 +137,16 @@ async def personal_access_data(
             }
             for e, community, gate, kind in entries
         ],
+        # The daily-help passes their household shares (joined, or suspended for it).
+        "daily_help_shared": [
+            {
+                "name": p.holder_name,
+                "unit": f"{building}-{number}",
+                "joined_at": export_time(link.joined_at),
+                "suspended_at": export_time(link.suspended_at),
+            }
+            for link, p, building, number in await _households(session, person_id)
+        ],
         "access_log_total": total,
         "access_log_omitted": max(0, total - len(entries)),
         "gate_qr": await _gate_qr(session, person_id),
@@ -149,6 +167,21 @@ async def _gate_qr(session: AsyncSession, person_id: int) -> list[dict[str, Any]
     ]
 
 
+async def _households(session: AsyncSession, person_id: int) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                select(PassHousehold, Pass, Building.name, Unit.number)
+                .join(Pass, Pass.id == PassHousehold.pass_id)
+                .join(Unit, Unit.id == PassHousehold.unit_id)
+                .join(Building, Building.id == Unit.building_id)
+                .where(PassHousehold.person_id == person_id)
+                .order_by(PassHousehold.id)
+            )
+        ).all()
+    )
+
+
 async def erase_pass_holders(session: AsyncSession, person_id: int, *, now: datetime) -> None:
     """Erasure (/privacy): forget what the person entered about their visitors and workers.
 
@@ -156,20 +189,25 @@ async def erase_pass_holders(session: AsyncSession, person_id: int, *, now: date
     residencies has revoked those of their homes already; this catches any other),
     then the name, phone, company, plate and purpose they typed are blanked. The
     access log keeps its own copy of the name at each gate decision: it is the
-    append-only security record (decision 0013).
+    append-only security record (decision 0013). Their households' shares of daily
+    help end; a daily-help pass they made that other households still share is theirs
+    now, and is left to them (decision 0031).
     """
+    await session.execute(delete(PassHousehold).where(PassHousehold.person_id == person_id))
+    shared = select(PassHousehold.pass_id).where(PassHousehold.person_id.is_not(None))
+    hosted = and_(
+        Pass.host_person_id == person_id,
+        or_(Pass.kind != PassKind.DAILY_HELP, Pass.id.not_in(shared)),
+    )
     await session.execute(
         update(Pass)
-        .where(
-            Pass.host_person_id == person_id,
-            Pass.status.in_([PassStatus.ACTIVE, PassStatus.PENDING]),
-        )
+        .where(hosted, Pass.status.in_([PassStatus.ACTIVE, PassStatus.PENDING]))
         .values(status=PassStatus.REVOKED, revoked_at=now, revoke_reason="data_erased")
         .execution_options(synchronize_session=False)
     )
     await session.execute(
         update(Pass)
-        .where(Pass.host_person_id == person_id)
+        .where(hosted)
         .values(holder_name="", holder_phone=None, company="", purpose="", car_plate=None)
         .execution_options(synchronize_session=False)
     )

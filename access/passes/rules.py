@@ -18,6 +18,14 @@ MAX_VISITOR_WINDOW = timedelta(days=7)
 MAX_VISITOR_ADVANCE = timedelta(days=30)
 #: The most days (first to last, inclusive) a worker pass may cover.
 MAX_WORKER_DAYS = 92
+#: A delivery pass (a courier's PIN) lasts this long at least and at most, from now.
+MIN_DELIVERY_WINDOW = timedelta(minutes=30)
+MAX_DELIVERY_WINDOW = timedelta(hours=4)
+#: A daily-help pass runs this long from its making (then a household makes it again);
+#: until then it lives while one of its households keeps it (decision 0031).
+DAILY_HELP_SPAN = timedelta(days=365)
+#: How long an invitation to share a daily-help pass may wait to be accepted.
+HOUSEHOLD_INVITE_TTL = timedelta(days=2)
 ALL_WEEKDAYS = 0b1111111
 MON_TO_SAT = 0b0111111
 #: A car plate, once normalized (沪A 12345 → 沪A12345): Chinese characters, capital
@@ -92,6 +100,13 @@ def check_visitor_window(valid_from: datetime, valid_until: datetime, now: datet
     if start - now > MAX_VISITOR_ADVANCE:
         raise PassError("too_far_ahead")
     return start
+
+
+def check_delivery_window(length: timedelta) -> None:
+    """Raises ``bad_delivery_window`` unless a courier's pass lasts from
+    :data:`MIN_DELIVERY_WINDOW` to :data:`MAX_DELIVERY_WINDOW`."""
+    if not MIN_DELIVERY_WINDOW <= length <= MAX_DELIVERY_WINDOW:
+        raise PassError("bad_delivery_window")
 
 
 def check_worker_days(first_day: date, last_day: date, today: date) -> None:

@@ -218,6 +218,10 @@ UI: dict[str, str] = {
     "gate.checking": _("Checking…"),
     "gate.checking_face": _("Looking…"),
     "gate.welcome": _("Welcome, {name}"),
+    "gate.goodbye": _("Goodbye, {name}"),
+    "gate.granted_out": _("Go ahead"),
+    "gate.lane_in": _("Entry lane"),
+    "gate.lane_out": _("Exit lane"),
     "gate.granted": _("Come in"),
     "gate.denied": _("Access denied"),
     "gate.locked": _("Too many wrong codes"),
@@ -302,6 +306,13 @@ UI: dict[str, str] = {
     "guide.gate.text": _(
         "Type the visitor's code on the keypad (or press “Show at the gate” under the QR "
         "code). The door opens, the decision is logged, and the host is told."
+    ),
+    "guide.help.title": _("Daily help: in and out"),
+    "guide.help.text": _(
+        "As a resident, make a pass for a nanny with /dailyhelp (hours, weekdays), and "
+        "share it with another household from 🧹 Daily help. At the gate, type its code in "
+        "the entry lane, then switch to the exit lane and type it again: each household "
+        "is told both times, and the office's /inside no longer lists her."
     ),
     "guide.bills.title": _("Pay a bill"),
     "guide.bills.text": _(

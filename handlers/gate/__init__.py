@@ -1,27 +1,32 @@
-"""The gate in the chat: visitor and worker passes, remote opening, and the gate
-staff's commands in the admin group.
+"""The gate in the chat: visitor, worker, delivery and daily-help passes, remote
+opening, and the gate staff's commands in the admin group.
 
 Resident side (private chat), in routing order — a flow's catch-all re-asks come
 before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) → ``my_passes`` → ``remote_open`` → ``resident_qr`` (the resident's
-own gate QR) → ``worker_request`` → ``worker_schedule``; ``visitor_link`` goes before
-every area (``link_feature``), so a forwarded pass link opens mid-conversation. Admin
-group: ``worker_decision``, ``staff_open``, ``staff_log``, ``emergency``. Outside
-updates: ``notifier`` (the gate runtime's alerts) and ``jobs`` (expiry, overstays, the
-gate terminal API).
+own gate QR) → ``worker_request`` → ``worker_schedule`` → ``delivery`` →
+``daily_help``; ``visitor_link`` and ``help_households`` (a daily-help invitation) go
+before every area (``link_feature``), so a forwarded link opens mid-conversation.
+Admin group: ``worker_decision``, ``staff_open``, ``staff_log``, ``presence`` (who is
+inside), ``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
+``jobs`` (expiry, overstays, the gate terminal API).
 """
 
 from __future__ import annotations
 
 from bot.context import AppContext
 from handlers.gate import (
+    daily_help,
+    delivery,
     emergency,
     gate_step,
+    help_households,
     invite,
     invite_pass,
     my_passes,
     pass_steps,
+    presence,
     remote_open,
     resident_qr,
     staff_log,
@@ -43,7 +48,9 @@ def _alerts_to_chat(ctx: AppContext) -> None:
 
 # A forwarded pass link opens whatever conversation its reader is in (another flow's
 # catch-all would otherwise take the /start link as its answer): it goes first.
-link_feature = Feature("gate.visitor_link", (visitor_link.router,), domain="access", first=True)
+link_feature = Feature(
+    "gate.links", (visitor_link.router, help_households.router), domain="access", first=True
+)
 
 feature = Feature(
     "gate",
@@ -57,9 +64,12 @@ feature = Feature(
         resident_qr.router,
         worker_request.router,
         worker_schedule.router,
+        delivery.router,
+        daily_help.router,
         worker_decision.router,
         staff_open.router,
         staff_log.router,
+        presence.router,
         emergency.router,
     ),
     jobs=register_jobs,

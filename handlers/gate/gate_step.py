@@ -1,4 +1,4 @@
-"""The last two steps both pass conversations share.
+"""The last two steps the pass conversations share (visitor, worker, daily help).
 
 1. Which gates: all, or some of the home's gates (toggled, then Done); a home with
    one gate skips the question.
@@ -25,9 +25,9 @@ from access.gates import GateInfo
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button, with_cancel
 from handlers.gate.pass_steps import Home, ask, chosen_home, home, reask
-from handlers.gate.states import Invite, WorkerRequest
+from handlers.gate.states import DailyHelp, Invite, WorkerRequest
 from handlers.gate.texts import gate_names
-from handlers.gate.views import visitor_summary, worker_summary
+from handlers.gate.views import help_summary, visitor_summary, worker_summary
 from handlers.kit import private_router, refuse_foreign, reply
 
 router = private_router("gate.gate_step")
@@ -49,6 +49,12 @@ _CONFIRM: dict[str | None, tuple[State, LazyProxy, Summary, LazyProxy]] = {
         worker_summary,
         __("📨 Send for approval"),
     ),
+    DailyHelp.gates.state: (
+        DailyHelp.confirm,
+        __("Please check the pass:"),
+        help_summary,
+        __("✅ Create the pass"),
+    ),
 }
 
 
@@ -68,7 +74,8 @@ async def ask_gates(
     identity: Identity,
     step: State,
 ) -> None:
-    """The flow's gates step ``step`` (``Invite.gates`` or ``WorkerRequest.gates``)."""
+    """The flow's gates step ``step`` (``Invite.gates``, ``WorkerRequest.gates`` or
+    ``DailyHelp.gates``)."""
     found = await chosen_home(event, state, session, identity)
     if found is None:
         return
@@ -82,7 +89,7 @@ async def ask_gates(
 
 
 @router.callback_query(
-    StateFilter(Invite.gates, WorkerRequest.gates),
+    StateFilter(Invite.gates, WorkerRequest.gates, DailyHelp.gates),
     or_f(PassCb.filter(F.action == "gate_all"), PassCb.numbered("gate")),
 )
 async def toggle_gate(
@@ -126,7 +133,8 @@ async def toggle_gate(
 
 
 @router.callback_query(
-    StateFilter(Invite.gates, WorkerRequest.gates), PassCb.filter(F.action == "gates_done")
+    StateFilter(Invite.gates, WorkerRequest.gates, DailyHelp.gates),
+    PassCb.filter(F.action == "gates_done"),
 )
 async def gates_done(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
@@ -154,6 +162,7 @@ reask(
     router,
     Invite.gates,
     WorkerRequest.gates,
+    DailyHelp.gates,
     text=__("Please choose the gates with the buttons, then press Done."),
 )
 
@@ -162,5 +171,6 @@ reask(
     router,
     Invite.confirm,
     WorkerRequest.confirm,
+    DailyHelp.confirm,
     text=__("Please confirm with the button above, or send /cancel."),
 )

@@ -18,17 +18,17 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.passes import PassError, get_pass, issue_visitor_pass, valid_plate
+from access.passes import PassError, issue_visitor_pass, valid_plate
 from bot.context import AppContext
 from core.identity import Identity
 from handlers.gate.gate_step import ask_gates
 from handlers.gate.invite import ask_window
 from handlers.gate.keyboards import PassCb, button
-from handlers.gate.pass_steps import ask, chosen_home, reask
+from handlers.gate.pass_steps import ask, making, reask
 from handlers.gate.states import Invite
 from handlers.gate.texts import pass_error_text
-from handlers.gate.views import send_pass_to_host
-from handlers.kit import button_choice, commit_before_send, private_router, reply
+from handlers.gate.views import hand_over
+from handlers.kit import button_choice, private_router, reply
 
 router = private_router("gate.invite_pass")
 
@@ -88,17 +88,16 @@ async def invite_create(
     identity: Identity,
     app: AppContext,
 ) -> None:
-    found = await chosen_home(query, state, session, identity)
-    if found is None:
+    made = await making(query, state, session, identity)
+    if made is None:
         return
-    assert identity.person_id is not None
-    data = await state.get_data()
+    found, data = made.home, made.data
     try:
         issued = await issue_visitor_pass(
             session,
             secret_key=app.secret_key,
             now=app.clock.now(),
-            host_person_id=identity.person_id,
+            host_person_id=made.person_id,
             host_unit_id=found.unit.unit_id,
             holder_name=data.get("holder_name") or "",
             purpose=data["purpose"],
@@ -118,14 +117,4 @@ async def invite_create(
             await state.clear()
         return
     await state.clear()
-    row = await get_pass(session, issued.pass_id)
-    assert row is not None
-    # The host forwards the code and link at once: the gate and the visitor opening
-    # the link must find the pass.
-    await commit_before_send(session)
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-    await query.answer(_("Pass created."))
-    await send_pass_to_host(
-        app, query.from_user.id, identity.locale, row, issued, found.community, found.gates
-    )
+    await hand_over(query, session, app, identity.locale, issued, found.community, found.gates)

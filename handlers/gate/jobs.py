@@ -3,7 +3,8 @@
 - Every minute, passes whose window is over are marked expired (their codes are
   free again).
 - Every minute, hosts whose visitor came in and was not recorded leaving by the end
-  of the window (plus the community's grace) are told, once.
+  of the window (plus the community's grace) are told, once, and so are the guards
+  in the admin group. A granted exit clears the visitor (``Pass.inside``) first.
 - The gate terminal API runs alongside the bot, on the runtime built at start-up.
 """
 
@@ -22,7 +23,7 @@ from access.lookups import PassParties, claim_overstay_notices
 from access.passes import expire_passes
 from access.sync.admin import prune_pass_changes
 from bot.context import AppContext
-from bot.notify import send_to_person
+from bot.notify import send_to_admin_group, send_to_person
 from core.formatting import fmt_short_datetime
 from core.scheduler import Scheduler
 from handlers.gate.texts import fmt_end
@@ -69,8 +70,23 @@ def _overstay_text(notice: PassParties) -> str:
     )
 
 
+def _overstay_guard_text(notice: PassParties) -> str:
+    """The same overstay for the guards, in the admin group's language, with the home."""
+    row, tz, locale = notice.pass_, notice.community.timezone, notice.community.locale
+    return _(
+        "⏰ Visitor {name} for {unit} came in at {entered} and has not been recorded "
+        "leaving; the pass ended at {until}. Please check."
+    ).format(
+        name=escape(row.holder_name) if row.holder_name else "—",
+        unit=escape(notice.unit_label),
+        entered=fmt_short_datetime(row.last_entry_at or row.valid_from, tz, locale),
+        until=fmt_end(row.valid_until, tz, locale),
+    )
+
+
 async def overstay_job(ctx: AppContext) -> int:
-    """Tell hosts whose visitor entered and was not recorded leaving after the window."""
+    """Tell hosts, and the guards in the admin group, of a visitor who entered and was
+    not recorded leaving after the window (a recorded exit clears them first)."""
     # Claimed and committed before anyone is told: two schedulers never tell twice.
     async with ctx.session_factory.begin() as session:
         notices = await claim_overstay_notices(session, ctx.clock.now())
@@ -80,6 +96,14 @@ async def overstay_job(ctx: AppContext) -> int:
         assert notice.host is not None
         with ctx.i18n.context():
             await send_to_person(ctx, notice.host, partial(_overstay_text, notice))
+            delivery = await send_to_admin_group(
+                ctx, notice.community, partial(_overstay_guard_text, notice)
+            )
+        if not delivery.ok:
+            log.warning(
+                "overstay alert not delivered to the guards",
+                extra={"fields": {"pass": notice.pass_.id, "reason": delivery.reason}},
+            )
     return len(notices)
 
 

@@ -62,3 +62,14 @@ def cancel_row() -> list[InlineKeyboardButton]:
 def with_cancel(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     """The step's buttons and the flow's Cancel under them."""
     return keyboard([*rows, cancel_row()])
+
+
+class PresenceCb(CallbackData, prefix="pin"):
+    page: int
+
+
+class HelpCb(CallbackData, prefix="dh"):
+    """A household's daily-help buttons: suspend, resume, invite another household."""
+
+    action: str
+    pass_id: int

@@ -86,8 +86,9 @@ async def mine(
     buttons: list[list[InlineKeyboardButton]] = []
     for row in listed:
         tz = communities[row.community_id].timezone
-        who = escape(row.holder_name) or _("visitor")
-        kind = "👷" if row.kind == PassKind.WORKER else "🎫"
+        courier = row.kind == PassKind.DELIVERY
+        who = escape(row.holder_name) or (_("courier") if courier else _("visitor"))
+        kind = {PassKind.WORKER: "👷", PassKind.DELIVERY: "📦"}.get(row.kind, "🎫")
         lines.append(
             f"{kind} #{row.id} {who} · "
             f"{fmt_window(row.valid_from, row.valid_until, tz, locale)} · "

@@ -8,6 +8,8 @@ turns what happened at a gate into messages:
 - a granted entry whose door did not open → the admin group, to let them in by hand;
 - a terminal's alarm (door forced, held open, tamper) → the admin group;
 - a visitor came in with a pass → its host ("your visitor came in", what is left);
+  a courier with a delivery pass → its host, at each entry; daily help came in or
+  left → every household keeping the pass (not those who suspended it);
 - a visitor's right code met a paused keypad → its host, with a button to open the
   gate for them (``remote_open``'s confirmation).
 """
@@ -17,20 +19,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from html import escape
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from access.decision import Decision, HostRing
+from access.decision import Decision, Direction, HostRing
 from access.gates import GateInfo
 from access.lookups import community_by_id, pass_use_notice, person_by_id
+from access.models import Pass, PassKind
 from access.notify import DoorFailure, GateAlarm
 from access.throttle import Lockout
 from bot.context import AppContext
 from bot.notify import send_to_admin_group, send_to_person
-from core.formatting import fmt_duration, fmt_time
+from core.formatting import fmt_duration, fmt_time, local_dt
 from core.models import Community
 from handlers.gate.keyboards import GateAlertCb, PassCb
 from handlers.gate.texts import fmt_end, method_label
@@ -139,38 +143,15 @@ class ChatNotifier:
     async def pass_used(self, gate: GateInfo, decision: Decision) -> None:
         if self.ctx.bot is None or decision.host_person_id is None:
             return
+        today = local_dt(decision.at, gate.timezone).date()
         async with self.ctx.session_factory() as session:
-            notice = await pass_use_notice(session, decision.host_person_id, decision.pass_id)
-        host, row = notice.host, notice.pass_
-        if host is None:
-            return
-
-        def build() -> str:
-            locale = host.locale
-            name = escape(decision.holder_name) if decision.holder_name else _("Your visitor")
-            template = (
-                _(
-                    "🚪 {name} came in through {gate} at {time} — "
-                    "reported after the gate reconnected."
-                )
-                if decision.reported_late
-                else _("🚪 {name} came in through {gate} at {time}.")
+            notice = await pass_use_notice(
+                session, decision.host_person_id, decision.pass_id, today
             )
-            text = template.format(
-                name=name,
-                gate=escape(gate.name),
-                time=fmt_time(decision.at, gate.timezone, locale),
-            )
-            if row is not None and row.max_uses is not None and decision.uses_left == 0:
-                text += "\n" + _("The pass is now used up.")
-            elif row is not None:
-                text += "\n" + _("The pass is valid until {time}.").format(
-                    time=fmt_end(row.valid_until, gate.timezone, locale)
-                )
-            return text
-
-        with self.ctx.i18n.context():
-            await send_to_person(self.ctx, host, build)
+        for person in notice.recipients:
+            build = partial(_use_text, gate, decision, notice.pass_, person.locale)
+            with self.ctx.i18n.context():
+                await send_to_person(self.ctx, person, build)
 
     async def ring_host(self, gate: GateInfo, ring: HostRing) -> None:
         """The keypad is paused after wrong codes, and the visitor's right code met it:
@@ -206,3 +187,33 @@ class ChatNotifier:
                 "host ring not delivered",
                 extra={"fields": {"gate": gate.id, "pass": ring.pass_id}},
             )
+
+
+def _use_text(gate: GateInfo, decision: Decision, row: Pass | None, locale: str | None) -> str:
+    """ "Your visitor came in" (or "… left", for daily help), and what is left of the pass."""
+    fallback = (
+        _("Your courier") if decision.pass_kind == PassKind.DELIVERY.value else _("Your visitor")
+    )
+    name = escape(decision.holder_name) if decision.holder_name else fallback
+    if decision.direction == Direction.OUT:
+        template = _("🚶 {name} left through {gate} at {time}.")
+    elif decision.reported_late:
+        template = _(
+            "🚪 {name} came in through {gate} at {time} — reported after the gate reconnected."
+        )
+    else:
+        template = _("🚪 {name} came in through {gate} at {time}.")
+    text = template.format(
+        name=name, gate=escape(gate.name), time=fmt_time(decision.at, gate.timezone, locale)
+    )
+    if row is None or decision.direction == Direction.OUT or row.kind == PassKind.DAILY_HELP:
+        return text
+    if row.max_uses is not None and decision.uses_left == 0:
+        return text + "\n" + _("The pass is now used up.")
+    return (
+        text
+        + "\n"
+        + _("The pass is valid until {time}.").format(
+            time=fmt_end(row.valid_until, gate.timezone, locale)
+        )
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -28,11 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo
 from access.lookups import gated_communities
+from access.passes import IssuedPass, PassError
+from bot.context import AppContext
 from core.identity import Identity, UnitMembership
 from core.models import Community
 from handlers.gate.keyboards import PassCb, button, with_cancel
-from handlers.gate.states import Invite, WorkerRequest
-from handlers.gate.texts import for_residents_only, home_gone
+from handlers.gate.states import DailyHelp, DeliveryPass, Invite, WorkerRequest
+from handlers.gate.texts import for_residents_only, home_gone, pass_error_text
+from handlers.gate.views import hand_over
 from handlers.kit import private_router, read_text, refuse_foreign, reply
 
 router = private_router("gate.pass_steps")
@@ -74,6 +78,74 @@ async def chosen_home(
         await state.clear()
         await reply(event, home_gone())
     return found
+
+
+@dataclass(frozen=True)
+class Making:
+    """What a flow's last step makes the pass from: the home, who, and the answers."""
+
+    home: Home
+    person_id: int
+    data: dict[str, Any]
+
+
+async def making(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
+) -> Making | None:
+    """The flow's last step begins: its home (gone: the flow ends and says so), the
+    resident and the conversation's answers."""
+    found = await chosen_home(query, state, session, identity)
+    if found is None:
+        return None
+    assert identity.person_id is not None
+    return Making(found, identity.person_id, await state.get_data())
+
+
+async def nothing_saved(
+    query: CallbackQuery, state: FSMContext, exc: PassError, command: str
+) -> None:
+    """The service refused what the flow was about to make: the flow ends, and says why
+    and that nothing was saved."""
+    await state.clear()
+    await reply(
+        query,
+        pass_error_text(exc)
+        + "\n"
+        + _("Nothing was saved; please start again with {command}.").format(command=command),
+    )
+
+
+# How a flow makes its pass from the answers (and the pressed button's value).
+Make = Callable[[Making, str, AsyncSession, AppContext], Awaitable[IssuedPass]]
+
+
+def on_create(router: Router, step: State, button_filter: Any, command: str, make: Make) -> Any:
+    """Register the flow's last step: the button at ``step`` makes the pass (``make``)
+    in the update's transaction and hands it to the host; a refusal ends the flow with
+    nothing saved (see :func:`nothing_saved`)."""
+
+    @router.callback_query(step, button_filter)
+    async def create(
+        query: CallbackQuery,
+        callback_data: PassCb,
+        state: FSMContext,
+        session: AsyncSession,
+        identity: Identity,
+        app: AppContext,
+    ) -> None:
+        made = await making(query, state, session, identity)
+        if made is None:
+            return
+        try:
+            issued = await make(made, callback_data.value, session, app)
+        except PassError as exc:
+            await nothing_saved(query, state, exc, command)
+            return
+        await state.clear()
+        home = made.home
+        await hand_over(query, session, app, identity.locale, issued, home.community, home.gates)
+
+    return create
 
 
 async def resident_asking(
@@ -187,6 +259,8 @@ reask(
     router,
     Invite.unit,
     WorkerRequest.unit,
+    DeliveryPass.unit,
+    DailyHelp.unit,
     text=__("Please choose the home with the buttons above, or send /cancel."),
 )
 

@@ -1,5 +1,5 @@
-"""The resident's two pass conversations, step by step (see ``invite`` and
-``worker_request`` for what each step asks)."""
+"""The resident's pass conversations, step by step (see ``invite``,
+``worker_request``, ``delivery`` and ``daily_help`` for what each step asks)."""
 
 from __future__ import annotations
 
@@ -29,3 +29,23 @@ class WorkerRequest(StatesGroup):
     days = State()
     gates = State()
     confirm = State()
+
+
+class DeliveryPass(StatesGroup):
+    unit = State()
+    window = State()
+    entries = State()
+
+
+class DailyHelp(StatesGroup):
+    unit = State()
+    role = State()
+    name = State()
+    hours = State()
+    days = State()
+    gates = State()
+    confirm = State()
+
+
+class HouseholdJoin(StatesGroup):
+    home = State()

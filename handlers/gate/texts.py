@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.gates import GateInfo
 from access.models import WorkerCategory
 from access.passes import MAX_VISITOR_ADVANCE, MAX_VISITOR_WINDOW, MAX_WORKER_DAYS, PassError
+from access.passes.rules import MAX_DELIVERY_WINDOW, MIN_DELIVERY_WINDOW
 from access.reason_texts import REASON_TEXTS
 from access.sync.admin import DEFAULT_SYNC_INTERVAL_S, community_has_agents
 from core.formatting import fmt_date, fmt_short_datetime, fmt_time, local_dt
@@ -56,6 +57,21 @@ def category_labels() -> dict[str, str]:
 
 def category_label(value: str | None) -> str:
     return category_labels().get(value or "", value or "")
+
+
+def kind_label(kind: str) -> str:
+    """A pass's kind as staff read it in lists (who is inside)."""
+    labels = {
+        "visitor": _("🎫 Visitor"),
+        "worker": _("👷 Worker"),
+        "delivery": _("📦 Courier"),
+        "daily_help": _("🧹 Daily help"),
+    }
+    return labels.get(kind, kind)
+
+
+def help_role_labels() -> dict[str, str]:
+    return {"nanny": _("Nanny"), "cleaner": _("Cleaner"), "driver": _("Driver")}
 
 
 def weekday_names() -> list[str]:
@@ -173,5 +189,18 @@ def pass_error_text(exc: PassError) -> str:
         "no_name": _("Please give the worker's name."),
         "not_active": _("That pass is no longer active."),
         "not_found": _("That pass was not found."),
+        "bad_delivery_window": _(
+            "A delivery pass lasts from {low} to {high} minutes. Please choose again."
+        ).format(low=MIN_DELIVERY_WINDOW.seconds // 60, high=MAX_DELIVERY_WINDOW.seconds // 60),
+        "bad_role": _("Please choose nanny, cleaner or driver with the buttons."),
+        "invite_unknown": _(
+            "This invitation is not valid any more (it was used, or the pass ended). Please "
+            "ask the household for a new one."
+        ),
+        "invite_expired": _("This invitation has expired. Please ask the household for a new one."),
+        "other_community": _("That pass is for another community."),
+        "already_joined": _("Your household already shares this pass."),
+        "already_suspended": _("It is already suspended for your household."),
+        "not_suspended": _("It is not suspended for your household."),
     }
     return texts.get(exc.code, _("That did not work. Please try again."))

@@ -21,10 +21,11 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import GateInfo
-from access.models import Pass, PassKind
-from access.passes import IssuedPass, local_day_bounds
+from access.models import Pass, PassKind, WorkerCategory
+from access.passes import IssuedPass, get_pass, local_day_bounds
 from bot.context import AppContext
 from bot.sender import Delivery, deliver
 from core.models import Community
@@ -36,8 +37,9 @@ from handlers.gate.texts import (
     fmt_window,
     format_code,
     gate_names,
+    help_role_labels,
 )
-from handlers.kit import edit
+from handlers.kit import commit_before_send, edit
 
 
 def qr_png(token: str) -> bytes:
@@ -63,7 +65,14 @@ def pass_lines(
 ) -> list[str]:
     tz = community.timezone
     lines: list[str] = []
-    if row.kind == PassKind.WORKER:
+    if row.kind == PassKind.DAILY_HELP:
+        lines.append(
+            _("Daily help: {name} ({role})").format(
+                name=escape(row.holder_name), role=help_role_labels().get(row.purpose, "")
+            )
+        )
+        lines.append(fmt_hours(row.daily_start_min, row.daily_end_min, row.weekdays))
+    elif row.kind == PassKind.WORKER:
         lines.append(_("Worker: {who}").format(who=worker_who(row.holder_name, row.company)))
         if row.category:
             lines.append(_("Work: {category}").format(category=category_label(row.category.value)))
@@ -74,7 +83,12 @@ def pass_lines(
     else:
         if row.holder_name:
             lines.append(_("Visitor: {name}").format(name=escape(row.holder_name)))
-        lines.append(_("Purpose: {purpose}").format(purpose=escape(row.purpose)))
+        purpose = (
+            category_label(WorkerCategory.DELIVERY.value)
+            if row.kind == PassKind.DELIVERY
+            else escape(row.purpose)
+        )
+        lines.append(_("Purpose: {purpose}").format(purpose=purpose))
         lines.append(
             _("Valid: {window}").format(
                 window=fmt_window(row.valid_from, row.valid_until, tz, locale)
@@ -102,6 +116,17 @@ def visitor_summary(data: dict[str, Any], tz: str, locale: str | None) -> list[s
     return lines
 
 
+def help_summary(data: dict[str, Any], tz: str, locale: str | None) -> list[str]:
+    """The daily-help pass about to be made, from the conversation's data."""
+    return [
+        _("Home: {unit}").format(unit=escape(data["unit_label"])),
+        _("Daily help: {name} ({role})").format(
+            name=escape(data["help_name"]), role=help_role_labels().get(data["role"], "")
+        ),
+        fmt_hours(data["daily_start_min"], data["daily_end_min"], data["weekdays"]),
+    ]
+
+
 def worker_summary(data: dict[str, Any], tz: str, locale: str | None) -> list[str]:
     """The worker pass request about to be sent, from the conversation's data."""
     first, last = date.fromisoformat(data["first_day"]), date.fromisoformat(data["last_day"])
@@ -116,7 +141,7 @@ def worker_summary(data: dict[str, Any], tz: str, locale: str | None) -> list[st
     ]
 
 
-def _share_url(link: str, text: str) -> str:
+def share_url(link: str, text: str) -> str:
     return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(text, safe='')}"
 
 
@@ -133,11 +158,12 @@ async def send_pass_to_host(
     assert app.bot is not None
     link = app.deep_link(issued.share_payload)
     with app.i18n.use_locale(locale or app.settings.default_locale):
-        title = (
-            _("👷 Worker pass #{id} is approved.")
-            if row.kind == PassKind.WORKER
-            else _("🎫 Visitor pass #{id} is ready.")
-        ).format(id=row.id)
+        titles = {
+            PassKind.WORKER: _("👷 Worker pass #{id} is approved."),
+            PassKind.DELIVERY: _("📦 Delivery pass #{id} is ready."),
+            PassKind.DAILY_HELP: _("🧹 Daily-help pass #{id} is ready."),
+        }
+        title = titles.get(row.kind, _("🎫 Visitor pass #{id} is ready.")).format(id=row.id)
         lines = [title, *pass_lines(row, community, gates, locale)]
         lines.append(_("Code: <code>{code}</code>").format(code=format_code(issued.code)))
         lines.append("")
@@ -147,9 +173,13 @@ async def send_pass_to_host(
                 "and how to enter, with no sign-up:\n{link}"
             ).format(link=link)
         )
+        if row.kind == PassKind.DAILY_HELP:
+            lines.append(
+                _("To share it with another household, or to suspend it for yours: /myhelp")
+            )
         share = _("Your pass for {community}").format(community=community.name)
         markup = keyboard(
-            [[InlineKeyboardButton(text=_("📤 Share the pass"), url=_share_url(link, share))]]
+            [[InlineKeyboardButton(text=_("📤 Share the pass"), url=share_url(link, share))]]
         )
         text_result = await deliver(
             app.bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
@@ -160,6 +190,27 @@ async def send_pass_to_host(
         return await deliver(
             app.bot.send_photo(chat_id, qr_file(issued.token, row.id), caption=caption)
         )
+
+
+async def hand_over(
+    query: CallbackQuery,
+    session: AsyncSession,
+    app: AppContext,
+    locale: str | None,
+    issued: IssuedPass,
+    community: Community,
+    gates: list[GateInfo],
+) -> None:
+    """A pass just made, to the host: committed first (the host forwards the code and
+    link at once, and the gate and the link must find the pass), the step's buttons
+    gone, then the code, QR and share link."""
+    row = await get_pass(session, issued.pass_id)
+    assert row is not None
+    await commit_before_send(session)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    await query.answer(_("Pass created."))
+    await send_pass_to_host(app, query.from_user.id, locale, row, issued, community, gates)
 
 
 async def close_card(query: CallbackQuery, outcome: str) -> None:

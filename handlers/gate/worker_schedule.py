@@ -1,4 +1,5 @@
-"""Requesting a worker pass, second part: when and where, and sending it.
+"""Requesting a worker pass, second part: when and where, and sending it. The daily
+hours and weekdays steps serve a daily-help pass too (``daily_help``).
 
 6. The days: today, 7, 14 or 30 days, or a typed first and last day (at most
    :data:`access.passes.MAX_WORKER_DAYS`).
@@ -16,7 +17,9 @@ from datetime import date, timedelta
 from html import escape
 
 from aiogram import F
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
@@ -37,9 +40,8 @@ from core.formatting import local_dt
 from core.identity import Identity
 from handlers.gate.gate_step import ask_gates
 from handlers.gate.keyboards import PassCb, button
-from handlers.gate.pass_steps import ask, chosen_home, reask
-from handlers.gate.states import WorkerRequest
-from handlers.gate.texts import pass_error_text
+from handlers.gate.pass_steps import ask, making, nothing_saved, reask
+from handlers.gate.states import DailyHelp, WorkerRequest
 from handlers.gate.views import worker_request_card
 from handlers.kit import button_choice, button_ints, commit_before_send, private_router, reply
 
@@ -63,10 +65,26 @@ async def _dates_chosen(
         await reply(event, _days_problem(exc))
         return
     await state.update_data(first_day=first.isoformat(), last_day=last.isoformat())
+    await ask_hours(event, state, WorkerRequest.hours)
+
+
+# The steps daily help shares with a worker's request (decision 0031): the hours, then
+# the weekdays, then the gates — each flow's next step by the step it is at.
+_AFTER_HOURS = {
+    WorkerRequest.hours.state: WorkerRequest.days,
+    DailyHelp.hours.state: DailyHelp.days,
+}
+_AFTER_DAYS = {WorkerRequest.days.state: WorkerRequest.gates, DailyHelp.days.state: DailyHelp.gates}
+_HOURS = StateFilter(WorkerRequest.hours, DailyHelp.hours)
+_DAYS = StateFilter(WorkerRequest.days, DailyHelp.days)
+
+
+async def ask_hours(event: Message | CallbackQuery, state: FSMContext, step: State) -> None:
+    """The daily-hours step (``WorkerRequest.hours`` or ``DailyHelp.hours``)."""
     await ask(
         event,
         state,
-        WorkerRequest.hours,
+        step,
         _("Daily hours? Choose, or send them like <code>08:30-17:30</code>."),
         [
             button("08:00–18:00", "hours", "480-1080"),
@@ -122,14 +140,14 @@ async def _hours_chosen(
     await ask(
         event,
         state,
-        WorkerRequest.days,
+        _AFTER_HOURS[await state.get_state()],
         _("On which weekdays?"),
         [button(_("Mon–Sat"), "days", "63"), button(_("Mon–Fri"), "days", "31")],
         [button(_("Every day"), "days", "127")],
     )
 
 
-@router.callback_query(WorkerRequest.hours, PassCb.filter(F.action == "hours"))
+@router.callback_query(_HOURS, PassCb.filter(F.action == "hours"))
 async def worker_hours_button(
     query: CallbackQuery, callback_data: PassCb, state: FSMContext
 ) -> None:
@@ -137,7 +155,7 @@ async def worker_hours_button(
     await _hours_chosen(query, state, start, end)
 
 
-@router.message(WorkerRequest.hours, F.text)
+@router.message(_HOURS, F.text)
 async def worker_hours_text(message: Message, state: FSMContext) -> None:
     parsed = parse_hours(message.text or "")
     if parsed is None:
@@ -149,11 +167,12 @@ async def worker_hours_text(message: Message, state: FSMContext) -> None:
 reask(
     router,
     WorkerRequest.hours,
+    DailyHelp.hours,
     text=__("Please choose the hours with the buttons or send them as text."),
 )
 
 
-@router.callback_query(WorkerRequest.days, PassCb.filter(F.action == "days"))
+@router.callback_query(_DAYS, PassCb.filter(F.action == "days"))
 async def worker_days(
     query: CallbackQuery,
     callback_data: PassCb,
@@ -163,10 +182,15 @@ async def worker_days(
 ) -> None:
     weekdays = button_choice(callback_data.value, {"63", "31", "127"})
     await state.update_data(weekdays=int(weekdays))
-    await ask_gates(query, state, session, identity, WorkerRequest.gates)
+    await ask_gates(query, state, session, identity, _AFTER_DAYS[await state.get_state()])
 
 
-reask(router, WorkerRequest.days, text=__("Please choose the weekdays with the buttons."))
+reask(
+    router,
+    WorkerRequest.days,
+    DailyHelp.days,
+    text=__("Please choose the weekdays with the buttons."),
+)
 
 
 # --- send ------------------------------------------------------------------------------------
@@ -180,16 +204,15 @@ async def worker_submit(
     identity: Identity,
     app: AppContext,
 ) -> None:
-    found = await chosen_home(query, state, session, identity)
-    if found is None:
+    made = await making(query, state, session, identity)
+    if made is None:
         return
-    assert identity.person_id is not None
-    data = await state.get_data()
+    found, data = made.home, made.data
     try:
         row = await request_worker_pass(
             session,
             now=app.clock.now(),
-            host_person_id=identity.person_id,
+            host_person_id=made.person_id,
             host_unit_id=found.unit.unit_id,
             worker_name=data["worker_name"],
             worker_phone=data["worker_phone"],
@@ -203,13 +226,7 @@ async def worker_submit(
             gate_ids=list(data.get("gate_ids") or []),
         )
     except PassError as exc:
-        await state.clear()
-        await reply(
-            query,
-            pass_error_text(exc)
-            + "\n"
-            + _("Nothing was saved; please start again with /workerpass."),
-        )
+        await nothing_saved(query, state, exc, "/workerpass")
         return
     await state.clear()
     card, markup = worker_request_card(

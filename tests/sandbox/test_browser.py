@@ -233,6 +233,16 @@ async def test_walk_through_the_product_in_the_browser(sandbox: Sandbox, page) -
     await expect(gate.locator("#display-sub")).to_have_text("pass already used")
     await expect(gate.locator("#access-log tr").first).to_contain_text("QR code")
 
+    # 6. The visitor leaves through the exit lane: the used pass lets its holder out,
+    # and the log says so.
+    await gate.locator("#lane-tabs button[data-lane='out']").click()
+    await gate.locator("#reader-tabs button[data-reader='keypad']").click()
+    for digit in digits:
+        await gate.locator(f"#keypad button[data-key='{digit}']").click()
+    await gate.locator("#keypad button[data-key='enter']").click()
+    await expect(gate.locator("#gate-display")).to_have_attribute("data-tone", "granted")
+    await expect(gate.locator("#access-log tr").first).to_contain_text("out")
+
 
 async def _keeps_its_proportions(image) -> None:
     """A photo is shown at its own aspect ratio (once stretched to the bubble)."""

@@ -1517,7 +1517,9 @@
     let result;
     const asked = S.gateId;
     try {
-      result = await api("POST", `/sandbox/api/gates/${asked}/verify`, credential);
+      // The lane the terminal stands in: the exit lane's terminal sends "out" (0031).
+      const body = { ...credential, direction: gate.lane || "in" };
+      result = await api("POST", `/sandbox/api/gates/${asked}/verify`, body);
     } catch (error) {
       if (S.gateId !== asked) return;
       setDisplay("warn", error.code === "gate_api_down" ? t("gate.api_down") : t("gate.error"), errorText(error), 6000);
@@ -1556,7 +1558,9 @@
       return;
     }
     if (d.granted) {
-      const main = d.holder ? t("gate.welcome", { name: d.holder }) : t("gate.granted");
+      const leaving = d.reason === "exit";
+      const main = leaving ? (d.holder ? t("gate.goodbye", { name: d.holder }) : t("gate.granted_out"))
+        : d.holder ? t("gate.welcome", { name: d.holder }) : t("gate.granted");
       let sub = t(`gate.door.${d.door}`);
       if (d.uses_left) sub += ` · ${t("gate.uses_left", { n: d.uses_left })}`;
       if (d.offline) sub += ` · ${t("gate.offline")}`;
@@ -1650,6 +1654,12 @@
     });
     for (const tab of $$("#reader-tabs button")) {
       tab.addEventListener("click", () => selectReader(tab.dataset.reader));
+    }
+    for (const tab of $$("#lane-tabs button")) {
+      tab.addEventListener("click", () => {
+        gate.lane = tab.dataset.lane;
+        for (const other of $$("#lane-tabs button")) other.classList.toggle("active", other === tab);
+      });
     }
     $("#qr-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -1928,6 +1938,8 @@
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
       guideStep(9, t("guide.patrol.title"), t("guide.patrol.text"), ...scanButtons(checkpoints, guard)),
       guideStep(10, t("guide.office.title"), t("guide.office.text"), actInGroup(tech), actInGroup(manager), actAs(zh), actAs(en)),
+      guideStep(9, t("guide.help.title"), t("guide.help.text"), actAs(en),
+        el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
     );
     $("#guide").hidden = false;
   }
