@@ -12,6 +12,7 @@ from access.decision import DoorOutcome, Reason
 from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
 from access.models import GateEventType
+from access.openapi_walkins import WALKIN_PATHS, WALKIN_SCHEMAS
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
 
 _ERROR = {
@@ -162,6 +163,7 @@ OPENAPI: dict[str, Any] = {
                 },
             },
             **AGENT_SCHEMAS,
+            **WALKIN_SCHEMAS,
             "EventRequest": {
                 "type": "object",
                 "additionalProperties": False,
@@ -363,5 +365,6 @@ OPENAPI: dict[str, Any] = {
             }
         },
         **AGENT_PATHS,
+        **WALKIN_PATHS,
     },
 }

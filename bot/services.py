@@ -14,6 +14,8 @@ from access.faces import FaceSettings
 from access.faces.service import FaceService
 from access.faces.weights import ANTI_SPOOFING_FILES, missing_weights
 from access.service import AccessRuntime
+from access.walkins.limits import WalkinPolicy
+from access.walkins.service import WalkinDesk
 from bot.context import AppContext
 from bot.settings import Settings, SettingsError
 
@@ -71,5 +73,7 @@ def build_gate(ctx: AppContext) -> AccessRuntime:
         database_url=ctx.settings.database_url, secret_key=ctx.secret_key, clock=ctx.clock
     )
     runtime.faces = FaceService(runner=runtime.runner, secret_key=ctx.secret_key, settings=config)
+    policy = WalkinPolicy(answer_s=ctx.settings.walkin_answer_s)
+    runtime.walkins = WalkinDesk(runtime, ctx.session_factory, policy)
     ctx.gate, ctx.faces = runtime, runtime.faces
     return runtime

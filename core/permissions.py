@@ -69,6 +69,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "access.log_export": _OPENERS,
     "access.emergency_open": _MANAGER,
     "access.emergency_end": _MANAGER,
+    "access.walkin": _OPENERS,
     # faces
     "faces.count": ANY_STAFF,
     "faces.liveness": _MANAGER,
