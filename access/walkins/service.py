@@ -287,7 +287,7 @@ class WalkinDesk:
                 )
         if not won:
             return await self._late(call_id)
-        return Answer(Outcome.DONE, await self.call(call_id))
+        return self._decided(await self.call(call_id))
 
     async def _let_in(self, call: CallView, person_id: int) -> Answer:
         gate = await self.runtime.gates.get(call.gate_id)
@@ -304,7 +304,13 @@ class WalkinDesk:
             await session.execute(
                 update(GateWalkin).where(GateWalkin.id == call.id).values(door=decision.door.value)
             )
-        return Answer(Outcome.DONE, await self.call(call.id), decision)
+        return self._decided(await self.call(call.id), decision)
+
+    def _decided(self, call: CallView | None, decision: Decision | None = None) -> Answer:
+        """A guard's walk-in, answered: the guard is told in the admin group."""
+        if call is not None and call.registered_by_person_id is not None:
+            self.runtime._spawn(self.notifier.to_guards(call), "walkin_guards")
+        return Answer(Outcome.DONE, call, decision)
 
     async def _late(self, call_id: int) -> Answer:
         call = await self.call(call_id)

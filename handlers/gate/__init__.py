@@ -7,7 +7,8 @@ before the entry commands of the flows after it, as they always have:
 (gates, confirm) →
 ``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
 ``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
-``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
+``emergency``, ``walkin_desk``; the household's answer to a walk-in or intercom call:
+``walkin_answer``. Outside updates: ``notifier`` (the gate runtime's alerts) and
 ``jobs`` (expiry, overstays, the gate terminal API).
 """
 
@@ -25,18 +26,23 @@ from handlers.gate import (
     staff_log,
     staff_open,
     visitor_link,
+    walkin_answer,
+    walkin_desk,
     worker_decision,
     worker_request,
     worker_schedule,
 )
 from handlers.gate.jobs import gate_api_service, register_jobs
 from handlers.gate.notifier import ChatNotifier
+from handlers.gate.walkin_notifier import ChatWalkinNotifier
 from handlers.kit import Feature
 
 
 def _alerts_to_chat(ctx: AppContext) -> None:
     """The gate runtime's alerts go to the admin group and to hosts."""
     ctx.gate.notifier = ChatNotifier(ctx)
+    if ctx.gate.walkins is not None:
+        ctx.gate.walkins.notifier = ChatWalkinNotifier(ctx)
 
 
 feature = Feature(
@@ -55,6 +61,8 @@ feature = Feature(
         staff_open.router,
         staff_log.router,
         emergency.router,
+        walkin_answer.router,
+        walkin_desk.router,
     ),
     jobs=register_jobs,
     services=(gate_api_service,),

@@ -1,0 +1,116 @@
+"""How walk-ins and intercom calls reach people on Telegram
+(:class:`access.walkins.notify.WalkinNotifier`).
+
+- a ringing call → every resident of the unit, in their language: the gate camera's
+  photo (or the guard's) with who is there, and ✅ Let in once / ✖️ Refuse / 🔕 Mute
+  (``walkin_answer``); the photo is uploaded once and re-sent by its file id;
+- nobody lives in the unit, nobody could be reached, or no answer in time → the
+  community's admin group, for the guards.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from access.lookups import community_by_id, person_by_id
+from access.walkins.models import CallStatus
+from access.walkins.notify import Ring
+from access.walkins.views import CallView
+from bot.context import AppContext
+from bot.notify import locale_of, send_to_admin_group
+from bot.sender import deliver
+from core.formatting import fmt_time
+from handlers.gate.walkin_texts import WalkinCb, outcome_line, who_is_there
+
+log = logging.getLogger(__name__)
+
+
+def ring_keyboard(call_id: int) -> InlineKeyboardMarkup:
+    def cb(action: str) -> str:
+        return WalkinCb(action=action, call_id=call_id).pack()
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=_("✅ Let in once"), callback_data=cb("in")),
+                InlineKeyboardButton(text=_("✖️ Refuse"), callback_data=cb("no")),
+            ],
+            [
+                InlineKeyboardButton(
+                    text=_("🔕 Mute gate calls for an hour"), callback_data=cb("mute")
+                )
+            ],
+        ]
+    )
+
+
+class ChatWalkinNotifier:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def ring(self, ring: Ring) -> int:
+        if self.ctx.bot is None:
+            return 0
+        photo = ring.photo
+        reached = 0
+        for person_id in ring.resident_ids:
+            async with self.ctx.session_factory() as session:
+                person = await person_by_id(session, person_id)
+            if person is None or person.telegram_id is None:
+                continue
+            with self.ctx.i18n.use_locale(locale_of(self.ctx, person)):
+                text = who_is_there(ring.call, ring.call.expires_in_s(self.ctx.clock.now()))
+                markup = ring_keyboard(ring.call.id)
+            if photo is None:
+                call = self.ctx.bot.send_message(person.telegram_id, text, reply_markup=markup)
+            else:
+                media = BufferedInputFile(photo, "gate.jpg") if isinstance(photo, bytes) else photo
+                call = self.ctx.bot.send_photo(
+                    person.telegram_id, media, caption=text, reply_markup=markup
+                )
+            delivery = await deliver(call)
+            if delivery.ok:
+                reached += 1
+                sent_photo = getattr(delivery.result, "photo", None)
+                if isinstance(photo, bytes) and sent_photo:
+                    photo = sent_photo[-1].file_id  # the next residents get the same file
+        return reached
+
+    async def to_guards(self, call: CallView) -> None:
+        if self.ctx.bot is None:
+            return
+        async with self.ctx.session_factory() as session:
+            community = await community_by_id(session, call.community_id)
+        if community is None:
+            return
+
+        def build() -> str:
+            who = escape(call.visitor_name) if call.visitor_name else _("A visitor")
+            where = {"gate": escape(call.gate_name), "unit": escape(call.unit_label), "who": who}
+            if call.status in (CallStatus.LET_IN.value, CallStatus.REFUSED.value):
+                # A guard's walk-in, decided: the guard at the booth learns the answer.
+                head = _("🔔 {gate}: {who} for {unit}").format(**where)
+                return head + "\n" + outcome_line(call, community.locale)
+            if call.status == CallStatus.NO_RESIDENTS.value:
+                text = _("🔔 {gate}: {who} asked for {unit}, but nobody lives there in Courtyard.")
+            elif call.status == CallStatus.NO_ANSWER.value:
+                text = _("🔔 {gate}: {who} called {unit} at {time}; nobody answered in time.")
+            else:
+                text = _(
+                    "🔔 {gate}: {who} called {unit}, but nobody in the household could be "
+                    "reached in the chat."
+                )
+            time = fmt_time(call.created_at, call.timezone, community.locale)
+            return (text + "\n" + _("Please help them at the gate.")).format(time=time, **where)
+
+        with self.ctx.i18n.context():
+            delivery = await send_to_admin_group(self.ctx, community, build)
+        if not delivery.ok:
+            log.warning(
+                "walk-in alert not delivered",
+                extra={"fields": {"call": call.id, "reason": delivery.reason}},
+            )
