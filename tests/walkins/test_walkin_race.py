@@ -1,0 +1,51 @@
+"""Two residents of one home press at the same moment: exactly one answer decides the
+call, one access log row records it, and the other is told who decided (PostgreSQL,
+where the presses really run in parallel; the same code runs on SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from access.models import AccessLogEntry
+from access.walkins.models import CallKind
+from access.walkins.service import Outcome, Verdict
+from tests.access.conftest import clock as clock  # the gate module's fixtures, shared
+from tests.access.conftest import notifier as notifier
+from tests.access.conftest import runtime as runtime
+from tests.access.conftest import site as site
+from tests.factories import make_resident
+
+
+@pytest.mark.postgres
+async def test_the_first_answer_wins(session, site, runtime):
+    second, _ = await make_resident(session, site.unit, telegram_id=5002, name="李小红")
+    await session.commit()
+    gate = await runtime.gates.get(site.gate_ids["东门"])
+    desk = runtime.walkins
+    for round_ in range(10):
+        call = await desk.ring(gate, unit_label="3栋-1201", kind=CallKind.CALL, terminal="t")
+        verdicts = (Verdict.LET_IN, Verdict.REFUSE) if round_ % 2 else (Verdict.REFUSE,) * 2
+        answers = await asyncio.gather(
+            desk.answer(call.id, site.host.id, verdicts[0]),
+            desk.answer(call.id, second.id, verdicts[1]),
+        )
+        outcomes = sorted(a.outcome for a in answers)
+        assert outcomes == [Outcome.DONE, Outcome.TAKEN], outcomes
+        winner = next(a for a in answers if a.outcome == Outcome.DONE)
+        loser = next(a for a in answers if a.outcome == Outcome.TAKEN)
+        assert loser.call.decided_by_name == winner.call.decided_by_name != ""
+        rows = await session.scalar(
+            select(func.count())
+            .select_from(AccessLogEntry)
+            .where(
+                AccessLogEntry.method == "call", AccessLogEntry.reason.in_(("let_in", "refused"))
+            )
+        )
+        assert rows == round_ + 1
+        # A refusal blocks this gate for a while: the next round rings from a clean slate.
+        runtime.clock.advance(desk.policy.interval * 3 + timedelta(seconds=601))
+    await runtime.drain()
