@@ -16,14 +16,14 @@ from html import escape
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from access.lookups import community_by_id, person_by_id
+from access.lookups import person_by_id
 from access.walkins.models import CallStatus
 from access.walkins.notify import Ring
 from access.walkins.views import CallView
-from bot.context import AppContext
-from bot.notify import locale_of, send_to_admin_group
+from bot.notify import locale_of
 from bot.sender import deliver
 from core.formatting import fmt_time
+from handlers.gate.notifier import ChatNotifier
 from handlers.gate.walkin_texts import WalkinCb, outcome_line, who_is_there
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,8 @@ def ring_keyboard(call_id: int) -> InlineKeyboardMarkup:
     )
 
 
-class ChatWalkinNotifier:
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
+class ChatWalkinNotifier(ChatNotifier):
+    """The gate's chat notifier, with the walk-in's ring and the guards' notes."""
 
     async def ring(self, ring: Ring) -> int:
         if self.ctx.bot is None:
@@ -81,12 +80,7 @@ class ChatWalkinNotifier:
         return reached
 
     async def to_guards(self, call: CallView) -> None:
-        if self.ctx.bot is None:
-            return
-        async with self.ctx.session_factory() as session:
-            community = await community_by_id(session, call.community_id)
-        if community is None:
-            return
+        locale = await self._group_locale(call.community_id)
 
         def build() -> str:
             who = escape(call.visitor_name) if call.visitor_name else _("A visitor")
@@ -94,7 +88,7 @@ class ChatWalkinNotifier:
             if call.status in (CallStatus.LET_IN.value, CallStatus.REFUSED.value):
                 # A guard's walk-in, decided: the guard at the booth learns the answer.
                 head = _("🔔 {gate}: {who} for {unit}").format(**where)
-                return head + "\n" + outcome_line(call, community.locale)
+                return head + "\n" + outcome_line(call, locale)
             if call.status == CallStatus.NO_RESIDENTS.value:
                 text = _("🔔 {gate}: {who} asked for {unit}, but nobody lives there in Courtyard.")
             elif call.status == CallStatus.NO_ANSWER.value:
@@ -104,13 +98,7 @@ class ChatWalkinNotifier:
                     "🔔 {gate}: {who} called {unit}, but nobody in the household could be "
                     "reached in the chat."
                 )
-            time = fmt_time(call.created_at, call.timezone, community.locale)
+            time = fmt_time(call.created_at, call.timezone, locale)
             return (text + "\n" + _("Please help them at the gate.")).format(time=time, **where)
 
-        with self.ctx.i18n.context():
-            delivery = await send_to_admin_group(self.ctx, community, build)
-        if not delivery.ok:
-            log.warning(
-                "walk-in alert not delivered",
-                extra={"fields": {"call": call.id, "reason": delivery.reason}},
-            )
+        await self._group(call.community_id, build)
