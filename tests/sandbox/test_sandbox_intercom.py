@@ -9,7 +9,6 @@ from bot.sandbox.runtime import Sandbox
 from tests.conftest import PG_URL
 from tests.sandbox.conftest import api_get as _get
 from tests.sandbox.conftest import api_post as _post
-from tests.sandbox.conftest import module_sandbox as module_sandbox  # noqa: F401
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
