@@ -1,6 +1,7 @@
 """The gate pane's intercom: "Call the unit" and walk-in registration.
 
-The page sends the unit (and, for a walk-in, the visitor's name and purpose); the
+The page sends the unit (and, for a walk-in, the visitor's name, purpose and a photo
+from the computer, as the gate camera would); the
 request goes to the real gate API (``POST /v1/gates/{gate}/calls`` or ``…/walkins``)
 with the gate's key, and the page polls the call's outcome
 (``GET /v1/gates/{gate}/calls/{call}``) until the household answers or time is up.
@@ -8,15 +9,34 @@ with the gate's key, and the page polls the call's outcome
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
 
 from bot.sandbox.api import ApiError, ok, read_json
+from bot.sandbox.images import MAX_FACE_BYTES, as_jpeg
 
 if TYPE_CHECKING:
     from bot.sandbox.gate_terminal import GateTerminal
+
+
+async def _form(request: web.Request) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+            raise ApiError("bad_request", 400)
+        data = bytes(await part.read())
+        if part.name == "photo":
+            if not data or len(data) > MAX_FACE_BYTES:
+                raise ApiError("bad_image")
+            fields["photo"] = data
+        elif len(data) <= 1024:
+            fields[part.name] = data.decode("utf-8", "replace")
+    return fields
 
 
 class GateIntercom:
@@ -24,9 +44,16 @@ class GateIntercom:
         self.terminal = terminal
 
     async def ring(self, request: web.Request) -> web.Response:
+        """JSON, or a form with the camera's ``photo`` (a PNG is converted to JPEG)."""
         gate = self.terminal._gate(request)
-        body = await read_json(request)
+        if request.content_type.startswith("multipart/"):
+            body = await _form(request)
+        else:
+            body = await read_json(request)
         sent: dict[str, Any] = {"unit": str(body.get("unit", ""))[:40]}
+        if isinstance(body.get("photo"), bytes):
+            jpeg = await asyncio.get_running_loop().run_in_executor(None, as_jpeg, body["photo"])
+            sent["photo"] = base64.b64encode(jpeg).decode("ascii")
         sent["terminal"] = f"sandbox-{gate.id}"
         path = "calls"
         if str(body.get("name", "")).strip():

@@ -203,6 +203,7 @@ UI: dict[str, str] = {
     "gate.intercom_name": _("Visitor's name (walk-in)"),
     "gate.intercom_purpose": _("Purpose"),
     "gate.intercom_call": _("📞 Call the unit"),
+    "gate.intercom_photo": _("📷 Photo"),
     "gate.calling": _("Calling {unit}…"),
     "call.answer_within": _("The household has {s} s to answer in the chat"),
     "call.ringing": _("Still ringing"),
@@ -339,10 +340,11 @@ UI: dict[str, str] = {
     ),
     "guide.walkin.title": _("Ring a home from the gate"),
     "guide.walkin.text": _(
-        "At the gate, type a resident's unit under Intercom and press “Call the unit” (add "
-        "a name to register a walk-in). The residents get the call in the chat with “Let "
-        "in once” and “Refuse”: the first answer opens the door, and the display shows it. "
-        "Nobody answers within a minute? The guards are told."
+        "At the gate, type a resident's unit under Intercom and press “Call the unit”; add "
+        "a name (and a photo, as the gate camera would) to register a walk-in. The "
+        "residents get the call in the chat with “Let in once” and “Refuse”: the first "
+        "answer opens the door, and the display shows it. Nobody answers within a minute? "
+        "The guards are told."
     ),
     "guide.cable.title": _("Cut the cable"),
     "guide.cable.text": _(

@@ -3,7 +3,11 @@ seeded resident answers in the chat, and the page reads the outcome."""
 
 from __future__ import annotations
 
+import io
+
+import aiohttp
 import pytest
+from PIL import Image
 
 from bot.sandbox.runtime import Sandbox
 from tests.conftest import PG_URL
@@ -32,6 +36,23 @@ async def test_calling_a_unit_from_the_gate_pane(module_sandbox: Sandbox) -> Non
     _, polled = await _get(module_sandbox, f"sandbox/api/gates/{gate.id}/calls/{call['call_id']}")
     assert polled["result"]["call"]["status"] == "let_in"
     assert polled["result"]["call"]["door"] == "released"
+
+    # A walk-in with a photo from the computer (a PNG, converted as a camera's JPEG).
+    png = io.BytesIO()
+    Image.new("RGB", (24, 24), (90, 160, 90)).save(png, format="PNG")
+    form = aiohttp.FormData()
+    for name, value in (("unit", unit), ("name", "Ada Photo"), ("purpose", "a parcel")):
+        form.add_field(name, value)
+    form.add_field("photo", png.getvalue(), filename="me.png", content_type="image/png")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{module_sandbox.url}sandbox/api/gates/{gate.id}/call", data=form) as response,
+    ):
+        body = await response.json()
+    assert body["result"]["status"] == 201, body
+    ring = await chat.expect("Ada Photo", timeout=20)
+    assert ring.get("photo") and "a parcel" in ring["caption"]
+    await chat.press(ring, "Refuse")
 
     _, body = await _post(module_sandbox, f"sandbox/api/gates/{gate.id}/call", {"unit": "99-9"})
     assert body["result"]["status"] == 404 and body["result"]["call"]["error"] == "unknown_unit"

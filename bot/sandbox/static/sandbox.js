@@ -1679,6 +1679,8 @@
     }
     $("#cable-toggle").addEventListener("click", toggleCable);
     $("#intercom-form").addEventListener("submit", (event) => { event.preventDefault(); callUnit(); });
+    $("#intercom-photo-pick").addEventListener("click", () => $("#intercom-photo").click());
+    $("#intercom-photo").addEventListener("change", () => $("#intercom-photo-pick").classList.toggle("active", $("#intercom-photo").files.length > 0));
     renderCode();
     setInterval(() => { if (!document.hidden) pollGate(); }, 1000);
   }
@@ -1688,12 +1690,19 @@
   async function callUnit() {
     const unit = $("#intercom-unit").value.trim();
     if (!unit) { $("#intercom-unit").focus(); return; }
-    const body = { unit, name: $("#intercom-name").value.trim(), purpose: $("#intercom-purpose").value.trim() };
+    const body = new FormData();
+    body.append("unit", unit);
+    body.append("name", $("#intercom-name").value.trim());
+    body.append("purpose", $("#intercom-purpose").value.trim());
+    const photo = $("#intercom-photo").files[0];
+    if (photo) body.append("photo", photo, photo.name || "gate.jpg");
+    $("#intercom-photo").value = "";
+    $("#intercom-photo-pick").classList.remove("active");
     const asked = S.gateId;
     setDisplay("busy", t("gate.calling", { unit }), "", 15000);
     let result;
     try {
-      result = await api("POST", `/sandbox/api/gates/${asked}/call`, body);
+      result = await api("POST", `/sandbox/api/gates/${asked}/call`, body, { form: true });
     } catch (error) {
       setDisplay("warn", t("gate.error"), errorText(error), 6000);
       return;
