@@ -102,7 +102,10 @@ WALKIN_SCHEMAS: dict[str, Any] = {
             "decision_id": {"type": ["integer", "null"]},
             "reached": {
                 "type": "integer",
-                "description": "Residents the call reached in the chat (0 while sending).",
+                "description": (
+                    "Residents the call reached in the chat (0 while sending; with "
+                    "`no_answer`, 0 means nobody in the household could be reached)."
+                ),
             },
         },
     },

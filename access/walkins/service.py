@@ -193,9 +193,9 @@ class WalkinDesk:
                 update(GateWalkin).where(GateWalkin.id == ring.call.id).values(reached=reached)
             )
         if reached == 0:
-            call = await self.call(ring.call.id)
-            if call is not None:
-                await self.notifier.to_guards(call)
+            # Nobody could be reached (no Telegram, the bot blocked): the call ends now,
+            # not after the household's time, and the guards are told.
+            await self._expire(ring.call.id, unreachable=True)
 
     @staticmethod
     async def _residents(session: AsyncSession, unit_id: int, today: datetime) -> list[int]:
@@ -325,13 +325,17 @@ class WalkinDesk:
         status: CallStatus,
         now: datetime,
         person_id: int | None = None,
+        *,
+        unreachable: bool = False,
     ) -> bool:
         """The first answer wins: only a ringing call changes, an answer (a person)
-        inside its time, the expiry after it."""
-        in_time = GateWalkin.expires_at > now if person_id else GateWalkin.expires_at <= now
+        inside its time, the expiry after it (or at once when nobody was reached)."""
+        when = GateWalkin.expires_at > now if person_id else GateWalkin.expires_at <= now
+        if unreachable:
+            when = GateWalkin.reached == 0
         result = await session.execute(
             update(GateWalkin)
-            .where(GateWalkin.id == call_id, GateWalkin.status == CallStatus.RINGING, in_time)
+            .where(GateWalkin.id == call_id, GateWalkin.status == CallStatus.RINGING, when)
             .values(status=status, decided_at=now, decided_by_person_id=person_id)
             .execution_options(synchronize_session=False)
         )
@@ -339,10 +343,12 @@ class WalkinDesk:
 
     # --- 3. expire --------------------------------------------------------------------
 
-    async def _expire(self, call_id: int) -> bool:
+    async def _expire(self, call_id: int, *, unreachable: bool = False) -> bool:
         now = self.runtime.clock.now()
         async with self.session_factory.begin() as session:
-            won = await self._claim(session, call_id, CallStatus.NO_ANSWER, now)
+            won = await self._claim(
+                session, call_id, CallStatus.NO_ANSWER, now, unreachable=unreachable
+            )
             if won:
                 row = await session.get(GateWalkin, call_id, populate_existing=True)
                 assert row is not None

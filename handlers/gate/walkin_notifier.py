@@ -91,7 +91,7 @@ class ChatWalkinNotifier(ChatNotifier):
                 return head + "\n" + outcome_line(call, locale)
             if call.status == CallStatus.NO_RESIDENTS.value:
                 text = _("🔔 {gate}: {who} asked for {unit}, but nobody lives there in Courtyard.")
-            elif call.status == CallStatus.NO_ANSWER.value:
+            elif call.status == CallStatus.NO_ANSWER.value and call.reached > 0:
                 text = _("🔔 {gate}: {who} called {unit} at {time}; nobody answered in time.")
             else:
                 text = _(

@@ -102,6 +102,16 @@ async def test_rate_limit_empty_unit_bad_input_and_forged_buttons(world, session
     status, body = await gate_api(w, "East Gate", "GET", f"calls/{call['call_id']}")
     assert status == 404
 
+    # A household nobody can reach in the chat: the call ends at once, the guards know.
+    w.resident.block_bot()
+    status, call = await gate_api(
+        w, "North Gate", "POST", "walkins", {"unit": "3-1201", "name": "Zhou Qi"}
+    )
+    await w.group.expect("could be reached")
+    status, polled = await gate_api(w, "North Gate", "GET", f"calls/{call['call_id']}")
+    assert polled["status"] == "no_answer" and polled["reached"] == 0
+    w.resident.unblock_bot()
+
     ring = await w.resident.expect("on the intercom")
     for data in ("wk:in:999999", "wk:in:abc", "wk:zap:1"):
         answer = await press_data(w.resident, ring, data)
