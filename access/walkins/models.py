@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, str_enum, utcnow
@@ -61,6 +61,20 @@ class GateWalkin(Base):
     door: Mapped[str | None] = mapped_column(String(16))
     # Residents the call reached (an unreachable household is told to the guards).
     reached: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GateWalkinRing(Base):
+    """A ringing message a resident got: edited when the call is decided or ends."""
+
+    __tablename__ = "gate_walkin_rings"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("gate_walkins.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    photo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class GateCallMeter(Base):

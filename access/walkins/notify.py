@@ -25,9 +25,23 @@ class Ring:
     photo: bytes | str | None = None
 
 
+@dataclass(frozen=True)
+class RingMessage:
+    """A ringing message delivered to a resident (to close it when the call is over)."""
+
+    person_id: int
+    chat_id: int
+    message_id: int
+    photo: bool
+
+
 class WalkinNotifier(Protocol):
-    async def ring(self, ring: Ring) -> int:
-        """Ring every resident of the unit; return how many were reached."""
+    async def ring(self, ring: Ring) -> list[RingMessage]:
+        """Ring every resident of the unit; return the messages delivered."""
+        ...
+
+    async def call_closed(self, call: CallView, messages: list[RingMessage]) -> None:
+        """The call was decided or ended: each ringing message says so, buttons gone."""
         ...
 
     async def to_guards(self, call: CallView) -> None:
@@ -36,9 +50,12 @@ class WalkinNotifier(Protocol):
 
 
 class LoggingWalkinNotifier:
-    async def ring(self, ring: Ring) -> int:
+    async def ring(self, ring: Ring) -> list[RingMessage]:
         log.info("walk-in rung", extra={"fields": {"call": ring.call.id}})
-        return 0
+        return []
+
+    async def call_closed(self, call: CallView, messages: list[RingMessage]) -> None:
+        log.info("walk-in closed", extra={"fields": {"call": call.id, "status": call.status}})
 
     async def to_guards(self, call: CallView) -> None:
         log.warning(

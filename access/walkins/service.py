@@ -28,16 +28,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from access.decision import Credential, Decision, Method, Reason
 from access.gates import GateInfo
-from access.models import AccessLogEntry
 from access.walkins.gate import CallClosed, let_in_tx
 from access.walkins.limits import WalkinPolicy, meter_call, muted_until, refused_wait, set_mute
 from access.walkins.models import CallKind, CallStatus, GateWalkin
 from access.walkins.notify import LoggingWalkinNotifier, Ring, WalkinNotifier
+from access.walkins.records import household, log_call, ring_messages, save_ring_messages
 from access.walkins.views import CallView, load_call
 from core.models import Residency
 from core.residency import active_residency_clause
@@ -150,17 +150,17 @@ class WalkinDesk:
                 refusal = await self._terminal_limits(session, gate, unit.id, now)
             if isinstance(refusal, WalkinError):
                 # Logged and committed, but no call: the terminal is answered 429.
-                await self._log(session, row, method, refusal.code, now)
+                await log_call(session, row, method, refusal.code, now)
             else:
                 if refusal is not None:
                     row.status, row.decided_at = CallStatus.MUTED, now
-                residents = await self._residents(session, unit.id, _today(now, gate.timezone))
+                residents = await household(session, unit.id, _today(now, gate.timezone).date())
                 if row.status == CallStatus.RINGING and not residents:
                     row.status, row.decided_at = CallStatus.NO_RESIDENTS, now
                 session.add(row)
                 await session.flush()
                 if row.status != CallStatus.RINGING:
-                    row.log_id = await self._log(session, row, method, row.status.value, now)
+                    row.log_id = await log_call(session, row, method, row.status.value, now)
         if isinstance(refusal, WalkinError):
             raise refusal
         call = await self.call(row.id)
@@ -187,53 +187,22 @@ class WalkinDesk:
         return None
 
     async def _ring(self, ring: Ring) -> None:
-        reached = await self.notifier.ring(ring)
+        messages = await self.notifier.ring(ring)
         async with self.session_factory.begin() as session:
+            save_ring_messages(session, ring.call.id, messages)
             await session.execute(
-                update(GateWalkin).where(GateWalkin.id == ring.call.id).values(reached=reached)
+                update(GateWalkin)
+                .where(GateWalkin.id == ring.call.id)
+                .values(reached=len(messages))
             )
-        if reached == 0:
+        call = await self.call(ring.call.id)
+        if call is not None and not call.ringing:
+            # Answered (or ended) while the others were still being rung.
+            await self._close(call)
+        if not messages:
             # Nobody could be reached (no Telegram, the bot blocked): the call ends now,
             # not after the household's time, and the guards are told.
             await self._expire(ring.call.id, unreachable=True)
-
-    @staticmethod
-    async def _residents(session: AsyncSession, unit_id: int, today: datetime) -> list[int]:
-        rows = await session.scalars(
-            select(Residency.person_id)
-            .where(active_residency_clause(today.date(), unit_id=unit_id))
-            .distinct()
-        )
-        return sorted(rows.all())
-
-    async def _log(
-        self,
-        session: AsyncSession,
-        row: GateWalkin,
-        method: Method,
-        reason: str,
-        now: datetime,
-        person_id: int | None = None,
-    ) -> int:
-        """The call's row in the access log (append-only): one per call, its outcome."""
-        result = await session.execute(
-            insert(AccessLogEntry).values(
-                at=now,
-                community_id=row.community_id,
-                gate_id=row.gate_id,
-                method=method.value,
-                direction="in",
-                granted=False,
-                reason=Reason(reason).value,
-                person_id=person_id,
-                holder_name=row.visitor_name,
-                host_unit_id=row.unit_id,
-                terminal=row.terminal,
-            )
-        )
-        key = result.inserted_primary_key  # type: ignore[attr-defined]
-        assert key is not None
-        return int(key[0])
 
     # --- reading ----------------------------------------------------------------------
 
@@ -282,7 +251,7 @@ class WalkinDesk:
             assert row is not None
             won = await self._claim(session, call_id, CallStatus.REFUSED, now, person_id)
             if won:
-                row.log_id = await self._log(
+                row.log_id = await log_call(
                     session, row, Method(call.kind), Reason.REFUSED, now, person_id
                 )
         if not won:
@@ -307,10 +276,19 @@ class WalkinDesk:
         return self._decided(await self.call(call.id), decision)
 
     def _decided(self, call: CallView | None, decision: Decision | None = None) -> Answer:
-        """A guard's walk-in, answered: the guard is told in the admin group."""
+        """The household's ringing messages say who decided; a guard's walk-in, answered:
+        the guard is told in the admin group."""
+        if call is not None:
+            self.runtime._spawn(self._close(call), "walkin_close")
         if call is not None and call.registered_by_person_id is not None:
             self.runtime._spawn(self.notifier.to_guards(call), "walkin_guards")
         return Answer(Outcome.DONE, call, decision)
+
+    async def _close(self, call: CallView) -> None:
+        async with self.session_factory() as session:
+            messages = await ring_messages(session, call.id)
+        if messages:
+            await self.notifier.call_closed(call, messages)
 
     async def _late(self, call_id: int) -> Answer:
         call = await self.call(call_id)
@@ -352,13 +330,14 @@ class WalkinDesk:
             if won:
                 row = await session.get(GateWalkin, call_id, populate_existing=True)
                 assert row is not None
-                row.log_id = await self._log(
+                row.log_id = await log_call(
                     session, row, Method(row.kind.value), Reason.NO_ANSWER, now
                 )
         if won:
             call = await self.call(call_id)
             if call is not None:
                 self.runtime._spawn(self.notifier.to_guards(call), "walkin_guards")
+                self.runtime._spawn(self._close(call), "walkin_close")
         return won
 
     async def expire_due(self, limit: int = 100) -> int:

@@ -11,20 +11,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from html import escape
+from typing import Any
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from access.lookups import person_by_id
 from access.walkins.models import CallStatus
-from access.walkins.notify import Ring
+from access.walkins.notify import Ring, RingMessage
 from access.walkins.views import CallView
 from bot.notify import locale_of
 from bot.sender import deliver
 from core.formatting import fmt_time
 from handlers.gate.notifier import ChatNotifier
-from handlers.gate.walkin_texts import WalkinCb, outcome_line, who_is_there
+from handlers.gate.walkin_texts import WalkinCb, call_header, outcome_line, who_is_there
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +54,11 @@ def ring_keyboard(call_id: int) -> InlineKeyboardMarkup:
 class ChatWalkinNotifier(ChatNotifier):
     """The gate's chat notifier, with the walk-in's ring and the guards' notes."""
 
-    async def ring(self, ring: Ring) -> int:
+    async def ring(self, ring: Ring) -> list[RingMessage]:
         if self.ctx.bot is None:
-            return 0
+            return []
         photo = ring.photo
-        reached = 0
+        sent: list[RingMessage] = []
         for person_id in ring.resident_ids:
             async with self.ctx.session_factory() as session:
                 person = await person_by_id(session, person_id)
@@ -72,12 +75,40 @@ class ChatWalkinNotifier(ChatNotifier):
                     person.telegram_id, media, caption=text, reply_markup=markup
                 )
             delivery = await deliver(call)
-            if delivery.ok:
-                reached += 1
-                sent_photo = getattr(delivery.result, "photo", None)
-                if isinstance(photo, bytes) and sent_photo:
-                    photo = sent_photo[-1].file_id  # the next residents get the same file
-        return reached
+            if not delivery.ok or delivery.result is None:
+                continue
+            message = delivery.result
+            sent.append(
+                RingMessage(person.id, person.telegram_id, message.message_id, photo is not None)
+            )
+            if isinstance(photo, bytes) and message.photo:
+                photo = message.photo[-1].file_id  # the next residents get the same file
+        return sent
+
+    async def call_closed(self, call: CallView, messages: list[RingMessage]) -> None:
+        """Each resident's ringing message: who is there, then who decided; no buttons."""
+        if self.ctx.bot is None:
+            return
+        for ringing in messages:
+            async with self.ctx.session_factory() as session:
+                person = await person_by_id(session, ringing.person_id)
+            locale = locale_of(self.ctx, person)
+            with self.ctx.i18n.use_locale(locale):
+                text = call_header(call) + "\n\n" + outcome_line(call, locale)
+            chat_id, message_id = ringing.chat_id, ringing.message_id
+            edit: Awaitable[Any] = (
+                self.ctx.bot.edit_message_caption(
+                    chat_id=chat_id, message_id=message_id, caption=text, reply_markup=None
+                )
+                if ringing.photo
+                else self.ctx.bot.edit_message_text(
+                    chat_id=chat_id, message_id=message_id, text=text, reply_markup=None
+                )
+            )
+            try:
+                await edit
+            except TelegramBadRequest as exc:  # gone, too old, or already so
+                log.info("ringing message not closed", extra={"fields": {"error": str(exc)}})
 
     async def to_guards(self, call: CallView) -> None:
         locale = await self._group_locale(call.community_id)

@@ -19,6 +19,15 @@ class WalkinCb(CallbackData, prefix="wk"):
 
 def who_is_there(call: CallView, seconds: int) -> str:
     """The ringing message: who is at which gate for which unit, and the time to answer."""
+    return (
+        call_header(call)
+        + "\n"
+        + _("Let them in? Please answer within {seconds} seconds.").format(seconds=seconds)
+    )
+
+
+def call_header(call: CallView) -> str:
+    """Who is at which gate for which unit (and why)."""
     where = {"gate": escape(call.gate_name), "unit": escape(call.unit_label)}
     if call.kind == CallKind.CALL.value:
         text = _("🔔 Someone at <b>{gate}</b> is calling {unit} on the intercom.").format(**where)
@@ -28,11 +37,7 @@ def who_is_there(call: CallView, seconds: int) -> str:
         )
         if call.purpose:
             text += "\n" + _("Purpose: {purpose}").format(purpose=escape(call.purpose))
-    return (
-        text
-        + "\n"
-        + _("Let them in? Please answer within {seconds} seconds.").format(seconds=seconds)
-    )
+    return text
 
 
 def outcome_line(call: CallView, locale: str | None) -> str:

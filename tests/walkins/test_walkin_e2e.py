@@ -36,6 +36,9 @@ async def test_a_walk_in_is_let_in_from_the_chat(world, session):
     await w.resident.press(ring, "✅ Let in once")
     done = await w.resident.expect("let them in")
     assert "Wang Xiaoming" in done["text"]
+    # The ringing message itself now says who decided, and its buttons are gone.
+    closed = await w.resident.expect_edit(ring, text_contains="Wang Xiaoming let them in")
+    assert "Zhang San" in closed["caption"] and not closed.get("reply_markup")
 
     status, polled = await gate_api(w, "East Gate", "GET", f"calls/{call['call_id']}")
     assert status == 200

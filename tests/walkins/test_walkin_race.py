@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from access.models import AccessLogEntry
 from access.walkins.models import CallKind
+from access.walkins.notify import Ring, RingMessage
 from access.walkins.service import Outcome, Verdict
 from tests.access.conftest import clock as clock  # the gate module's fixtures, shared
 from tests.access.conftest import notifier as notifier
@@ -20,12 +21,26 @@ from tests.access.conftest import site as site
 from tests.factories import make_resident
 
 
+class ReachEveryone:
+    """The chat side, as far as the desk can tell: every resident got the message."""
+
+    async def ring(self, ring: Ring) -> list[RingMessage]:
+        return [RingMessage(p, 9_000 + p, 1, False) for p in ring.resident_ids]
+
+    async def call_closed(self, call, messages) -> None:
+        pass
+
+    async def to_guards(self, call) -> None:
+        pass
+
+
 @pytest.mark.postgres
 async def test_the_first_answer_wins(session, site, runtime):
     second, _ = await make_resident(session, site.unit, telegram_id=5002, name="李小红")
     await session.commit()
     gate = await runtime.gates.get(site.gate_ids["东门"])
     desk = runtime.walkins
+    desk.notifier = ReachEveryone()
     for round_ in range(10):
         call = await desk.ring(gate, unit_label="3栋-1201", kind=CallKind.CALL, terminal="t")
         verdicts = (Verdict.LET_IN, Verdict.REFUSE) if round_ % 2 else (Verdict.REFUSE,) * 2

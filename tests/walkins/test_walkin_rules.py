@@ -48,7 +48,9 @@ async def test_refused_then_no_answer_then_muted(world, session):
     assert "Li Si" in alert["text"] and "North Gate" in alert["text"]
     row = await _log(session, polled["decision_id"])
     assert row.reason == "no_answer" and row.person_id is None and row.holder_name == "Li Si"
-    answer = await w.resident.press(ring, "✅ Let in once")
+    closed = await w.resident.expect_edit(ring, text_contains="Nobody answered in time")
+    assert not closed.get("reply_markup")
+    answer = await press_data(w.resident, ring, f"wk:in:{call['call_id']}")
     assert answer is not None and answer["text"] == "This call has ended."
 
     # Mute from a ringing message: the next call is answered "muted" at once.

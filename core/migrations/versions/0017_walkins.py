@@ -62,6 +62,17 @@ def upgrade() -> None:
         "ix_gate_walkins_gate_unit", "gate_walkins", ["gate_id", "unit_id", "created_at"]
     )
     op.create_table(
+        "gate_walkin_rings",
+        sa.Column("call_id", PK, nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", PK, nullable=False),
+        sa.Column("photo", sa.Boolean(), nullable=False),
+        _fk("gate_walkin_rings", "call_id", "gate_walkins", "CASCADE"),
+        _fk("gate_walkin_rings", "person_id", "people", "CASCADE"),
+        sa.PrimaryKeyConstraint("call_id", "chat_id", name=op.f("pk_gate_walkin_rings")),
+    )
+    op.create_table(
         "gate_call_meter",
         sa.Column("gate_id", PK, nullable=False),
         sa.Column("unit_id", PK, nullable=False),
@@ -84,6 +95,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("gate_call_mutes")
     op.drop_table("gate_call_meter")
+    op.drop_table("gate_walkin_rings")
     op.drop_index("ix_gate_walkins_gate_unit", table_name="gate_walkins")
     op.drop_index("ix_gate_walkins_due", table_name="gate_walkins")
     op.drop_table("gate_walkins")
