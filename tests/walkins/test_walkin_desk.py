@@ -40,6 +40,11 @@ async def test_a_guard_rings_a_home_for_someone_at_the_booth(world, session):
     row = await session.scalar(select(AccessLogEntry).where(AccessLogEntry.method == "walkin"))
     assert row.granted and row.person_id == host_id and row.holder_name == "Zhao Liu"
 
+    # The gate log names the visitor, the home and the resident who answered.
+    await w.group.send(GUARD_ID, "/log")
+    log = await w.group.expect("Gate log")
+    assert "walk-in · Zhao Liu · 3栋-1201 · let in by a resident · Wang Xiaoming" in log["text"]
+
     await w.group.send(STRANGER_ID, "/walkin 3-1201 Mallory")
     await w.resident.expect_nothing(within=0.5, text_contains="Mallory")
     refused = await session.scalar(
