@@ -1694,7 +1694,10 @@
     body.append("unit", unit);
     body.append("name", $("#intercom-name").value.trim());
     body.append("purpose", $("#intercom-purpose").value.trim());
-    const photo = $("#intercom-photo").files[0];
+    // The photo picked, or else the webcam's current frame when it is on (the gate camera).
+    const video = $("#camera-video");
+    let photo = $("#intercom-photo").files[0];
+    if (!photo && !$("#camera").hidden && video.videoWidth) photo = await grabFrame(video);
     if (photo) body.append("photo", photo, photo.name || "gate.jpg");
     $("#intercom-photo").value = "";
     $("#intercom-photo-pick").classList.remove("active");
