@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from access.models import AccessLogEntry
@@ -34,16 +33,22 @@ class ReachEveryone:
         pass
 
 
-@pytest.mark.postgres
 async def test_the_first_answer_wins(session, site, runtime):
     second, _ = await make_resident(session, site.unit, telegram_id=5002, name="李小红")
     await session.commit()
     gate = await runtime.gates.get(site.gate_ids["东门"])
     desk = runtime.walkins
     desk.notifier = ReachEveryone()
-    for round_ in range(10):
+    patterns = [
+        (Verdict.LET_IN, Verdict.LET_IN),
+        (Verdict.LET_IN, Verdict.REFUSE),
+        (Verdict.REFUSE, Verdict.LET_IN),
+        (Verdict.REFUSE, Verdict.REFUSE),
+    ]
+    let_in = 0
+    for round_ in range(12):
         call = await desk.ring(gate, unit_label="3栋-1201", kind=CallKind.CALL, terminal="t")
-        verdicts = (Verdict.LET_IN, Verdict.REFUSE) if round_ % 2 else (Verdict.REFUSE,) * 2
+        verdicts = patterns[round_ % len(patterns)]
         answers = await asyncio.gather(
             desk.answer(call.id, site.host.id, verdicts[0]),
             desk.answer(call.id, second.id, verdicts[1]),
@@ -61,6 +66,10 @@ async def test_the_first_answer_wins(session, site, runtime):
             )
         )
         assert rows == round_ + 1
+        let_in += winner.call.status == "let_in"
+        # The door opened once for every "let in" that won, never for a lost one.
+        door = runtime.doors.existing(gate.id)
+        assert (door.releases if door is not None else 0) == let_in
         # A refusal blocks this gate for a while: the next round rings from a clean slate.
         runtime.clock.advance(desk.policy.interval * 3 + timedelta(seconds=601))
     await runtime.drain()
