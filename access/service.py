@@ -107,6 +107,11 @@ class AccessRuntime:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def in_background(self, coro: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``coro`` after the caller's answer (logged if it fails), drained on close:
+        for the runtime's companions (the walk-in desk's rings and notes)."""
+        self._spawn(coro, what)
+
     async def drain(self, wait_s: float = 10.0) -> None:
         """Wait for pending notifications (tests; orderly shutdown)."""
         if self._tasks:

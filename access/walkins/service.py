@@ -166,9 +166,11 @@ class WalkinDesk:
         call = await self.call(row.id)
         assert call is not None
         if call.ringing:
-            self.runtime._spawn(self._ring(Ring(call, tuple(residents), photo)), "walkin_ring")
+            self.runtime.in_background(
+                self._ring(Ring(call, tuple(residents), photo)), "walkin_ring"
+            )
         elif call.status == CallStatus.NO_RESIDENTS.value:
-            self.runtime._spawn(self.notifier.to_guards(call), "walkin_guards")
+            self.runtime.in_background(self.notifier.to_guards(call), "walkin_guards")
         return call
 
     async def _terminal_limits(
@@ -279,9 +281,9 @@ class WalkinDesk:
         """The household's ringing messages say who decided; a guard's walk-in, answered:
         the guard is told in the admin group."""
         if call is not None:
-            self.runtime._spawn(self._close(call), "walkin_close")
+            self.runtime.in_background(self._close(call), "walkin_close")
         if call is not None and call.registered_by_person_id is not None:
-            self.runtime._spawn(self.notifier.to_guards(call), "walkin_guards")
+            self.runtime.in_background(self.notifier.to_guards(call), "walkin_guards")
         return Answer(Outcome.DONE, call, decision)
 
     async def _close(self, call: CallView) -> None:
@@ -336,8 +338,8 @@ class WalkinDesk:
         if won:
             call = await self.call(call_id)
             if call is not None:
-                self.runtime._spawn(self.notifier.to_guards(call), "walkin_guards")
-                self.runtime._spawn(self._close(call), "walkin_close")
+                self.runtime.in_background(self.notifier.to_guards(call), "walkin_guards")
+                self.runtime.in_background(self._close(call), "walkin_close")
         return won
 
     async def expire_due(self, limit: int = 100) -> int:
