@@ -358,14 +358,18 @@ class WalkinDesk:
 
     # --- mute -------------------------------------------------------------------------
 
-    async def mute(self, call: CallView, person_id: int, seconds: int | None) -> datetime | None:
-        """Mute (or with None unmute) calls to the call's unit; the caller checked
-        :meth:`resides`. Returns the mute's end."""
+    async def mute(self, unit_id: int, person_id: int, seconds: int | None) -> datetime | None:
+        """Mute (or with None unmute) gate calls to a unit the caller checked the person
+        lives in (:meth:`resides`, or their identity's homes). Returns the mute's end."""
         now = self.runtime.clock.now()
         until = now + timedelta(seconds=seconds) if seconds else None
         async with self.session_factory.begin() as session:
-            await set_mute(session, call.unit_id, until, person_id)
+            await set_mute(session, unit_id, until, person_id)
         return until
+
+    async def muted_until(self, unit_id: int) -> datetime | None:
+        async with self.session_factory() as session:
+            return await muted_until(session, unit_id, self.runtime.clock.now())
 
 
 __all__ = ["Answer", "CallKind", "Outcome", "Verdict", "WalkinDesk", "WalkinError"]

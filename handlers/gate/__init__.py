@@ -8,7 +8,8 @@ before the entry commands of the flows after it, as they always have:
 ``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
 ``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
 ``emergency``, ``walkin_desk``; the household's answer to a walk-in or intercom call:
-``walkin_answer``. Outside updates: ``notifier`` (the gate runtime's alerts) and
+``walkin_answer``, and turning gate calls off for a while: ``walkin_mute``. Outside
+updates: ``notifier`` (the gate runtime's alerts) and
 ``jobs`` (expiry, overstays, the gate terminal API).
 """
 
@@ -28,6 +29,7 @@ from handlers.gate import (
     visitor_link,
     walkin_answer,
     walkin_desk,
+    walkin_mute,
     worker_decision,
     worker_request,
     worker_schedule,
@@ -63,6 +65,7 @@ feature = Feature(
         emergency.router,
         walkin_answer.router,
         walkin_desk.router,
+        walkin_mute.router,
     ),
     jobs=register_jobs,
     services=(gate_api_service,),

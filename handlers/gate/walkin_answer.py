@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.verification import DoorOutcome
 from access.walkins.service import Outcome, Verdict, WalkinDesk
-from access.walkins.views import CallView
 from bot.context import AppContext
 from core.formatting import fmt_time
 from core.identity import Identity
@@ -41,18 +40,29 @@ def _desk(app: AppContext) -> WalkinDesk:
     return desk
 
 
-async def _not_yours(
-    query: CallbackQuery, session: AsyncSession, identity: Identity, call: CallView
+async def not_your_home(
+    query: CallbackQuery,
+    session: AsyncSession,
+    identity: Identity,
+    target: tuple[str, int],
+    community_id: int | None = None,
 ) -> None:
+    """A call's button, or a home's mute, pressed by someone who does not live there."""
+    kind, target_id = target
+    text = (
+        _("This call is not for your home.")
+        if kind == "gate_walkin"
+        else _("That home is not yours.")
+    )
     await refuse_foreign(
         query,
         session,
         identity,
         "access.walkin_answer",
-        _("This call is not for your home."),
-        target_type="gate_walkin",
-        target_id=call.id,
-        community_id=call.community_id,
+        text,
+        target_type=kind,
+        target_id=target_id,
+        community_id=community_id,
     )
 
 
@@ -76,7 +86,7 @@ async def answer_call(
         await drop_buttons(query)
         return
     if answer.outcome == Outcome.NOT_YOURS:
-        await _not_yours(query, session, identity, call)
+        await not_your_home(query, session, identity, ("gate_walkin", call.id), call.community_id)
         return
     await drop_buttons(query)
     if answer.outcome == Outcome.ENDED:
@@ -113,15 +123,15 @@ async def mute_calls(
         await answer_query(query, _("This button is no longer active."), alert=True)
         return
     if not await desk.resides(identity.person_id, call):
-        await _not_yours(query, session, identity, call)
+        await not_your_home(query, session, identity, ("gate_walkin", call.id), call.community_id)
         return
     unit = escape(call.unit_label)
     if callback_data.action == "unmute":
-        await desk.mute(call, identity.person_id, None)
+        await desk.mute(call.unit_id, identity.person_id, None)
         await drop_buttons(query)
         await reply(query, _("🔔 Gate calls to {unit} are back on.").format(unit=unit))
         return
-    until = await desk.mute(call, identity.person_id, desk.policy.mute_s)
+    until = await desk.mute(call.unit_id, identity.person_id, desk.policy.mute_s)
     assert until is not None
     unmute = InlineKeyboardButton(
         text=_("🔔 Unmute"),

@@ -118,3 +118,23 @@ async def test_rate_limit_empty_unit_bad_input_and_forged_buttons(world, session
     for data in ("wk:in:999999", "wk:in:abc", "wk:zap:1"):
         answer = await press_data(w.resident, ring, data)
         assert answer is not None and answer["text"] == "This button is no longer active."
+
+
+async def test_a_household_mutes_gate_calls_for_a_while(world):
+    w = world
+    await w.resident.send("/mutecalls")
+    menu = await w.resident.expect("gate calls are on")
+    await w.resident.press(menu, "🔕 8 hours")
+    await w.resident.expect("gate calls are muted until")
+    status, call = await gate_api(w, "East Gate", "POST", "calls", {"unit": "3-1201"})
+    assert status == 201 and call["status"] == "muted"
+    # A forged home id is refused; garbled minutes are a stale button.
+    answer = await press_data(w.resident, menu, "wm:99999:60")
+    assert answer is not None and answer["text"] == "That home is not yours."
+    answer = await press_data(w.resident, menu, "wm:1:7")
+    assert answer is not None and answer["text"] == "This button is no longer active."
+    await w.resident.press(menu, "🔔 On")
+    await w.resident.expect("gate calls are on")
+    status, call = await gate_api(w, "East Gate", "POST", "calls", {"unit": "3-1201"})
+    assert status == 201 and call["status"] == "ringing"
+    await w.resident.expect("on the intercom")
