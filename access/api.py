@@ -7,6 +7,8 @@
   right) and its single-use token; the terminal shows the action and sends a burst of
   ``frame`` parts with the ``challenge`` to ``verify`` (:mod:`access.faces.liveness`).
 - ``POST /v1/gates/{gate}/events`` — door forced, door held open, tamper → staff alerted.
+- ``POST /v1/gates/{gate}/walkins``, ``POST …/calls``, ``GET …/calls/{call}`` — a walk-in
+  or an intercom call rings the household in the chat (:mod:`access.api_walkins`).
 - ``GET /v1/health`` — liveness and database reachability.
 - ``GET /v1/openapi.json`` — the OpenAPI document of all of the above.
 - ``GET /livez``, ``/readyz``, ``/metrics`` — the probes and Prometheus metrics
@@ -267,6 +269,9 @@ def create_gate_app(runtime: AccessRuntime) -> web.Application:
     from access.sync.api import add_routes  # gate agents (imports this module)
 
     add_routes(app)
+    from access.api_walkins import add_routes as add_walkin_routes  # (imports this module)
+
+    add_walkin_routes(app)
     return app
 
 

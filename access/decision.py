@@ -23,6 +23,8 @@ class Method(enum.StrEnum):
     REMOTE = "remote"
     STAFF = "staff"
     FACE = "face"
+    WALKIN = "walkin"  # a walk-in registered at the gate, let in by a resident
+    CALL = "call"  # the terminal's intercom call, answered by a resident
 
 
 class Direction(enum.StrEnum):
@@ -59,6 +61,13 @@ class Reason(enum.StrEnum):
     USE_CODE = "use_code"  # too many face failures at this gate: use a code or card
     SECOND_FACTOR = "second_factor"  # a look-alike's face: a code, card or the chat too
     LIVENESS_FAILED = "liveness_failed"  # not shown to be a live person (blink / turn)
+    # walk-ins and intercom calls (access.walkins): granted "let_in", or why not
+    LET_IN = "let_in"
+    REFUSED = "refused"
+    NO_ANSWER = "no_answer"
+    NO_RESIDENTS = "no_residents"
+    MUTED = "muted"
+    REFUSED_RECENTLY = "refused_recently"
 
 
 class DoorOutcome(enum.StrEnum):

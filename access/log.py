@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.gates import gate_by_name
 from access.models import AccessLogEntry, Gate, Pass
-from core.models import Building, Unit
+from core.models import Building, Person, Unit
 from core.units import find_unit_by_label
 
 MAX_ROWS = 5000
@@ -41,6 +41,8 @@ class LogRow:
     person_id: int | None
     terminal: str | None
     ref_id: int | None
+    # Who decided a walk-in or intercom call (the resident who answered).
+    person_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,9 @@ async def query_log(
 ) -> list[LogRow]:
     """Newest first."""
     query = (
-        select(AccessLogEntry, Gate.name, Building.name, Unit.number, Pass.kind)
+        select(AccessLogEntry, Gate.name, Building.name, Unit.number, Pass.kind, Person.full_name)
         .outerjoin(Gate, Gate.id == AccessLogEntry.gate_id)
+        .outerjoin(Person, Person.id == AccessLogEntry.person_id)
         .outerjoin(Unit, Unit.id == AccessLogEntry.host_unit_id)
         .outerjoin(Building, Building.id == Unit.building_id)
         .outerjoin(Pass, Pass.id == AccessLogEntry.pass_id)
@@ -157,8 +160,9 @@ async def query_log(
             person_id=entry.person_id,
             terminal=entry.terminal,
             ref_id=entry.ref_id,
+            person_name=person_name or "",
         )
-        for entry, gate_name, building, number, kind in rows
+        for entry, gate_name, building, number, kind, person_name in rows
     ]
 
 

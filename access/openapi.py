@@ -12,6 +12,7 @@ from access.decision import DoorOutcome, Reason
 from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
 from access.models import GateEventType, PassKind
+from access.openapi_walkins import WALKIN_PATHS, WALKIN_SCHEMAS
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
 
 _ERROR = {
@@ -171,6 +172,7 @@ OPENAPI: dict[str, Any] = {
                 },
             },
             **AGENT_SCHEMAS,
+            **WALKIN_SCHEMAS,
             "EventRequest": {
                 "type": "object",
                 "additionalProperties": False,
@@ -372,5 +374,6 @@ OPENAPI: dict[str, Any] = {
             }
         },
         **AGENT_PATHS,
+        **WALKIN_PATHS,
     },
 }

@@ -40,4 +40,10 @@ REASON_TEXTS: dict[str, str] = {
     "use_code": _("too many face tries: use a code"),
     "second_factor": _("look-alike enrolled: face needs a code too"),
     "liveness_failed": _("face not shown to be live (blink / turn)"),
+    "let_in": _("let in by a resident"),
+    "refused": _("refused by a resident"),
+    "no_answer": _("no answer from the household"),
+    "no_residents": _("nobody lives in that unit"),
+    "muted": _("the household muted calls"),
+    "refused_recently": _("refused a moment ago"),
 }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -47,6 +47,7 @@ from core.metrics import DOOR_FAILURES, GATE_DECISIONS, GATE_SECONDS
 
 if TYPE_CHECKING:
     from access.faces.service import FaceService
+    from access.walkins.service import WalkinDesk
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class AccessRuntime:
         self.gates = GateDirectory(self.runner)
         # Face images at the gate (access.faces.service); None: faces get "use_code".
         self.faces: FaceService | None = None
+        # Walk-ins and intercom calls (access.walkins), set up by bot.services.build_gate.
+        self.walkins: WalkinDesk | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- background notifications -------------------------------------------------
@@ -103,6 +106,11 @@ class AccessRuntime:
         task = asyncio.get_running_loop().create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def in_background(self, coro: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``coro`` after the caller's answer (logged if it fails), drained on close:
+        for the runtime's companions (the walk-in desk's rings and notes)."""
+        self._spawn(coro, what)
 
     async def drain(self, wait_s: float = 10.0) -> None:
         """Wait for pending notifications (tests; orderly shutdown)."""
@@ -130,7 +138,10 @@ class AccessRuntime:
         *,
         direction: Direction = Direction.IN,
         terminal: str | None = None,
+        tx: Callable[[Connection, DecisionInput], Decision] = decide_tx,
     ) -> Decision:
+        """``tx`` is the decision's transaction: :func:`decide_tx`, or one that does more
+        in the same commit (a walk-in's answer, :mod:`access.walkins.gate`)."""
         inp = DecisionInput(
             gate=gate,
             credential=credential,
@@ -141,7 +152,7 @@ class AccessRuntime:
             policy=self.policy,
         )
         started = time.perf_counter()
-        decision = await self._decide(gate, inp, direction)
+        decision = await self._decide(gate, inp, direction, tx)
         elapsed = time.perf_counter() - started
         # The metrics of every gate decision (code, QR, face, remote, staff): here only.
         method = credential.method.value
@@ -152,8 +163,14 @@ class AccessRuntime:
             DOOR_FAILURES.labels(gate.driver).inc()
         return decision
 
-    async def _decide(self, gate: GateInfo, inp: DecisionInput, direction: Direction) -> Decision:
-        decision = await self.runner.run(decide_tx, inp)
+    async def _decide(
+        self,
+        gate: GateInfo,
+        inp: DecisionInput,
+        direction: Direction,
+        tx: Callable[[Connection, DecisionInput], Decision] = decide_tx,
+    ) -> Decision:
+        decision = await self.runner.run(tx, inp)
         if decision.lockout is not None and decision.lockout.starts_episode:
             # Once per episode: a guesser held to one code every 12 minutes must not
             # turn the staff group into a ticker.

@@ -68,6 +68,8 @@ _GRANT_REASON = {
     Method.REMOTE: Reason.REMOTE,
     Method.STAFF: Reason.STAFF,
     Method.FACE: Reason.RESIDENT,
+    Method.WALKIN: Reason.LET_IN,
+    Method.CALL: Reason.LET_IN,
 }
 
 

@@ -14,6 +14,8 @@ from access.faces import FaceSettings
 from access.faces.service import FaceService
 from access.faces.weights import ANTI_SPOOFING_FILES, missing_weights
 from access.service import AccessRuntime
+from access.walkins.limits import WalkinPolicy
+from access.walkins.service import WalkinDesk
 from bot.context import AppContext
 from bot.settings import Settings, SettingsError
 
@@ -76,5 +78,7 @@ def build_gate(ctx: AppContext) -> AccessRuntime:
         settings=config,
         workers=ctx.settings.face_workers,
     )
+    policy = WalkinPolicy(answer_s=ctx.settings.walkin_answer_s)
+    runtime.walkins = WalkinDesk(runtime, ctx.session_factory, policy)
     ctx.gate, ctx.faces = runtime, runtime.faces
     return runtime

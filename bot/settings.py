@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # Gate terminal API, served by `courtyard run` alongside the bot.
     gate_api_host: str = "127.0.0.1"
     gate_api_port: int = Field(default=8090, ge=1, le=65535)
+    # Seconds a household has to answer a walk-in or an intercom call at the gate.
+    walkin_answer_s: int = Field(default=60, ge=15, le=600)
     # /livez, /readyz and /metrics of the scheduler and long polling (the webhook port
     # and the gate API serve them on their own ports). 0: not served.
     metrics_host: str = "127.0.0.1"

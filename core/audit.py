@@ -17,6 +17,7 @@ RECORDED_ACTIONS: frozenset[str] = frozenset(
         "access.clear_lockout",
         "access.log_export",
         "access.staff_open",
+        "access.walkin_answer",
         "audit.export",
         "community.admin_group_bound",
         "community.created",

@@ -70,6 +70,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "access.presence": _OPENERS,
     "access.emergency_open": _MANAGER,
     "access.emergency_end": _MANAGER,
+    "access.walkin": _OPENERS,
     # faces
     "faces.count": ANY_STAFF,
     "faces.liveness": _MANAGER,

@@ -8,6 +8,8 @@
   uploaded with the decisions (staff are alerted then).
 - ``POST /v1/gates/{gate}/fire-alarm`` — the fire-alarm input (``{"active": true}``):
   every gate of the agent is held open and every request granted until it clears.
+- ``POST /v1/gates/{gate}/walkins``, ``…/calls``, ``GET …/calls/{call}`` — forwarded;
+  offline, 503 (a household is rung through the server; the guard takes over).
 - ``GET /v1/health`` — the agent: server online or not, replica version, queue.
 
 Terminals authenticate with their gate keys, checked against the replica offline.
@@ -54,7 +56,7 @@ async def _forwarded(request: web.Request) -> web.Response | None:
     agent = request.app[AGENT_KEY]
     body = await request.read()
     try:
-        answer = await agent.forward("POST", request.path, body, _forward_headers(request))
+        answer = await agent.forward(request.method, request.path, body, _forward_headers(request))
     except ServerAway:
         return None
     return web.Response(
@@ -123,6 +125,19 @@ async def events(request: web.Request) -> web.Response:
     return web.json_response({"recorded": True, "event_id": event_id, "offline": True}, status=202)
 
 
+async def walkin(request: web.Request) -> web.Response:
+    """Walk-ins and intercom calls ring a household through the server: forwarded;
+    offline, the terminal is told to send the visitor to the guard."""
+    gate_id = _gate_id(request)
+    answer = await _forwarded(request)
+    if answer is not None:
+        return answer
+    _local_gate(request, gate_id)
+    return error_response(
+        503, "unavailable", "calling a home needs the server; please ask the guard"
+    )
+
+
 async def fire_alarm(request: web.Request) -> web.Response:
     agent = request.app[AGENT_KEY]
     _local_gate(request, _gate_id(request))
@@ -162,6 +177,9 @@ def create_agent_app(agent: GateAgent) -> web.Application:
     app.router.add_post("/v1/gates/{gate}/verify", verify)
     app.router.add_post("/v1/gates/{gate}/events", events)
     app.router.add_post("/v1/gates/{gate}/fire-alarm", fire_alarm)
+    app.router.add_post("/v1/gates/{gate}/walkins", walkin)
+    app.router.add_post("/v1/gates/{gate}/calls", walkin)
+    app.router.add_get("/v1/gates/{gate}/calls/{call}", walkin)
     app.router.add_get("/v1/health", health)
     return app
 

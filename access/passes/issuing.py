@@ -193,7 +193,7 @@ async def insert_active_pass(session: AsyncSession, secret_key: str, row: Pass) 
         await session.flush()
 
     code, token, share_key = await _insert_with_credentials(
-        session, secret_key, unit.community_id, fill
+        session, secret_key, row.community_id, fill
     )
     return IssuedPass(row.id, code, token, share_key, row.valid_from, row.valid_until)
 

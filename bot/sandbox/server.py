@@ -14,6 +14,8 @@ Served on the emulator's port, next to the Bot API and ``/_emulator``:
   through the ``sandbox`` gettext domain;
 - ``GET /sandbox/api/gates/{id}`` — the simulated door's state and the gate's
   recent access log;
+- ``POST /sandbox/api/gates/{id}/call`` and ``GET …/calls/{call}`` — "Call the unit"
+  and walk-ins, forwarded to the gate API, and their outcome;
 - ``POST /sandbox/api/gates/{id}/verify`` and ``…/events`` — forwarded to the
   real gate terminal API with the gate's key (the page never sees the key);
 - ``POST /sandbox/api/clock`` — move the sandbox's time forward.
@@ -36,6 +38,7 @@ from bot.emulator.state import User
 from bot.sandbox.api import API, ApiError, api_errors, ok, read_json
 from bot.sandbox.blueprint import NEW_USER_FIRST_ID, blueprint, cast
 from bot.sandbox.gate_terminal import GateTerminal
+from bot.sandbox.gate_walkin import GateIntercom
 from bot.sandbox.images import decode_qr
 from bot.sandbox.strings import ui_strings
 from core.identity import load_identity
@@ -83,6 +86,9 @@ class SandboxWeb:
         r.add_post(API + "/gates/{gate_id}/challenge", self.gates.challenge)
         r.add_post(API + "/gates/{gate_id}/face-burst", self.gates.face_burst)
         r.add_post(API + "/gates/{gate_id}/events", self.gates.event)
+        intercom = GateIntercom(self.gates)  # "Call the unit" (bot/sandbox/gate_walkin.py)
+        r.add_post(API + "/gates/{gate_id}/call", intercom.ring)
+        r.add_get(API + "/gates/{gate_id}/calls/{call_id}", intercom.poll)
         r.add_post(f"{API}/qr", self.gates.read_qr)
         r.add_post(f"{API}/gate-agent", self.gates.agent.toggle)
         r.add_post(f"{API}/clock", self.clock)

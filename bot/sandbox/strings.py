@@ -198,6 +198,24 @@ UI: dict[str, str] = {
     "gate.alarm.tamper": _("Tamper"),
     "gate.alarm_sent": _("The terminal reported it; the office is alerted."),
     "gate.cable": _("Cable to the server"),
+    "gate.intercom": _("Intercom"),
+    "gate.intercom_unit": _("Unit, e.g. 1-101"),
+    "gate.intercom_name": _("Visitor's name (walk-in)"),
+    "gate.intercom_purpose": _("Purpose"),
+    "gate.intercom_call": _("📞 Call the unit"),
+    "gate.intercom_photo": _("📷 Photo"),
+    "gate.calling": _("Calling {unit}…"),
+    "call.answer_within": _("The household has {s} s to answer in the chat"),
+    "call.ringing": _("Still ringing"),
+    "call.let_in": _("The household let you in"),
+    "call.refused": _("The household declined"),
+    "call.no_answer": _("No answer: the guard has been told"),
+    "call.no_residents": _("Nobody lives there: please see the guard"),
+    "call.muted": _("The household is not taking calls now"),
+    "call.rate_limited": _("Too many calls to this home"),
+    "call.refused_recently": _("The household just declined"),
+    "call.wait_s": _("Please wait {s} s"),
+    "call.unknown_unit": _("There is no such unit"),
     "gate.cable_cut": _("✂ Cut the cable"),
     "gate.cable_restore": _("Reconnect the cable"),
     "gate.cable_cut_done": _("The gate agent now decides on its own, from its copy of the passes."),
@@ -348,6 +366,14 @@ UI: dict[str, str] = {
     "guide.time.text": _(
         "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "
         "forward to see warnings and escalations arrive."
+    ),
+    "guide.walkin.title": _("Ring a home from the gate"),
+    "guide.walkin.text": _(
+        "At the gate, type a resident's unit under Intercom and press “Call the unit”; add "
+        "a name (and a photo, as the gate camera would) to register a walk-in. The "
+        "residents get the call in the chat with “Let in once” and “Refuse”: the first "
+        "answer opens the door, and the display shows it. Nobody answers within a minute? "
+        "The guards are told."
     ),
     "guide.cable.title": _("Cut the cable"),
     "guide.cable.text": _(

@@ -86,6 +86,8 @@ ACTION_LABELS: dict[str, LazyProxy] = {
     "access.log_export": __("Export the gate log"),
     "access.emergency_open": __("Emergency: open every gate"),
     "access.emergency_end": __("End the emergency opening"),
+    "access.walkin": __("Ring a home for a walk-in"),
+    "access.walkin_answer": __("Answer a call from the gate"),
     # faces
     "faces.count": __("Count face enrolments"),
     "faces.consent": __("Consent to face access"),

@@ -9,8 +9,10 @@ own gate QR) → ``worker_request`` → ``worker_schedule`` → ``delivery`` →
 ``daily_help``; ``visitor_link`` and ``help_households`` (a daily-help invitation) go
 before every area (``link_feature``), so a forwarded link opens mid-conversation.
 Admin group: ``worker_decision``, ``staff_open``, ``staff_log``, ``presence`` (who is
-inside), ``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
-``jobs`` (expiry, overstays, the gate terminal API).
+inside), ``emergency``, ``walkin_desk``; the household's answer to a walk-in or
+intercom call: ``walkin_answer``, and turning gate calls off for a while:
+``walkin_mute``. Outside updates: ``notifier`` (the gate runtime's alerts) and ``jobs``
+(expiry, overstays, walk-ins without an answer, the gate terminal API).
 """
 
 from __future__ import annotations
@@ -32,18 +34,24 @@ from handlers.gate import (
     staff_log,
     staff_open,
     visitor_link,
+    walkin_answer,
+    walkin_desk,
+    walkin_mute,
     worker_decision,
     worker_request,
     worker_schedule,
 )
 from handlers.gate.jobs import gate_api_service, register_jobs
 from handlers.gate.notifier import ChatNotifier
+from handlers.gate.walkin_notifier import ChatWalkinNotifier
 from handlers.kit import Feature
 
 
 def _alerts_to_chat(ctx: AppContext) -> None:
     """The gate runtime's alerts go to the admin group and to hosts."""
     ctx.gate.notifier = ChatNotifier(ctx)
+    if ctx.gate.walkins is not None:
+        ctx.gate.walkins.notifier = ChatWalkinNotifier(ctx)
 
 
 # A forwarded pass link opens whatever conversation its reader is in (another flow's
@@ -71,6 +79,9 @@ feature = Feature(
         staff_log.router,
         presence.router,
         emergency.router,
+        walkin_answer.router,
+        walkin_desk.router,
+        walkin_mute.router,
     ),
     jobs=register_jobs,
     services=(gate_api_service,),

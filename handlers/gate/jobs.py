@@ -5,6 +5,7 @@
 - Every minute, hosts whose visitor came in and was not recorded leaving by the end
   of the window (plus the community's grace) are told, once, and so are the guards
   in the admin group. A granted exit clears the visitor (``Pass.inside``) first.
+- Every 10 seconds, walk-ins and intercom calls past their time end as "no answer".
 - The gate terminal API runs alongside the bot, on the runtime built at start-up.
 """
 
@@ -112,7 +113,15 @@ async def prune_changes_job(ctx: AppContext) -> int:
         return await prune_pass_changes(session, ctx.clock.now())
 
 
+async def walkin_expiry_job(ctx: AppContext) -> int:
+    """Walk-ins and intercom calls nobody answered in time: the terminal's poll shows
+    it, the guards are told (access.walkins; a poll or a late answer may get there first)."""
+    desk = ctx.gate.walkins
+    return await desk.expire_due() if desk is not None else 0
+
+
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("access.expire", lambda: expire_job(ctx), 60)
     scheduler.add_periodic("access.overstay", lambda: overstay_job(ctx), 60)
     scheduler.add_periodic("access.agent_changes", lambda: prune_changes_job(ctx), 3600)
+    scheduler.add_periodic("access.walkin_expiry", lambda: walkin_expiry_job(ctx), 10)

@@ -23,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.decision import Method
 from access.log import MAX_ROWS, LogFilter, export_csv, query_log, resolve_log_filter
 from bot.context import AppContext
 from core.formatting import fmt_short_datetime, local_dt
@@ -72,9 +73,12 @@ async def log_command(
             mark = "✅" if r.granted else "⛔"
         who = escape(r.holder_name) or "—"
         unit = f" · {escape(r.unit_label)}" if r.unit_label else ""
+        # A walk-in or intercom call: the resident who answered it.
+        answered = r.method in (Method.WALKIN, Method.CALL) and r.person_name
+        decider = f" · {escape(r.person_name)}" if answered else ""
         lines.append(
             f"{mark} {fmt_short_datetime(r.at, tz, locale)} · {escape(r.gate_name)} · "
-            f"{method_label(r.method)} · {who}{unit} · {reason_label(r.reason)}"
+            f"{method_label(r.method)} · {who}{unit} · {reason_label(r.reason)}{decider}"
         )
     kind, value = flt.key()
     keyboard = InlineKeyboardMarkup(

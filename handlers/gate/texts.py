@@ -43,6 +43,8 @@ def method_label(method: str) -> str:
         "remote": _("remote"),
         "staff": _("staff"),
         "face": _("face"),
+        "walkin": _("walk-in"),
+        "call": _("intercom"),
     }
     return labels.get(method, method)
 

@@ -13,6 +13,7 @@ from access.gates import GateInfo, create_gate
 from access.models import DoorDriverKind, GateKind
 from access.service import AccessRuntime
 from access.throttle import Lockout
+from access.walkins.service import WalkinDesk
 from core.clock import FrozenClock
 from core.models import Community, Person, Unit
 from tests.conftest import TEST_SECRET
@@ -93,10 +94,11 @@ def notifier() -> RecordingNotifier:
 
 
 @pytest.fixture
-async def runtime(database_url, clock, notifier) -> AsyncIterator[AccessRuntime]:
+async def runtime(database_url, clock, notifier, session_factory) -> AsyncIterator[AccessRuntime]:
     rt = AccessRuntime(
         database_url=database_url, secret_key=TEST_SECRET, clock=clock, notifier=notifier
     )
+    rt.walkins = WalkinDesk(rt, session_factory)
     try:
         yield rt
     finally:

@@ -1688,8 +1688,60 @@
       });
     }
     $("#cable-toggle").addEventListener("click", toggleCable);
+    $("#intercom-form").addEventListener("submit", (event) => { event.preventDefault(); callUnit(); });
+    $("#intercom-photo-pick").addEventListener("click", () => $("#intercom-photo").click());
+    $("#intercom-photo").addEventListener("change", () => $("#intercom-photo-pick").classList.toggle("active", $("#intercom-photo").files.length > 0));
     renderCode();
     setInterval(() => { if (!document.hidden) pollGate(); }, 1000);
+  }
+
+  // "Call the unit" / a walk-in with a name: the household answers in the chat; the
+  // display follows the call until it is decided (bot/sandbox/gate_walkin.py).
+  async function callUnit() {
+    const unit = $("#intercom-unit").value.trim();
+    if (!unit) { $("#intercom-unit").focus(); return; }
+    const body = new FormData();
+    body.append("unit", unit);
+    body.append("name", $("#intercom-name").value.trim());
+    body.append("purpose", $("#intercom-purpose").value.trim());
+    // The photo picked, or else the webcam's current frame when it is on (the gate camera).
+    const video = $("#camera-video");
+    let photo = $("#intercom-photo").files[0];
+    if (!photo && !$("#camera").hidden && video.videoWidth) photo = await grabFrame(video);
+    if (photo) body.append("photo", photo, photo.name || "gate.jpg");
+    $("#intercom-photo").value = "";
+    $("#intercom-photo-pick").classList.remove("active");
+    const asked = S.gateId;
+    setDisplay("busy", t("gate.calling", { unit }), "", 15000);
+    let result;
+    try {
+      result = await api("POST", `/sandbox/api/gates/${asked}/call`, body, { form: true });
+    } catch (error) {
+      setDisplay("warn", t("gate.error"), errorText(error), 6000);
+      return;
+    }
+    const c = result.call || {};
+    if (result.status === 429) {
+      setDisplay("warn", t(c.error === "refused_recently" ? "call.refused_recently" : "call.rate_limited"), t("call.wait_s", { s: c.retry_after_s || 1 }), 6000);
+      return;
+    }
+    if (result.status !== 201) {
+      setDisplay("denied", t(c.error === "unknown_unit" ? "call.unknown_unit" : "gate.bad_input"), c.detail || "", 6000);
+      return;
+    }
+    for (let i = 0; i < 700 && S.gateId === asked; i++) {
+      if (c.status !== "ringing") break;
+      setDisplay("busy", t("gate.calling", { unit: c.unit }), t("call.answer_within", { s: c.expires_in_s }), 3000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      try {
+        const polled = await api("GET", `/sandbox/api/gates/${asked}/calls/${c.call_id}`);
+        if (polled.status === 200) Object.assign(c, polled.call);
+      } catch { /* the next poll tries again */ }
+    }
+    if (S.gateId !== asked) return;
+    const tone = { let_in: "granted", refused: "denied" }[c.status] || "warn";
+    setDisplay(tone, t(`call.${c.status}`), c.unit || "", 8000);
+    pollGate();
   }
 
   function selectReader(reader) {
@@ -1940,6 +1992,8 @@
       guideStep(10, t("guide.office.title"), t("guide.office.text"), actInGroup(tech), actInGroup(manager), actAs(zh), actAs(en)),
       guideStep(9, t("guide.help.title"), t("guide.help.text"), actAs(en),
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
+      guideStep(9, t("guide.walkin.title"), t("guide.walkin.text"),
+        el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); const home = en && en.units && en.units[0]; if (home) $("#intercom-unit").value = home.label; $("#intercom-unit").focus(); } }, t("guide.to_gate")), actAs(en)),
     );
     $("#guide").hidden = false;
   }
