@@ -23,6 +23,7 @@ class Method(enum.StrEnum):
     REMOTE = "remote"
     STAFF = "staff"
     FACE = "face"
+    PLATE = "plate"
 
 
 class Direction(enum.StrEnum):
@@ -58,6 +59,12 @@ class Reason(enum.StrEnum):
     USE_CODE = "use_code"  # too many face failures at this gate: use a code or card
     SECOND_FACTOR = "second_factor"  # a look-alike's face: a code, card or the chat too
     LIVENESS_FAILED = "liveness_failed"  # not shown to be a live person (blink / turn)
+    # denied, plates (access.vehicles.plate_gate)
+    PLATE_UNREADABLE = "plate_unreadable"  # the camera's text is not a Chinese plate
+    PLATE_UNSURE = "plate_unsure"  # read below the trusted confidence: ask the guard
+    BLOCKED = "blocked"  # on the community's black list
+    # granted, plates
+    LISTED = "listed"  # on the community's white list
 
 
 class DoorOutcome(enum.StrEnum):
@@ -77,6 +84,8 @@ class Credential:
     # Set when the presenting side already knows the answer is no (the face engine
     # matched nobody): the decision logs and returns it like any other denial.
     denial: Reason | None = None
+    # A camera's plate read: how sure it is (0 to 1); None when not said.
+    confidence: float | None = None
 
     @classmethod
     def code(cls, code: str) -> Credential:
@@ -89,6 +98,12 @@ class Credential:
     @classmethod
     def person(cls, method: Method, person_id: int | None) -> Credential:
         return cls(method, person_id=person_id)
+
+    @classmethod
+    def plate(
+        cls, plate: str, confidence: float | None = None, denial: Reason | None = None
+    ) -> Credential:
+        return cls(Method.PLATE, secret=plate, confidence=confidence, denial=denial)
 
     @classmethod
     def face(cls, person_id: int | None, denial: Reason | None = None) -> Credential:
@@ -108,6 +123,9 @@ class AccessPolicy:
     exit_grace_s: int = 24 * 3600
     # A correct code entered during a lock-out rings its host at most this often.
     ring_interval_s: int = 120
+    # A camera's plate read below this confidence is not trusted alone
+    # (COURTYARD_PLATE_MIN_CONFIDENCE).
+    plate_min_confidence: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -164,6 +182,8 @@ class Resolution:
     host_unit_id: int | None = None
     # Counts toward the terminal's guessing protection.
     is_guess: bool = False
+    # Granted without a pass: the reason logged when it is not the method's own.
+    grant_reason: Reason | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
 from access.models import GateEventType
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
+from access.vehicles.openapi import PLATE_PROPERTIES
 
 _ERROR = {
     "type": "object",
@@ -109,7 +110,11 @@ OPENAPI: dict[str, Any] = {
             "VerifyRequest": {
                 "type": "object",
                 "additionalProperties": False,
-                "oneOf": [{"required": ["code"]}, {"required": ["qr"]}],
+                "oneOf": [
+                    {"required": ["code"], "not": {"required": ["confidence"]}},
+                    {"required": ["qr"], "not": {"required": ["confidence"]}},
+                    {"required": ["plate"]},
+                ],
                 "properties": {
                     "code": {
                         "type": "string",
@@ -117,6 +122,7 @@ OPENAPI: dict[str, Any] = {
                         "description": "Digits typed on the keypad (visitor codes have 8).",
                     },
                     "qr": {"type": "string", "minLength": 1, "maxLength": 256},
+                    **PLATE_PROPERTIES,
                     "direction": _DIRECTION,
                     "terminal": _JSON_TERMINAL,
                 },
@@ -179,10 +185,14 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "operationId": "verify",
                 "summary": (
-                    "Decide on a code, a QR token or a face; releases the door when granted."
+                    "Decide on a code, a QR token, a plate or a face; releases the door if granted."
                 ),
                 "description": (
-                    "A code or QR token is sent as JSON. A face is sent either as the raw "
+                    "A code, a QR token or a plate is sent as JSON. A plate opens a "
+                    "vehicle gate (elsewhere `wrong_gate`) for a resident's approved "
+                    "registration, a visitor pass carrying it (within its window) or the "
+                    "community's white list; the black list refuses it (`blocked`). "
+                    "A face is sent either as the raw "
                     "JPEG (`Content-Type: image/jpeg`; direction `in`, no terminal name) or "
                     "as `multipart/form-data` with a `face` part and optional `direction` "
                     "and `terminal` parts. "

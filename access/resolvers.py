@@ -106,7 +106,7 @@ def exit_violation(store: DecisionStore, p: PassRow, inp: DecisionInput) -> Reas
     return None if inside_may_leave else entry
 
 
-def _resolve_pass(
+def resolve_pass(
     store: DecisionStore, found: PassRow | None, inp: DecisionInput, *, is_code: bool
 ) -> Resolution:
     if found is None or found.community_id != inp.gate.community_id:
@@ -125,7 +125,7 @@ def resolve_code(store: DecisionStore, inp: DecisionInput) -> Resolution:
     if not is_code_shaped(code):
         return Resolution(Reason.UNKNOWN, is_guess=True)
     found = store.pass_by_code(inp.gate.community_id, hash_code(inp.secret_key, code))
-    return _resolve_pass(store, found, inp, is_code=True)
+    return resolve_pass(store, found, inp, is_code=True)
 
 
 def resolve_qr(store: DecisionStore, inp: DecisionInput) -> Resolution:
@@ -133,7 +133,7 @@ def resolve_qr(store: DecisionStore, inp: DecisionInput) -> Resolution:
     if not is_token_shaped(token):
         return Resolution(Reason.UNKNOWN)
     found = store.pass_by_token(hash_token(inp.secret_key, token))
-    return _resolve_pass(store, found, inp, is_code=False)
+    return resolve_pass(store, found, inp, is_code=False)
 
 
 def resolve_remote(store: DecisionStore, inp: DecisionInput) -> Resolution:

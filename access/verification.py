@@ -61,6 +61,7 @@ from access.resolvers import (
 )
 from access.store import DecisionStore, PassRow
 from access.store_sqlite import store_for
+from access.vehicles import plate_gate as _plate_gate  # noqa: F401  (registers PLATE)
 
 _GRANT_REASON = {
     Method.CODE: Reason.OK,
@@ -68,6 +69,7 @@ _GRANT_REASON = {
     Method.REMOTE: Reason.REMOTE,
     Method.STAFF: Reason.STAFF,
     Method.FACE: Reason.RESIDENT,
+    Method.PLATE: Reason.RESIDENT,
 }
 
 
@@ -248,7 +250,7 @@ def decide(store: DecisionStore, inp: DecisionInput) -> Decision:
             uses_left = max(p.max_uses - p.uses_count - 1, 0)
         reason = Reason.OK
     else:
-        reason = _GRANT_REASON[method]
+        reason = res.grant_reason or _GRANT_REASON[method]
     log_id = _append_log(
         store,
         inp,
@@ -261,6 +263,8 @@ def decide(store: DecisionStore, inp: DecisionInput) -> Decision:
     )
     fields = _pass_fields(p)
     fields["host_unit_id"] = res.host_unit_id or (p.host_unit_id if p else None)
+    if method == Method.PLATE:
+        fields["holder_name"] = res.holder_name  # the plate, then whose it is
     return _decision(
         inp,
         True,

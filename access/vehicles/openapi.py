@@ -1,0 +1,31 @@
+"""The plate fields of the gate API's verify request, for :mod:`access.openapi`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from access.plates import PLATE_INPUT_MAX_LEN
+
+PLATE_PROPERTIES: dict[str, Any] = {
+    "plate": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": PLATE_INPUT_MAX_LEN,
+        "description": (
+            "A vehicle gate's plate reader: the plate as read (沪A12345; "
+            "spaces, dots, lower case and full-width characters are "
+            "normalized). Text that is no Chinese plate is refused "
+            "`plate_unreadable`."
+        ),
+    },
+    "confidence": {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "description": (
+            "With plate only: the reader's confidence. Below the server's "
+            "threshold the plate is not trusted alone: `plate_unsure` "
+            "(ask the guard, or use a code)."
+        ),
+    },
+}
