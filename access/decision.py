@@ -64,6 +64,7 @@ class Reason(enum.StrEnum):
     PLATE_UNSURE = "plate_unsure"  # read below the trusted confidence: ask the guard
     BLOCKED = "blocked"  # on the community's black list
     # granted, plates
+    VEHICLE = "vehicle"  # a resident's approved plate
     LISTED = "listed"  # on the community's white list
 
 

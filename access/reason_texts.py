@@ -39,4 +39,9 @@ REASON_TEXTS: dict[str, str] = {
     "use_code": _("too many face tries: use a code"),
     "second_factor": _("look-alike enrolled: face needs a code too"),
     "liveness_failed": _("face not shown to be live (blink / turn)"),
+    "vehicle": _("registered vehicle"),
+    "listed": _("plate on the white list"),
+    "blocked": _("plate on the black list"),
+    "plate_unreadable": _("plate not readable"),
+    "plate_unsure": _("plate read unsure: guard to check"),
 }

@@ -69,7 +69,7 @@ _GRANT_REASON = {
     Method.REMOTE: Reason.REMOTE,
     Method.STAFF: Reason.STAFF,
     Method.FACE: Reason.RESIDENT,
-    Method.PLATE: Reason.RESIDENT,
+    Method.PLATE: Reason.VEHICLE,
 }
 
 

@@ -8,7 +8,7 @@ any decision. Inside the decision's transaction (:mod:`access.verification`), in
 2. a read below :attr:`~access.decision.AccessPolicy.plate_min_confidence` is not
    trusted alone → ``plate_unsure`` (the terminal asks the guard or a code);
 3. on the community's black list → ``blocked``, whatever else the plate holds;
-4. registered by a resident and approved → granted ``resident`` while its registrant
+4. registered by a resident and approved → granted ``vehicle`` while its registrant
    still lives in the unit (the same rule as a pass's host: a move-out ends it at once);
 5. a visitor pass carrying the plate → the pass's own rules (window, gates, uses,
    host's residency), spent like a code by the one conditional UPDATE;

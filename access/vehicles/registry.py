@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from access.passes import PassError, host_unit
 from access.plates import VehicleClass, plate_class, valid_plate
@@ -134,7 +135,9 @@ async def vehicle_request(
     if row is None:
         return None
     person = await session.get(Person, row.person_id)
-    unit = await session.get(Unit, row.unit_id)
+    unit = await session.scalar(
+        select(Unit).where(Unit.id == row.unit_id).options(selectinload(Unit.building))
+    )
     return VehicleRequest(row, person, unit.label if unit is not None else "")
 
 

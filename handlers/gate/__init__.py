@@ -6,9 +6,10 @@ before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) →
 ``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
-``worker_schedule``. Admin group: ``worker_decision``, ``staff_open``, ``staff_log``,
-``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and
-``jobs`` (expiry, overstays, the gate terminal API).
+``worker_schedule`` → ``vehicle_register``. Admin group: ``worker_decision``,
+``vehicle_decision``, ``staff_open``, ``staff_log``, ``emergency``. Outside updates:
+``notifier`` (the gate runtime's alerts) and ``jobs`` (expiry, overstays, the gate
+terminal API).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from handlers.gate import (
     remote_open,
     staff_log,
     staff_open,
+    vehicle_decision,
+    vehicle_register,
     visitor_link,
     worker_decision,
     worker_request,
@@ -51,7 +54,9 @@ feature = Feature(
         remote_open.router,
         worker_request.router,
         worker_schedule.router,
+        vehicle_register.router,
         worker_decision.router,
+        vehicle_decision.router,
         staff_open.router,
         staff_log.router,
         emergency.router,

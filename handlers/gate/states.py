@@ -1,5 +1,5 @@
-"""The resident's two pass conversations, step by step (see ``invite`` and
-``worker_request`` for what each step asks)."""
+"""The resident's conversations at the gate, step by step (see ``invite``,
+``worker_request`` and ``vehicle_register`` for what each step asks)."""
 
 from __future__ import annotations
 
@@ -29,3 +29,10 @@ class WorkerRequest(StatesGroup):
     days = State()
     gates = State()
     confirm = State()
+
+
+class VehicleRegister(StatesGroup):
+    unit = State()
+    plate = State()
+    vehicle_class = State()
+    document = State()

@@ -56,7 +56,7 @@ async def test_resident_plate_opens_the_vehicle_gate_only(session, site, clock, 
     row = await _registered(session, site, clock)
     assert row.document_file_id is None  # the certificate is gone once decided
     status, body = await _plate(http, api, site, "沪a·123 45", confidence=0.97)
-    assert status == 200 and body["granted"] and body["reason"] == "resident"
+    assert status == 200 and body["granted"] and body["reason"] == "vehicle"
     assert body["holder"] == "沪A12345 · 王小明"
     _, body = await _plate(http, api, site, "沪A12345", gate="东门")
     assert (body["granted"], body["reason"]) == (False, "wrong_gate")
@@ -66,7 +66,7 @@ async def test_resident_plate_opens_the_vehicle_gate_only(session, site, clock, 
     assert (body["granted"], body["reason"]) == (False, "plate_unreadable")
     log = (await session.scalars(select(AccessLogEntry).order_by(AccessLogEntry.id))).all()
     assert [(e.method, e.reason) for e in log] == [
-        ("plate", "resident"),
+        ("plate", "vehicle"),
         ("plate", "wrong_gate"),
         ("plate", "plate_unsure"),
         ("plate", "plate_unreadable"),
