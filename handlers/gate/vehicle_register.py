@@ -30,8 +30,17 @@ from bot.context import AppContext
 from bot.sender import deliver
 from core.identity import Identity
 from handlers.gate.keyboards import PassCb, button
-from handlers.gate.pass_steps import NOT_A_COMMAND, Home, ask, chosen_home, flow_entry, reask
+from handlers.gate.pass_steps import (
+    NOT_A_COMMAND,
+    Home,
+    ask,
+    chosen_home,
+    flow_entry,
+    home,
+    reask,
+)
 from handlers.gate.states import VehicleRegister
+from handlers.gate.texts import home_gone
 from handlers.gate.vehicle_views import (
     class_labels,
     post_certificate,
@@ -147,34 +156,30 @@ async def certificate_sent(
     identity: Identity,
     app: AppContext,
 ) -> None:
-    found = await chosen_home(message, state, session, identity)
-    if found is None:
-        return
-    assert identity.person_id is not None
-    data = await state.get_data()
     if message.photo:
-        file_id, media = message.photo[-1].file_id, "photo"
+        certificate = {"document_file_id": message.photo[-1].file_id, "document_media": "photo"}
     else:
         assert message.document is not None
-        file_id, media = message.document.file_id, "document"
+        certificate = {"document_file_id": message.document.file_id, "document_media": "document"}
+    data = await state.get_data()
     await state.clear()
+    found = await home(session, identity, data["unit_id"])
+    if found is None or identity.person_id is None:
+        await message.answer(home_gone())
+        return
     try:
         row = await register_vehicle(
             session,
-            now=app.clock.now(),
-            person_id=identity.person_id,
-            unit_id=found.unit.unit_id,
             plate=data["plate"],
             vehicle_class=VehicleClass(data["vehicle_class"]),
-            document_file_id=file_id,
-            document_media=media,
+            person_id=identity.person_id,
+            unit_id=found.unit.unit_id,
+            now=app.clock.now(),
+            **certificate,
         )
     except VehicleError as exc:
-        await message.answer(
-            vehicle_error_text(exc)
-            + "\n"
-            + _("Nothing was saved; you can start again with /plate.")
-        )
+        again = _("Nothing was saved; you can start again with /plate.")
+        await message.answer(vehicle_error_text(exc) + "\n" + again)
         return
     community = found.community
     # Staff may press Approve the moment the card is posted: the row must be there.

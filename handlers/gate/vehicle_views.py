@@ -56,20 +56,14 @@ def vehicle_card(row: Vehicle, resident: str, unit_label: str) -> str:
 
 
 def vehicle_buttons(vehicle_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("✅ Approve"),
-                    callback_data=VehicleDecisionCb(action="approve", vehicle_id=vehicle_id).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=_("⛔ Reject"),
-                    callback_data=VehicleDecisionCb(action="reject", vehicle_id=vehicle_id).pack(),
-                ),
-            ]
-        ]
-    )
+    choices = (("approve", _("✅ Approve")), ("reject", _("⛔ Reject")))
+    row = [
+        InlineKeyboardButton(
+            text=label, callback_data=VehicleDecisionCb(action=action, vehicle_id=vehicle_id).pack()
+        )
+        for action, label in choices
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 async def post_certificate(bot: Bot, chat_id: int, row: Vehicle, caption: str) -> Message:
