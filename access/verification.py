@@ -61,7 +61,7 @@ from access.resolvers import (
 )
 from access.store import DecisionStore, PassRow
 from access.store_sqlite import store_for
-from access.vehicles import plate_gate as _plate_gate  # noqa: F401  (registers PLATE)
+from access.vehicles import plate_gate as _plate_gate  # registers the PLATE resolver
 
 _GRANT_REASON = {
     Method.CODE: Reason.OK,
@@ -265,6 +265,7 @@ def decide(store: DecisionStore, inp: DecisionInput) -> Decision:
     fields["host_unit_id"] = res.host_unit_id or (p.host_unit_id if p else None)
     if method == Method.PLATE:
         fields["holder_name"] = res.holder_name  # the plate, then whose it is
+        _plate_gate.record_passage(store, inp, res, log_id)
     return _decision(
         inp,
         True,

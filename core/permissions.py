@@ -68,6 +68,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "vehicles.approve": _OPENERS,
     "vehicles.reject": _OPENERS,
     "vehicles.list": _OPENERS,
+    "vehicles.view": _OPENERS,
     "access.clear_lockout": _OPENERS,
     "access.log": _OPENERS,
     "access.log_export": _OPENERS,

@@ -16,7 +16,7 @@ import enum
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Table, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,6 +90,37 @@ class PlateListEntry(Base):
     note: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class VehicleVisit(Base):
+    """One stay of a vehicle: its granted entry and (when seen) its exit, by plate.
+
+    Written in the decision's transaction (:mod:`access.vehicles.passages`). ``inside``
+    is cleared by the exit, or by the plate's next entry when an exit was never seen
+    (then ``exited_at`` stays empty: the dwell is unknown, not invented)."""
+
+    __tablename__ = "vehicle_visits"
+    __table_args__ = (
+        Index("ix_vehicle_visits_plate", "community_id", "plate", "inside"),
+        Index("ix_vehicle_visits_at", "community_id", "entered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    plate: Mapped[str] = mapped_column(String(12))
+    # Whose it is: a resident's registration (person, unit), a pass (its host's
+    # unit), or neither (the white list).
+    reason: Mapped[str] = mapped_column(String(24))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    pass_id: Mapped[int | None] = mapped_column(ForeignKey("passes.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime]
+    entry_gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id", ondelete="SET NULL"))
+    entry_log_id: Mapped[int | None] = mapped_column(BigIntPK)
+    inside: Mapped[bool] = mapped_column(Boolean, default=True)
+    exited_at: Mapped[datetime | None]
+    exit_gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id", ondelete="SET NULL"))
+    exit_log_id: Mapped[int | None] = mapped_column(BigIntPK)
 
 
 # Visitor passes are found by their plate at a vehicle gate (access.vehicles.plate_gate).

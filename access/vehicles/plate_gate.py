@@ -15,6 +15,9 @@ any decision. Inside the decision's transaction (:mod:`access.verification`), in
 6. on the white list → granted ``listed``;
 7. otherwise ``unknown`` (or ``revoked`` for a registration whose residency ended).
 
+Every granted plate is also a row of the vehicle's visit (:func:`record_passage`): the
+in/out log with dwell time, and who is inside now (:mod:`access.vehicles.presence`).
+
 A plate is printed on the car, not a secret: a refused plate does not count toward the
 terminal's keypad guess budget (decision 0030). The log's holder name starts with the
 plate, so the access log shows which car it was.
@@ -24,15 +27,22 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, insert, select, update
 
-from access.decision import DecisionInput, Method, Reason, Resolution
+from access.decision import DecisionInput, Direction, Method, Reason, Resolution
 from access.models import GateKind
 from access.resolvers import RESOLVERS, local_today, resolve_pass
 from access.store import DecisionStore
-from access.vehicles.models import ListKind, PlateListEntry, Vehicle, VehicleStatus
+from access.vehicles.models import (
+    ListKind,
+    PlateListEntry,
+    Vehicle,
+    VehicleStatus,
+    VehicleVisit,
+)
 
 _vehicles = cast(Table, Vehicle.__table__)
+_visits = cast(Table, VehicleVisit.__table__)
 _lists = cast(Table, PlateListEntry.__table__)
 
 _SEL_LISTED = select(_lists.c.kind).where(
@@ -89,6 +99,37 @@ def resolve_plate(store: DecisionStore, inp: DecisionInput) -> Resolution:
     if listed == ListKind.ALLOW.value:
         return Resolution(None, holder_name=plate, grant_reason=Reason.LISTED)
     return ended or Resolution(Reason.UNKNOWN, holder_name=plate)
+
+
+def record_passage(store: DecisionStore, inp: DecisionInput, res: Resolution, log_id: int) -> None:
+    """A granted plate, in the same transaction: an entry opens the vehicle's visit
+    (closing one whose exit was never seen), an exit closes it with the time."""
+    community, plate, now = inp.gate.community_id, inp.credential.secret, inp.now
+    open_visit = (
+        (_visits.c.community_id == community) & (_visits.c.plate == plate) & _visits.c.inside
+    )
+    if inp.direction == Direction.OUT:
+        store.conn.execute(
+            update(_visits)
+            .where(open_visit)
+            .values(inside=False, exited_at=now, exit_gate_id=inp.gate.id, exit_log_id=log_id)
+        )
+        return
+    store.conn.execute(update(_visits).where(open_visit).values(inside=False))
+    store.conn.execute(
+        insert(_visits).values(
+            community_id=community,
+            plate=plate,
+            reason=(res.grant_reason or (Reason.OK if res.pass_row else Reason.VEHICLE)).value,
+            person_id=res.person_id,
+            unit_id=res.host_unit_id,
+            pass_id=res.pass_row.id if res.pass_row else None,
+            entered_at=now,
+            entry_gate_id=inp.gate.id,
+            entry_log_id=log_id,
+            inside=True,
+        )
+    )
 
 
 RESOLVERS[Method.PLATE] = resolve_plate

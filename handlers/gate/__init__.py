@@ -7,9 +7,9 @@ before the entry commands of the flows after it, as they always have:
 (gates, confirm) →
 ``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
 ``worker_schedule`` → ``vehicle_register``. Admin group: ``worker_decision``,
-``vehicle_decision``, ``staff_open``, ``staff_log``, ``emergency``. Outside updates:
-``notifier`` (the gate runtime's alerts) and ``jobs`` (expiry, overstays, the gate
-terminal API).
+``vehicle_decision``, ``vehicle_staff``, ``staff_open``, ``staff_log``,
+``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and ``jobs``
+(expiry, overstays, the gate terminal API).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from handlers.gate import (
     staff_open,
     vehicle_decision,
     vehicle_register,
+    vehicle_staff,
     visitor_link,
     worker_decision,
     worker_request,
@@ -57,6 +58,7 @@ feature = Feature(
         vehicle_register.router,
         worker_decision.router,
         vehicle_decision.router,
+        vehicle_staff.router,
         staff_open.router,
         staff_log.router,
         emergency.router,

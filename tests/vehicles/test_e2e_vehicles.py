@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -32,6 +33,7 @@ GUARD_ID = 611
 
 @dataclass
 class World:
+    clock: FrozenClock
     api: str
     gate_id: int
     key: str
@@ -70,10 +72,12 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
     emulator.user(GUARD_ID, "Zhao Guard")
     resident = emulator.user(RESIDENT_ID, "Wang", language_code="en")
     neighbour = emulator.user(NEIGHBOUR_ID, "Li", language_code="zh-hans")
-    async with start_bot(settings, emulator, clock=FrozenClock(START)) as app:
+    clock = FrozenClock(START)
+    async with start_bot(settings, emulator, clock=clock) as app:
         runner = await serve(app.ctx.gate, "127.0.0.1", 0)
         try:
             yield World(
+                clock,
                 f"http://127.0.0.1:{runner.addresses[0][1]}",
                 gate.gate.id,
                 gate.api_key,
@@ -85,12 +89,12 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
             await runner.cleanup()
 
 
-async def camera(w: World, plate: str, confidence: float = 0.98) -> dict:
+async def camera(w: World, plate: str, confidence: float = 0.98, direction: str = "in") -> dict:
     async with (
         aiohttp.ClientSession() as http,
         http.post(
             f"{w.api}/v1/gates/{w.gate_id}/verify",
-            json={"plate": plate, "confidence": confidence, "terminal": "lane-in"},
+            json={"plate": plate, "confidence": confidence, "direction": direction},
             headers={"Authorization": f"Bearer {w.key}"},
         ) as response,
     ):
@@ -154,3 +158,28 @@ async def test_plate_registered_approved_and_opening_the_gate(world, session):
         )
     ).all()
     assert [a.allowed for a in audits] == [False, True]
+
+    # Staff see it inside, then its stay with the dwell time once it leaves.
+    g = w.group
+    await g.send(GUARD_ID, "/cars")
+    inside = await g.expect("Vehicles inside now (1)")
+    assert "沪A12345 · 3栋-1201" in inside["text"]
+    w.clock.advance(timedelta(minutes=95))
+    assert (await camera(w, "沪A12345", direction="out"))["granted"]
+    await g.send(GUARD_ID, "/cars")
+    await g.expect("No vehicles inside now.")
+    await g.send(GUARD_ID, "/cars log")
+    stays = await g.expect("The latest vehicle stays")
+    assert "沪A12345" in stays["text"] and "1 h 35 min" in stays["text"], stays["text"]
+
+    # The black list wins over the registration; a text that is no plate is answered.
+    await g.send(GUARD_ID, "/plateblock 沪A-12345 stolen")
+    await g.expect("is on the black list")
+    await g.send(GUARD_ID, "/plateallow nonsense")
+    await g.expect("not a Chinese plate number")
+    assert (await camera(w, "沪A12345"))["reason"] == "blocked"
+    await g.send(GUARD_ID, "/platelists")
+    assert "⛔ 沪A12345 · stolen" in (await g.expect("Black (⛔)"))["text"]
+    await g.send(GUARD_ID, "/plateunlist 沪A12345")
+    await g.expect("is off the lists")
+    assert (await camera(w, "沪A12345"))["reason"] == "vehicle"

@@ -1,4 +1,4 @@
-"""vehicles: residents' registered plates, black and white lists, passes by plate
+"""vehicles: residents' registered plates, black and white lists, visits, passes by plate
 
 Revision ID: 0018_vehicles
 Revises: 0001_foundation
@@ -69,9 +69,40 @@ def upgrade() -> None:
     )
     op.create_index("uq_plate_lists", "plate_lists", ["community_id", "plate"], unique=True)
     op.create_index("ix_passes_plate", "passes", ["community_id", "car_plate"])
+    op.create_table(
+        "vehicle_visits",
+        sa.Column("id", PK, nullable=False),
+        sa.Column("community_id", PK, nullable=False),
+        sa.Column("plate", sa.String(length=12), nullable=False),
+        sa.Column("reason", sa.String(length=24), nullable=False),
+        sa.Column("person_id", PK, nullable=True),
+        sa.Column("unit_id", PK, nullable=True),
+        sa.Column("pass_id", PK, nullable=True),
+        sa.Column("entered_at", DT, nullable=False),
+        sa.Column("entry_gate_id", PK, nullable=True),
+        sa.Column("entry_log_id", PK, nullable=True),
+        sa.Column("inside", sa.Boolean(), nullable=False),
+        sa.Column("exited_at", DT, nullable=True),
+        sa.Column("exit_gate_id", PK, nullable=True),
+        sa.Column("exit_log_id", PK, nullable=True),
+        sa.ForeignKeyConstraint(["community_id"], ["communities.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["pass_id"], ["passes.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["entry_gate_id"], ["gates.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["exit_gate_id"], ["gates.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_vehicle_visits_plate", "vehicle_visits", ["community_id", "plate", "inside"]
+    )
+    op.create_index("ix_vehicle_visits_at", "vehicle_visits", ["community_id", "entered_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_vehicle_visits_at", table_name="vehicle_visits")
+    op.drop_index("ix_vehicle_visits_plate", table_name="vehicle_visits")
+    op.drop_table("vehicle_visits")
     op.drop_index("ix_passes_plate", table_name="passes")
     op.drop_index("uq_plate_lists", table_name="plate_lists")
     op.drop_table("plate_lists")
