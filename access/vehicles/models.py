@@ -57,6 +57,8 @@ class Vehicle(Base):
             sqlite_where=text("status IN ('pending', 'active')"),
             postgresql_where=text("status IN ('pending', 'active')"),
         ),
+        # The gate's look-up (SQLite does not use the partial index for status = ...).
+        Index("ix_vehicles_plate", "community_id", "plate"),
         Index("ix_vehicles_person", "person_id"),
     )
 

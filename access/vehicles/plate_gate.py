@@ -25,38 +25,12 @@ plate, so the access log shows which car it was.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from sqlalchemy import Table, bindparam, insert, select, update
-
 from access.decision import DecisionInput, Direction, Method, Reason, Resolution
 from access.models import GateKind
 from access.resolvers import RESOLVERS, local_today, resolve_pass
 from access.store import DecisionStore
-from access.vehicles.models import (
-    ListKind,
-    PlateListEntry,
-    Vehicle,
-    VehicleStatus,
-    VehicleVisit,
-)
-
-_vehicles = cast(Table, Vehicle.__table__)
-_visits = cast(Table, VehicleVisit.__table__)
-_lists = cast(Table, PlateListEntry.__table__)
-
-_SEL_LISTED = select(_lists.c.kind).where(
-    _lists.c.community_id == bindparam("b_community"), _lists.c.plate == bindparam("b_plate")
-)
-_SEL_VEHICLE = (
-    select(_vehicles.c.person_id, _vehicles.c.unit_id)
-    .where(
-        _vehicles.c.community_id == bindparam("b_community"),
-        _vehicles.c.plate == bindparam("b_plate"),
-        _vehicles.c.status == VehicleStatus.ACTIVE.value,
-    )
-    .limit(1)
-)
+from access.vehicles.models import ListKind
+from access.vehicles.plate_store import close_visit, listed_kind, open_visit, registered
 
 
 def _with_plate(plate: str, name: str) -> str:
@@ -72,24 +46,20 @@ def resolve_plate(store: DecisionStore, inp: DecisionInput) -> Resolution:
         return Resolution(Reason.WRONG_GATE, holder_name=plate)
     if cred.confidence is not None and cred.confidence < inp.policy.plate_min_confidence:
         return Resolution(Reason.PLATE_UNSURE, holder_name=plate)
-    params: dict[str, Any] = {"b_community": gate.community_id, "b_plate": plate}
-    listed = store.conn.execute(_SEL_LISTED, params).scalar()
+    listed = listed_kind(store, gate.community_id, plate)
     if listed == ListKind.BLOCK.value:
         return Resolution(Reason.BLOCKED, holder_name=plate)
-    vehicle = store.conn.execute(_SEL_VEHICLE, params).first()
+    vehicle = registered(store, gate.community_id, plate)
     ended = None
     if vehicle is not None:
-        name = _with_plate(plate, store.person_name(vehicle.person_id))
-        if store.host_resides(vehicle.person_id, vehicle.unit_id, local_today(inp)):
-            return Resolution(
-                None, person_id=vehicle.person_id, holder_name=name, host_unit_id=vehicle.unit_id
-            )
-        ended = Resolution(
-            Reason.REVOKED,
-            person_id=vehicle.person_id,
-            holder_name=name,
-            host_unit_id=vehicle.unit_id,
+        person_id, unit_id, name = vehicle
+        found = Resolution(
+            None, person_id=person_id, holder_name=_with_plate(plate, name), host_unit_id=unit_id
         )
+        if store.host_resides(person_id, unit_id, local_today(inp)):
+            return found
+        found.reason = Reason.REVOKED
+        ended = found
     found = store.pass_by_plate(gate.community_id, plate, inp.now)
     if found is not None:
         res = resolve_pass(store, found, inp, is_code=False)
@@ -105,30 +75,23 @@ def record_passage(store: DecisionStore, inp: DecisionInput, res: Resolution, lo
     """A granted plate, in the same transaction: an entry opens the vehicle's visit
     (closing one whose exit was never seen), an exit closes it with the time."""
     community, plate, now = inp.gate.community_id, inp.credential.secret, inp.now
-    open_visit = (
-        (_visits.c.community_id == community) & (_visits.c.plate == plate) & _visits.c.inside
-    )
     if inp.direction == Direction.OUT:
-        store.conn.execute(
-            update(_visits)
-            .where(open_visit)
-            .values(inside=False, exited_at=now, exit_gate_id=inp.gate.id, exit_log_id=log_id)
-        )
+        close_visit(store, community, plate, now, inp.gate.id, log_id)
         return
-    store.conn.execute(update(_visits).where(open_visit).values(inside=False))
-    store.conn.execute(
-        insert(_visits).values(
-            community_id=community,
-            plate=plate,
-            reason=(res.grant_reason or (Reason.OK if res.pass_row else Reason.VEHICLE)).value,
-            person_id=res.person_id,
-            unit_id=res.host_unit_id,
-            pass_id=res.pass_row.id if res.pass_row else None,
-            entered_at=now,
-            entry_gate_id=inp.gate.id,
-            entry_log_id=log_id,
-            inside=True,
-        )
+    reason = res.grant_reason or (Reason.OK if res.pass_row else Reason.VEHICLE)
+    open_visit(
+        store,
+        {
+            "community_id": community,
+            "plate": plate,
+            "reason": reason.value,
+            "person_id": res.person_id,
+            "unit_id": res.host_unit_id,
+            "pass_id": res.pass_row.id if res.pass_row else None,
+            "entered_at": now,
+            "entry_gate_id": inp.gate.id,
+            "entry_log_id": log_id,
+        },
     )
 
 

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sqlite_where=sa.text(HELD),
         postgresql_where=sa.text(HELD),
     )
+    op.create_index("ix_vehicles_plate", "vehicles", ["community_id", "plate"])
     op.create_index("ix_vehicles_person", "vehicles", ["person_id"])
     op.create_table(
         "plate_lists",
@@ -107,5 +108,6 @@ def downgrade() -> None:
     op.drop_index("uq_plate_lists", table_name="plate_lists")
     op.drop_table("plate_lists")
     op.drop_index("ix_vehicles_person", table_name="vehicles")
+    op.drop_index("ix_vehicles_plate", table_name="vehicles")
     op.drop_index("uq_vehicles_plate", table_name="vehicles")
     op.drop_table("vehicles")
