@@ -29,6 +29,33 @@ def _(message: str) -> str:
     return message
 
 
+# The vehicle lane (bot/sandbox/seed_vehicles.py): the plate reader and its guide step.
+PLATE_READER = {
+    "gate.plate": _("Plate"),
+    "gate.plate_help": _(
+        "The camera of a vehicle lane reads the car's plate: type one or pick one, "
+        "choose the lane and how sure the camera is."
+    ),
+    "gate.plate_placeholder": _("Plate, e.g. 沪A12345"),
+    "gate.lane_in": _("Entry lane"),
+    "gate.lane_out": _("Exit lane"),
+    "gate.read_clear": _("Clear read"),
+    "gate.read_unsure": _("Blurred read"),
+    "gate.read": _("Read"),
+    "gate.idle.plate": _("Drive up to the barrier"),
+}
+CAR_GUIDE = {
+    "guide.car.title": _("Drive in: a resident's car and a visitor's"),
+    "guide.car.text": _(
+        "At the vehicle gate, choose Plate: 沪A12345 is a resident's approved car and "
+        "opens; 沪B99999 is on the black list; a blurred read asks the guard. Invite a "
+        "visitor with a car plate: that plate opens the vehicle gate within the pass's "
+        "window, once in and once out. In the admin group, /cars shows who is inside and "
+        "/cars log the stays with their time. Residents register their own car with /plate."
+    ),
+}
+
+
 UI: dict[str, str] = {
     # top bar
     "brand.sandbox": _("Sandbox"),
@@ -215,6 +242,7 @@ UI: dict[str, str] = {
     "gate.idle.keypad": _("Enter your code"),
     "gate.idle.qr": _("Show your QR code"),
     "gate.idle.face": _("Look into the camera"),
+    **PLATE_READER,
     "gate.checking": _("Checking…"),
     "gate.checking_face": _("Looking…"),
     "gate.welcome": _("Welcome, {name}"),
@@ -247,6 +275,7 @@ UI: dict[str, str] = {
     "method.remote": _("Phone"),
     "method.staff": _("Staff"),
     "method.face": _("Face"),
+    "method.plate": _("Plate"),
     "method.emergency": _("Emergency"),
     "pass.visitor": _("visitor"),
     "pass.worker": _("worker"),
@@ -320,6 +349,7 @@ UI: dict[str, str] = {
         "Deadlines, reminders and expiries run on the clock. Move the sandbox's time "
         "forward to see warnings and escalations arrive."
     ),
+    **CAR_GUIDE,
     "guide.cable.title": _("Cut the cable"),
     "guide.cable.text": _(
         "Under the gate, cut the cable to the server: a gate agent decides from its own "

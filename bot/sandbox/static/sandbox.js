@@ -1482,7 +1482,7 @@
       setDisplay("warn", t("gate.api_down"), t("gate.api_down_sub"));
       return;
     }
-    const main = { keypad: t("gate.idle.keypad"), qr: t("gate.idle.qr"), face: t("gate.idle.face") }[gate.reader];
+    const main = { keypad: t("gate.idle.keypad"), qr: t("gate.idle.qr"), face: t("gate.idle.face"), plate: t("gate.idle.plate") }[gate.reader];
     const g = S.config.gates.find((x) => x.id === S.gateId);
     setDisplay("idle", main, g ? g.name : "");
   }
@@ -1611,8 +1611,23 @@
     if (id !== S.gateId) return;
     renderDoor(data.door);
     renderLog(data.log);
+    renderPlatePicks(data.plates || []);
     if (data.agent) renderCable(data.agent);
     if (!gate.holdUntil || Date.now() > gate.holdUntil) idleDisplay();
+  }
+
+  /** The guide's car step: the vehicle gate, its plate reader. */
+  function toVehicleLane() {
+    closeGuide();
+    showPane("gate-pane");
+    const lane = S.config.gates.find((g) => g.kind === "vehicle");
+    if (lane) selectGate(lane.id);
+    selectReader("plate");
+  }
+
+  /** The plates the reader offers to pick (registered, visitors', listed). */
+  function renderPlatePicks(plates) {
+    $("#plate-picks").replaceChildren(...plates.map((p) => el("option", { value: p })));
   }
 
   function renderLog(rows) {
@@ -1655,6 +1670,13 @@
       event.preventDefault();
       const token = $("#qr-token").value.trim();
       if (token) verify({ qr: token });
+    });
+    // A vehicle lane's camera: the plate as read, the lane, how sure the camera is.
+    $("#plate-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const plate = $("#plate-text").value.trim();
+      if (!plate) return;
+      verify({ plate, direction: $("#plate-lane").value, confidence: Number($("#plate-confidence").value) });
     });
     $("#face-upload").addEventListener("click", () => $("#face-file").click());
     $("#face-file").addEventListener("change", async () => {
@@ -1905,6 +1927,8 @@
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),
       guideStep(8, t("guide.cable.title"), t("guide.cable.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
+      guideStep(9, t("guide.car.title"), t("guide.car.text"),
+        el("button", { type: "button", class: "ghost small", onclick: toVehicleLane }, t("guide.to_gate"))),
     );
     $("#guide").hidden = false;
   }
