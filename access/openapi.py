@@ -13,7 +13,7 @@ from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
 from access.models import GateEventType
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
-from access.vehicles.openapi import PLATE_PROPERTIES
+from access.vehicles.openapi import PLATE_PROPERTIES, VERIFY_ONE_OF
 
 _ERROR = {
     "type": "object",
@@ -110,11 +110,7 @@ OPENAPI: dict[str, Any] = {
             "VerifyRequest": {
                 "type": "object",
                 "additionalProperties": False,
-                "oneOf": [
-                    {"required": ["code"], "not": {"required": ["confidence"]}},
-                    {"required": ["qr"], "not": {"required": ["confidence"]}},
-                    {"required": ["plate"]},
-                ],
+                "oneOf": VERIFY_ONE_OF,
                 "properties": {
                     "code": {
                         "type": "string",

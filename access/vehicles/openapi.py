@@ -29,3 +29,16 @@ PLATE_PROPERTIES: dict[str, Any] = {
         ),
     },
 }
+
+
+def _only(field: str, *without: str) -> dict[str, Any]:
+    """A verify body carrying ``field`` and none of ``without``."""
+    return {"required": [field], "not": {"anyOf": [{"required": [w]} for w in without]}}
+
+
+#: Exactly one credential in a verify body; a confidence only beside a plate.
+VERIFY_ONE_OF = [
+    _only("code", "qr", "plate", "confidence"),
+    _only("qr", "code", "plate", "confidence"),
+    _only("plate", "code", "qr"),
+]

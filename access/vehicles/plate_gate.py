@@ -53,13 +53,13 @@ def resolve_plate(store: DecisionStore, inp: DecisionInput) -> Resolution:
     ended = None
     if vehicle is not None:
         person_id, unit_id, name = vehicle
-        found = Resolution(
+        mine = Resolution(
             None, person_id=person_id, holder_name=_with_plate(plate, name), host_unit_id=unit_id
         )
         if store.host_resides(person_id, unit_id, local_today(inp)):
-            return found
-        found.reason = Reason.REVOKED
-        ended = found
+            return mine
+        mine.reason = Reason.REVOKED
+        ended = mine
     found = store.pass_by_plate(gate.community_id, plate, inp.now)
     if found is not None:
         res = resolve_pass(store, found, inp, is_code=False)
