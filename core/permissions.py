@@ -69,6 +69,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "vehicles.reject": _OPENERS,
     "vehicles.list": _OPENERS,
     "vehicles.view": _OPENERS,
+    "vehicles.end": _OPENERS,
     "access.clear_lockout": _OPENERS,
     "access.log": _OPENERS,
     "access.log_export": _OPENERS,

@@ -11,6 +11,7 @@ Functions take the caller's ``AsyncSession`` and write in its transaction; they 
 - :func:`decide_vehicle` — approve or reject a pending registration, once (a
   conditional UPDATE: the second press finds nothing pending). The certificate's file
   id is cleared in the same statement: after the decision nothing of it is kept.
+- :func:`end_registration` — staff end a registration (a car sold).
 - :func:`end_vehicles_of_residency` — the residency hook: the plate stops opening at
   once (the gate also checks the residency itself on every decision).
 """
@@ -177,6 +178,25 @@ async def decide_vehicle(
         raise VehicleError("not_found")
     if getattr(result, "rowcount", 0) != 1:
         raise VehicleError("already_decided", status=row.status.value)
+    return row
+
+
+async def end_registration(
+    session: AsyncSession, *, now: datetime, community_id: int, plate: str
+) -> Vehicle:
+    """Staff end the plate's pending or approved registration (a car sold, a plate
+    another home needs): ``bad_plate`` or ``not_registered`` otherwise."""
+    normalized = valid_plate(plate)
+    if normalized is None:
+        raise VehicleError("bad_plate")
+    row = await plate_holder(session, community_id, normalized)
+    if row is None:
+        raise VehicleError("not_registered")
+    row.status = VehicleStatus.ENDED
+    row.ended_at = now
+    row.document_file_id = None
+    row.document_media = None
+    await session.flush()
     return row
 
 

@@ -8,6 +8,8 @@ community's black and white lists of plates.
    gates without a registration or a pass); putting it on one list takes it off the
    other. ``/plateunlist PLATE`` takes it off. ``/platelists`` shows both lists.
    Every change is audited; a text that is no plate gets the plate rule's answer.
+3. ``/plateend PLATE`` (``vehicles.end``): a resident's registration ends (a car sold,
+   or the plate another home asked for); the plate no longer opens for that home.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.vehicles.lists import listed_plates, set_listed, unlist
 from access.vehicles.models import ListKind
 from access.vehicles.presence import Stay, recent_stays, vehicles_inside
-from access.vehicles.registry import VehicleError
+from access.vehicles.registry import VehicleError, end_registration
 from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
@@ -41,6 +43,7 @@ group_command("plateblock", __("Black-list a plate: /plateblock PLATE [note]"), 
 group_command("plateallow", __("White-list a plate: /plateallow PLATE [note]"), order=45)
 group_command("plateunlist", __("Take a plate off the lists: /plateunlist PLATE"), order=46)
 group_command("platelists", __("The black and white lists of plates"), order=47)
+group_command("plateend", __("End a resident's plate registration: /plateend PLATE"), order=48)
 
 
 def _stay_line(stay: Stay, community: Community, now: datetime) -> str:
@@ -170,3 +173,30 @@ async def plate_lists(message: Message, community: Community, session: AsyncSess
     ]
     title = _("Black (⛔) and white (✅) lists:") if lines else _("Both lists are empty.")
     await message.reply("\n".join([title, *lines]))
+
+
+@router.message(Command("plateend"), flags={"staff": "vehicles.end"})
+async def plate_end(
+    message: Message,
+    command: CommandObject,
+    community: Community,
+    session: AsyncSession,
+    identity: Identity,
+    app: AppContext,
+) -> None:
+    try:
+        row = await end_registration(
+            session, now=app.clock.now(), community_id=community.id, plate=command.args or ""
+        )
+    except VehicleError as exc:
+        await message.reply(vehicle_error_text(exc))
+        return
+    details = {"plate": row.plate, "unit_id": row.unit_id}
+    await audit(
+        session, "vehicles.end", community, identity, target=("vehicle", row.id), details=details
+    )
+    await message.reply(
+        _(
+            "{plate} is no longer registered: it no longer opens the vehicle gates for that home."
+        ).format(plate=escape(row.plate))
+    )

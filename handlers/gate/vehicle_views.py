@@ -38,6 +38,7 @@ def vehicle_error_text(exc: VehicleError) -> str:
         "already_decided": _("Someone already decided this registration."),
         "not_found": _("That registration was not found."),
         "not_listed": _("That plate is on neither list."),
+        "not_registered": _("No home has that plate registered."),
     }
     return texts.get(exc.code, _("That did not work. Please try again."))
 

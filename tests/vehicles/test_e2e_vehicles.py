@@ -183,3 +183,10 @@ async def test_plate_registered_approved_and_opening_the_gate(world, session):
     await g.send(GUARD_ID, "/plateunlist 沪A12345")
     await g.expect("is off the lists")
     assert (await camera(w, "沪A12345"))["reason"] == "vehicle"
+
+    # The car is sold: staff end the registration, and the plate stops opening.
+    await g.send(GUARD_ID, "/plateend 沪A12345")
+    await g.expect("is no longer registered")
+    assert (await camera(w, "沪A12345"))["reason"] == "unknown"
+    await g.send(GUARD_ID, "/plateend 沪A12345")
+    await g.expect("No home has that plate registered.")

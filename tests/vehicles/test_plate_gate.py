@@ -180,3 +180,33 @@ async def test_visitor_pass_plate_and_lists_and_move_out(session, site, clock, a
     await session.commit()
     _, body = await _plate(http, api, site, "沪A12345")
     assert (body["granted"], body["reason"]) == (False, "unknown")
+
+
+async def test_a_registration_is_decided_once(session, site, clock):
+    row = await _registered(session, site, clock)
+    for approve in (True, False):
+        try:
+            await decide_vehicle(
+                session,
+                now=clock.now(),
+                vehicle_id=row.id,
+                community_id=site.community.id,
+                staff_person_id=site.host.id,
+                approve=approve,
+            )
+        except VehicleError as exc:
+            assert exc.code == "already_decided"
+        else:
+            raise AssertionError("decided twice")
+    # Another community's id finds nothing.
+    try:
+        await decide_vehicle(
+            session,
+            now=clock.now(),
+            vehicle_id=row.id,
+            community_id=site.community.id + 1000,
+            staff_person_id=site.host.id,
+            approve=True,
+        )
+    except VehicleError as exc:
+        assert exc.code == "not_found"
