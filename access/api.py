@@ -94,7 +94,7 @@ async def _parse_plate(_runtime: AccessRuntime, _gate: GateInfo, value: Any) -> 
     return Credential.plate(shown or "?", denial=Reason.PLATE_UNREADABLE)
 
 
-def _confidence(body: dict[str, Any], given: str) -> float | None:
+def read_confidence(body: dict[str, Any], given: str) -> float | None:
     """The plate reader's confidence, 0 to 1, beside ``plate`` only."""
     if "confidence" not in body:
         return None
@@ -189,7 +189,7 @@ async def verify(request: web.Request) -> web.Response:
     if direction_raw not in ("in", "out"):
         raise BadRequest("direction must be 'in' or 'out'")
     terminal = _terminal(body)
-    confidence = _confidence(body, given[0])
+    confidence = read_confidence(body, given[0])
     credential = await CREDENTIAL_PARSERS[given[0]](runtime, gate, body[given[0]])
     if confidence is not None:
         credential = replace(credential, confidence=confidence)
