@@ -159,6 +159,17 @@ async def _authenticated_gate(request: web.Request) -> GateInfo:
 
 
 def decision_body(decision: Decision) -> dict[str, Any]:
+    body = _decision_fields(decision)
+    if decision.payment is not None:
+        body["payment"] = {
+            "amount_minor": decision.payment.amount_minor,
+            "currency": decision.payment.currency,
+            "pay_code": decision.payment.pay_code,
+        }
+    return body
+
+
+def _decision_fields(decision: Decision) -> dict[str, Any]:
     return {
         "granted": decision.granted,
         "reason": decision.reason.value,

@@ -63,6 +63,7 @@ class Reason(enum.StrEnum):
     PLATE_UNREADABLE = "plate_unreadable"  # the camera's text is not a Chinese plate
     PLATE_UNSURE = "plate_unsure"  # read below the trusted confidence: ask the guard
     BLOCKED = "blocked"  # on the community's black list
+    PAYMENT_DUE = "payment_due"  # temporary parking to pay before the exit opens
     # granted, plates
     VEHICLE = "vehicle"  # a resident's approved plate
     LISTED = "listed"  # on the community's white list
@@ -130,6 +131,16 @@ class AccessPolicy:
 
 
 @dataclass(frozen=True)
+class PaymentDue:
+    """An exit held for temporary parking: what is due, and the code the terminal
+    shows (sent to the bot, it brings up the payment; access.vehicles.parking)."""
+
+    amount_minor: int
+    currency: str
+    pay_code: str
+
+
+@dataclass(frozen=True)
 class HostRing:
     """A correct code was entered while the keypad was locked out: ask its host.
 
@@ -167,6 +178,7 @@ class Decision:
     ring: HostRing | None = None
     # Decided by a gate agent while the server was away, recorded on reconnection.
     reported_late: bool = False
+    payment: PaymentDue | None = None
 
     def with_door(self, door: DoorOutcome) -> Decision:
         return replace(self, door=door)
@@ -185,6 +197,9 @@ class Resolution:
     is_guess: bool = False
     # Granted without a pass: the reason logged when it is not the method's own.
     grant_reason: Reason | None = None
+    payment: PaymentDue | None = None
+    # A plate: the class its stay is charged as (access.vehicles.tariff).
+    vehicle_class: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from access.faces.liveness import MAX_FRAMES, Action, LivenessProblem
 from access.faces.quality import FaceProblem
 from access.models import GateEventType
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
-from access.vehicles.openapi import PLATE_PROPERTIES, VERIFY_ONE_OF
+from access.vehicles.openapi import DECISION_PAYMENT, PLATE_PROPERTIES, VERIFY_ONE_OF
 
 _ERROR = {
     "type": "object",
@@ -76,6 +76,7 @@ _DECISION = {
                 "the keypad, card or opening from the chat."
             ),
         },
+        **DECISION_PAYMENT,
     },
 }
 

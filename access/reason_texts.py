@@ -44,4 +44,5 @@ REASON_TEXTS: dict[str, str] = {
     "blocked": _("plate on the black list"),
     "plate_unreadable": _("plate not readable"),
     "plate_unsure": _("plate read unsure: guard to check"),
+    "payment_due": _("parking to pay"),
 }

@@ -202,6 +202,7 @@ def _refused(store: DecisionStore, inp: DecisionInput, res: Resolution) -> Decis
         person_id=res.person_id,
         lockout=lockout,
         retry_after_s=lockout.seconds if lockout else None,
+        payment=res.payment,
         **_pass_fields(p),
     )
 

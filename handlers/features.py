@@ -29,6 +29,7 @@ from handlers.kit import Feature
 FEATURES: list[Feature] = [
     start.feature,
     fees.payments_feature,
+    gate.parking_payments,
     patrols.scan_feature,
     admin.feature,
     audit.feature,

@@ -16,7 +16,7 @@ import enum
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -105,6 +105,7 @@ class VehicleVisit(Base):
     __table_args__ = (
         Index("ix_vehicle_visits_plate", "community_id", "plate", "inside"),
         Index("ix_vehicle_visits_at", "community_id", "entered_at"),
+        Index("ix_vehicle_visits_pay", "pay_hash"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -123,6 +124,14 @@ class VehicleVisit(Base):
     exited_at: Mapped[datetime | None]
     exit_gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id", ondelete="SET NULL"))
     exit_log_id: Mapped[int | None] = mapped_column(BigIntPK)
+    # Temporary parking (access.vehicles.parking): the class it is charged as, what
+    # was paid, when, and the keyed hash of the code the exit terminal shows.
+    vehicle_class: Mapped[str] = mapped_column(String(16), default="small")
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_at: Mapped[datetime | None]
+    pay_hash: Mapped[str | None] = mapped_column(String(64))
+    # The last payment's Telegram charge id: a payment reported twice counts once.
+    paid_charge_id: Mapped[str | None] = mapped_column(String(128))
 
 
 # Visitor passes are found by their plate at a vehicle gate (access.vehicles.plate_gate).

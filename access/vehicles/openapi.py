@@ -42,3 +42,22 @@ VERIFY_ONE_OF = [
     _only("qr", "code", "plate", "confidence"),
     _only("plate", "code", "qr"),
 ]
+
+
+#: The decision's answer to an exit held for temporary parking.
+DECISION_PAYMENT = {
+    "payment": {
+        "type": ["object", "null"],
+        "required": ["amount_minor", "currency", "pay_code"],
+        "properties": {
+            "amount_minor": {"type": "integer", "minimum": 1},
+            "currency": {"type": "string"},
+            "pay_code": {"type": "string", "pattern": "^[0-9]{8}$"},
+        },
+        "description": (
+            "With reason payment_due: show the amount and the code. The visitor's host "
+            "pays in the chat, or the driver sends the code to the bot and pays there; "
+            "then the exit opens."
+        ),
+    }
+}

@@ -88,3 +88,20 @@ def parking_fee(
         day = (entered + hour * HOUR).astimezone(zone).date()
         per_day[day] = per_day.get(day, 0) + rate
     return sum(min(total, cap) if cap else total for total in per_day.values())
+
+
+def stay_due(
+    tariff: ParkingTariff,
+    *,
+    klass: str,
+    entered: datetime,
+    paid_minor: int,
+    paid_at: datetime | None,
+    now: datetime,
+    timezone: str,
+    grace: timedelta,
+) -> int:
+    """What a stay still owes now: its fee so far, less what was paid; within
+    ``grace`` after a payment the fee stops at the payment (time to drive out)."""
+    until = paid_at if paid_at is not None and now - paid_at <= grace else now
+    return max(0, parking_fee(tariff, klass, entered, until, timezone) - paid_minor)

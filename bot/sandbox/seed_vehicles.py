@@ -1,7 +1,7 @@
-"""The sandbox's cars: the first resident's approved plate (their home has monthly
-parking), and one plate on the black list, so the gate pane's plate reader has
-something to open for and something to refuse. A visitor's car comes from the chat:
-a resident invites a visitor with a plate."""
+"""The sandbox's cars: the parking tariff, the first resident's approved plate (their
+home has monthly parking, so it leaves free), and one plate on the black list, so the
+gate pane's plate reader has something to open for and something to refuse. A
+visitor's car comes from the chat: a resident invites a visitor with a plate."""
 
 from __future__ import annotations
 
@@ -19,12 +19,19 @@ from core.models import Community, Person, Residency
 from core.units import find_unit_by_label
 
 RESIDENT_PLATE = "沪A12345"
+#: Temporary parking in the demo: 30 minutes free, then by the hour, capped per day.
+TARIFF = {
+    "free_min": 30,
+    "hourly": {"small": 500, "large": 1000, "new_energy": 300},
+    "daily_cap": {"small": 3000, "large": 6000, "new_energy": 2000},
+}
 BLOCKED_PLATE = "沪B99999"
 
 
 async def seed_vehicles(
     session: AsyncSession, community: Community, unit_label: str, manager: Person, now: datetime
 ) -> None:
+    community.config = {**(community.config or {}), "parking": TARIFF}
     unit = await find_unit_by_label(session, community.id, unit_label)
     assert unit is not None
     owner = await session.scalar(

@@ -20,6 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from access.reason_texts import REASON_TEXTS
+from bot.sandbox.strings_vehicles import CAR_GUIDE, PLATE_READER
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 DOMAIN = "sandbox"
@@ -27,33 +28,6 @@ DOMAIN = "sandbox"
 
 def _(message: str) -> str:
     return message
-
-
-# The vehicle lane (bot/sandbox/seed_vehicles.py): the plate reader and its guide step.
-PLATE_READER = {
-    "gate.plate": _("Plate"),
-    "gate.plate_help": _(
-        "The camera of a vehicle lane reads the car's plate: type one or pick one, "
-        "choose the lane and how sure the camera is."
-    ),
-    "gate.plate_placeholder": _("Plate, e.g. 沪A12345"),
-    "gate.lane_in": _("Entry lane"),
-    "gate.lane_out": _("Exit lane"),
-    "gate.read_clear": _("Clear read"),
-    "gate.read_unsure": _("Blurred read"),
-    "gate.read": _("Read"),
-    "gate.idle.plate": _("Drive up to the barrier"),
-}
-CAR_GUIDE = {
-    "guide.car.title": _("Drive in: a resident's car and a visitor's"),
-    "guide.car.text": _(
-        "At the vehicle gate, choose Plate: 沪A12345 is a resident's approved car and "
-        "opens; 沪B99999 is on the black list; a blurred read asks the guard. Invite a "
-        "visitor with a car plate: that plate opens the vehicle gate within the pass's "
-        "window, once in and once out. In the admin group, /cars shows who is inside and "
-        "/cars log the stays with their time. Residents register their own car with /plate."
-    ),
-}
 
 
 UI: dict[str, str] = {

@@ -6,7 +6,8 @@ before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) →
 ``visitor_link`` → ``my_passes`` → ``remote_open`` → ``worker_request`` →
-``worker_schedule`` → ``vehicle_register``. Admin group: ``worker_decision``,
+``worker_schedule`` → ``vehicle_register`` → ``parking_pay`` (``parking_checkout``
+before every flow). Admin group: ``worker_decision``,
 ``vehicle_decision``, ``vehicle_staff``, ``staff_open``, ``staff_log``,
 ``emergency``. Outside updates: ``notifier`` (the gate runtime's alerts) and ``jobs``
 (expiry, overstays, the gate terminal API).
@@ -21,6 +22,8 @@ from handlers.gate import (
     invite,
     invite_pass,
     my_passes,
+    parking_checkout,
+    parking_pay,
     pass_steps,
     remote_open,
     staff_log,
@@ -43,6 +46,10 @@ def _alerts_to_chat(ctx: AppContext) -> None:
     ctx.gate.notifier = ChatNotifier(ctx)
 
 
+# Parking payments are recorded even in the middle of another conversation (as fees').
+parking_payments = Feature(
+    "gate.parking_payments", (parking_checkout.router,), domain="access", first=True
+)
 feature = Feature(
     "gate",
     (
@@ -56,6 +63,7 @@ feature = Feature(
         worker_request.router,
         worker_schedule.router,
         vehicle_register.router,
+        parking_pay.router,
         worker_decision.router,
         vehicle_decision.router,
         vehicle_staff.router,

@@ -41,6 +41,10 @@ class VehicleDecisionCb(CallbackData, prefix="vd"):
     vehicle_id: int
 
 
+class ParkingCb(CallbackData, prefix="pk"):
+    stay_id: int
+
+
 class StaffOpenCb(CallbackData, prefix="so"):
     gate_id: int
 

@@ -1565,6 +1565,12 @@
       const problem = d.face_problem ? t(`face.${d.face_problem}`)
         : d.liveness_problem ? `${reasonText(d.reason)} (${t(`liveness.${d.liveness_problem}`)})` : "";
       const offline = d.offline ? ` · ${t("gate.offline")}` : "";
+      if (d.payment) {
+        // An exit held for temporary parking: the amount, and the code to pay with.
+        const amount = fmtMoney(d.payment.amount_minor, d.payment.currency);
+        setDisplay("warn", t("gate.pay", { amount }), t("gate.pay_code", { code: d.payment.pay_code }), 15000);
+        return;
+      }
       setDisplay("denied", t("gate.denied"), (problem || reasonText(d.reason)) + offline, 6000);
     }
   }

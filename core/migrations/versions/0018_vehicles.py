@@ -86,6 +86,11 @@ def upgrade() -> None:
         sa.Column("exited_at", DT, nullable=True),
         sa.Column("exit_gate_id", PK, nullable=True),
         sa.Column("exit_log_id", PK, nullable=True),
+        sa.Column("vehicle_class", sa.String(length=16), nullable=False),
+        sa.Column("paid_minor", sa.BigInteger(), nullable=False),
+        sa.Column("paid_at", DT, nullable=True),
+        sa.Column("pay_hash", sa.String(length=64), nullable=True),
+        sa.Column("paid_charge_id", sa.String(length=128), nullable=True),
         sa.ForeignKeyConstraint(["community_id"], ["communities.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], ondelete="SET NULL"),
@@ -98,9 +103,11 @@ def upgrade() -> None:
         "ix_vehicle_visits_plate", "vehicle_visits", ["community_id", "plate", "inside"]
     )
     op.create_index("ix_vehicle_visits_at", "vehicle_visits", ["community_id", "entered_at"])
+    op.create_index("ix_vehicle_visits_pay", "vehicle_visits", ["pay_hash"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_vehicle_visits_pay", table_name="vehicle_visits")
     op.drop_index("ix_vehicle_visits_at", table_name="vehicle_visits")
     op.drop_index("ix_vehicle_visits_plate", table_name="vehicle_visits")
     op.drop_table("vehicle_visits")
