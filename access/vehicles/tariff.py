@@ -22,7 +22,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from access.plates import VehicleClass
+from core.fees.common import FeeError, parse_money
+from core.models import Community
 
 MAX_FREE_MIN = 24 * 60
 #: The most a tariff figure may be (¥100,000 in 分): a typo, not a price.
@@ -105,3 +109,46 @@ def stay_due(
     ``grace`` after a payment the fee stops at the payment (time to drive out)."""
     until = paid_at if paid_at is not None and now - paid_at <= grace else now
     return max(0, parking_fee(tariff, klass, entered, until, timezone) - paid_minor)
+
+
+def read_tariff(text: str) -> ParkingTariff | None:
+    """What staff type after ``/parkingfees``: ``free=30 small=5/30 large=10/60
+    new_energy=3/20`` (minutes free; per class the hourly rate and the daily cap, in
+    yuan; a cap of 0 is none), or ``off`` (None: no temporary parking billed).
+    Raises ``bad_tariff``."""
+    words = text.split()
+    if words == ["off"]:
+        return None
+    free, hourly, caps = None, {}, {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep:
+            raise TariffError("bad_tariff")
+        if key == "free" and value.isdigit():
+            free = int(value)
+        elif key in {c.value for c in VehicleClass}:
+            rate, _slash, cap = value.partition("/")
+            try:
+                hourly[key], caps[key] = parse_money(rate), parse_money(cap or "0")
+            except FeeError:
+                raise TariffError("bad_tariff") from None
+        else:
+            raise TariffError("bad_tariff")
+    if free is None or not hourly:
+        raise TariffError("bad_tariff")
+    tariff = ParkingTariff.of({"parking": {"free_min": free, "hourly": hourly, "daily_cap": caps}})
+    assert tariff is not None
+    return tariff
+
+
+async def set_tariff(
+    session: AsyncSession, community: Community, tariff: ParkingTariff | None
+) -> None:
+    """Store the tariff in the community's fee settings (None: stop billing)."""
+    config = dict(community.config or {})
+    if tariff is None:
+        config.pop("parking", None)
+    else:
+        config["parking"] = tariff.to_config()
+    community.config = config
+    await session.flush()

@@ -10,6 +10,9 @@ community's black and white lists of plates.
    Every change is audited; a text that is no plate gets the plate rule's answer.
 3. ``/plateend PLATE`` (``vehicles.end``): a resident's registration ends (a car sold,
    or the plate another home asked for); the plate no longer opens for that home.
+4. ``/parkingfees`` (``vehicles.view``) shows the temporary parking tariff;
+   ``/setparkingfees free=MIN small=RATE/CAP large=… new_energy=…`` (yuan) or ``off``
+   sets it (``vehicles.tariff``, audited); anything else gets the format.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ from access.vehicles.lists import listed_plates, set_listed, unlist
 from access.vehicles.models import ListKind
 from access.vehicles.presence import Stay, recent_stays, vehicles_inside
 from access.vehicles.registry import VehicleError, end_registration
+from access.vehicles.tariff import ParkingTariff, TariffError, read_tariff, set_tariff
 from bot.context import AppContext
-from core.formatting import fmt_short_datetime
+from core.formatting import fmt_money, fmt_short_datetime
 from core.identity import Identity
 from core.models import Community
 from handlers.gate.audit import audit
 from handlers.gate.texts import reason_label
-from handlers.gate.vehicle_views import vehicle_error_text
+from handlers.gate.vehicle_views import class_labels, vehicle_error_text
 from handlers.kit import admin_router, group_command
 
 router = admin_router("gate.vehicle_staff")
@@ -43,6 +47,8 @@ group_command("plateblock", __("Black-list a plate: /plateblock PLATE [note]"), 
 group_command("plateallow", __("White-list a plate: /plateallow PLATE [note]"), order=45)
 group_command("plateunlist", __("Take a plate off the lists: /plateunlist PLATE"), order=46)
 group_command("platelists", __("The black and white lists of plates"), order=47)
+group_command("parkingfees", __("The temporary parking fees"), order=49)
+group_command("setparkingfees", __("Set them: /setparkingfees free=30 small=5/30 …"), order=50)
 group_command("plateend", __("End a resident's plate registration: /plateend PLATE"), order=48)
 
 
@@ -200,3 +206,56 @@ async def plate_end(
             "{plate} is no longer registered: it no longer opens the vehicle gates for that home."
         ).format(plate=escape(row.plate))
     )
+
+
+def _tariff_text(tariff: ParkingTariff | None, community: Community) -> str:
+    if tariff is None:
+        return _("🅿️ No temporary parking is billed.")
+    labels = class_labels()
+    lines = [
+        _("🅿️ Temporary parking: {minutes} minutes free, then:").format(minutes=tariff.free_min)
+    ]
+    for klass, rate in tariff.hourly.items():
+        money = {
+            "rate": fmt_money(rate, community.currency, community.locale),
+            "cap": fmt_money(tariff.daily_cap[klass], community.currency, community.locale),
+        }
+        line = (
+            _("{rate} an hour, at most {cap} a day")
+            if tariff.daily_cap[klass]
+            else _("{rate} an hour")
+        )
+        lines.append(f"{labels[klass]}: " + line.format(**money))
+    return "\n".join(lines)
+
+
+@router.message(Command("parkingfees"), flags={"staff": "vehicles.view"})
+async def parking_fees(message: Message, community: Community) -> None:
+    try:
+        current = ParkingTariff.of(community.config)
+    except TariffError:
+        current = None
+    await message.reply(_tariff_text(current, community))
+
+
+@router.message(Command("setparkingfees"), flags={"staff": "vehicles.tariff"})
+async def set_parking_fees(
+    message: Message,
+    command: CommandObject,
+    community: Community,
+    session: AsyncSession,
+    identity: Identity,
+) -> None:
+    try:
+        tariff = read_tariff((command.args or "").strip())
+    except TariffError:
+        await message.reply(
+            _("Please write it like: /setparkingfees free=30 small=5/30 large=10/60 "
+              "new_energy=3/20 (minutes free; per hour / at most per day, in yuan), or "
+              "/setparkingfees off.")
+        )  # fmt: skip
+        return
+    await set_tariff(session, community, tariff)
+    details = tariff.to_config() if tariff is not None else {"off": True}
+    await audit(session, "vehicles.tariff", community, identity, details=details)
+    await message.reply(_tariff_text(tariff, community))

@@ -29,6 +29,7 @@ GROUP_ID = -1001000000078
 RESIDENT_ID = 511
 NEIGHBOUR_ID = 512
 GUARD_ID = 611
+MANAGER_ID = 612
 
 
 @dataclass
@@ -59,6 +60,7 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
     await make_resident(session, unit, RESIDENT_ID, "Wang Xiaoming", locale="en")
     await make_resident(session, other, NEIGHBOUR_ID, "Li Si", locale="zh_Hans")
     await make_staff(session, community, GUARD_ID, "Zhao Guard", StaffRole.GUARD, locale="en")
+    await make_staff(session, community, MANAGER_ID, "Li Manager", locale="en")
     gate = await create_gate(
         session,
         secret_key=TEST_SECRET,
@@ -69,7 +71,9 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
     await session.commit()
     group = emulator.group(GROUP_ID, "Sunny Garden staff")
     group.add_member(GUARD_ID, "Zhao Guard")
+    group.add_member(MANAGER_ID, "Li Manager")
     emulator.user(GUARD_ID, "Zhao Guard")
+    emulator.user(MANAGER_ID, "Li Manager")
     resident = emulator.user(RESIDENT_ID, "Wang", language_code="en")
     neighbour = emulator.user(NEIGHBOUR_ID, "Li", language_code="zh-hans")
     clock = FrozenClock(START)
@@ -190,3 +194,15 @@ async def test_plate_registered_approved_and_opening_the_gate(world, session):
     assert (await camera(w, "沪A12345"))["reason"] == "unknown"
     await g.send(GUARD_ID, "/plateend 沪A12345")
     await g.expect("No home has that plate registered.")
+
+    # The parking tariff: the guard sees it, only the manager sets it.
+    await g.send(GUARD_ID, "/parkingfees")
+    await g.expect("No temporary parking is billed.")
+    await g.send(GUARD_ID, "/setparkingfees free=30 small=5/30")
+    assert "Only" in (await g.expect("Only"))["text"]
+    await g.send(MANAGER_ID, "/setparkingfees free=30 small=five")
+    await g.expect("Please write it like")
+    await g.send(MANAGER_ID, "/setparkingfees free=30 small=5/30 large=10")
+    fees = await g.expect("30 minutes free")
+    assert "CN¥5.00 an hour, at most CN¥30.00 a day" in fees["text"], fees["text"]
+    assert "CN¥10.00 an hour" in fees["text"]

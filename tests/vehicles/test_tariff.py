@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from access.vehicles.tariff import ParkingTariff, TariffError, parking_fee
+from access.vehicles.tariff import ParkingTariff, TariffError, parking_fee, read_tariff
 
 TARIFF = ParkingTariff.of(
     {
@@ -60,3 +60,21 @@ def test_a_tariff_is_validated() -> None:
     ):
         with pytest.raises(TariffError):
             ParkingTariff.of(bad)
+
+
+def test_staff_text_reads_into_a_tariff() -> None:
+    tariff = read_tariff("free=15 small=5/30 new_energy=2.5/0")
+    assert tariff is not None and tariff.free_min == 15
+    assert tariff.hourly == {"small": 500, "large": 0, "new_energy": 250}
+    assert tariff.daily_cap == {"small": 3000, "large": 0, "new_energy": 0}
+    assert read_tariff("off") is None
+    for bad in (
+        "",
+        "free=30",
+        "small=5/30",
+        "free=x small=5",
+        "free=30 bus=5",
+        "free=30 small=5.001",
+    ):
+        with pytest.raises(TariffError):
+            read_tariff(bad)
