@@ -38,7 +38,7 @@ from core.models import Community
 from handlers.gate.audit import audit
 from handlers.gate.texts import reason_label
 from handlers.gate.vehicle_views import class_labels, vehicle_error_text
-from handlers.kit import admin_router, group_command
+from handlers.kit import admin_router, commit_before_send, group_command
 
 router = admin_router("gate.vehicle_staff")
 
@@ -117,6 +117,7 @@ async def _listing(
         return
     details = {"plate": entry.plate, "kind": kind.value}
     await audit(session, action, community, identity, target=("plate", entry.id), details=details)
+    await commit_before_send(session)  # the gate decides by it the moment staff read this
     text = (
         _("⛔ {plate} is on the black list: it will not open the vehicle gates.")
         if kind == ListKind.BLOCK
@@ -164,6 +165,7 @@ async def plate_unlist(
         return
     details = {"plate": plate, "kind": "none"}
     await audit(session, "vehicles.list", community, identity, details=details)
+    await commit_before_send(session)  # the gate decides by it the moment staff read this
     await message.reply(_("{plate} is off the lists.").format(plate=escape(plate)))
 
 
@@ -201,6 +203,7 @@ async def plate_end(
     await audit(
         session, "vehicles.end", community, identity, target=("vehicle", row.id), details=details
     )
+    await commit_before_send(session)  # the gate decides by it the moment staff read this
     await message.reply(
         _(
             "{plate} is no longer registered: it no longer opens the vehicle gates for that home."
@@ -258,4 +261,5 @@ async def set_parking_fees(
     await set_tariff(session, community, tariff)
     details = tariff.to_config() if tariff is not None else {"off": True}
     await audit(session, "vehicles.tariff", community, identity, details=details)
+    await commit_before_send(session)  # the gate decides by it the moment staff read this
     await message.reply(_tariff_text(tariff, community))
