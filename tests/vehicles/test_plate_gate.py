@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from access.models import AccessLogEntry
@@ -13,6 +14,12 @@ from access.passes import issue_visitor_pass
 from access.plates import VehicleClass
 from access.vehicles.lists import set_listed
 from access.vehicles.models import ListKind
+from access.vehicles.parking import (
+    ParkingError,
+    check_parking_checkout,
+    record_parking_payment,
+    stay_by_code,
+)
 from access.vehicles.registry import VehicleError, decide_vehicle, register_vehicle
 from core.clock import FrozenClock
 from core.models import Residency
@@ -210,3 +217,69 @@ async def test_a_registration_is_decided_once(session, site, clock):
         )
     except VehicleError as exc:
         assert exc.code == "not_found"
+
+
+async def test_parking_checkout_and_a_payment_after_the_exit(session, site, clock, api, http):
+    site.community.config = {
+        "parking": {"free_min": 30, "hourly": {"small": 500}, "daily_cap": {"small": 3000}}
+    }
+    now = clock.now()
+    await issue_visitor_pass(
+        session,
+        secret_key=TEST_SECRET,
+        now=now,
+        host_person_id=site.host.id,
+        host_unit_id=site.unit.id,
+        holder_name="张三",
+        purpose="探亲",
+        valid_from=now,
+        valid_until=now + timedelta(hours=4),
+        multi_entry=False,
+        gate_ids=[],
+        car_plate="沪B54321",
+    )
+    await session.commit()
+    assert (await _plate(http, api, site, "沪B54321"))[1]["granted"]
+    clock.advance(timedelta(minutes=20))
+    assert (await _plate(http, api, site, "沪B54321", direction="out"))[1]["granted"]  # free
+    assert (await _plate(http, api, site, "沪B54321"))[1]["reason"] == "used"  # single entry
+
+    await issue_visitor_pass(
+        session,
+        secret_key=TEST_SECRET,
+        now=clock.now(),
+        host_person_id=site.host.id,
+        host_unit_id=site.unit.id,
+        holder_name="张三",
+        purpose="探亲",
+        valid_from=clock.now(),
+        valid_until=clock.now() + timedelta(hours=4),
+        multi_entry=True,
+        gate_ids=[],
+        car_plate="沪B54321",
+    )
+    await session.commit()
+    assert (await _plate(http, api, site, "沪B54321"))[1]["granted"]
+    clock.advance(timedelta(minutes=61))
+    _, held = await _plate(http, api, site, "沪B54321", direction="out")
+    assert held["reason"] == "payment_due" and held["payment"]["amount_minor"] == 1000
+    stay = await stay_by_code(session, TEST_SECRET, held["payment"]["pay_code"])
+    assert stay is not None and stay.plate == "沪B54321"
+    for amount, code in ((999, "amount_changed"),):
+        with pytest.raises(ParkingError) as refused:
+            await check_parking_checkout(session, stay.id, amount, clock.now())
+        assert refused.value.code == code
+    await check_parking_checkout(session, stay.id, 1000, clock.now())
+    paid = {"stay_id": stay.id, "amount_minor": 1000, "charge_id": "c1", "now": clock.now()}
+    assert (await record_parking_payment(session, **paid))[1] is True
+    assert (await record_parking_payment(session, **paid))[1] is False  # reported twice
+    await session.commit()
+    with pytest.raises(ParkingError) as refused:
+        await check_parking_checkout(session, stay.id, 1000, clock.now())
+    assert refused.value.code == "nothing_due"
+    assert (await _plate(http, api, site, "沪B54321", direction="out"))[1]["reason"] == "exit"
+    with pytest.raises(ParkingError) as refused:
+        await check_parking_checkout(session, stay.id, 1000, clock.now())
+    assert refused.value.code == "left"
+    late, new = await record_parking_payment(session, **{**paid, "charge_id": "c2"})
+    assert new and late is not None and not late.inside and late.paid_minor == 2000
