@@ -55,3 +55,13 @@ def test_normalize_and_class() -> None:
     assert plate_class("粤BD12345") == VehicleClass.NEW_ENERGY
     assert plate_class("粤B12345F") == VehicleClass.NEW_ENERGY
     assert plate_class("沪A12345") is None
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
+def test_the_confidence_threshold_is_a_validated_setting(bad: float) -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(bot_token="1:x", plate_min_confidence=bad, _env_file=None)  # type: ignore[call-arg]
