@@ -138,6 +138,10 @@ class PaymentDue:
     amount_minor: int
     currency: str
     pay_code: str
+    stay_id: int = 0
+    plate: str = ""
+    # The first time this stay is held: its host (or owner) is told in the chat.
+    first: bool = False
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def charge_exit(store: DecisionStore, inp: DecisionInput, res: Resolution) -> Re
     code = pay_code(inp.secret_key, stay.id)
     set_pay_hash(store, stay.id, hash_code(inp.secret_key, code))
     res.reason = Reason.PAYMENT_DUE
-    res.payment = PaymentDue(due, currency, code)
+    res.payment = PaymentDue(due, currency, code, stay.id, plate, first=stay.pay_hash is None)
     return res
 
 

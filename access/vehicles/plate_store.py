@@ -165,13 +165,14 @@ _SEL_STAY = (
         _visits.c.paid_minor,
         _visits.c.paid_at,
         _visits.c.vehicle_class,
+        _visits.c.pay_hash,
     )
     .where(_OPEN)
     .order_by(_visits.c.id.desc())
     .limit(1)
 )
 _SQL_STAY = (
-    "SELECT id, entered_at, paid_minor, paid_at, vehicle_class FROM vehicle_visits "
+    "SELECT id, entered_at, paid_minor, paid_at, vehicle_class, pay_hash FROM vehicle_visits "
     "WHERE community_id = :c AND plate = :p AND inside = 1 ORDER BY id DESC LIMIT 1"
 )
 _communities = cast(Table, Community.__table__)
@@ -206,6 +207,7 @@ class OpenStay:
     paid_minor: int
     paid_at: datetime | None
     vehicle_class: str
+    pay_hash: str | None
 
 
 def _utc(value: Any) -> datetime | None:
@@ -226,7 +228,7 @@ def open_stay(store: DecisionStore, community_id: int, plate: str) -> OpenStay |
         return None
     entered = _utc(row[1])
     assert entered is not None
-    return OpenStay(int(row[0]), entered, int(row[2]), _utc(row[3]), str(row[4]))
+    return OpenStay(int(row[0]), entered, int(row[2]), _utc(row[3]), str(row[4]), row[5])
 
 
 def community_parking(store: DecisionStore, community_id: int) -> tuple[dict[str, Any], str]:

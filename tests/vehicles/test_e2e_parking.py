@@ -167,11 +167,13 @@ async def test_visitor_car_pays_parking_before_the_exit_opens(world, session):
     # The resident's car: their home pays monthly parking.
     assert (await camera(w, "沪C55555", "out"))["granted"]
 
-    # The host pays in the chat.
+    # The host is told at once, and pays in the chat.
+    notice = await w.host.expect("粤B12345 is at the exit of Car Park: CN¥10.00 parking to pay")
     await w.host.send("/parking")
     listing = await w.host.expect("Parking to pay")
     assert "粤B12345" in listing["text"] and "CN¥10.00 due" in listing["text"], listing["text"]
-    await w.host.press(listing, "Pay 粤B12345")
+    assert (await camera(w, "粤B12345", "out"))["reason"] == "payment_due"  # told once
+    await w.host.press(notice, "Pay 粤B12345")
     invoice = await w.host.expect(invoice=True)
     assert (await w.host.pay(invoice)).ok
     await w.host.expect("Parking for 粤B12345 is paid")
@@ -193,6 +195,9 @@ async def test_visitor_car_pays_parking_before_the_exit_opens(world, session):
     await w.driver.expect("Parking for 京A00002 is paid")
     assert (await camera(w, "京A00002", "out"))["granted"]
 
+    told = [m for m in w.host.messages if "粤B12345 is at the exit" in (m.get("text") or "")]
+    assert len(told) == 1  # once per stay, however often the camera reads it
+    await w.host.expect("京A00002 is at the exit")
     reasons = (
         await session.scalars(
             select(AccessLogEntry.reason)
@@ -200,7 +205,7 @@ async def test_visitor_car_pays_parking_before_the_exit_opens(world, session):
             .order_by(AccessLogEntry.id)
         )
     ).all()
-    assert reasons == ["payment_due", "vehicle", "exit", "payment_due", "exit"]
+    assert reasons == ["payment_due", "vehicle", "payment_due", "exit", "payment_due", "exit"]
     assert (
         await session.scalar(select(AuditEntry.id).where(AuditEntry.action.like("parking%")))
         is None
