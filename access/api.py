@@ -1,6 +1,7 @@
 """The gate terminal HTTP API (aiohttp).
 
-- ``POST /v1/gates/{gate}/verify`` — a keypad code or a QR token (JSON), or a face
+- ``POST /v1/gates/{gate}/verify`` — a keypad code, a QR token or a camera's plate
+  read with its confidence (JSON), or a face
   image (``image/jpeg`` body, or ``multipart/form-data`` with a ``face`` part) → the
   decision; the door is released when granted.
 - ``POST /v1/gates/{gate}/challenge`` — a random liveness action (blink, turn left or
@@ -27,6 +28,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +40,7 @@ from access.faces import gate as _face_gate  # noqa: F401  (registers the FACE r
 from access.gates import GateInfo, authenticate
 from access.models import GateEventType
 from access.openapi import OPENAPI
+from access.plates import PLATE_INPUT_MAX_LEN, valid_plate
 from access.service import AccessRuntime
 from access.verification import Credential, Decision, Direction, Reason
 from core.probes import Readiness, add_probe_routes, current_revisions
@@ -81,10 +84,38 @@ async def _parse_qr(_runtime: AccessRuntime, _gate: GateInfo, value: Any) -> Cre
     return Credential.qr(value.strip())
 
 
+async def _parse_plate(_runtime: AccessRuntime, _gate: GateInfo, value: Any) -> Credential:
+    """A camera's plate read. Text that is no Chinese plate is still decided (refused
+    ``plate_unreadable`` and logged), so the terminal shows a reason and staff see it."""
+    if not isinstance(value, str) or not 1 <= len(value) <= PLATE_INPUT_MAX_LEN:
+        raise BadRequest(f"plate must be a string of 1 to {PLATE_INPUT_MAX_LEN} characters")
+    plate = valid_plate(value)
+    if plate is not None:
+        return Credential.plate(plate)
+    shown = "".join(ch for ch in value if ch.isprintable()).strip()
+    return Credential.plate(shown or "?", denial=Reason.PLATE_UNREADABLE)
+
+
+def read_confidence(body: dict[str, Any], given: str) -> float | None:
+    """The plate reader's confidence, 0 to 1, beside ``plate`` only."""
+    if "confidence" not in body:
+        return None
+    value = body["confidence"]
+    if given != "plate":
+        raise BadRequest("confidence goes with plate only")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise BadRequest("confidence must be a number from 0 to 1")
+    return float(value)
+
+
 # The credential a verify request carries, by JSON field. A new kind (the face
 # engine's image) registers its field here; exactly one must be present.
-CREDENTIAL_PARSERS: dict[str, CredentialParser] = {"code": _parse_code, "qr": _parse_qr}
-_VERIFY_FIELDS = {"terminal", "direction"}
+CREDENTIAL_PARSERS: dict[str, CredentialParser] = {
+    "code": _parse_code,
+    "qr": _parse_qr,
+    "plate": _parse_plate,
+}
+_VERIFY_FIELDS = {"terminal", "direction", "confidence"}
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
@@ -130,6 +161,17 @@ async def _authenticated_gate(request: web.Request) -> GateInfo:
 
 
 def decision_body(decision: Decision) -> dict[str, Any]:
+    body = _decision_fields(decision)
+    if decision.payment is not None:
+        body["payment"] = {
+            "amount_minor": decision.payment.amount_minor,
+            "currency": decision.payment.currency,
+            "pay_code": decision.payment.pay_code,
+        }
+    return body
+
+
+def _decision_fields(decision: Decision) -> dict[str, Any]:
     return {
         "granted": decision.granted,
         "reason": decision.reason.value,
@@ -160,7 +202,10 @@ async def verify(request: web.Request) -> web.Response:
     if direction_raw not in ("in", "out"):
         raise BadRequest("direction must be 'in' or 'out'")
     terminal = _terminal(body)
+    confidence = read_confidence(body, given[0])
     credential = await CREDENTIAL_PARSERS[given[0]](runtime, gate, body[given[0]])
+    if confidence is not None:
+        credential = replace(credential, confidence=confidence)
     decision = await runtime.verify(
         gate, credential, direction=Direction(direction_raw), terminal=terminal
     )

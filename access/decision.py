@@ -25,6 +25,7 @@ class Method(enum.StrEnum):
     FACE = "face"
     WALKIN = "walkin"  # a walk-in registered at the gate, let in by a resident
     CALL = "call"  # the terminal's intercom call, answered by a resident
+    PLATE = "plate"
 
 
 class Direction(enum.StrEnum):
@@ -68,6 +69,14 @@ class Reason(enum.StrEnum):
     NO_RESIDENTS = "no_residents"
     MUTED = "muted"
     REFUSED_RECENTLY = "refused_recently"
+    # denied, plates (access.vehicles.plate_gate)
+    PLATE_UNREADABLE = "plate_unreadable"  # the camera's text is not a Chinese plate
+    PLATE_UNSURE = "plate_unsure"  # read below the trusted confidence: ask the guard
+    BLOCKED = "blocked"  # on the community's black list
+    PAYMENT_DUE = "payment_due"  # temporary parking to pay before the exit opens
+    # granted, plates
+    VEHICLE = "vehicle"  # a resident's approved plate
+    LISTED = "listed"  # on the community's white list
 
 
 class DoorOutcome(enum.StrEnum):
@@ -87,6 +96,8 @@ class Credential:
     # Set when the presenting side already knows the answer is no (the face engine
     # matched nobody): the decision logs and returns it like any other denial.
     denial: Reason | None = None
+    # A camera's plate read: how sure it is (0 to 1); None when not said.
+    confidence: float | None = None
 
     @classmethod
     def code(cls, code: str) -> Credential:
@@ -99,6 +110,12 @@ class Credential:
     @classmethod
     def person(cls, method: Method, person_id: int | None) -> Credential:
         return cls(method, person_id=person_id)
+
+    @classmethod
+    def plate(
+        cls, plate: str, confidence: float | None = None, denial: Reason | None = None
+    ) -> Credential:
+        return cls(Method.PLATE, secret=plate, confidence=confidence, denial=denial)
 
     @classmethod
     def face(cls, person_id: int | None, denial: Reason | None = None) -> Credential:
@@ -118,6 +135,23 @@ class AccessPolicy:
     exit_grace_s: int = 24 * 3600
     # A correct code entered during a lock-out rings its host at most this often.
     ring_interval_s: int = 120
+    # A camera's plate read below this confidence is not trusted alone
+    # (COURTYARD_PLATE_MIN_CONFIDENCE).
+    plate_min_confidence: float = 0.9
+
+
+@dataclass(frozen=True)
+class PaymentDue:
+    """An exit held for temporary parking: what is due, and the code the terminal
+    shows (sent to the bot, it brings up the payment; access.vehicles.parking)."""
+
+    amount_minor: int
+    currency: str
+    pay_code: str
+    stay_id: int = 0
+    plate: str = ""
+    # The first time this stay is held: its host (or owner) is told in the chat.
+    first: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +192,7 @@ class Decision:
     ring: HostRing | None = None
     # Decided by a gate agent while the server was away, recorded on reconnection.
     reported_late: bool = False
+    payment: PaymentDue | None = None
 
     def with_door(self, door: DoorOutcome) -> Decision:
         return replace(self, door=door)
@@ -174,6 +209,11 @@ class Resolution:
     host_unit_id: int | None = None
     # Counts toward the terminal's guessing protection.
     is_guess: bool = False
+    # Granted without a pass: the reason logged when it is not the method's own.
+    grant_reason: Reason | None = None
+    payment: PaymentDue | None = None
+    # A plate: the class its stay is charged as (access.vehicles.tariff).
+    vehicle_class: str | None = None
 
 
 @dataclass(frozen=True)

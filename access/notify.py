@@ -62,6 +62,10 @@ class AccessNotifier(Protocol):
         """Their visitor's correct code met a locked-out keypad: offer to open."""
         ...
 
+    async def parking_due(self, gate: GateInfo, decision: Decision) -> None:
+        """Their visitor's car (or their own) is held at the exit for parking: offer Pay."""
+        ...
+
 
 class LoggingNotifier:
     """Writes every alert to the log; used when no bot is available."""
@@ -86,3 +90,6 @@ class LoggingNotifier:
 
     async def ring_host(self, gate: GateInfo, ring: HostRing) -> None:
         log.info("host rung", extra={"fields": {"gate": gate.id, "pass": ring.pass_id}})
+
+    async def parking_due(self, gate: GateInfo, decision: Decision) -> None:
+        log.info("parking due", extra={"fields": {"gate": gate.id, "log": decision.log_id}})

@@ -14,6 +14,7 @@ from access.faces.quality import FaceProblem
 from access.models import GateEventType, PassKind
 from access.openapi_walkins import WALKIN_PATHS, WALKIN_SCHEMAS
 from access.sync.openapi import AGENT_PATHS, AGENT_SCHEMAS
+from access.vehicles.openapi import DECISION_PAYMENT, PLATE_PROPERTIES, VERIFY_ONE_OF
 
 _ERROR = {
     "type": "object",
@@ -76,6 +77,7 @@ _DECISION = {
                 "the keypad, card or opening from the chat."
             ),
         },
+        **DECISION_PAYMENT,
     },
 }
 
@@ -119,7 +121,7 @@ OPENAPI: dict[str, Any] = {
             "VerifyRequest": {
                 "type": "object",
                 "additionalProperties": False,
-                "oneOf": [{"required": ["code"]}, {"required": ["qr"]}],
+                "oneOf": VERIFY_ONE_OF,
                 "properties": {
                     "code": {
                         "type": "string",
@@ -127,6 +129,7 @@ OPENAPI: dict[str, Any] = {
                         "description": "Digits typed on the keypad (visitor codes have 8).",
                     },
                     "qr": {"type": "string", "minLength": 1, "maxLength": 256},
+                    **PLATE_PROPERTIES,
                     "direction": _DIRECTION,
                     "terminal": _JSON_TERMINAL,
                 },
@@ -190,10 +193,14 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "operationId": "verify",
                 "summary": (
-                    "Decide on a code, a QR token or a face; releases the door when granted."
+                    "Decide on a code, a QR token, a plate or a face; releases the door if granted."
                 ),
                 "description": (
-                    "A code or QR token is sent as JSON. A face is sent either as the raw "
+                    "A code, a QR token or a plate is sent as JSON. A plate opens a "
+                    "vehicle gate (elsewhere `wrong_gate`) for a resident's approved "
+                    "registration, a visitor pass carrying it (within its window) or the "
+                    "community's white list; the black list refuses it (`blocked`). "
+                    "A face is sent either as the raw "
                     "JPEG (`Content-Type: image/jpeg`; direction `in`, no terminal name) or "
                     "as `multipart/form-data` with a `face` part and optional `direction` "
                     "and `terminal` parts. "

@@ -46,4 +46,10 @@ REASON_TEXTS: dict[str, str] = {
     "no_residents": _("nobody lives in that unit"),
     "muted": _("the household muted calls"),
     "refused_recently": _("refused a moment ago"),
+    "vehicle": _("registered vehicle"),
+    "listed": _("plate on the white list"),
+    "blocked": _("plate on the black list"),
+    "plate_unreadable": _("plate not readable"),
+    "plate_unsure": _("plate read unsure: guard to check"),
+    "payment_due": _("parking to pay"),
 }

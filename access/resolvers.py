@@ -119,7 +119,7 @@ def exit_violation(store: DecisionStore, p: PassRow, inp: DecisionInput) -> Reas
     return None if inside_may_leave else entry
 
 
-def _resolve_pass(
+def resolve_pass(
     store: DecisionStore, found: PassRow | None, inp: DecisionInput, *, is_code: bool
 ) -> Resolution:
     if found is None or found.community_id != inp.gate.community_id:
@@ -138,7 +138,7 @@ def resolve_code(store: DecisionStore, inp: DecisionInput) -> Resolution:
     if not is_code_shaped(code):
         return Resolution(Reason.UNKNOWN, is_guess=True)
     found = store.pass_by_code(inp.gate.community_id, hash_code(inp.secret_key, code))
-    return _resolve_pass(store, found, inp, is_code=True)
+    return resolve_pass(store, found, inp, is_code=True)
 
 
 def resolve_qr(store: DecisionStore, inp: DecisionInput) -> Resolution:
@@ -149,7 +149,7 @@ def resolve_qr(store: DecisionStore, inp: DecisionInput) -> Resolution:
     found = store.pass_by_token(token_hash)
     if found is None:
         return resolve_resident_key(store, inp, token_hash)
-    return _resolve_pass(store, found, inp, is_code=False)
+    return resolve_pass(store, found, inp, is_code=False)
 
 
 def resolve_resident_key(store: DecisionStore, inp: DecisionInput, token_hash: str) -> Resolution:

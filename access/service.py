@@ -177,6 +177,8 @@ class AccessRuntime:
             self._spawn(self.notifier.lockout(gate, decision.lockout), "lockout")
         if decision.ring is not None:
             self._spawn(self.notifier.ring_host(gate, decision.ring), "ring_host")
+        if decision.payment is not None and decision.payment.first:
+            self._spawn(self.notifier.parking_due(gate, decision), "parking_due")
         if not decision.granted or decision.door != DoorOutcome.NOT_COMMANDED:
             return decision
         try:

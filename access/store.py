@@ -122,6 +122,27 @@ _SEL_BY_CODE = (
     .order_by(case((_passes.c.status == ACTIVE, 0), else_=1), _passes.c.id.desc())
     .limit(1)
 )
+# A car at a vehicle gate: the pass for its plate open now, else the newest (its reason).
+_SEL_BY_PLATE = (
+    select(*_PASS_COLUMNS)
+    .where(
+        _passes.c.community_id == bindparam("b_community"),
+        _passes.c.car_plate == bindparam("b_plate"),
+    )
+    .order_by(
+        case(
+            (
+                (_passes.c.status == ACTIVE)
+                & (_passes.c.valid_from <= bindparam("b_now"))
+                & (_passes.c.valid_until > bindparam("b_now")),
+                0,
+            ),
+            else_=1,
+        ),
+        _passes.c.id.desc(),
+    )
+    .limit(1)
+)
 _SEL_BY_TOKEN = select(*_PASS_COLUMNS).where(_passes.c.token_hash == bindparam("b_hash"))
 _SEL_BY_ID = select(*_PASS_COLUMNS).where(_passes.c.id == bindparam("b_id"))
 _REDEEM = (
@@ -314,6 +335,12 @@ class DecisionStore:
         row = self.conn.execute(
             _SEL_BY_CODE, {"b_community": community_id, "b_hash": code_hash}
         ).first()
+        return _pass_row(row) if row is not None else None
+
+    def pass_by_plate(self, community_id: int, plate: str, now: datetime) -> PassRow | None:
+        """The pass carrying this plate that is open now, else the newest one."""
+        params = {"b_community": community_id, "b_plate": plate, "b_now": now}
+        row = self.conn.execute(_SEL_BY_PLATE, params).first()
         return _pass_row(row) if row is not None else None
 
     def pass_by_token(self, token_hash: str) -> PassRow | None:

@@ -61,6 +61,7 @@ from access.resolvers import (
 )
 from access.store import DecisionStore, PassRow
 from access.store_sqlite import store_for
+from access.vehicles import plate_gate as _plate_gate  # registers the PLATE resolver
 
 _GRANT_REASON = {
     Method.CODE: Reason.OK,
@@ -70,6 +71,7 @@ _GRANT_REASON = {
     Method.FACE: Reason.RESIDENT,
     Method.WALKIN: Reason.LET_IN,
     Method.CALL: Reason.LET_IN,
+    Method.PLATE: Reason.VEHICLE,
 }
 
 
@@ -202,6 +204,7 @@ def _refused(store: DecisionStore, inp: DecisionInput, res: Resolution) -> Decis
         person_id=res.person_id,
         lockout=lockout,
         retry_after_s=lockout.seconds if lockout else None,
+        payment=res.payment,
         **_pass_fields(p),
     )
 
@@ -250,7 +253,7 @@ def decide(store: DecisionStore, inp: DecisionInput) -> Decision:
             uses_left = max(p.max_uses - p.uses_count - 1, 0)
         reason = Reason.OK
     else:
-        reason = _GRANT_REASON[method]
+        reason = res.grant_reason or _GRANT_REASON[method]
     log_id = _append_log(
         store,
         inp,
@@ -263,6 +266,9 @@ def decide(store: DecisionStore, inp: DecisionInput) -> Decision:
     )
     fields = _pass_fields(p)
     fields["host_unit_id"] = res.host_unit_id or (p.host_unit_id if p else None)
+    if method == Method.PLATE:
+        fields["holder_name"] = res.holder_name  # the plate, then whose it is
+        _plate_gate.record_passage(store, inp, res, log_id)
     return _decision(
         inp,
         True,

@@ -67,8 +67,16 @@ class HttpConnection(asyncio.Protocol):
 class Terminals:
     """The gate terminals: requests pre-encoded, connections kept alive and reused."""
 
-    def __init__(self, port: int, gate_ids: list[int], keys: list[str], codes: list[str]):
+    def __init__(
+        self,
+        port: int,
+        gate_ids: list[int],
+        keys: list[str],
+        codes: list[str],
+        field: str = "code",
+    ):
         self.port = port
+        self.field = field  # "code", or "plate" (read with confidence 0.98)
         self.gate_ids = gate_ids
         self.keys = keys
         self.codes = iter(codes)
@@ -86,7 +94,10 @@ class Terminals:
         for _ in range(count):
             i = self.n % len(self.gate_ids)
             self.n += 1
-            body = json.dumps({"code": next(self.codes), "terminal": f"t{i}"}).encode()
+            fields: dict[str, object] = {self.field: next(self.codes), "terminal": f"t{i}"}
+            if self.field == "plate":
+                fields["confidence"] = 0.98
+            body = json.dumps(fields).encode()
             head = (
                 f"POST /v1/gates/{self.gate_ids[i]}/verify HTTP/1.1\r\n"
                 f"Host: 127.0.0.1:{self.port}\r\n"

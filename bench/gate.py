@@ -2,6 +2,7 @@
 
     uv run python bench/gate.py [--passes 100000] [--rate 1000] [--seconds 5]
                                 [--concurrency 16] [--sequential 2000]
+                                [--credential code|plate]
 
 A fresh SQLite database holds ``--passes`` active single-use visitor passes (and
 the rest of the schema, migrated). The gate API runs in its own process, as it
@@ -23,6 +24,10 @@ on asyncio's protocol API (requests encoded before the clock starts): aiohttp's 
 cost ~0.5 ms of CPU per request on the two cores the server under test runs on; real
 terminals are separate devices. The real API and the baseline are driven by the same
 client.
+
+With ``--credential plate`` the gates are vehicle gates and every request is a
+different resident's registered plate read by a camera (``bench/_gate_plates.py``);
+the baseline's SELECT is then the plate's look-up.
 
 The baseline is a bare aiohttp endpoint doing one indexed SELECT (SQLAlchemy
 async + aiosqlite, the stack the rest of the bot uses) on the same database,
@@ -73,17 +78,18 @@ def free_port() -> int:
 # --- the database --------------------------------------------------------------------------
 
 
-def prepare(db_path: Path, count: int, url: str | None = None) -> dict[str, Any]:
-    """Migrate, then add a community, a resident, gates and ``count`` passes (in the
-    SQLite file ``db_path``, or the database at ``url``)."""
-    import secrets as _secrets
-
+def prepare(
+    db_path: Path, count: int, url: str | None = None, credential: str = "code"
+) -> dict[str, Any]:
+    """Migrate, then add a community, a resident, gates and ``count`` passes (or, for
+    plates, ``count`` registered vehicles), in the SQLite file ``db_path`` or the
+    database at ``url``."""
     from sqlalchemy import Connection, insert
 
     import bot.all_models  # noqa: F401
-    from access.credentials import hash_api_key, hash_code, hash_token, new_api_key, new_token
-    from access.models import Gate, GateThrottle, Pass
-    from access.sync.keys import offline_code_hash, offline_key_hash
+    from access.credentials import hash_api_key, new_api_key
+    from access.models import Gate, GateThrottle
+    from access.sync.keys import offline_key_hash
     from bench._capacity_procs import run_sync
     from core.migrate import upgrade_database
     from core.models import Building, Community, Person, Residency, Unit
@@ -118,7 +124,7 @@ def prepare(db_path: Path, count: int, url: str | None = None) -> dict[str, Any]
                 insert(Gate).values(
                     community_id=cid,
                     name=f"Gate {i + 1}",
-                    kind="pedestrian",
+                    kind="vehicle" if credential == "plate" else "pedestrian",
                     driver="simulated",
                     driver_config={"pulse_ms": 500},
                     api_key_hash=hash_api_key(SECRET, key),
@@ -130,44 +136,63 @@ def prepare(db_path: Path, count: int, url: str | None = None) -> dict[str, Any]
             conn.execute(insert(GateThrottle).values(gate_id=gid, consecutive_failures=0, level=0))
             gate_ids.append(gid)
             keys.append(key)
-        codes: set[str] = set()
-        while len(codes) < count:
-            codes.add(f"{_secrets.randbelow(10**8):08d}")
-        ordered = sorted(codes, key=lambda _c: _secrets.randbelow(1 << 30))
-        rows = []
-        for code in ordered:
-            rows.append(
-                {
-                    "community_id": cid,
-                    "kind": "visitor",
-                    "status": "active",
-                    "host_person_id": pid,
-                    "host_unit_id": uid,
-                    "holder_name": "Visitor",
-                    "company": "",
-                    "purpose": "bench",
-                    "code_hash": hash_code(SECRET, code),
-                    "token_hash": hash_token(SECRET, new_token()),
-                    # For the gate agent (bench/gate_agent.py): the community's key.
-                    "offline_code_hash": offline_code_hash(SECRET, cid, code),
-                    "valid_from": now - timedelta(minutes=1),
-                    "valid_until": now + timedelta(days=1),
-                    "max_uses": 1,
-                    "uses_count": 0,
-                    "gate_ids": [],
-                    "inside": False,
-                    "created_at": now,
-                }
+        if credential == "plate":
+            from bench._gate_plates import add_vehicles
+
+            return gate_ids, add_vehicles(
+                conn, community_id=cid, unit_id=uid, person_id=pid, count=count, now=now
             )
-            if len(rows) == 5000:
-                conn.execute(insert(Pass), rows)
-                rows = []
-        if rows:
-            conn.execute(insert(Pass), rows)
-        return gate_ids, ordered
+        return gate_ids, _add_passes(conn, cid, uid, pid, count, now)
 
     gate_ids, ordered = run_sync(url, fill)
     return {"url": url, "codes": ordered, "gate_ids": gate_ids, "keys": keys}
+
+
+def _add_passes(conn: Any, cid: int, uid: int, pid: int, count: int, now: datetime) -> list[str]:
+    """``count`` active single-use visitor passes with distinct codes; returns the codes."""
+    import secrets as _secrets
+
+    from sqlalchemy import insert
+
+    from access.credentials import hash_code, hash_token, new_token
+    from access.models import Pass
+    from access.sync.keys import offline_code_hash
+
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(f"{_secrets.randbelow(10**8):08d}")
+    ordered = sorted(codes, key=lambda _c: _secrets.randbelow(1 << 30))
+    rows = []
+    for code in ordered:
+        rows.append(
+            {
+                "community_id": cid,
+                "kind": "visitor",
+                "status": "active",
+                "host_person_id": pid,
+                "host_unit_id": uid,
+                "holder_name": "Visitor",
+                "company": "",
+                "purpose": "bench",
+                "code_hash": hash_code(SECRET, code),
+                "token_hash": hash_token(SECRET, new_token()),
+                # For the gate agent (bench/gate_agent.py): the community's key.
+                "offline_code_hash": offline_code_hash(SECRET, cid, code),
+                "valid_from": now - timedelta(minutes=1),
+                "valid_until": now + timedelta(days=1),
+                "max_uses": 1,
+                "uses_count": 0,
+                "gate_ids": [],
+                "inside": False,
+                "created_at": now,
+            }
+        )
+        if len(rows) == 5000:
+            conn.execute(insert(Pass), rows)
+            rows = []
+    if rows:
+        conn.execute(insert(Pass), rows)
+    return ordered
 
 
 # --- the two servers (child processes) --------------------------------------------------------
@@ -186,7 +211,7 @@ async def serve_real(url: str, port: int) -> None:
     await runtime.close()
 
 
-async def serve_baseline(url: str, port: int) -> None:
+async def serve_baseline(url: str, port: int, credential: str = "code") -> None:
     """The bare endpoint: parse JSON, one indexed SELECT, answer JSON."""
     from aiohttp import web
     from sqlalchemy import text
@@ -201,13 +226,18 @@ async def serve_baseline(url: str, port: int) -> None:
     async with engine.connect() as conn:
         community_id = (await conn.execute(text("SELECT min(id) FROM communities"))).scalar()
     query = text("SELECT id, status FROM passes WHERE community_id = :c AND code_hash = :h")
+    if credential == "plate":
+        from bench._gate_plates import BASELINE_SQL
+
+        query = text(BASELINE_SQL)
     # Queue for the connection pool here rather than time out in it.
     pool = asyncio.Semaphore(15)
 
     async def lookup(request: web.Request) -> web.Response:
         body = await request.json()
         async with pool, engine.connect() as conn:
-            params = {"c": community_id, "h": hash_code(SECRET, body["code"])}
+            key = body["plate"] if credential == "plate" else hash_code(SECRET, body["code"])
+            params = {"c": community_id, "h": key}
             row = (await conn.execute(query, params)).first()
         return web.json_response({"found": row is not None})
 
@@ -230,11 +260,10 @@ async def _until_signalled() -> None:
     await stop.wait()
 
 
-def start_server(role: str, url: str, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--role", role, "--url", url, "--port", str(port)],
-        cwd=ROOT,
-    )
+def start_server(role: str, url: str, port: int, credential: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, __file__, "--role", role, "--url", url]
+    command += ["--port", str(port), "--credential", credential]
+    proc = subprocess.Popen(command, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -257,7 +286,7 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 async def measure(
     port: int, info: dict[str, Any], codes: list[str], args: argparse.Namespace
 ) -> dict[str, Any]:
-    t = Terminals(port, info["gate_ids"], info["keys"], codes)
+    t = Terminals(port, info["gate_ids"], info["keys"], codes, args.credential)
     try:
         seq = await sequential(t, args.sequential)
         conc = await open_loop(t, args.rate, args.seconds)
@@ -285,6 +314,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sequential", type=int, default=2000)
     parser.add_argument("--throughput-requests", type=int, default=10_000)
+    parser.add_argument("--credential", choices=["code", "plate"], default="code")
     parser.add_argument("--role", choices=["bench", "real", "baseline"], default="bench")
     parser.add_argument("--url")
     parser.add_argument("--port", type=int)
@@ -294,7 +324,7 @@ def main() -> None:
         asyncio.run(serve_real(args.url, args.port))
         return
     if args.role == "baseline":
-        asyncio.run(serve_baseline(args.url, args.port))
+        asyncio.run(serve_baseline(args.url, args.port, args.credential))
         return
 
     load_before = os.getloadavg()[0]
@@ -303,8 +333,8 @@ def main() -> None:
         parser.error(f"--passes must be at least {needed} for these readings")
     with tempfile.TemporaryDirectory(prefix="courtyard-bench-") as tmp:
         started = time.perf_counter()
-        info = prepare(Path(tmp) / "bench.db", args.passes)
-        log(f"prepared {args.passes} passes in {time.perf_counter() - started:.1f}s")
+        info = prepare(Path(tmp) / "bench.db", args.passes, credential=args.credential)
+        log(f"prepared {args.passes} {args.credential}s in {time.perf_counter() - started:.1f}s")
         # The terminals' process holds 100,000 codes and keys: its own full garbage
         # collections (40-65 ms each, measured) would land in the latency readings as
         # if the server had been slow. The servers freeze their start-up heap too.
@@ -314,7 +344,7 @@ def main() -> None:
         results = {}
         for role, codes in (("real", info["codes"][:half]), ("baseline", info["codes"][half:])):
             port = free_port()
-            proc = start_server(role, info["url"], port)
+            proc = start_server(role, info["url"], port, args.credential)
             try:
                 results[role] = asyncio.run(measure(port, info, codes, args))
             finally:
@@ -339,6 +369,7 @@ def main() -> None:
                 "requests": real["requests"],
                 "errors": real["errors"] + base["errors"],
                 "active_passes": args.passes,
+                "credential": args.credential,
                 "database": "sqlite",
                 "load_avg": round(max(load_before, os.getloadavg()[0]), 2),
             }

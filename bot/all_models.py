@@ -8,6 +8,7 @@ Each feature area adds one import line here. The list lives in the assembly, not
 from access import models as access_models  # noqa: F401
 from access.faces import models as faces_models  # noqa: F401
 from access.sync import models as gate_agent_models  # noqa: F401
+from access.vehicles import models as vehicles_models  # noqa: F401
 from access.walkins import models as walkin_models  # noqa: F401
 from core import (
     delivery,  # noqa: F401

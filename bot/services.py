@@ -10,6 +10,7 @@ one set of in-memory face indexes. The bot, the stand-alone gate API
 
 from __future__ import annotations
 
+from access.decision import AccessPolicy
 from access.faces import FaceSettings
 from access.faces.service import FaceService
 from access.faces.weights import ANTI_SPOOFING_FILES, missing_weights
@@ -70,7 +71,10 @@ def build_gate(ctx: AppContext) -> AccessRuntime:
     """
     config = check_face_startup(ctx.settings)
     runtime = AccessRuntime(
-        database_url=ctx.settings.database_url, secret_key=ctx.secret_key, clock=ctx.clock
+        database_url=ctx.settings.database_url,
+        secret_key=ctx.secret_key,
+        clock=ctx.clock,
+        policy=AccessPolicy(plate_min_confidence=ctx.settings.plate_min_confidence),
     )
     runtime.faces = FaceService(
         runner=runtime.runner,

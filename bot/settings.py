@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     # and the gate API serve them on their own ports). 0: not served.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=0, ge=0, le=65535)
+    # A vehicle gate's plate reader (access/vehicles; docs/decisions/0030-vehicles.md).
+    plate_min_confidence: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="A camera's plate read below this confidence is not trusted alone.",
+    )
     payments_provider_token: SecretStr | None = None
     spool_dir: Path = Field(
         default=Path("var/spool"),

@@ -64,6 +64,13 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "passes.worker_approve": _OPENERS,
     "passes.worker_reject": _OPENERS,
     "access.open": _OPENERS,
+    # vehicles: residents' plates (with the 行驶证), the black and white lists
+    "vehicles.approve": _OPENERS,
+    "vehicles.reject": _OPENERS,
+    "vehicles.list": _OPENERS,
+    "vehicles.view": _OPENERS,
+    "vehicles.end": _OPENERS,
+    "vehicles.tariff": _MANAGER,
     "access.clear_lockout": _OPENERS,
     "access.log": _OPENERS,
     "access.log_export": _OPENERS,

@@ -30,6 +30,7 @@ from handlers.kit import Feature
 FEATURES: list[Feature] = [
     start.feature,
     fees.payments_feature,
+    gate.parking_payments,
     patrols.scan_feature,
     gate.link_feature,
     admin.feature,

@@ -33,6 +33,7 @@ from access.api import (
     error_response,
     event_fields,
     json_errors,
+    read_confidence,
 )
 from access.gates import GateInfo, authenticate
 from access.verification import Direction, Reason
@@ -91,12 +92,18 @@ async def verify(request: web.Request) -> web.Response:
             503, "unavailable", "face recognition is unavailable offline; use a code or QR"
         )
     body = await _json_object(request)
+    if "plate" in body:
+        # The replica holds passes, not the registered plates or the plate lists.
+        return error_response(
+            503, "unavailable", "plate reading is unavailable offline; use a code or QR"
+        )
     unknown = set(body) - set(CREDENTIAL_PARSERS) - _VERIFY_FIELDS
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
     given = [name for name in CREDENTIAL_PARSERS if name in body]
     if len(given) != 1:
         raise BadRequest(f"send exactly one of: {', '.join(CREDENTIAL_PARSERS)}")
+    read_confidence(body, given[0])  # beside a plate only: a 400 here as at the server
     direction_raw = body.get("direction", "in")
     if direction_raw not in ("in", "out"):
         raise BadRequest("direction must be 'in' or 'out'")

@@ -36,7 +36,6 @@ from access.passes.rules import (
     check_worker_hours,
     clean_phone,
     local_day_bounds,
-    normalize_plate,
     valid_plate,
 )
 from access.sync.keys import offline_code_hash, offline_token_hash
@@ -151,8 +150,8 @@ async def issue_visitor_pass(
         raise PassError("no_purpose")
     valid_from = check_visitor_window(valid_from, valid_until, now)
     chosen = await check_gates(session, unit.community_id, gate_ids)
-    plate = normalize_plate(car_plate)
-    if plate is not None and valid_plate(plate) is None:
+    plate = valid_plate(car_plate)
+    if plate is None and (car_plate or "").strip():
         raise PassError("bad_plate")
     row = Pass(
         community_id=unit.community_id,

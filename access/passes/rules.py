@@ -1,6 +1,7 @@
 """What a pass may be: the limits (visitor window, how far ahead, worker days), the car
-plate rule, weekday masks, per-community access settings, and the error every pass
-service raises. The chat steps read these names instead of repeating the numbers."""
+plate rule (from :mod:`access.plates`), weekday masks, per-community access settings,
+and the error every pass service raises. The chat steps read these names instead of
+repeating the numbers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+# The car plate rule lives in access.plates (one rule for passes, registered vehicles
+# and the gate's plate reader); re-exported here for the pass services.
+from access.plates import normalize_plate as normalize_plate
+from access.plates import valid_plate as valid_plate
 from core.models import Community
 
 #: The longest a visitor pass may be valid, from its start to its end.
@@ -28,12 +33,6 @@ DAILY_HELP_SPAN = timedelta(days=365)
 HOUSEHOLD_INVITE_TTL = timedelta(days=2)
 ALL_WEEKDAYS = 0b1111111
 MON_TO_SAT = 0b0111111
-#: A car plate, once normalized (沪A 12345 → 沪A12345): Chinese characters, capital
-#: letters and digits, this many of them. A Chinese plate is 7 (沪A12345) or 8 (new
-#: energy, 沪AD12345); the range leaves room for the other plates a gate may see.
-PLATE_MIN_LEN = 5
-PLATE_MAX_LEN = 10
-_PLATE_RE = re.compile(rf"[\u4e00-\u9fffA-Z0-9]{{{PLATE_MIN_LEN},{PLATE_MAX_LEN}}}")
 _PHONE_RE = re.compile(r"\+?\d{5,20}")
 #: The most characters kept of what a resident types about their visitor or worker:
 #: the name (shown to the guard), the purpose of a visit, the worker's company.
@@ -63,20 +62,6 @@ class AccessSettings:
             overstay_alert=bool(raw.get("overstay_alert", True)),
             overstay_grace_min=int(raw.get("overstay_grace_min", 30)),
         )
-
-
-def normalize_plate(raw: str | None) -> str | None:
-    """A typed plate without spaces, dots and dashes, upper case; None when empty."""
-    if raw is None:
-        return None
-    plate = re.sub(r"[\s·.-]", "", raw).upper()
-    return plate or None
-
-
-def valid_plate(raw: str | None) -> str | None:
-    """The normalized plate, or None when the text is not a plate number."""
-    plate = normalize_plate(raw)
-    return plate if plate is not None and _PLATE_RE.fullmatch(plate) else None
 
 
 def clean_phone(raw: str) -> str | None:

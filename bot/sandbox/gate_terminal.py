@@ -20,6 +20,7 @@ from access.models import AccessLogEntry, Pass
 from bot.sandbox.api import ApiError, ok, read_json
 from bot.sandbox.gate_agent import SandboxGateAgent
 from bot.sandbox.images import as_jpeg, burst_upload, decode_qr, image_upload
+from bot.sandbox.seed_vehicles import plates_to_pick
 from core.models import Building, Person, Unit
 
 if TYPE_CHECKING:
@@ -97,9 +98,14 @@ class GateTerminal:
             }
             for entry, name, building, number, kind in rows
         ]
+        plates: list[str] = []
+        if gate.kind == "vehicle" and self.sandbox.state is not None:
+            async with app.ctx.session_factory() as session:
+                plates = await plates_to_pick(session, self.sandbox.state.community_id)
         return ok(
             {
                 "gate": {"id": gate.id, "name": gate.name, "kind": gate.kind},
+                "plates": plates,
                 "door": self._door(gate.id),
                 "log": log_rows,
                 "agent": self.agent.status(),

@@ -48,6 +48,7 @@ from bot.sandbox.seed_community import seed_community
 from bot.sandbox.seed_faces import seed_face_gates
 from bot.sandbox.seed_office import seed_office
 from bot.sandbox.seed_surveys import seed_surveys
+from bot.sandbox.seed_vehicles import seed_vehicles
 from bot.sandbox.state import DemoGate, SandboxState, load_state, save_state
 from core.agreements import accepted, record_acceptances, render_agreement
 from core.audit import record_audit
@@ -188,6 +189,7 @@ async def _seed(
         )
         gates.append(DemoGate(created.gate.id, name, kind.value, created.api_key))
     await seed_face_gates(session, [(g.id, g.kind) for g in gates], now)
+    await seed_vehicles(session, community, residents(plan)[0].unit, manager, now)
 
     await seed_community(session, community, manager, now=now, today=today, language=language)
     await seed_office(session, community, people, clock)  # patrols, fire lanes, equipment

@@ -20,6 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from access.reason_texts import REASON_TEXTS
+from bot.sandbox.strings_vehicles import CAR_GUIDE, PLATE_READER
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 DOMAIN = "sandbox"
@@ -233,6 +234,7 @@ UI: dict[str, str] = {
     "gate.idle.keypad": _("Enter your code"),
     "gate.idle.qr": _("Show your QR code"),
     "gate.idle.face": _("Look into the camera"),
+    **PLATE_READER,
     "gate.checking": _("Checking…"),
     "gate.checking_face": _("Looking…"),
     "gate.welcome": _("Welcome, {name}"),
@@ -269,6 +271,7 @@ UI: dict[str, str] = {
     "method.remote": _("Phone"),
     "method.staff": _("Staff"),
     "method.face": _("Face"),
+    "method.plate": _("Plate"),
     "method.emergency": _("Emergency"),
     "pass.visitor": _("visitor"),
     "pass.worker": _("worker"),
@@ -375,6 +378,7 @@ UI: dict[str, str] = {
         "answer opens the door, and the display shows it. Nobody answers within a minute? "
         "The guards are told."
     ),
+    **CAR_GUIDE,
     "guide.cable.title": _("Cut the cable"),
     "guide.cable.text": _(
         "Under the gate, cut the cable to the server: a gate agent decides from its own "

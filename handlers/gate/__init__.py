@@ -6,11 +6,13 @@ before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) → ``my_passes`` → ``remote_open`` → ``resident_qr`` (the resident's
 own gate QR) → ``worker_request`` → ``worker_schedule`` → ``delivery`` →
-``daily_help``; ``visitor_link`` and ``help_households`` (a daily-help invitation) go
-before every area (``link_feature``), so a forwarded link opens mid-conversation.
-Admin group: ``worker_decision``, ``staff_open``, ``staff_log``, ``presence`` (who is
-inside), ``emergency``, ``walkin_desk``; the household's answer to a walk-in or
-intercom call: ``walkin_answer``, and turning gate calls off for a while:
+``daily_help`` → ``vehicle_register`` → ``parking_pay``; ``visitor_link`` and
+``help_households`` (a daily-help invitation) go before every area
+(``link_feature``), so a forwarded link opens mid-conversation, and so does
+``parking_checkout`` (``parking_payments``). Admin group: ``worker_decision``,
+``vehicle_decision``, ``vehicle_staff``, ``staff_open``, ``staff_log``, ``presence``
+(who is inside), ``emergency``, ``walkin_desk``; the household's answer to a walk-in
+or intercom call: ``walkin_answer``, and turning gate calls off for a while:
 ``walkin_mute``. Outside updates: ``notifier`` (the gate runtime's alerts) and ``jobs``
 (expiry, overstays, walk-ins without an answer, the gate terminal API).
 """
@@ -27,12 +29,17 @@ from handlers.gate import (
     invite,
     invite_pass,
     my_passes,
+    parking_checkout,
+    parking_pay,
     pass_steps,
     presence,
     remote_open,
     resident_qr,
     staff_log,
     staff_open,
+    vehicle_decision,
+    vehicle_register,
+    vehicle_staff,
     visitor_link,
     walkin_answer,
     walkin_desk,
@@ -60,6 +67,10 @@ link_feature = Feature(
     "gate.links", (visitor_link.router, help_households.router), domain="access", first=True
 )
 
+# Parking payments are recorded even in the middle of another conversation (as fees').
+parking_payments = Feature(
+    "gate.parking_payments", (parking_checkout.router,), domain="access", first=True
+)
 feature = Feature(
     "gate",
     (
@@ -74,7 +85,11 @@ feature = Feature(
         worker_schedule.router,
         delivery.router,
         daily_help.router,
+        vehicle_register.router,
+        parking_pay.router,
         worker_decision.router,
+        vehicle_decision.router,
+        vehicle_staff.router,
         staff_open.router,
         staff_log.router,
         presence.router,

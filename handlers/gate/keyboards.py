@@ -36,6 +36,15 @@ class WorkerDecisionCb(CallbackData, prefix="wp"):
     pass_id: int
 
 
+class VehicleDecisionCb(CallbackData, prefix="vd"):
+    action: str
+    vehicle_id: int
+
+
+class ParkingCb(CallbackData, prefix="pk"):
+    stay_id: int
+
+
 class StaffOpenCb(CallbackData, prefix="so"):
     gate_id: int
 

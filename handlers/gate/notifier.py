@@ -37,6 +37,7 @@ from bot.notify import send_to_admin_group, send_to_person
 from core.formatting import fmt_duration, fmt_time, local_dt
 from core.models import Community
 from handlers.gate.keyboards import GateAlertCb, PassCb
+from handlers.gate.parking_notice import tell_parking_due
 from handlers.gate.texts import fmt_end, method_label
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,9 @@ class ChatNotifier:
             return text
 
         await self._group(alarm.gate.community_id, build)
+
+    async def parking_due(self, gate: GateInfo, decision: Decision) -> None:
+        await tell_parking_due(self.ctx, gate, decision)
 
     async def pass_used(self, gate: GateInfo, decision: Decision) -> None:
         if self.ctx.bot is None or decision.host_person_id is None:

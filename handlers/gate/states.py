@@ -1,5 +1,6 @@
-"""The resident's pass conversations, step by step (see ``invite``,
-``worker_request``, ``delivery`` and ``daily_help`` for what each step asks)."""
+"""The resident's conversations at the gate, step by step (see ``invite``,
+``worker_request``, ``delivery``, ``daily_help`` and ``vehicle_register`` for what
+each step asks)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,10 @@ class DailyHelp(StatesGroup):
 
 class HouseholdJoin(StatesGroup):
     home = State()
+
+
+class VehicleRegister(StatesGroup):
+    unit = State()
+    plate = State()
+    vehicle_class = State()
+    document = State()

@@ -45,6 +45,7 @@ def method_label(method: str) -> str:
         "face": _("face"),
         "walkin": _("walk-in"),
         "call": _("intercom"),
+        "plate": _("plate"),
     }
     return labels.get(method, method)
 
@@ -178,7 +179,7 @@ def pass_error_text(exc: PassError) -> str:
             days=MAX_VISITOR_ADVANCE.days
         ),
         "no_purpose": _("Please give a purpose."),
-        "bad_plate": _("That plate number is too long."),
+        "bad_plate": _("That is not a Chinese plate number (like 沪A12345)."),
         "no_free_code": _("Could not make a code just now. Please try again."),
         "bad_phone": _("That phone number does not look right."),
         "starts_in_past": _("The first day cannot be in the past."),

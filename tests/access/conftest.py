@@ -30,6 +30,7 @@ class RecordingNotifier:
     alarms: list[Any] = field(default_factory=list)
     uses: list[Any] = field(default_factory=list)
     rings: list[Any] = field(default_factory=list)
+    parking: list[Any] = field(default_factory=list)
 
     async def lockout(self, gate: GateInfo, lockout: Lockout) -> None:
         self.lockouts.append((gate, lockout))
@@ -45,6 +46,9 @@ class RecordingNotifier:
 
     async def ring_host(self, gate: GateInfo, ring: Any) -> None:
         self.rings.append((gate, ring))
+
+    async def parking_due(self, gate: GateInfo, decision: Any) -> None:
+        self.parking.append((gate, decision))
 
 
 @dataclass

@@ -1482,7 +1482,7 @@
       setDisplay("warn", t("gate.api_down"), t("gate.api_down_sub"));
       return;
     }
-    const main = { keypad: t("gate.idle.keypad"), qr: t("gate.idle.qr"), face: t("gate.idle.face") }[gate.reader];
+    const main = { keypad: t("gate.idle.keypad"), qr: t("gate.idle.qr"), face: t("gate.idle.face"), plate: t("gate.idle.plate") }[gate.reader];
     const g = S.config.gates.find((x) => x.id === S.gateId);
     setDisplay("idle", main, g ? g.name : "");
   }
@@ -1569,6 +1569,12 @@
       const problem = d.face_problem ? t(`face.${d.face_problem}`)
         : d.liveness_problem ? `${reasonText(d.reason)} (${t(`liveness.${d.liveness_problem}`)})` : "";
       const offline = d.offline ? ` · ${t("gate.offline")}` : "";
+      if (d.payment) {
+        // An exit held for temporary parking: the amount, and the code to pay with.
+        const amount = fmtMoney(d.payment.amount_minor, d.payment.currency);
+        setDisplay("warn", t("gate.pay", { amount }), t("gate.pay_code", { code: d.payment.pay_code }), 15000);
+        return;
+      }
       setDisplay("denied", t("gate.denied"), (problem || reasonText(d.reason)) + offline, 6000);
     }
   }
@@ -1615,8 +1621,23 @@
     if (id !== S.gateId) return;
     renderDoor(data.door);
     renderLog(data.log);
+    renderPlatePicks(data.plates || []);
     if (data.agent) renderCable(data.agent);
     if (!gate.holdUntil || Date.now() > gate.holdUntil) idleDisplay();
+  }
+
+  /** The guide's car step: the vehicle gate, its plate reader. */
+  function toVehicleLane() {
+    closeGuide();
+    showPane("gate-pane");
+    const lane = S.config.gates.find((g) => g.kind === "vehicle");
+    if (lane) selectGate(lane.id);
+    selectReader("plate");
+  }
+
+  /** The plates the reader offers to pick (registered, visitors', listed). */
+  function renderPlatePicks(plates) {
+    $("#plate-picks").replaceChildren(...plates.map((p) => el("option", { value: p })));
   }
 
   function renderLog(rows) {
@@ -1665,6 +1686,13 @@
       event.preventDefault();
       const token = $("#qr-token").value.trim();
       if (token) verify({ qr: token });
+    });
+    // A vehicle lane's camera: the plate as read, the lane, how sure the camera is.
+    $("#plate-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const plate = $("#plate-text").value.trim();
+      if (!plate) return;
+      verify({ plate, direction: $("#plate-lane").value, confidence: Number($("#plate-confidence").value) });
     });
     $("#face-upload").addEventListener("click", () => $("#face-file").click());
     $("#face-file").addEventListener("change", async () => {
@@ -1982,18 +2010,20 @@
       guideStep(7, t("guide.notices.title"), t("guide.notices.text"), actAs(zh), actAs(en)),
       guideStep(8, t("guide.survey.title"), t("guide.survey.text"), actAs(zh), actAs(en),
         manager ? el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); selectStaff(manager.id); showPane("group-pane"); } }, t("guide.act_as", { name: manager.name })) : null),
-      guideStep(8, t("guide.events.title"), t("guide.events.text"), actAs(zh), actAs(en)),
-      guideStep(8, t("guide.time.title"), t("guide.time.text"),
+      guideStep(9, t("guide.events.title"), t("guide.events.text"), actAs(zh), actAs(en)),
+      guideStep(10, t("guide.time.title"), t("guide.time.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(60) }, t("clock.plus_1h")),
         el("button", { type: "button", class: "ghost small", onclick: () => advanceClock(1440) }, t("clock.plus_1d"))),
-      guideStep(8, t("guide.cable.title"), t("guide.cable.text"),
+      guideStep(11, t("guide.cable.title"), t("guide.cable.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
-      guideStep(9, t("guide.patrol.title"), t("guide.patrol.text"), ...scanButtons(checkpoints, guard)),
-      guideStep(10, t("guide.office.title"), t("guide.office.text"), actInGroup(tech), actInGroup(manager), actAs(zh), actAs(en)),
-      guideStep(9, t("guide.help.title"), t("guide.help.text"), actAs(en),
+      guideStep(12, t("guide.patrol.title"), t("guide.patrol.text"), ...scanButtons(checkpoints, guard)),
+      guideStep(13, t("guide.office.title"), t("guide.office.text"), actInGroup(tech), actInGroup(manager), actAs(zh), actAs(en)),
+      guideStep(14, t("guide.help.title"), t("guide.help.text"), actAs(en),
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); } }, t("guide.to_gate"))),
-      guideStep(9, t("guide.walkin.title"), t("guide.walkin.text"),
+      guideStep(15, t("guide.walkin.title"), t("guide.walkin.text"),
         el("button", { type: "button", class: "ghost small", onclick: () => { closeGuide(); showPane("gate-pane"); const home = en && en.units && en.units[0]; if (home) $("#intercom-unit").value = home.label; $("#intercom-unit").focus(); } }, t("guide.to_gate")), actAs(en)),
+      guideStep(16, t("guide.car.title"), t("guide.car.text"),
+        el("button", { type: "button", class: "ghost small", onclick: toVehicleLane }, t("guide.to_gate"))),
     );
     $("#guide").hidden = false;
   }
