@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _MOMENT = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(\d{1,2})[:：](\d{2})\s*$")
@@ -25,6 +25,14 @@ def parse_moment(text: str, tz: str) -> datetime | None:
     except ValueError:
         return None
     return local.astimezone(UTC)
+
+
+def future_moment(text: str, tz: str, now: datetime, latest: timedelta) -> datetime | None:
+    """A typed moment that is after ``now`` and at most ``latest`` ahead, else None."""
+    moment = parse_moment(text, tz)
+    if moment is None or not now < moment <= now + latest:
+        return None
+    return moment
 
 
 def parse_window(text: str, tz: str) -> tuple[datetime, datetime] | None:

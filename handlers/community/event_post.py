@@ -36,7 +36,7 @@ from core.community.events import (
 )
 from core.community.models import Phase
 from core.community.notices import TITLE_MAX
-from core.community.times import parse_moment
+from core.community.times import future_moment
 from core.identity import Identity
 from core.models import Community
 from core.residents.common import community_today
@@ -92,9 +92,8 @@ words_steps(
 async def typed_when(
     message: Message, state: FSMContext, community: Community, app: AppContext
 ) -> None:
-    when = parse_moment(message.text or "", community.timezone)
-    now = app.clock.now()
-    if when is None or not now < when <= now + LATEST:
+    when = future_moment(message.text or "", community.timezone, app.clock.now(), LATEST)
+    if when is None:
         await message.answer(
             _("Please send a time in the next 180 days, such as {example}.").format(
                 example=WHEN_EXAMPLE

@@ -26,7 +26,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from core.community.times import parse_moment
+from core.community.times import future_moment
 from core.formatting import local_dt
 from core.identity import Identity
 from core.models import Community
@@ -124,20 +124,19 @@ def _preview(data: dict[str, Any]) -> str:
 async def typed_deadline(
     message: Message, state: FSMContext, community: Community, app: AppContext
 ) -> None:
-    deadline = parse_moment(message.text or "", community.timezone)
-    now = app.clock.now()
-    if deadline is None or deadline <= now or deadline > now + LATEST:
+    deadline = future_moment(message.text or "", community.timezone, app.clock.now(), LATEST)
+    if deadline is not None:
+        await state.update_data(deadline=deadline.isoformat())
+        await state.set_state(CreateSteps.confirm)
         await message.answer(
-            _("Please send a time in the next 90 days, such as {example}.").format(
-                example=DEADLINE_EXAMPLE
-            )
+            _preview(await state.get_data()),
+            reply_markup=staff_keyboard((_("📨 Open the survey"), "open")),
         )
         return
-    await state.update_data(deadline=deadline.isoformat())
-    await state.set_state(CreateSteps.confirm)
     await message.answer(
-        _preview(await state.get_data()),
-        reply_markup=staff_keyboard((_("📨 Open the survey"), "open")),
+        _("Please send a time in the next 90 days, such as {example}.").format(
+            example=DEADLINE_EXAMPLE
+        )
     )
 
 
