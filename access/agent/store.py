@@ -72,6 +72,7 @@ class ReplicaStore(DecisionStore):
         self.last_key = ""
         self.resident_key_id: int | None = None
         self.today = ""  # the gate's local date (ISO), set by decide_offline
+        self.plate: str | None = None  # a plate read, set by decide_offline
 
     def code_throttle_state(self, gate_id: int, now: datetime) -> Any:
         return self.throttle_state(gate_id)
@@ -150,6 +151,8 @@ class ReplicaStore(DecisionStore):
         for extra in ("ref_key", "error"):
             if values.get(extra):
                 body[extra] = values[extra]
+        if self.plate is not None:
+            body["plate"] = self.plate
         if values.get("person_id") is not None and self.resident_key_id is not None:
             body["resident_key_id"] = self.resident_key_id
         cursor = self.raw.execute(
@@ -215,6 +218,8 @@ def _resident_plate(store: ReplicaStore, inp: DecisionInput) -> bool:
 def decide_offline(store: ReplicaStore, inp: DecisionInput, policy: OfflinePolicy) -> Decision:
     """The offline policy, then the server's rules; in the caller's transaction."""
     store.today = local_today(inp).isoformat()
+    cred = inp.credential
+    store.plate = cred.secret if cred.method == Method.PLATE and cred.denial is None else None
     if inp.gate.active and not inp.gate.emergency:
         if policy.offline_for_s > policy.max_offline_s and not (
             _resident_plate(store, inp) or _resident_key(store, inp) is not None

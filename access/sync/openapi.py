@@ -107,6 +107,10 @@ AGENT_SCHEMAS: dict[str, Any] = {
                             "type": ["integer", "null"],
                             "description": "A resident's gate QR, for a decision without a pass.",
                         },
+                        "plate": {
+                            "type": ["string", "null"],
+                            "description": "A plate read (normalized): the vehicle's visit.",
+                        },
                         "holder_name": {"type": ["string", "null"]},
                         "terminal": {"type": ["string", "null"]},
                     },

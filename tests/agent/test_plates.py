@@ -1,6 +1,7 @@
 """Plates and daily-help households at an agent in this process, synced from the real
 server then deciding offline: a resident's plate and a plated visitor pass open the
-vehicle gate, a black-listed plate and another community's plate do not; past the
+vehicle gate as does the white list, a black-listed plate and another community's
+plate do not; past the
 maximum offline time only the resident's plate; an exit owes no parking offline; a
 daily-help pass stops once its last household suspends it."""
 
@@ -22,7 +23,7 @@ from access.passes.shared import issue_daily_help_pass, set_suspended
 from access.plates import VehicleClass, valid_plate
 from access.sync.admin import create_agent, set_offline_policy
 from access.vehicles.lists import set_listed
-from access.vehicles.models import ListKind
+from access.vehicles.models import ListKind, VehicleVisit
 from access.vehicles.registry import decide_vehicle, register_vehicle
 from tests.conftest import TEST_SECRET
 
@@ -80,7 +81,7 @@ async def test_plates_decided_offline_by_the_servers_rules(
         valid_until=now + timedelta(hours=4), multi_entry=True, gate_ids=[],
         holder_name="张三", car_plate="粤B12345",
     )  # fmt: skip
-    for plate, kind in (("京A99999", ListKind.BLOCK), ("沪A12345", ListKind.ALLOW)):
+    for plate, kind in (("京A99999", ListKind.BLOCK), ("浙A00001", ListKind.ALLOW)):
         await set_listed(
             session, now=now, community_id=world.community_a, plate=plate, kind=kind,
             note="", staff_person_id=None,
@@ -98,6 +99,8 @@ async def test_plates_decided_offline_by_the_servers_rules(
         assert (blocked.granted, blocked.reason.value) == (False, "blocked")
         foreign = _plate(agent, garage, "沪B22222")  # community B's resident
         assert (foreign.granted, foreign.reason.value) == (False, "unknown")
+        listed = _plate(agent, garage, "浙A00001")  # the white list: the refuse lorry
+        assert (listed.granted, listed.reason.value) == (True, "listed")
         stranger = _plate(agent, garage, "苏E54321")  # no plate, no pass: refused at entry
         assert (stranger.granted, stranger.reason.value) == (False, "unknown")
         wrong = _plate(agent, world.gates["东门"], "沪A12345")
@@ -106,11 +109,24 @@ async def test_plates_decided_offline_by_the_servers_rules(
         leaves = _plate(agent, garage, "粤B12345", out=True)
         assert (leaves.granted, leaves.reason.value) == (True, "exit")
         # Every offline decision reaches the server's access log, once.
-        assert agent.replica.queued() == 8
-        assert await agent.upload() == 8
+        assert agent.replica.queued() == 9
+        assert await agent.upload() == 9
         assert await agent.upload() == 0
         logged = await session.scalar(select(func.count()).where(AccessLogEntry.method == "plate"))
-        assert logged == 8
+        assert logged == 9
+        # The visits are kept as online: the resident's car inside (the log names them),
+        # the visitor's stay closed at its offline exit, nothing paid: owed on record.
+        visits = (await session.scalars(select(VehicleVisit).order_by(VehicleVisit.id))).all()
+        assert [(v.plate, v.inside, v.person_id) for v in visits] == [
+            ("沪A12345", True, world.host_a),
+            ("粤B12345", False, None),
+            ("浙A00001", True, None),
+        ]
+        assert visits[1].exited_at is not None and visits[1].paid_minor == 0
+        resident_row = await session.scalar(
+            select(AccessLogEntry).where(AccessLogEntry.reason == "vehicle")
+        )
+        assert resident_row is not None and resident_row.person_id == world.host_a
         # Past the maximum offline time only the resident's plate opens.
         await set_offline_policy(session, garage, max_offline_min=0)
         await session.commit()
