@@ -89,6 +89,8 @@ async def test_plates_decided_offline_by_the_servers_rules(
     await session.commit()
     agent, garage = await _vehicle_agent(session, world, server, tmp_path)
     try:
+        held = agent.replica.raw.execute("SELECT plate FROM vehicles").fetchall()
+        assert held == [("沪A12345",)]  # never community B's
         resident = _plate(agent, garage, "沪a·123 45", confidence=0.97)
         assert (resident.granted, resident.reason.value) == (True, "vehicle")
         unsure = _plate(agent, garage, "沪A12345", confidence=0.3)
