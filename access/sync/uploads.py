@@ -108,7 +108,7 @@ def _spend(conn: Connection, row: Any, item: OfflineDecision) -> bool:
                 .values(uses_count=_passes.c.uses_count - 1, inside=False)
             )
         return False
-    if item.reason != Reason.OK:
+    if item.reason not in (Reason.OK, Reason.EXIT):
         return False
     if item.direction == Direction.OUT:
         conn.execute(

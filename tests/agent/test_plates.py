@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from access.agent.service import AgentConfig, GateAgent
 from access.decision import Credential, Direction
 from access.gates import create_gate
-from access.models import AccessLogEntry, GateKind
+from access.models import AccessLogEntry, GateKind, Pass
 from access.passes import issue_visitor_pass
 from access.passes.rules import ALL_WEEKDAYS
 from access.passes.shared import issue_daily_help_pass, set_suspended
@@ -75,7 +75,7 @@ async def test_plates_decided_offline_by_the_servers_rules(
     await _register(session, world.host_a, world.unit_a, world.community_a, "沪A12345")
     await _register(session, world.host_b, world.unit_b, world.community_b, "沪B22222")
     now = datetime.now(UTC)
-    await issue_visitor_pass(
+    visiting = await issue_visitor_pass(
         session, secret_key=TEST_SECRET, now=now, host_person_id=world.host_a,
         host_unit_id=world.unit_a, purpose="visit", valid_from=now - timedelta(minutes=1),
         valid_until=now + timedelta(hours=4), multi_entry=True, gate_ids=[],
@@ -125,6 +125,11 @@ async def test_plates_decided_offline_by_the_servers_rules(
             ("浙A00001", True, None),
         ]
         assert visits[1].exited_at is not None and visits[1].paid_minor == 0
+        visitor_pass = await session.get(Pass, visiting.pass_id)
+        assert visitor_pass is not None and (visitor_pass.uses_count, visitor_pass.inside) == (
+            1,
+            False,
+        )
         resident_row = await session.scalar(
             select(AccessLogEntry).where(AccessLogEntry.reason == "vehicle")
         )
