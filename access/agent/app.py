@@ -2,8 +2,10 @@
 
 - ``POST /v1/gates/{gate}/verify`` — forwarded to the server within the time budget;
   decided from the replica when the server is away (the answer then says
-  ``"offline": true``). A face image is only forwarded: offline, the terminal is told
-  to use a code or QR (503, as when the server's face engine is down).
+  ``"offline": true``); a plate by the server's plate rules on the replica's plates
+  (offline no parking is charged at an exit: decision 0025). A face image is only
+  forwarded: offline, the terminal is told to use a code or QR (503, as when the
+  server's face engine is down).
 - ``POST /v1/gates/{gate}/events`` — forwarded; offline, kept in the outbox and
   uploaded with the decisions (staff are alerted then).
 - ``POST /v1/gates/{gate}/fire-alarm`` — the fire-alarm input (``{"active": true}``):
@@ -18,6 +20,7 @@ Terminals authenticate with their gate keys, checked against the replica offline
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -39,7 +42,7 @@ from access.gates import GateInfo, authenticate
 from access.verification import Direction, Reason
 
 AGENT_KEY = web.AppKey("gate_agent", GateAgent)
-_VERIFY_FIELDS = {"terminal", "direction"}
+_VERIFY_FIELDS = {"terminal", "direction", "confidence"}
 
 
 def _gate_id(request: web.Request) -> int:
@@ -92,24 +95,21 @@ async def verify(request: web.Request) -> web.Response:
             503, "unavailable", "face recognition is unavailable offline; use a code or QR"
         )
     body = await _json_object(request)
-    if "plate" in body:
-        # The replica holds passes, not the registered plates or the plate lists.
-        return error_response(
-            503, "unavailable", "plate reading is unavailable offline; use a code or QR"
-        )
     unknown = set(body) - set(CREDENTIAL_PARSERS) - _VERIFY_FIELDS
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
     given = [name for name in CREDENTIAL_PARSERS if name in body]
     if len(given) != 1:
         raise BadRequest(f"send exactly one of: {', '.join(CREDENTIAL_PARSERS)}")
-    read_confidence(body, given[0])  # beside a plate only: a 400 here as at the server
+    confidence = read_confidence(body, given[0])  # beside a plate only, as at the server
     direction_raw = body.get("direction", "in")
     if direction_raw not in ("in", "out"):
         raise BadRequest("direction must be 'in' or 'out'")
     terminal = _terminal(body)
     parser: Any = CREDENTIAL_PARSERS[given[0]]
     credential = await parser(None, gate, body[given[0]])
+    if confidence is not None:
+        credential = replace(credential, confidence=confidence)
     decision = await agent.verify_locally(gate, credential, Direction(direction_raw), terminal)
     answer_body = decision_body(decision)
     answer_body["offline"] = True

@@ -13,7 +13,8 @@ conditional UPDATE needs. A replica sealed under another secret (the agent's sec
 was rotated) is emptied, outbox kept, and taken again from the server.
 
 Tables: ``meta`` (version, last good sync, credential key), ``gates``, ``passes``,
-``residents``, ``outbox`` (decisions made offline, each with its idempotency key,
+``residents``, the plates and daily-help households (:mod:`access.agent.plates`),
+``outbox`` (decisions made offline, each with its idempotency key,
 until the server has them),
 ``rejected`` (outbox records the server refused, set aside for the operator) and
 ``gate_throttle`` (the keypad's guess budget while offline).
@@ -33,6 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine
 
+from access.agent import plates
 from access.gates import GateInfo
 from access.keys import derive_key
 from access.sqlite_engine import create_sqlite_engine
@@ -127,7 +129,7 @@ class Replica:
         self.sealer = Sealer(agent_secret, agent_id)
         self.conn: Connection = self.engine.connect()
         raw = self.raw
-        for statement in _SCHEMA:
+        for statement in (*_SCHEMA, *plates.SCHEMA):
             raw.execute(statement)
         self.gates: dict[int, dict[str, Any]] = {}
         self.credential_key = ""
@@ -139,7 +141,7 @@ class Replica:
     def _forget(self) -> None:
         """Sealed under another secret: drop all but the outbox; a snapshot follows."""
         raw = self.raw
-        for table in ("gates", "passes", "residents", "meta"):
+        for table in ("gates", "passes", "residents", "meta", *plates.TABLES):
             raw.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed names
         self.gates = {}
         self.credential_key = ""
@@ -248,8 +250,11 @@ class Replica:
             if body["full"]:
                 raw.execute("DELETE FROM passes")
                 raw.execute("DELETE FROM residents")
+                raw.execute("DELETE FROM pass_plates")
             self._apply_residents(body)
+            plates.apply_plates(raw, int(body["community_id"]), body)
             for p in body["passes"]:
+                plates.set_pass_plate(raw, p["id"], p.get("car_plate"))
                 if p.get("gone"):
                     raw.execute("DELETE FROM passes WHERE id = ?", (p["id"],))
                     continue

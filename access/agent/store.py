@@ -7,9 +7,14 @@ keypad's guess budget — and appends the access-log row to the *outbox* instead
 with an idempotency key, in the same transaction as the use it records. A crash
 after the commit loses nothing; one before it decided nothing.
 
+Plates are decided by the server's own plate rules on the replica's plate tables
+(:mod:`access.agent.plates`); a daily-help pass admits while one of its households
+still keeps it, as on the server.
+
 What the agent does not hold, it does not pretend to know: residencies (a host's
 move-out reaches it as the revocation of their passes and of their gate QR; a
-resident's gate QR carries its lease's end date), staff roles and names
+resident's gate QR and a resident's plate carry the residency's end date), staff
+roles and names
 (remote and staff openings come through the chat, i.e. the server), and the chat
 itself (a host is not rung from a locked keypad while offline).
 
@@ -17,7 +22,7 @@ The offline policy (:func:`decide_offline`), per gate, before the rules:
 
 1. emergency (the server's, or the agent's fire-alarm input) → the rules grant;
 2. offline longer than the gate's ``max offline`` → passes are refused; residents'
-   gate QR codes still open;
+   gate QR codes and residents' plates still open;
 3. ``single use: refuse`` → a single-use pass is refused offline (no double entry);
    ``consume`` (default) → admitted once here and reconciled on reconnection.
 """
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from access.agent import plates
 from access.agent.replica import PASS_COLUMNS, Replica
 from access.credentials import hash_code, hash_token, is_code_shaped, is_token_shaped
 from access.decision import Decision, DecisionInput, Direction, Method, Reason
@@ -37,6 +43,7 @@ from access.resolvers import local_today
 from access.store import DecisionStore, PassRow, ResidentKeyRow
 from access.store_sqlite import sqlite_time
 from access.sync.models import OfflineSingleUse
+from access.vehicles.plate_store import registered
 from access.verification import _decision, _log_values, decide
 from core.models import StaffRole
 
@@ -44,6 +51,11 @@ _SELECT = f"SELECT {PASS_COLUMNS} FROM passes"  # noqa: S608
 _BY_CODE = _SELECT + " WHERE code_key = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1"
 _BY_TOKEN = _SELECT + " WHERE token_key = ? LIMIT 1"
 _BY_ID = _SELECT + " WHERE id = ?"
+# The pass for the plate open now, else the newest (its reason), as on the server.
+_BY_PLATE = _SELECT + (  # noqa: S608 — fixed text
+    " WHERE id IN (SELECT pass_id FROM pass_plates WHERE plate = ?) ORDER BY "
+    "(status = 'active' AND valid_from <= ? AND valid_until > ?) DESC, id DESC LIMIT 1"
+)
 _REDEEM = (
     "UPDATE passes SET uses_count = uses_count + 1, inside = 1 WHERE id = ? "
     "AND status = 'active' AND valid_from <= ? AND valid_until > ? "
@@ -60,15 +72,24 @@ class ReplicaStore(DecisionStore):
         self.last_key = ""
         self.resident_key_id: int | None = None
         self.today = ""  # the gate's local date (ISO), set by decide_offline
+        self.plate: str | None = None  # a plate read, set by decide_offline
 
     def code_throttle_state(self, gate_id: int, now: datetime) -> Any:
         return self.throttle_state(gate_id)
 
     def host_resides(self, person_id: int, unit_id: int, today: date) -> bool:
-        return True  # a move-out arrives as the revocation of the host's passes
+        # A move-out arrives as the revocation of the host's passes; a resident's plate
+        # carries the residency's end date.
+        return not plates.moved_out(self.raw, person_id, unit_id, today.isoformat())
 
     def household_admits(self, pass_id: int, today: date) -> bool:
-        return True  # households are not replicated: offline, the pass's own rules decide
+        return plates.household_admits(self.raw, pass_id, today.isoformat())
+
+    def pass_by_plate(self, community_id: int, plate: str, now: datetime) -> PassRow | None:
+        t = sqlite_time(now)
+        row = self.raw.execute(_BY_PLATE, (plate, t, t)).fetchone()
+        found = self.replica.pass_row(row) if row is not None else None
+        return found if found is not None and found.community_id == community_id else None
 
     def resident_unit(self, person_id: int, community_id: int, today: date) -> int | None:
         return None
@@ -130,6 +151,8 @@ class ReplicaStore(DecisionStore):
         for extra in ("ref_key", "error"):
             if values.get(extra):
                 body[extra] = values[extra]
+        if self.plate is not None:
+            body["plate"] = self.plate
         if values.get("person_id") is not None and self.resident_key_id is not None:
             body["resident_key_id"] = self.resident_key_id
         cursor = self.raw.execute(
@@ -186,13 +209,24 @@ def _resident_key(store: ReplicaStore, inp: DecisionInput) -> ResidentKeyRow | N
     return store.resident_key_by_token(hash_token(inp.secret_key, secret))
 
 
+def _resident_plate(store: ReplicaStore, inp: DecisionInput) -> bool:
+    if inp.credential.method != Method.PLATE or inp.credential.denial is not None:
+        return False
+    return registered(store, inp.gate.community_id, inp.credential.secret) is not None
+
+
 def decide_offline(store: ReplicaStore, inp: DecisionInput, policy: OfflinePolicy) -> Decision:
     """The offline policy, then the server's rules; in the caller's transaction."""
     store.today = local_today(inp).isoformat()
+    cred = inp.credential
+    store.plate = cred.secret if cred.method == Method.PLATE and cred.denial is None else None
     if inp.gate.active and not inp.gate.emergency:
-        if policy.offline_for_s > policy.max_offline_s and _resident_key(store, inp) is None:
-            # Only residents' gate QR codes and emergency open now; the refusal is
-            # logged and reported like any.
+        if policy.offline_for_s > policy.max_offline_s and not (
+            _resident_plate(store, inp) or _resident_key(store, inp) is not None
+        ):
+            # Only residents' gate QR codes and plates, and emergency, open now (the
+            # plate still under the black list and the residency's end); the refusal
+            # is logged and reported like any.
             return _refuse(store, inp, None)
         if policy.single_use == OfflineSingleUse.REFUSE and inp.direction == Direction.IN:
             found = _find_pass(store, inp)

@@ -25,6 +25,7 @@ from access.api import RUNTIME_KEY, BadRequest, _json_object
 from access.decision import Direction, Method, Reason
 from access.models import GateEventType
 from access.notify import DoorFailure, GateAlarm
+from access.plates import valid_plate
 from access.service import AccessRuntime
 from access.sync.feed import AgentInfo, community_version, feed, hash_agent_key, load_agent
 from access.sync.uploads import OfflineDecision, OfflineEvent, UploadResult, apply_uploads
@@ -138,6 +139,9 @@ def _item(raw: Any, agent: AgentInfo) -> OfflineDecision | OfflineEvent:
     resident_key_id = raw.get("resident_key_id")
     if resident_key_id is not None and not isinstance(resident_key_id, int):
         raise BadRequest("resident_key_id must be a whole number or null")
+    plate = raw.get("plate")
+    if plate is not None and (not isinstance(plate, str) or valid_plate(plate) != plate):
+        raise BadRequest("plate must be a normalized plate number or null")
     holder = _text(raw, "holder_name", 120)
     return OfflineDecision(
         key=key,
@@ -153,6 +157,7 @@ def _item(raw: Any, agent: AgentInfo) -> OfflineDecision | OfflineEvent:
         ref_key=ref_key,
         error=_text(raw, "error", 200),
         resident_key_id=resident_key_id,
+        plate=plate,
     )
 
 

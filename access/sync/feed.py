@@ -11,6 +11,8 @@ for the changes since the version it holds (``since``), or for a snapshot (no
   under the community's credential key, window, worker hours, uses, presence — and a
   ``gone`` marker for a changed pass that no longer opens any of them;
 - the community's residents' gate QR codes (:mod:`access.sync.residents`);
+- for an agent with a vehicle gate, the community's residents' plates and plate
+  lists, and the daily-help passes' households (:mod:`access.sync.plates`);
 - the community's credential key, sealed with the agent's secret
   (:mod:`access.sync.keys`).
 
@@ -41,6 +43,7 @@ from access.sync.models import (
     GateOfflinePolicy,
     PassChange,
 )
+from access.sync.plates import households_feed, plate_feed
 from access.sync.residents import resident_keys
 
 _agents = cast(Table, GateAgent.__table__)
@@ -108,6 +111,7 @@ def pass_body(row: Any) -> dict[str, Any]:
     # it could only check with the deployment's key.
     body["code_hash"] = row.offline_code_hash
     body["token_hash"] = row.offline_token_hash
+    body["car_plate"] = row.car_plate  # a visitor's car opens a vehicle gate offline
     return body
 
 
@@ -166,6 +170,7 @@ def _pass_query() -> Any:
         *(_passes.c[n] for n in PASS_FIELDS),
         _passes.c.offline_code_hash,
         _passes.c.offline_token_hash,
+        _passes.c.car_plate,
     )
 
 
@@ -215,14 +220,17 @@ def feed(
     conn.execute(update(_agents).where(_agents.c.id == agent.id).values(last_sync_at=now))
     secret = agent_secret(secret_key, agent.id, agent.secret_generation)
     credential_key = community_credential_key(secret_key, agent.community_id)
+    gates = _gates(conn, agent, secret_key)
     return {
         "agent_id": agent.id,
         "community_id": agent.community_id,
         "version": version,
         "full": full,
         "server_time": now.isoformat(),
-        "gates": _gates(conn, agent, secret_key),
+        "gates": gates,
         "passes": passes,
+        "plates": plate_feed(conn, agent.community_id, gates, now),
+        "households": households_feed(conn, agent.community_id, now),
         "residents": resident_keys(conn, agent.community_id, None if full else changed_keys, now),
         # Sealed with the agent's own secret: an intercepted feed or a stolen agent key
         # alone does not give it.

@@ -52,6 +52,22 @@ AGENT_SCHEMAS: dict[str, Any] = {
                 "items": {"type": "object", "required": ["id"]},
                 "description": "Residents' gate QR codes (hashed), or `gone`.",
             },
+            "plates": {
+                "type": ["object", "null"],
+                "description": (
+                    "For an agent with a vehicle gate (else null), sent whole: `vehicles` "
+                    "(residents' approved plates: person, unit, class, residency's end "
+                    "`until`) and `lists` (`plate`, `kind`: block or allow)."
+                ),
+            },
+            "households": {
+                "type": "array",
+                "items": {"type": "object", "required": ["pass_id"]},
+                "description": (
+                    "Sent whole: each household still keeping a daily-help pass "
+                    "(`pass_id`, residency's end `until`)."
+                ),
+            },
             "sealed": {
                 "type": "string",
                 "description": "The community's credential key, sealed with the agent's secret.",
@@ -60,7 +76,8 @@ AGENT_SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {"type": "object", "required": ["id"]},
                 "description": (
-                    "Code and QR hashes (never the codes), window, hours, uses; or "
+                    "Code and QR hashes (never the codes), window, hours, uses, a visitor's "
+                    "`car_plate`; or "
                     '`{"id": N, "gone": true}` for a pass that no longer opens its gates.'
                 ),
             },
@@ -89,6 +106,10 @@ AGENT_SCHEMAS: dict[str, Any] = {
                         "resident_key_id": {
                             "type": ["integer", "null"],
                             "description": "A resident's gate QR, for a decision without a pass.",
+                        },
+                        "plate": {
+                            "type": ["string", "null"],
+                            "description": "A plate read (normalized): the vehicle's visit.",
                         },
                         "holder_name": {"type": ["string", "null"]},
                         "terminal": {"type": ["string", "null"]},

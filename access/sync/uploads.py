@@ -13,6 +13,12 @@ single-use pass meanwhile — the entry is still recorded, as it happened, and t
 caller tells staff: a *double grant*. A ``door_failed`` follow-up (the agent could
 not command the door) points at its decision (``ref_key``) and gives the use back,
 as the online path does.
+
+A granted plate also keeps the vehicle's visit as the online path does
+(:func:`access.vehicles.plate_gate.record_passage`), at the time it happened: an
+entry opens it (so a visitor who came in offline pays temporary parking when leaving
+online), an exit closes it. The agent charges no parking (decision 0025): a stay it
+let out is closed here with its times and what was paid, the amount owed on record.
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from access.decision import Decision, Direction, DoorOutcome, Method, Reason
 from access.models import AccessLogEntry, GateEvent, GateEventType, Pass, ResidentGateKey
+from access.plates import VehicleClass, plate_class
+from access.store import DecisionStore
 from access.sync.feed import AgentInfo
 from access.sync.models import AgentUpload
+from access.vehicles.plate_store import close_visit, open_visit, registered
 
 _log = cast(Table, AccessLogEntry.__table__)
 _passes = cast(Table, Pass.__table__)
@@ -53,6 +62,8 @@ class OfflineDecision:
     error: str = ""
     # A resident's gate QR (no pass): the log row names the resident.
     resident_key_id: int | None = None
+    # A plate read (normalized): the vehicle's visit is kept as online.
+    plate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,7 @@ def _spend(conn: Connection, row: Any, item: OfflineDecision) -> bool:
                 .values(uses_count=_passes.c.uses_count - 1, inside=False)
             )
         return False
-    if item.reason != Reason.OK:
+    if item.reason not in (Reason.OK, Reason.EXIT):
         return False
     if item.direction == Direction.OUT:
         conn.execute(
@@ -125,6 +136,11 @@ def _apply_decision(
             row = None  # an agent cannot touch another community's pass
     double = _spend(conn, row, item) if row is not None else False
     person_id = unit_id = None
+    vehicle = None
+    if item.plate is not None and row is None and item.reason == Reason.VEHICLE:
+        vehicle = registered(DecisionStore(conn), agent.community_id, item.plate)
+        if vehicle is not None:
+            person_id, unit_id = vehicle[0], vehicle[1]
     if item.resident_key_id is not None and row is None:
         key = conn.execute(
             select(_resident_keys.c.person_id, _resident_keys.c.unit_id).where(
@@ -162,6 +178,8 @@ def _apply_decision(
     assert pk is not None
     log_id = int(pk[0])
     conn.execute(insert(_uploads).values(key=item.key, agent_id=agent.id, log_id=log_id))
+    if item.plate is not None and item.granted and item.reason != Reason.DOOR_FAILED:
+        _keep_visit(conn, agent, item, log_id, row, (person_id, unit_id, vehicle))
     uses_left = None
     if row is not None and row.max_uses is not None:
         uses_left = max(row.max_uses - row.uses_count - (0 if double else 1), 0)
@@ -185,6 +203,33 @@ def _apply_decision(
         reported_late=True,
     )
     return decision, double, ref_id
+
+
+def _keep_visit(
+    conn: Connection, agent: AgentInfo, item: OfflineDecision, log_id: int, row: Any, who: Any
+) -> None:
+    assert item.plate is not None
+    store = DecisionStore(conn)
+    if item.direction == Direction.OUT:
+        close_visit(store, agent.community_id, item.plate, item.at, item.gate_id, log_id)
+        return
+    person_id, unit_id, vehicle = who
+    klass = vehicle[3] if vehicle else plate_class(item.plate) or VehicleClass.SMALL.value
+    open_visit(
+        store,
+        {
+            "community_id": agent.community_id,
+            "plate": item.plate,
+            "reason": item.reason.value,
+            "person_id": person_id,
+            "unit_id": row.host_unit_id if row is not None else unit_id,
+            "pass_id": row.id if row is not None else None,
+            "entered_at": item.at,
+            "entry_gate_id": item.gate_id,
+            "entry_log_id": log_id,
+            "vehicle_class": klass,
+        },
+    )
 
 
 def _apply_event(conn: Connection, agent: AgentInfo, item: OfflineEvent) -> LateEvent:

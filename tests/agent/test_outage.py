@@ -126,9 +126,9 @@ async def test_kill_9_mid_queue_loses_nothing(session, world, server, agent_fact
     health = await agent.wait_for(lambda h: h["queued"] == 3)
     assert health["server"] == "offline"
     assert (await agent.verify(east, key, code=multi.code))["offline"]
-    # Plates are not in the replica: the terminal is told, and nothing is queued.
-    plate = await agent.verify(east, key, plate="沪A12345", confidence=0.99)
-    assert (plate["http_status"], plate["error"]) == (503, "unavailable")
+    # A plate is decided here too, by the server's plate rules (a pedestrian gate).
+    plate = await agent.verify(east, key, plate="沪a·123 45", confidence=0.99)
+    assert (plate["granted"], plate["reason"], plate["offline"]) == (False, "wrong_gate", True)
     refused = await agent.verify(east, key, code=multi.code, confidence=0.5)
     assert refused["http_status"] == 400
 

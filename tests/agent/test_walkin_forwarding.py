@@ -10,7 +10,7 @@ async def test_calls_go_through_the_agent_or_are_refused_offline(
     session, world, server, agent_factory
 ) -> None:
     east, key = world.gates["东门"], world.keys["东门"]
-    agent = agent_factory(server.url, world.agent_id, world.agent_key)
+    agent = agent_factory(server.url, world.agent_id, world.agent_key, world.agent_secret)
     agent.start()
     await _synced_to(agent, session)
     # Forwarded: the server answers (this one has no walk-in desk: 409, its own words).
