@@ -81,6 +81,8 @@ async def parking_paid(
             amount_minor=paid.total_amount,
             charge_id=paid.telegram_payment_charge_id,
             now=app.clock.now(),
+            payer_person_id=identity.person_id,
+            provider_charge_id=paid.provider_payment_charge_id,
         )
     if stay is None:
         log.error(
