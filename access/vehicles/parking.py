@@ -25,8 +25,11 @@ from access.credentials import hash_code
 from access.vehicles.models import VehicleVisit
 from access.vehicles.parking_codes import EXIT_GRACE, PAY_CODE_DIGITS
 from access.vehicles.tariff import ParkingTariff, TariffError, stay_due
+from core.audit import record_audit
+from core.fees.common import FeeError
 from core.fees.ledger import record_payment
 from core.fees.models import FeeItem, FeeItemTarget, FeeKind, Payment, PaymentMethod
+from core.fees.spool import SpooledPayment
 from core.fees.statement import PARKING_NOTE, is_parking_payment
 from core.models import Community
 
@@ -187,6 +190,47 @@ async def record_parking_payment(
     )
     stay = await session.get(VehicleVisit, stay_id, populate_existing=True)
     return stay, getattr(result, "rowcount", 0) == 1
+
+
+@dataclass(frozen=True)
+class ParkingPaid:
+    stay: VehicleVisit
+    new: bool  # False: this charge was recorded before (a repeated report)
+
+
+async def record_reported_parking(
+    session: AsyncSession, report: SpooledPayment, payer_person_id: int | None
+) -> ParkingPaid:
+    """A ``park:`` payment Telegram reported (live, or replayed from the fees' payment
+    spool): recorded once; a new one for a car that already left gets an audit row
+    (``parking.paid_after_exit``) for the office to refund. ``FeeError`` when no stay
+    of ours explains it."""
+    read = read_payload(report.payload)
+    stay, new = (None, False)
+    if read is not None:
+        stay, new = await record_parking_payment(
+            session,
+            stay_id=read[0],
+            amount_minor=report.total_amount,
+            charge_id=report.telegram_payment_charge_id,
+            now=report.received_at,
+            payer_person_id=payer_person_id,
+            provider_charge_id=report.provider_payment_charge_id,
+        )
+    if stay is None:
+        raise FeeError("unknown_invoice", payload=report.payload)
+    if new and not stay.inside:
+        await record_audit(
+            session,
+            "parking.paid_after_exit",
+            community_id=stay.community_id,
+            actor_person_id=payer_person_id,
+            actor_telegram_id=report.payer_telegram_id,
+            target_type="vehicle_visit",
+            target_id=stay.id,
+            details={"plate": stay.plate, "amount_minor": report.total_amount},
+        )
+    return ParkingPaid(stay, new)
 
 
 async def stay_payments(session: AsyncSession, stay: VehicleVisit) -> list[Payment]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -43,7 +43,7 @@ PARKING = "__parking__"
 PARKING_NOTE = "parking:"
 
 
-def is_parking_payment() -> tuple[object, ...]:
+def is_parking_payment() -> tuple[ColumnElement[bool], ...]:
     """Where-clauses picking temporary-parking payments out of the ledger."""
     return (
         Payment.method == PaymentMethod.TELEGRAM,

@@ -47,6 +47,7 @@ class World:
     key: str
     host: Any
     driver: Any
+    app: Any
 
 
 @pytest.fixture
@@ -136,6 +137,7 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
                 gate.api_key,
                 host_chat,
                 driver,
+                app,
             )
         finally:
             await runner.cleanup()
