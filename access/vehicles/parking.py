@@ -228,7 +228,12 @@ async def record_reported_parking(
             actor_telegram_id=report.payer_telegram_id,
             target_type="vehicle_visit",
             target_id=stay.id,
-            details={"plate": stay.plate, "amount_minor": report.total_amount},
+            details={
+                "plate": stay.plate,
+                "amount_minor": report.total_amount,
+                "charge": report.telegram_payment_charge_id,
+                "locale": report.locale,
+            },
         )
     return ParkingPaid(stay, new)
 
