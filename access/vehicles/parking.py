@@ -196,6 +196,13 @@ async def record_parking_payment(
 class ParkingPaid:
     stay: VehicleVisit
     new: bool  # False: this charge was recorded before (a repeated report)
+    community: Community
+    amount_minor: int
+
+    @property
+    def after_exit(self) -> bool:
+        """A new payment for a car that had already left: the office refunds it."""
+        return self.new and not self.stay.inside
 
 
 async def record_reported_parking(
@@ -219,7 +226,10 @@ async def record_reported_parking(
         )
     if stay is None:
         raise FeeError("unknown_invoice", payload=report.payload)
-    if new and not stay.inside:
+    community = await session.get(Community, stay.community_id)
+    assert community is not None
+    paid = ParkingPaid(stay, new, community, report.total_amount)
+    if paid.after_exit:
         await record_audit(
             session,
             "parking.paid_after_exit",
@@ -235,7 +245,7 @@ async def record_reported_parking(
                 "locale": report.locale,
             },
         )
-    return ParkingPaid(stay, new)
+    return paid
 
 
 async def stay_payments(session: AsyncSession, stay: VehicleVisit) -> list[Payment]:

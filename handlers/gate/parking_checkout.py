@@ -7,7 +7,8 @@
 2. ``successful_payment``: the money is added to the stay once (a repeated report
    counts once); the payer hears that the exit opens for the plate. If the car left
    between the checkout and the report, the payment is still recorded, the payer is
-   told the office refunds it, and the audit log keeps a row for the office.
+   told the office refunds it, the audit log keeps a row, and the admin group is told
+   to refund it (``/parkrefund``, handlers.gate.parking_refund).
    If the database cannot take it, the error handler writes it to the fees' payment
    spool (handlers.fees.spool, registered here) and the spool's job records it later,
    once, and tells the payer.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message, PreCheckoutQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,10 +38,11 @@ from access.vehicles.parking import (
 from bot.context import AppContext
 from core.fees.common import FeeError
 from core.fees.spool import SpooledPayment
+from core.formatting import fmt_money
 from core.identity import Identity
 from handlers.fees.checkout import reported_payment
 from handlers.fees.spool import SpooledKind, spool_payments, tell_payer_once
-from handlers.kit import commit_before_send, private_router
+from handlers.kit import commit_before_send, group_locale, private_router
 
 log = logging.getLogger(__name__)
 router = private_router("gate.parking_checkout")
@@ -100,7 +103,10 @@ async def parking_paid(
         )  # fmt: skip
         return
     await commit_before_send(session)
+    if not paid.new:
+        return  # a repeated report: recorded and answered the first time
     await message.answer(_paid_text(paid.stay))
+    await _tell_office(app, paid)
 
 
 async def _spooled_paid(ctx: AppContext, item: SpooledPayment, paid: ParkingPaid) -> None:
@@ -108,6 +114,27 @@ async def _spooled_paid(ctx: AppContext, item: SpooledPayment, paid: ParkingPaid
     if paid.new:
         key = f"parking.spool.paid:{item.telegram_payment_charge_id}"
         await tell_payer_once(ctx, item, key, lambda: _paid_text(paid.stay))
+        await _tell_office(ctx, paid)
+
+
+async def _tell_office(app: AppContext, paid: ParkingPaid) -> None:
+    """A payment after the car left: the admin group hears how to refund it."""
+    chat_id = paid.community.admin_chat_id
+    if not paid.after_exit or chat_id is None or app.bot is None:
+        return
+    locale = group_locale(app, paid.community)
+    with app.i18n.use_locale(locale):
+        text = _(
+            "💳 A parking payment of {amount} for {plate} arrived after the car had left. "
+            "Return it to the payer, then record it with /parkrefund {plate}"
+        ).format(
+            amount=fmt_money(paid.amount_minor, paid.community.currency, locale),
+            plate=paid.stay.plate,
+        )
+    try:
+        await app.bot.send_message(chat_id, text)
+    except TelegramAPIError as exc:  # the audit row still shows the office
+        log.info("late parking payment not posted", extra={"fields": {"error": str(exc)}})
 
 
 spool_payments(PAYLOAD_PREFIX, SpooledKind(record_reported_parking, _spooled_paid))

@@ -52,6 +52,7 @@ async def test_a_payment_after_the_car_left_is_refunded_by_a_manager(
     )
     await w.app.ctx.scheduler.run_now("fees.spool")
     await w.host.expect("粤B12345 had already left when this payment arrived")
+    await w.group.expect("record it with /parkrefund 粤B12345")
 
     await w.group.send(GUARD_ID, "/parkrefund 粤B12345")
     await w.group.expect("Only")
