@@ -71,6 +71,7 @@ STAFF_ACTIONS: dict[str, frozenset[StaffRole]] = {
     "vehicles.view": _OPENERS,
     "vehicles.end": _OPENERS,
     "vehicles.tariff": _MANAGER,
+    "vehicles.refund": _MANAGER,
     "access.clear_lockout": _OPENERS,
     "access.log": _OPENERS,
     "access.log_export": _OPENERS,

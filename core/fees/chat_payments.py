@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -82,13 +84,22 @@ class Spooled(enum.Enum):
 class SpoolAttempt:
     outcome: Spooled
     outbox_ids: tuple[int, ...] = ()  # receipts to deliver now (a new payment)
+    result: Any = None  # what another area's recorder returned
+
+
+# Another area's payments in the same spool (temporary parking): records a report in
+# the given session, exactly once by its charge id; FeeError when it is not ours.
+Recorder = Callable[[AsyncSession, SpooledPayment, int | None], Awaitable[Any]]
 
 
 async def record_spooled_payment(
-    session_factory: async_sessionmaker[AsyncSession], item: SpooledPayment
+    session_factory: async_sessionmaker[AsyncSession],
+    item: SpooledPayment,
+    recorder: Recorder | None = None,
 ) -> SpoolAttempt:
     """Record a spooled payment, in its own transaction, as the live update would
-    have (exactly once: the charge id is unique in the ledger)."""
+    have (exactly once: the charge id is unique in the ledger) — a fee payment, or
+    with ``recorder`` another area's."""
     try:
         async with transaction(session_factory) as session:
             payer_id = None
@@ -96,7 +107,10 @@ async def record_spooled_payment(
                 payer_id = await session.scalar(
                     select(Person.id).where(Person.telegram_id == item.payer_telegram_id)
                 )
-            result = await record_reported_payment(session, item, payer_person_id=payer_id)
+            if recorder is not None:
+                other = await recorder(session, item, payer_id)
+            else:
+                result = await record_reported_payment(session, item, payer_person_id=payer_id)
     except FeeError:
         return SpoolAttempt(Spooled.UNMATCHED)
     except DBAPIError:
@@ -109,4 +123,6 @@ async def record_spooled_payment(
             },
         )
         return SpoolAttempt(Spooled.FAILED)
+    if recorder is not None:
+        return SpoolAttempt(Spooled.RECORDED, result=other)
     return SpoolAttempt(Spooled.RECORDED, tuple(result.outbox_ids) if result.created else ())

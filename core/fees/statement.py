@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -37,6 +37,19 @@ from core.models import Community
 
 LATE_FEES = "__late_fees__"
 ADJUSTMENTS = "__adjustments__"
+# Temporary parking (access.vehicles.parking): a Telegram payment of no fee invoice,
+# noted ``parking:<stay id>``; its own income row, billed as collected, net of refunds.
+PARKING = "__parking__"
+PARKING_NOTE = "parking:"
+
+
+def is_parking_payment() -> tuple[ColumnElement[bool], ...]:
+    """Where-clauses picking temporary-parking payments out of the ledger."""
+    return (
+        Payment.method == PaymentMethod.TELEGRAM,
+        Payment.invoice_id.is_(None),
+        Payment.note.startswith(PARKING_NOTE),
+    )
 
 
 # --- periods ----------------------------------------------------------------------------
@@ -203,9 +216,13 @@ async def build_statement(
                 parts, apportion(collected, [w for _, w in parts]), strict=True
             ):
                 row(name).collected_minor += share
+    parking = await _parking_income(session, community, start, end, as_of)
+    if parking:
+        row(PARKING).billed_minor += parking
+        row(PARKING).collected_minor += parking
     data.income = sorted(
         (r for r in income.values() if r.billed_minor or r.collected_minor),
-        key=lambda r: (r.name in (LATE_FEES, ADJUSTMENTS), -r.billed_minor, r.name),
+        key=lambda r: (r.name in (LATE_FEES, ADJUSTMENTS, PARKING), -r.billed_minor, r.name),
     )
     data.billed_minor = sum(r.billed_minor for r in data.income)
     data.collected_minor = sum(r.collected_minor for r in data.income)
@@ -298,3 +315,31 @@ async def build_statement(
         balance += m.amount_minor if m.direction == Direction.IN else -m.amount_minor
     data.fund_closing_minor = balance
     return data
+
+
+async def _parking_income(
+    session: AsyncSession, community: Community, start: date, end: date, as_of: datetime
+) -> int:
+    """Temporary parking received in [start, end), less what was refunded of it."""
+    t0, t1 = _utc(start, community.timezone), _utc(end, community.timezone)
+    received = await session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
+            Payment.community_id == community.id,
+            *is_parking_payment(),
+            Payment.received_at >= t0,
+            Payment.received_at < t1,
+            Payment.received_at <= as_of,
+        )
+    )
+    refunded = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_minor), 0))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .where(
+            Refund.community_id == community.id,
+            *is_parking_payment(),
+            Refund.created_at >= t0,
+            Refund.created_at < t1,
+            Refund.created_at <= as_of,
+        )
+    )
+    return int(received or 0) - int(refunded or 0)

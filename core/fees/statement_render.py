@@ -12,7 +12,7 @@ from core.fees.documents import chart_font_properties, render_pdf, render_templa
 from core.fees.models import (
     Direction,
 )
-from core.fees.statement import ADJUSTMENTS, LATE_FEES, StatementData
+from core.fees.statement import ADJUSTMENTS, LATE_FEES, PARKING, StatementData
 from core.formatting import fmt_date, fmt_datetime, fmt_money
 
 # --- rendering ------------------------------------------------------------------------------
@@ -41,7 +41,11 @@ def render_statement(
 
     labels = category_labels(translations)
     _ = translations.gettext
-    item_label = {LATE_FEES: _("Late fees"), ADJUSTMENTS: _("Adjustments")}
+    item_label = {
+        LATE_FEES: _("Late fees"),
+        ADJUSTMENTS: _("Adjustments"),
+        PARKING: _("Temporary parking"),
+    }
     income = [
         {
             "name": item_label.get(r.name, r.name),

@@ -1,8 +1,11 @@
 """Payments the database could not take when Telegram reported them.
 
+Other areas' Telegram payments share the spool: :func:`spool_payments` registers
+their payload prefix, how to record one and what to tell the payer after.
+
 Steps:
-1. the error handler (handlers.errors) finds a fee ``successful_payment`` among
-   the failed updates (:func:`is_fee_payment`) and writes it to the spool on
+1. the error handler (handlers.errors) finds a fee (or registered) ``successful_payment``
+   among the failed updates (:func:`is_fee_payment`) and writes it to the spool on
    disk (:func:`spool_failed_payment`, core.fees.spool) — the money has moved and
    Telegram will not report it again;
 2. a job records the spooled payments once the database answers (oldest first,
@@ -15,12 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiogram.types import Message
 
 from bot.context import AppContext
 from bot.sender import deliver
-from core.fees.chat_payments import Spooled, record_spooled_payment
+from core.fees.chat_payments import Recorder, Spooled, record_spooled_payment
 from core.fees.payments import PAYLOAD_PREFIX
 from core.fees.spool import PaymentSpool, SpooledPayment
 from core.sends import send_once
@@ -30,10 +36,32 @@ from handlers.fees.outbox import kick_outbox
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SpooledKind:
+    record: Recorder
+    # Tell the payer once it is recorded: (ctx, the spooled report, what record returned).
+    recorded: Callable[[AppContext, SpooledPayment, Any], Awaitable[None]]
+
+
+_KINDS: dict[str, SpooledKind] = {}
+
+
+def spool_payments(prefix: str, kind: SpooledKind) -> None:
+    """Payments with payload ``prefix:…`` use this spool too (at import time)."""
+    _KINDS[prefix + ":"] = kind
+
+
+def _kind(payload: str) -> SpooledKind | None:
+    return next((k for p, k in _KINDS.items() if payload.startswith(p)), None)
+
+
 def is_fee_payment(message: Message) -> bool:
-    """A ``successful_payment`` for one of our fee invoices."""
+    """A ``successful_payment`` for one of our fee invoices (or a registered kind)."""
     paid = message.successful_payment
-    return paid is not None and paid.invoice_payload.startswith(PAYLOAD_PREFIX + ":")
+    if paid is None:
+        return False
+    payload = paid.invoice_payload
+    return payload.startswith(PAYLOAD_PREFIX + ":") or _kind(payload) is not None
 
 
 async def spool_failed_payment(ctx: AppContext, message: Message, locale: str) -> bool:
@@ -67,7 +95,10 @@ async def record_spooled_payments(ctx: AppContext) -> int:
     done = 0
     for path, item in await asyncio.to_thread(spool.pending):
         fields = {"charge": item.telegram_payment_charge_id, "amount": item.total_amount}
-        attempt = await record_spooled_payment(ctx.session_factory, item)
+        kind = _kind(item.payload)
+        attempt = await record_spooled_payment(
+            ctx.session_factory, item, kind.record if kind else None
+        )
         if attempt.outcome is Spooled.DATABASE_DOWN:
             log.warning("spooled payments still wait for the database", extra={"fields": fields})
             break
@@ -78,6 +109,8 @@ async def record_spooled_payments(ctx: AppContext) -> int:
             # would have told them, and the log keeps every detail.
             log.error("spooled payment for an unknown invoice", extra={"fields": fields})
             await _tell_unmatched(ctx, item)
+        elif kind is not None:
+            await kind.recorded(ctx, item, attempt.result)
         else:
             kick_outbox(ctx, attempt.outbox_ids)
             log.info("spooled payment recorded", extra={"fields": fields})
@@ -87,16 +120,26 @@ async def record_spooled_payments(ctx: AppContext) -> int:
 
 
 async def _tell_unmatched(ctx: AppContext, item: SpooledPayment) -> None:
+    charge = item.telegram_payment_charge_id
+    await tell_payer_once(
+        ctx, item, f"fees.spool.unmatched:{charge}", lambda: unmatched_text(charge)
+    )
+
+
+async def tell_payer_once(
+    ctx: AppContext, item: SpooledPayment, key: str, text: Callable[[], str]
+) -> None:
+    """Tell a spooled payment's payer ``text()`` in their language, once under ``key``."""
     assert ctx.bot is not None
     with ctx.i18n.use_locale(item.locale or ctx.settings.default_locale):
-        text = unmatched_text(item.telegram_payment_charge_id)
+        message = text()
     bot = ctx.bot
     # Claimed first (core.sends): a spool on shared storage read by two processes,
     # or a run that died before removing the file, never tells the payer twice.
     await send_once(
         ctx.session_factory,
-        f"fees.spool.unmatched:{item.telegram_payment_charge_id}",
+        key,
         ctx.clock.now(),
-        lambda: deliver(bot.send_message(item.chat_id, text)),
+        lambda: deliver(bot.send_message(item.chat_id, message)),
         delivered=lambda result: result.ok,
     )

@@ -10,8 +10,8 @@ own gate QR) → ``worker_request`` → ``worker_schedule`` → ``delivery`` →
 ``help_households`` (a daily-help invitation) go before every area
 (``link_feature``), so a forwarded link opens mid-conversation, and so does
 ``parking_checkout`` (``parking_payments``). Admin group: ``worker_decision``,
-``vehicle_decision``, ``vehicle_staff``, ``staff_open``, ``staff_log``, ``presence``
-(who is inside), ``emergency``, ``walkin_desk``; the household's answer to a walk-in
+``vehicle_decision``, ``vehicle_staff``, ``parking_refund``, ``staff_open``, ``staff_log``,
+``presence`` (who is inside), ``emergency``, ``walkin_desk``; the household's answer to a walk-in
 or intercom call: ``walkin_answer``, and turning gate calls off for a while:
 ``walkin_mute``. Outside updates: ``notifier`` (the gate runtime's alerts) and ``jobs``
 (expiry, overstays, walk-ins without an answer, the gate terminal API).
@@ -31,6 +31,7 @@ from handlers.gate import (
     my_passes,
     parking_checkout,
     parking_pay,
+    parking_refund,
     pass_steps,
     presence,
     remote_open,
@@ -90,6 +91,7 @@ feature = Feature(
         worker_decision.router,
         vehicle_decision.router,
         vehicle_staff.router,
+        parking_refund.router,
         staff_open.router,
         staff_log.router,
         presence.router,

@@ -7,7 +7,11 @@
 2. ``successful_payment``: the money is added to the stay once (a repeated report
    counts once); the payer hears that the exit opens for the plate. If the car left
    between the checkout and the report, the payment is still recorded, the payer is
-   told the office refunds it, and the audit log keeps a row for the office.
+   told the office refunds it, the audit log keeps a row, and the admin group is told
+   to refund it (``/parkrefund``, handlers.gate.parking_refund).
+   If the database cannot take it, the error handler writes it to the fees' payment
+   spool (handlers.fees.spool, registered here) and the spool's job records it later,
+   once, and tells the payer.
 On its own router, before every flow (a payment report must not be taken by a
 conversation's catch-all).
 """
@@ -17,21 +21,28 @@ from __future__ import annotations
 import logging
 
 from aiogram import F
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message, PreCheckoutQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from access.vehicles.models import VehicleVisit
 from access.vehicles.parking import (
     PAYLOAD_PREFIX,
     ParkingError,
+    ParkingPaid,
     check_parking_checkout,
     read_payload,
-    record_parking_payment,
+    record_reported_parking,
 )
 from bot.context import AppContext
-from core.audit import record_audit
+from core.fees.common import FeeError
+from core.fees.spool import SpooledPayment
+from core.formatting import fmt_money
 from core.identity import Identity
-from handlers.kit import commit_before_send, private_router
+from handlers.fees.checkout import reported_payment
+from handlers.fees.spool import SpooledKind, spool_payments, tell_payer_once
+from handlers.kit import commit_before_send, group_locale, private_router
 
 log = logging.getLogger(__name__)
 router = private_router("gate.parking_checkout")
@@ -66,51 +77,64 @@ async def parking_pre_checkout(
     await query.answer(ok=True)
 
 
+def _paid_text(stay: VehicleVisit) -> str:
+    if not stay.inside:
+        return _(
+            "{plate} had already left when this payment arrived. It is recorded, and the "
+            "property office will refund it."
+        ).format(plate=stay.plate)
+    return _("✅ Parking for {plate} is paid. The exit opens for it within 15 minutes.").format(
+        plate=stay.plate
+    )
+
+
 @router.message(F.successful_payment, F.successful_payment.invoice_payload.startswith("park:"))
 async def parking_paid(
-    message: Message, session: AsyncSession, app: AppContext, identity: Identity
+    message: Message, session: AsyncSession, app: AppContext, identity: Identity, locale: str
 ) -> None:
-    paid = message.successful_payment
-    assert paid is not None
-    read = read_payload(paid.invoice_payload)
-    stay, new = (None, False)
-    if read is not None:
-        stay, new = await record_parking_payment(
-            session,
-            stay_id=read[0],
-            amount_minor=paid.total_amount,
-            charge_id=paid.telegram_payment_charge_id,
-            now=app.clock.now(),
-        )
-    if stay is None:
-        log.error(
-            "parking payment for no stay", extra={"fields": {"payload": paid.invoice_payload}}
-        )
+    report = reported_payment(app, message, locale)
+    try:
+        paid = await record_reported_parking(session, report, identity.person_id)
+    except FeeError:
+        log.error("parking payment for no stay", extra={"fields": {"payload": report.payload}})
         await message.answer(
             _("We received your payment but could not match it. Please show this to the "
-              "property office: {charge}").format(charge=paid.telegram_payment_charge_id)
+              "property office: {charge}").format(charge=report.telegram_payment_charge_id)
         )  # fmt: skip
         return
-    if new and not stay.inside:
-        await record_audit(
-            session,
-            "parking.paid_after_exit",
-            community_id=stay.community_id,
-            actor_person_id=identity.person_id,
-            actor_telegram_id=identity.telegram_id,
-            target_type="vehicle_visit",
-            target_id=stay.id,
-            details={"plate": stay.plate, "amount_minor": paid.total_amount},
-        )
     await commit_before_send(session)
-    if not stay.inside:
-        await message.answer(
-            _("{plate} had already left when this payment arrived. It is recorded, and the "
-              "property office will refund it.").format(plate=stay.plate)
-        )  # fmt: skip
+    if not paid.new:
+        return  # a repeated report: recorded and answered the first time
+    await message.answer(_paid_text(paid.stay))
+    await _tell_office(app, paid)
+
+
+async def _spooled_paid(ctx: AppContext, item: SpooledPayment, paid: ParkingPaid) -> None:
+    """A parking payment recorded from the fees' spool: the payer hears it, once."""
+    if paid.new:
+        key = f"parking.spool.paid:{item.telegram_payment_charge_id}"
+        await tell_payer_once(ctx, item, key, lambda: _paid_text(paid.stay))
+        await _tell_office(ctx, paid)
+
+
+async def _tell_office(app: AppContext, paid: ParkingPaid) -> None:
+    """A payment after the car left: the admin group hears how to refund it."""
+    chat_id = paid.community.admin_chat_id
+    if not paid.after_exit or chat_id is None or app.bot is None:
         return
-    await message.answer(
-        _("✅ Parking for {plate} is paid. The exit opens for it within 15 minutes.").format(
-            plate=stay.plate
+    locale = group_locale(app, paid.community)
+    with app.i18n.use_locale(locale):
+        text = _(
+            "💳 A parking payment of {amount} for {plate} arrived after the car had left. "
+            "Return it to the payer, then record it with /parkrefund {plate}"
+        ).format(
+            amount=fmt_money(paid.amount_minor, paid.community.currency, locale),
+            plate=paid.stay.plate,
         )
-    )
+    try:
+        await app.bot.send_message(chat_id, text)
+    except TelegramAPIError as exc:  # the audit row still shows the office
+        log.info("late parking payment not posted", extra={"fields": {"error": str(exc)}})
+
+
+spool_payments(PAYLOAD_PREFIX, SpooledKind(record_reported_parking, _spooled_paid))

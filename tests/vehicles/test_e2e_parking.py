@@ -25,13 +25,14 @@ from access.vehicles.registry import decide_vehicle, register_vehicle
 from core.clock import FrozenClock
 from core.fees.models import FeeKind, FeeScope
 from core.fees.schedule import Target, add_fee_item
-from core.models import AuditEntry, Person
+from core.models import AuditEntry, Person, StaffRole
 from tests.access.conftest import START
 from tests.conftest import TEST_SECRET
-from tests.factories import make_community, make_resident, make_unit
+from tests.factories import make_community, make_resident, make_staff, make_unit
 from tests.harness import start_bot
 
 HOST_ID, NEIGHBOUR_ID, DRIVER_ID = 521, 522, 771
+GROUP_ID, GUARD_ID, MANAGER_ID = -100523, 524, 525
 TARIFF = {
     "free_min": 30,
     "hourly": {"small": 500, "large": 1000, "new_energy": 300},
@@ -47,6 +48,8 @@ class World:
     key: str
     host: Any
     driver: Any
+    app: Any
+    group: Any
 
 
 @pytest.fixture
@@ -78,7 +81,11 @@ async def _pass(session, host: Person, unit_id: int, plate: str) -> None:
 
 @pytest.fixture
 async def world(session, settings, emulator) -> AsyncIterator[World]:
-    community = await make_community(session, "Sunny Garden", locale="en")
+    community = await make_community(
+        session, "Sunny Garden", admin_chat_id=GROUP_ID, is_forum=False, locale="en"
+    )
+    await make_staff(session, community, GUARD_ID, "Zhao Guard", StaffRole.GUARD, locale="en")
+    await make_staff(session, community, MANAGER_ID, "Li Manager", locale="en")
     community.config = {"parking": TARIFF}
     unit = await make_unit(session, community, "3栋", "1201")
     other = await make_unit(session, community, "5栋", "301")
@@ -123,6 +130,9 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
         approve=True,
     )
     await session.commit()
+    group = emulator.group(GROUP_ID, "Sunny Garden staff")
+    group.add_member(GUARD_ID, "Zhao Guard")
+    group.add_member(MANAGER_ID, "Li Manager")
     host_chat = emulator.user(HOST_ID, "Wang", language_code="en")
     driver = emulator.user(DRIVER_ID, "Zhang", language_code="en")
     clock = FrozenClock(START)
@@ -136,6 +146,8 @@ async def world(session, settings, emulator) -> AsyncIterator[World]:
                 gate.api_key,
                 host_chat,
                 driver,
+                app,
+                group,
             )
         finally:
             await runner.cleanup()
