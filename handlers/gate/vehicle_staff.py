@@ -91,15 +91,17 @@ async def cars(
     await message.reply("\n".join([title, *(_stay_line(s, community, now) for s in stays)]))
 
 
-async def _listing(
+@router.message(Command("plateblock", "plateallow"), flags={"staff": "vehicles.list"})
+async def plate_list(
     message: Message,
     command: CommandObject,
     community: Community,
     session: AsyncSession,
     identity: Identity,
     app: AppContext,
-    kind: ListKind,
 ) -> None:
+    """/plateblock or /plateallow PLATE [note]: onto the black or the white list."""
+    kind = ListKind.BLOCK if command.command.lower() == "plateblock" else ListKind.ALLOW
     plate, _sep, note = (command.args or "").strip().partition(" ")
     action = "vehicles.list"
     try:
@@ -124,30 +126,6 @@ async def _listing(
         else _("✅ {plate} is on the white list: it opens the vehicle gates.")
     )
     await message.reply(text.format(plate=escape(entry.plate)))
-
-
-@router.message(Command("plateblock"), flags={"staff": "vehicles.list"})
-async def plate_block(
-    message: Message,
-    command: CommandObject,
-    community: Community,
-    session: AsyncSession,
-    identity: Identity,
-    app: AppContext,
-) -> None:
-    await _listing(message, command, community, session, identity, app, ListKind.BLOCK)
-
-
-@router.message(Command("plateallow"), flags={"staff": "vehicles.list"})
-async def plate_allow(
-    message: Message,
-    command: CommandObject,
-    community: Community,
-    session: AsyncSession,
-    identity: Identity,
-    app: AppContext,
-) -> None:
-    await _listing(message, command, community, session, identity, app, ListKind.ALLOW)
 
 
 @router.message(Command("plateunlist"), flags={"staff": "vehicles.list"})
