@@ -63,8 +63,14 @@ async def list_events(
     event: Message | CallbackQuery, identity: Identity, session: AsyncSession, app: AppContext
 ) -> None:
     person_id = identity.person_id if identity.is_resident else None
-    now = app.clock.now()
-    found = await upcoming_for(session, person_id, now, now.date()) if person_id else None
+    found = None
+    if person_id is not None:
+        # "Lives there today" on the home's own calendar, not UTC's.
+        home = await session.get(Community, identity.units[0].community_id)
+        assert home is not None
+        found = await upcoming_for(
+            session, person_id, app.clock.now(), community_today(home, app.clock)
+        )
     if found is None:
         text = _("Community events are for residents of a community.")
     elif found:
