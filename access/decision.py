@@ -69,6 +69,7 @@ class Reason(enum.StrEnum):
     NO_RESIDENTS = "no_residents"
     MUTED = "muted"
     REFUSED_RECENTLY = "refused_recently"
+    UNKNOWN_UNIT = "unknown_unit"  # the terminal named a unit the community does not have
     # denied, plates (access.vehicles.plate_gate)
     PLATE_UNREADABLE = "plate_unreadable"  # the camera's text is not a Chinese plate
     PLATE_UNSURE = "plate_unsure"  # read below the trusted confidence: ask the guard

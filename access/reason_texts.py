@@ -46,6 +46,7 @@ REASON_TEXTS: dict[str, str] = {
     "no_residents": _("nobody lives in that unit"),
     "muted": _("the household muted calls"),
     "refused_recently": _("refused a moment ago"),
+    "unknown_unit": _("no such unit"),
     "vehicle": _("registered vehicle"),
     "listed": _("plate on the white list"),
     "blocked": _("plate on the black list"),

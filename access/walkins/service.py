@@ -130,7 +130,18 @@ class WalkinDesk:
                 session, gate.community_id, clean_text(unit_label, NAME_MAX)
             )
             if unit is None:
-                raise WalkinError("unknown_unit")
+                # No call, but the attempt is in the access log like every refusal.
+                probe = GateWalkin(
+                    community_id=gate.community_id,
+                    gate_id=gate.id,
+                    unit_id=None,
+                    terminal=terminal,
+                    visitor_name=visitor_name,
+                )
+                await log_call(session, probe, method, Reason.UNKNOWN_UNIT.value, now)
+        if unit is None:
+            raise WalkinError("unknown_unit")
+        async with self.session_factory.begin() as session:
             row = GateWalkin(
                 community_id=gate.community_id,
                 gate_id=gate.id,

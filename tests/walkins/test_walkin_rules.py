@@ -87,6 +87,8 @@ async def test_rate_limit_empty_unit_bad_input_and_forged_buttons(world, session
 
     status, body = await gate_api(w, "East Gate", "POST", "calls", {"unit": "9-999"})
     assert status == 404 and body["error"] == "unknown_unit"
+    probe = await session.scalar(select(AccessLogEntry).order_by(AccessLogEntry.id.desc()).limit(1))
+    assert probe is not None and probe.reason == "unknown_unit" and probe.host_unit_id is None
     for bad in (
         b"{not json",
         {"unit": "3-1201"},  # a walk-in needs the visitor's name
