@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 
@@ -37,3 +38,13 @@ def drop_append_only(table: str) -> None:
     elif dialect == "postgresql":
         op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+
+
+def fk(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyConstraint:
+    """A named foreign key from ``table.column`` to ``target.id``."""
+    return sa.ForeignKeyConstraint(
+        [column],
+        [f"{target}.id"],
+        name=op.f(f"fk_{table}_{column}_{target}"),
+        ondelete=ondelete,
+    )

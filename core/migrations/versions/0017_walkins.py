@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.db
+from core.migration_helpers import fk
 
 revision: str = "0017_walkins"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -19,15 +20,6 @@ depends_on: str | Sequence[str] | None = "0004_access"
 
 PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 DT = core.db.UTCDateTime(timezone=True)
-
-
-def _fk(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column],
-        [f"{target}.id"],
-        name=op.f(f"fk_{table}_{column}_{target}"),
-        ondelete=ondelete,
-    )
 
 
 def upgrade() -> None:
@@ -50,11 +42,11 @@ def upgrade() -> None:
         sa.Column("log_id", sa.Integer(), nullable=True),
         sa.Column("door", sa.String(length=16), nullable=True),
         sa.Column("reached", sa.Integer(), nullable=False),
-        _fk("gate_walkins", "community_id", "communities", "CASCADE"),
-        _fk("gate_walkins", "gate_id", "gates", "CASCADE"),
-        _fk("gate_walkins", "unit_id", "units", "CASCADE"),
-        _fk("gate_walkins", "registered_by_person_id", "people", "SET NULL"),
-        _fk("gate_walkins", "decided_by_person_id", "people", "SET NULL"),
+        fk("gate_walkins", "community_id", "communities", "CASCADE"),
+        fk("gate_walkins", "gate_id", "gates", "CASCADE"),
+        fk("gate_walkins", "unit_id", "units", "CASCADE"),
+        fk("gate_walkins", "registered_by_person_id", "people", "SET NULL"),
+        fk("gate_walkins", "decided_by_person_id", "people", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gate_walkins")),
     )
     op.create_index("ix_gate_walkins_due", "gate_walkins", ["status", "expires_at"])
@@ -68,8 +60,8 @@ def upgrade() -> None:
         sa.Column("message_id", sa.Integer(), nullable=False),
         sa.Column("person_id", PK, nullable=False),
         sa.Column("photo", sa.Boolean(), nullable=False),
-        _fk("gate_walkin_rings", "call_id", "gate_walkins", "CASCADE"),
-        _fk("gate_walkin_rings", "person_id", "people", "CASCADE"),
+        fk("gate_walkin_rings", "call_id", "gate_walkins", "CASCADE"),
+        fk("gate_walkin_rings", "person_id", "people", "CASCADE"),
         sa.PrimaryKeyConstraint("call_id", "chat_id", name=op.f("pk_gate_walkin_rings")),
     )
     op.create_table(
@@ -77,8 +69,8 @@ def upgrade() -> None:
         sa.Column("gate_id", PK, nullable=False),
         sa.Column("unit_id", PK, nullable=False),
         sa.Column("tat", DT, nullable=True),
-        _fk("gate_call_meter", "gate_id", "gates", "CASCADE"),
-        _fk("gate_call_meter", "unit_id", "units", "CASCADE"),
+        fk("gate_call_meter", "gate_id", "gates", "CASCADE"),
+        fk("gate_call_meter", "unit_id", "units", "CASCADE"),
         sa.PrimaryKeyConstraint("gate_id", "unit_id", name=op.f("pk_gate_call_meter")),
     )
     op.create_table(
@@ -86,8 +78,8 @@ def upgrade() -> None:
         sa.Column("unit_id", PK, nullable=False),
         sa.Column("until", DT, nullable=False),
         sa.Column("by_person_id", PK, nullable=True),
-        _fk("gate_call_mutes", "unit_id", "units", "CASCADE"),
-        _fk("gate_call_mutes", "by_person_id", "people", "SET NULL"),
+        fk("gate_call_mutes", "unit_id", "units", "CASCADE"),
+        fk("gate_call_mutes", "by_person_id", "people", "SET NULL"),
         sa.PrimaryKeyConstraint("unit_id", name=op.f("pk_gate_call_mutes")),
     )
 

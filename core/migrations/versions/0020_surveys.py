@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.db
+from core.migration_helpers import fk
 
 revision: str = "0020_surveys"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -19,15 +20,6 @@ depends_on: str | Sequence[str] | None = "0015_community"
 
 PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 DT = core.db.UTCDateTime(timezone=True)
-
-
-def _fk(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column],
-        [f"{target}.id"],
-        name=op.f(f"fk_{table}_{column}_{target}"),
-        ondelete=ondelete,
-    )
 
 
 def upgrade() -> None:
@@ -44,8 +36,8 @@ def upgrade() -> None:
         sa.Column("reminded_at", DT, nullable=True),
         sa.Column("created_at", DT, nullable=False),
         sa.Column("closed_at", DT, nullable=True),
-        _fk("surveys", "community_id", "communities", "CASCADE"),
-        _fk("surveys", "created_by_person_id", "people", "SET NULL"),
+        fk("surveys", "community_id", "communities", "CASCADE"),
+        fk("surveys", "created_by_person_id", "people", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_surveys")),
     )
     op.create_index("ix_surveys_due", "surveys", ["status", "deadline"])
@@ -58,7 +50,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=40), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("options", sa.JSON(), nullable=False),
-        _fk("survey_questions", "survey_id", "surveys", "CASCADE"),
+        fk("survey_questions", "survey_id", "surveys", "CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_questions")),
         sa.UniqueConstraint(
             "survey_id", "position", name=op.f("uq_survey_questions_survey_id_position")
@@ -68,8 +60,8 @@ def upgrade() -> None:
         "survey_units",
         sa.Column("survey_id", PK, nullable=False),
         sa.Column("unit_id", PK, nullable=False),
-        _fk("survey_units", "survey_id", "surveys", "CASCADE"),
-        _fk("survey_units", "unit_id", "units", "CASCADE"),
+        fk("survey_units", "survey_id", "surveys", "CASCADE"),
+        fk("survey_units", "unit_id", "units", "CASCADE"),
         sa.PrimaryKeyConstraint("survey_id", "unit_id", name=op.f("pk_survey_units")),
     )
     op.create_table(
@@ -80,9 +72,9 @@ def upgrade() -> None:
         sa.Column("person_id", PK, nullable=True),
         sa.Column("signed", sa.Boolean(), nullable=False),
         sa.Column("submitted_at", DT, nullable=False),
-        _fk("survey_responses", "survey_id", "surveys", "CASCADE"),
-        _fk("survey_responses", "unit_id", "units", "CASCADE"),
-        _fk("survey_responses", "person_id", "people", "SET NULL"),
+        fk("survey_responses", "survey_id", "surveys", "CASCADE"),
+        fk("survey_responses", "unit_id", "units", "CASCADE"),
+        fk("survey_responses", "person_id", "people", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_responses")),
         sa.UniqueConstraint(
             "survey_id", "unit_id", name=op.f("uq_survey_responses_survey_id_unit_id")
@@ -96,8 +88,8 @@ def upgrade() -> None:
         sa.Column("choices", sa.JSON(), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
-        _fk("survey_answers", "response_id", "survey_responses", "CASCADE"),
-        _fk("survey_answers", "question_id", "survey_questions", "CASCADE"),
+        fk("survey_answers", "response_id", "survey_responses", "CASCADE"),
+        fk("survey_answers", "question_id", "survey_questions", "CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_answers")),
         sa.UniqueConstraint(
             "response_id", "question_id", name=op.f("uq_survey_answers_response_id_question_id")
