@@ -12,7 +12,17 @@ from aiogram.utils.i18n import gettext as _
 
 from core.community.models import COMPOSED_KINDS, Audience, NoticeKind
 from core.community.notices import BODY_MAX, TITLE_MAX, NoticeDraft
-from handlers.community.steps import Asked, audience_then, button, choice, keyboard, prompts
+from handlers.community.steps import (
+    Asked,
+    audience_question,
+    audience_then,
+    buildings_question,
+    button,
+    choice,
+    keyboard,
+    prompts,
+    units_question,
+)
 from handlers.community.views import KIND_ICONS, kind_label
 
 WINDOW_EXAMPLE = "2026-12-04 09:00 - 17:00"
@@ -49,22 +59,11 @@ def _asked(step: str) -> Asked:
         ]
         return _("📢 A new notice to residents. What kind is it?"), keyboard(kinds)
     if step == NoticeSteps.audience.state:
-        return _("Who should receive it?"), keyboard(
-            [button(_("Every resident"), "audience", Audience.ALL.value)],
-            [
-                button(_("Owners only"), "audience", Audience.OWNERS.value),
-                button(_("Tenants only"), "audience", Audience.TENANTS.value),
-            ],
-            [button(_("🚪 Some units"), "audience", Audience.UNITS.value)],
-        )
+        return audience_question(_("Who should receive it?"), "audience")
     if step == NoticeSteps.buildings.state:
-        text = _(
-            "Which buildings? Send their names separated by commas (e.g. 1栋, 3栋), "
-            "or press “Whole community”."
-        )
-        return text, keyboard([button(_("🏘 Whole community"), "buildings", "all")])
+        return buildings_question("buildings")
     if step == NoticeSteps.units.state:
-        return _("Which units? Send them separated by commas, e.g. 1栋 101, 3栋 301"), keyboard()
+        return units_question()
     if step == NoticeSteps.window.state:
         text = _(
             "When is the outage? Send the start and end in the community's time, e.g. {example}"

@@ -13,7 +13,17 @@ from core.community.event_models import Event
 from core.community.events import CAPACITY_MAX, PLACE_MAX, EventDraft, description_limit
 from core.community.models import Audience
 from core.community.notices import TITLE_MAX
-from handlers.community.steps import Asked, audience_then, button, choice, keyboard, prompts
+from handlers.community.steps import (
+    Asked,
+    audience_question,
+    audience_then,
+    buildings_question,
+    button,
+    choice,
+    keyboard,
+    prompts,
+    units_question,
+)
 
 WHEN_EXAMPLE = "2026-12-20 14:00"
 
@@ -38,22 +48,11 @@ choice("ev_audience", EventSteps.audience, {a.value for a in Audience}, AFTER_AU
 def _asked(step: str) -> Asked:
     """The question of each step of the event flow."""
     if step == EventSteps.audience.state:
-        return _("🎉 A new community event. Who is it for?"), keyboard(
-            [button(_("Every resident"), "ev_audience", Audience.ALL.value)],
-            [
-                button(_("Owners only"), "ev_audience", Audience.OWNERS.value),
-                button(_("Tenants only"), "ev_audience", Audience.TENANTS.value),
-            ],
-            [button(_("🚪 Some units"), "ev_audience", Audience.UNITS.value)],
-        )
+        return audience_question(_("🎉 A new community event. Who is it for?"), "ev_audience")
     if step == EventSteps.buildings.state:
-        text = _(
-            "Which buildings? Send their names separated by commas (e.g. 1栋, 3栋), "
-            "or press “Whole community”."
-        )
-        return text, keyboard([button(_("🏘 Whole community"), "ev_buildings", "all")])
+        return buildings_question("ev_buildings")
     if step == EventSteps.units.state:
-        return _("Which units? Send them separated by commas, e.g. 1栋 101, 3栋 301"), keyboard()
+        return units_question()
     if step == EventSteps.title.state:
         return _("The event's title (at most {limit} characters):").format(limit=TITLE_MAX), None
     if step == EventSteps.when.state:

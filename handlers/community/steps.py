@@ -164,3 +164,27 @@ def audience_then(field: str, units: State, buildings: State) -> NextStep:
         return units if (await state.get_data())[field] == Audience.UNITS.value else buildings
 
     return after
+
+
+def audience_question(text: str, step: str) -> Asked:
+    """Who a notice or an event is for: everyone, owners, tenants or some units."""
+    return text, keyboard(
+        [button(_("Every resident"), step, Audience.ALL.value)],
+        [
+            button(_("Owners only"), step, Audience.OWNERS.value),
+            button(_("Tenants only"), step, Audience.TENANTS.value),
+        ],
+        [button(_("🚪 Some units"), step, Audience.UNITS.value)],
+    )
+
+
+def buildings_question(step: str) -> Asked:
+    text = _(
+        "Which buildings? Send their names separated by commas (e.g. 1栋, 3栋), "
+        "or press “Whole community”."
+    )
+    return text, keyboard([button(_("🏘 Whole community"), step, "all")])
+
+
+def units_question() -> Asked:
+    return _("Which units? Send them separated by commas, e.g. 1栋 101, 3栋 301"), keyboard()
