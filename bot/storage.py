@@ -7,7 +7,8 @@ together with its data: a conversation never points at a step whose data was
 not saved. Outside an update a short transaction of its own is used.
 Because the state is in the database, a restarted bot continues every
 conversation where it was; Redis is the alternative for several processes
-(``COURTYARD_FSM_STORAGE=redis``).
+(``COURTYARD_FSM_STORAGE=redis``, bot.storage_redis: written with the update's
+commit too).
 
 The database store serves one bot process (its per-chat lock is in-process too),
 so it also remembers what it last committed for each conversation: most updates
@@ -29,7 +30,6 @@ from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from bot.ledger import STATE_CHANGED
 from bot.middlewares.db import PENDING_STATE, current_session
 from core.db import upsert, utcnow
 from core.models import ConversationState
@@ -196,29 +196,6 @@ class DatabaseStorage(BaseStorage):
         return None
 
 
-def _redis_storage(base: type[Any]) -> type[Any]:
-    """aiogram's Redis store, telling the update's transaction when it changes the
-    conversation: the update is then recorded as handled (bot.ledger), so a delivery
-    again is not taken for the next step's answer."""
-
-    class CourtyardRedisStorage(base):  # type: ignore[misc, valid-type]
-        async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-            _state_changed()
-            await super().set_state(key, state)
-
-        async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-            _state_changed()
-            await super().set_data(key, data)
-
-    return CourtyardRedisStorage
-
-
-def _state_changed() -> None:
-    session = current_session.get()
-    if session is not None:
-        session.info[STATE_CHANGED] = True
-
-
 REDIS_CONNECTIONS = 64
 REDIS_WAIT_S = 20
 
@@ -233,16 +210,20 @@ async def check_storage(storage: BaseStorage) -> None:
 
 def create_storage(settings: Any, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:
     if settings.fsm_storage == "redis":
-        from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+        from aiogram.fsm.storage.redis import DefaultKeyBuilder
         from redis.asyncio import BlockingConnectionPool, Redis
+
+        from bot.storage_redis import CourtyardRedisStorage
 
         # A burst of updates waits for a free connection instead of failing with
         # "Too many connections" (every update in flight holds its chat's lock key).
         pool = BlockingConnectionPool.from_url(
             settings.redis_url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S
         )
-        return _redis_storage(RedisStorage)(
-            redis=Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True)
+        return CourtyardRedisStorage(
+            redis=Redis(connection_pool=pool),
+            key_builder=DefaultKeyBuilder(with_destiny=True),
+            session_factory=session_factory,
         )
     if settings.fsm_storage == "memory":
         from aiogram.fsm.storage.memory import MemoryStorage

@@ -30,6 +30,9 @@ from bot.ledger import (
 
 log = logging.getLogger(__name__)
 
+# session.info key of the update's Redis conversation writes (bot.storage_redis).
+STAGED_REDIS = "fsm_redis_staged"
+
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
 
 
@@ -67,13 +70,22 @@ class DbSessionMiddleware(BaseMiddleware):
                 # Read inside this transaction (bot.dispatcher.DeferredStateMiddleware).
                 data["raw_state"] = await state.get_state()
             result = await handler(event, data)
+            # Conversation state in Redis goes with the commit (bot.storage_redis).
+            staged = session.info.get(STAGED_REDIS)
             if _has_work(session):
+                if staged is not None:
+                    await staged.stage(update_id)
                 await session.commit()
+            if staged is not None:
+                await staged.apply()
             return result
         except DeliveredAgain:
             log.info("update delivered again, handled meanwhile elsewhere: rolled back")
             data["update_duplicate"] = True
             await session.rollback()
+            staged = session.info.get(STAGED_REDIS)
+            if staged is not None:
+                await staged.discard()
             return None
         except BaseException:
             if claimed and self.ledger is not None and update_id is not None:
