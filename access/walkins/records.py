@@ -1,17 +1,24 @@
 """The walk-in desk's reads and writes besides the call row itself: the household to
-ring, the call's access log row, and the ringing messages to close."""
+ring, the call's access log row, the ringing messages to close, and forgetting calls
+long over."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.decision import Method, Reason
 from access.models import AccessLogEntry
-from access.walkins.models import GateWalkin, GateWalkinRing
+from access.walkins.models import (
+    CallStatus,
+    GateCallMeter,
+    GateWalkin,
+    GateWalkinRing,
+    UnitCallMute,
+)
 from access.walkins.notify import RingMessage
 from core.models import Residency
 from core.residency import active_residency_clause
@@ -64,3 +71,23 @@ def save_ring_messages(session: AsyncSession, call_id: int, messages: list[RingM
 async def ring_messages(session: AsyncSession, call_id: int) -> list[RingMessage]:
     rows = await session.scalars(select(GateWalkinRing).where(GateWalkinRing.call_id == call_id))
     return [RingMessage(r.person_id, r.chat_id, r.message_id, r.photo) for r in rows]
+
+
+# A call's row serves its terminal's poll and the "refused, not again at once" rule
+# (minutes); its outcome stays in the access log. The visitor's name and purpose are
+# not kept longer than this (decision 0029).
+KEEP_CALLS = timedelta(days=30)
+
+
+async def prune_calls(session: AsyncSession, now: datetime) -> int:
+    """Forget calls decided more than :data:`KEEP_CALLS` ago (their ringing messages
+    go with them), mutes that ended and meters back to a full allowance (a meter's
+    theoretical arrival time in the past is the same as no row). How many calls."""
+    gone = await session.execute(
+        delete(GateWalkin).where(
+            GateWalkin.status != CallStatus.RINGING, GateWalkin.created_at < now - KEEP_CALLS
+        )
+    )
+    await session.execute(delete(UnitCallMute).where(UnitCallMute.until < now))
+    await session.execute(delete(GateCallMeter).where(GateCallMeter.tat < now))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]

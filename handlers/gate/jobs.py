@@ -6,6 +6,8 @@
   of the window (plus the community's grace) are told, once, and so are the guards
   in the admin group. A granted exit clears the visitor (``Pass.inside``) first.
 - Every 10 seconds, walk-ins and intercom calls past their time end as "no answer".
+- Every hour, calls over for 30 days are forgotten (their outcome stays in the access
+  log), with ended mutes and full call meters.
 - The gate terminal API runs alongside the bot, on the runtime built at start-up.
 """
 
@@ -23,6 +25,7 @@ from access.api import serve
 from access.lookups import PassParties, claim_overstay_notices
 from access.passes import expire_passes
 from access.sync.admin import prune_pass_changes
+from access.walkins.records import prune_calls
 from bot.context import AppContext
 from bot.notify import send_to_admin_group, send_to_person
 from core.formatting import fmt_short_datetime
@@ -120,8 +123,14 @@ async def walkin_expiry_job(ctx: AppContext) -> int:
     return await desk.expire_due() if desk is not None else 0
 
 
+async def prune_calls_job(ctx: AppContext) -> int:
+    async with ctx.session_factory.begin() as session:
+        return await prune_calls(session, ctx.clock.now())
+
+
 def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("access.expire", lambda: expire_job(ctx), 60)
     scheduler.add_periodic("access.overstay", lambda: overstay_job(ctx), 60)
     scheduler.add_periodic("access.agent_changes", lambda: prune_changes_job(ctx), 3600)
     scheduler.add_periodic("access.walkin_expiry", lambda: walkin_expiry_job(ctx), 10)
+    scheduler.add_periodic("access.walkin_prune", lambda: prune_calls_job(ctx), 3600)

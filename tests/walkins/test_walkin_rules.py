@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from access.models import AccessLogEntry
+from access.walkins.models import GateWalkin, GateWalkinRing
+from access.walkins.records import KEEP_CALLS
+from handlers.gate.jobs import prune_calls_job, walkin_expiry_job
 from tests.factories import make_unit
 from tests.walkins.conftest import gate_api, press_data
 
@@ -63,6 +66,15 @@ async def test_refused_then_no_answer_then_muted(world, session):
     assert (await _log(session, blocked["decision_id"])).reason == "muted"
     await w.resident.press(muted, "🔔 Unmute")
     await w.resident.expect("are back on")
+
+    # A month on, the calls are forgotten; what happened stays in the access log.
+    w.clock.advance(KEEP_CALLS + timedelta(days=1))
+    assert await walkin_expiry_job(w.app.ctx) == 1  # the muting call was still ringing
+    assert await prune_calls_job(w.app.ctx) == 4
+    await session.rollback()
+    assert await session.scalar(select(func.count()).select_from(GateWalkin)) == 0
+    assert await session.scalar(select(func.count()).select_from(GateWalkinRing)) == 0
+    assert (await _log(session, blocked["decision_id"])).reason == "muted"
 
 
 async def test_rate_limit_empty_unit_bad_input_and_forged_buttons(world, session):
