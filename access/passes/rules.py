@@ -29,6 +29,10 @@ MAX_DELIVERY_WINDOW = timedelta(hours=4)
 #: A daily-help pass runs this long from its making (then a household makes it again);
 #: until then it lives while one of its households keeps it (decision 0031).
 DAILY_HELP_SPAN = timedelta(days=365)
+#: Its households are reminded this long before it ends, and may renew it (for another
+#: span, from its end) in the last RENEW_WINDOW of it (access.passes.renewal).
+RENEW_REMIND_BEFORE = timedelta(days=14)
+RENEW_WINDOW = timedelta(days=30)
 #: How long an invitation to share a daily-help pass may wait to be accepted.
 HOUSEHOLD_INVITE_TTL = timedelta(days=2)
 ALL_WEEKDAYS = 0b1111111

@@ -173,7 +173,9 @@ async def my_households(session: AsyncSession, person_id: int, today: date) -> l
     return [Household(p, link, f"{b}-{n}") for p, link, b, n in rows]
 
 
-async def _my_link(session: AsyncSession, person_id: int, pass_id: int, today: date) -> Household:
+async def household_link(
+    session: AsyncSession, person_id: int, pass_id: int, today: date
+) -> Household:
     for found in await my_households(session, person_id, today):
         if found.pass_.id == pass_id:
             return found
@@ -190,7 +192,7 @@ async def set_suspended(
     today: date,
 ) -> Household:
     """Suspend (or resume) the pass for this resident's household only; at once."""
-    found = await _my_link(session, person_id, pass_id, today)
+    found = await household_link(session, person_id, pass_id, today)
     result = await session.execute(
         update(PassHousehold)
         .where(
@@ -222,7 +224,7 @@ async def invite_household(
     today: date,
 ) -> str:
     """A single-use invitation key for another household (shown once, stored hashed)."""
-    found = await _my_link(session, person_id, pass_id, today)
+    found = await household_link(session, person_id, pass_id, today)
     key = secrets.token_urlsafe(_INVITE_BYTES)
     session.add(
         PassHousehold(

@@ -6,7 +6,7 @@ before the entry commands of the flows after it, as they always have:
 ``invite`` → ``invite_pass`` → ``pass_steps`` (start, home, cancel) → ``gate_step``
 (gates, confirm) → ``my_passes`` → ``remote_open`` → ``resident_qr`` (the resident's
 own gate QR) → ``worker_request`` → ``worker_schedule`` → ``delivery`` →
-``daily_help`` → ``vehicle_register`` → ``parking_pay``; ``visitor_link`` and
+``daily_help`` → ``help_renewal`` → ``vehicle_register`` → ``parking_pay``; ``visitor_link`` and
 ``help_households`` (a daily-help invitation) go before every area
 (``link_feature``), so a forwarded link opens mid-conversation, and so does
 ``parking_checkout`` (``parking_payments``). Admin group: ``worker_decision``,
@@ -26,6 +26,7 @@ from handlers.gate import (
     emergency,
     gate_step,
     help_households,
+    help_renewal,
     invite,
     invite_pass,
     my_passes,
@@ -86,6 +87,7 @@ feature = Feature(
         worker_schedule.router,
         delivery.router,
         daily_help.router,
+        help_renewal.router,
         vehicle_register.router,
         parking_pay.router,
         worker_decision.router,

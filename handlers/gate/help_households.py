@@ -1,8 +1,8 @@
 """A household's daily help: the shared passes, suspending, and inviting a household.
 
 1. ``/myhelp`` or 🧹 in the menu: the daily-help passes the resident's households
-   share, each with whether it works for them, and its buttons; ➕ makes a new one
-   (``daily_help``).
+   share, each with whether it works for them, until when, and its buttons (in its
+   last 30 days, 🔁 Renew: ``help_renewal``); ➕ makes a new one (``daily_help``).
 2. ⏸ Suspend for us / ▶️ Resume: for this household only, at once; when every
    household has suspended it (or moved out) it stops opening the gate.
 3. 👪 Invite a household: a single-use link ``t.me/<bot>?start=h_<key>`` (two days),
@@ -16,18 +16,19 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
-from typing import Any
 
 from aiogram import F
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.lookups import person_by_id
 from access.passes import PassError
+from access.passes.renewal import renewable
 from access.passes.shared import (
     HOUSEHOLD_PREFIX,
     invitation,
@@ -40,10 +41,16 @@ from bot.context import AppContext
 from bot.notify import send_to_person
 from core.formatting import local_dt
 from core.identity import Identity
+from handlers.gate.help_renewal import (
+    help_action,
+    helper_label,
+    refuse_help_button,
+    renew_button,
+)
 from handlers.gate.keyboards import HelpCb, PassCb, button, keyboard
 from handlers.gate.pass_steps import homes, reask, resident_asking
 from handlers.gate.states import HouseholdJoin
-from handlers.gate.texts import fmt_hours, help_role_labels, pass_error_text
+from handlers.gate.texts import fmt_end, fmt_hours, pass_error_text
 from handlers.gate.views import share_url
 from handlers.kit import (
     answer_query,
@@ -51,7 +58,6 @@ from handlers.kit import (
     menu_entry,
     private_command,
     private_router,
-    refuse_foreign,
     reply,
     residents,
 )
@@ -62,16 +68,14 @@ menu_entry("help", __("🧹 Daily help"), residents, order=36)
 private_command("myhelp", __("Daily help: share, suspend or resume"), order=37)
 
 
-async def _today(session: AsyncSession, identity: Identity, app: AppContext) -> date:
-    """Today in the resident's community (whose residencies are dated there)."""
+async def _zone(session: AsyncSession, identity: Identity) -> str:
+    """The resident's community's time zone (residencies are dated there)."""
     found = await homes(session, identity)
-    return local_dt(app.clock.now(), found[0].community.timezone if found else "UTC").date()
+    return found[0].community.timezone if found else "UTC"
 
 
-def _who(row: Any) -> str:
-    return _("{name} ({role})").format(
-        name=escape(row.holder_name), role=help_role_labels().get(row.purpose, "")
-    )
+async def _today(session: AsyncSession, identity: Identity, app: AppContext) -> date:
+    return local_dt(app.clock.now(), await _zone(session, identity)).date()
 
 
 @router.callback_query(F.data == "menu:help", StateFilter("*"))
@@ -86,16 +90,19 @@ async def my_help(
     person_id = await resident_asking(event, state, identity)
     if person_id is None:
         return
-    today = await _today(session, identity, app)
-    shared = await my_households(session, person_id, today)
+    now = app.clock.now()
+    timezone = await _zone(session, identity)
+    shared = await my_households(session, person_id, local_dt(now, timezone).date())
     lines = [_("🧹 Daily help of your household:")] if shared else [_("No daily-help pass yet.")]
     rows: list[list[InlineKeyboardButton]] = []
+    locale = get_i18n().current_locale
     for found in shared:
         row, suspended = found.pass_, found.link.suspended_at is not None
         status = _("⏸ suspended for you") if suspended else _("works for you")
         lines.append(
-            f"• {_who(row)} · {escape(found.unit_label)} · "
-            f"{fmt_hours(row.daily_start_min, row.daily_end_min, row.weekdays)} · {status}"
+            f"• {helper_label(row)} · {escape(found.unit_label)} · "
+            f"{fmt_hours(row.daily_start_min, row.daily_end_min, row.weekdays)} · {status} · "
+            + _("until {end}").format(end=fmt_end(row.valid_until, timezone, locale))
         )
         toggle = (
             HelpCb(action="resume", pass_id=row.id)
@@ -114,24 +121,12 @@ async def my_help(
                 ),
             ]
         )
+        if renewable(row, now):
+            rows.append([renew_button(row)])
     rows.append(
         [InlineKeyboardButton(text=_("➕ New daily-help pass"), callback_data="menu:help_new")]
     )
     await reply(event, "\n".join(lines), reply_markup=keyboard(rows))
-
-
-async def _refuse(
-    query: CallbackQuery, session: AsyncSession, identity: Identity, pass_id: int
-) -> None:
-    await refuse_foreign(
-        query,
-        session,
-        identity,
-        "home.use",
-        _("That daily-help pass is not shared by your household."),
-        target_type="pass",
-        target_id=pass_id,
-    )
 
 
 @router.callback_query(HelpCb.filter(F.action.in_({"suspend", "resume"})))
@@ -143,26 +138,27 @@ async def toggle(
     app: AppContext,
 ) -> None:
     if identity.person_id is None:
-        await _refuse(query, session, identity, callback_data.pass_id)
+        await refuse_help_button(query, session, identity, callback_data.pass_id)
         return
     suspend = callback_data.action == "suspend"
-    try:
-        found = await set_suspended(
+    found = await help_action(
+        query,
+        session,
+        identity,
+        callback_data.pass_id,
+        set_suspended(
             session,
             person_id=identity.person_id,
             pass_id=callback_data.pass_id,
             suspended=suspend,
             now=app.clock.now(),
             today=await _today(session, identity, app),
-        )
-    except PassError as exc:
-        if exc.code == "not_found":
-            await _refuse(query, session, identity, callback_data.pass_id)
-        else:
-            await answer_query(query, pass_error_text(exc))
+        ),
+    )
+    if found is None:
         return
     await answer_query(query)
-    name = _who(found.pass_)
+    name = helper_label(found.pass_)
     text = (
         _(
             "⏸ {name} is suspended for {unit}: you will not be told of their comings and goings, "
@@ -183,7 +179,7 @@ async def invite(
     app: AppContext,
 ) -> None:
     if identity.person_id is None:
-        await _refuse(query, session, identity, callback_data.pass_id)
+        await refuse_help_button(query, session, identity, callback_data.pass_id)
         return
     try:
         key = await invite_household(
@@ -195,7 +191,7 @@ async def invite(
             today=await _today(session, identity, app),
         )
     except PassError:
-        await _refuse(query, session, identity, callback_data.pass_id)
+        await refuse_help_button(query, session, identity, callback_data.pass_id)
         return
     await commit_before_send(session)
     await answer_query(query)
@@ -242,7 +238,9 @@ async def opens_invitation(
     await state.update_data(invite_key=key)
     text = _(
         "👪 You are invited to share the daily-help pass of {who}: {hours}.\nJoin it for your home?"
-    ).format(who=_who(row), hours=fmt_hours(row.daily_start_min, row.daily_end_min, row.weekdays))
+    ).format(
+        who=helper_label(row), hours=fmt_hours(row.daily_start_min, row.daily_end_min, row.weekdays)
+    )
     rows = [
         [button(_("✅ Join for {unit}").format(unit=h.unit.unit_label), "hjoin", h.unit.unit_id)]
         for h in mine
@@ -287,7 +285,7 @@ async def join(
         _(
             "✅ Your household now shares {who}. You will be told when they come and go; "
             "/myhelp to suspend it for you."
-        ).format(who=_who(row)),
+        ).format(who=helper_label(row)),
     )
     inviter = await person_by_id(session, inviter_id) if inviter_id else None
     if inviter is not None and app.bot is not None:
@@ -295,7 +293,7 @@ async def join(
 
         def build() -> str:
             return _("👪 {name}'s household now shares {who}.").format(
-                name=escape(name), who=_who(row)
+                name=escape(name), who=helper_label(row)
             )
 
         with app.i18n.context():

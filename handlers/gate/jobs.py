@@ -6,6 +6,8 @@
   of the window (plus the community's grace) are told, once, and so are the guards
   in the admin group. A granted exit clears the visitor (``Pass.inside``) first.
 - Every 10 seconds, walk-ins and intercom calls past their time end as "no answer".
+- Every hour, the households keeping a daily-help pass that ends within two weeks are
+  told, once, with a button to renew it (``help_renewal``).
 - Every hour, calls over for 30 days are forgotten (their outcome stays in the access
   log), with ended mutes and full call meters.
 - The gate terminal API runs alongside the bot, on the runtime built at start-up.
@@ -22,14 +24,17 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from access.api import serve
-from access.lookups import PassParties, claim_overstay_notices
+from access.lookups import PassParties, claim_overstay_notices, community_by_id
 from access.passes import expire_passes
+from access.passes.renewal import claim_renewal_reminders
+from access.passes.shared import households_to_tell
 from access.sync.admin import prune_pass_changes
 from access.walkins.records import prune_calls
 from bot.context import AppContext
 from bot.notify import send_to_admin_group, send_to_person
-from core.formatting import fmt_short_datetime
+from core.formatting import fmt_short_datetime, local_dt
 from core.scheduler import Scheduler
+from handlers.gate.help_renewal import reminder_markup, reminder_text
 from handlers.gate.texts import fmt_end
 
 log = logging.getLogger(__name__)
@@ -123,6 +128,31 @@ async def walkin_expiry_job(ctx: AppContext) -> int:
     return await desk.expire_due() if desk is not None else 0
 
 
+async def help_renewal_job(ctx: AppContext) -> int:
+    """Daily-help passes ending within two weeks: each household keeping one is told,
+    once (claimed and committed before anyone is told), with 🔁 Renew."""
+    now = ctx.clock.now()
+    async with ctx.session_factory.begin() as session:
+        due = []
+        for row in await claim_renewal_reminders(session, now):
+            community = await community_by_id(session, row.community_id)
+            assert community is not None
+            today = local_dt(now, community.timezone).date()
+            due.append((row, community.timezone, await households_to_tell(session, row.id, today)))
+    if ctx.bot is None:
+        return len(due)
+    for row, timezone, people in due:
+        for person in people:
+            with ctx.i18n.context():
+                await send_to_person(
+                    ctx,
+                    person,
+                    partial(reminder_text, row, timezone),
+                    reply_markup=partial(reminder_markup, row),
+                )
+    return len(due)
+
+
 async def prune_calls_job(ctx: AppContext) -> int:
     async with ctx.session_factory.begin() as session:
         return await prune_calls(session, ctx.clock.now())
@@ -133,4 +163,5 @@ def register_jobs(ctx: AppContext, scheduler: Scheduler) -> None:
     scheduler.add_periodic("access.overstay", lambda: overstay_job(ctx), 60)
     scheduler.add_periodic("access.agent_changes", lambda: prune_changes_job(ctx), 3600)
     scheduler.add_periodic("access.walkin_expiry", lambda: walkin_expiry_job(ctx), 10)
+    scheduler.add_periodic("access.help_renewal", lambda: help_renewal_job(ctx), 3600)
     scheduler.add_periodic("access.walkin_prune", lambda: prune_calls_job(ctx), 3600)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from access.gates import GateInfo
 from access.models import WorkerCategory
 from access.passes import MAX_VISITOR_ADVANCE, MAX_VISITOR_WINDOW, MAX_WORKER_DAYS, PassError
-from access.passes.rules import MAX_DELIVERY_WINDOW, MIN_DELIVERY_WINDOW
+from access.passes.rules import MAX_DELIVERY_WINDOW, MIN_DELIVERY_WINDOW, RENEW_WINDOW
 from access.reason_texts import REASON_TEXTS
 from access.sync.admin import DEFAULT_SYNC_INTERVAL_S, community_has_agents
 from core.formatting import fmt_date, fmt_short_datetime, fmt_time, local_dt
@@ -205,5 +205,9 @@ def pass_error_text(exc: PassError) -> str:
         "already_joined": _("Your household already shares this pass."),
         "already_suspended": _("It is already suspended for your household."),
         "not_suspended": _("It is not suspended for your household."),
+        "not_renewable_yet": _(
+            "A daily-help pass can be renewed in its last {days} days; this one runs longer "
+            "(it may just have been renewed)."
+        ).format(days=RENEW_WINDOW.days),
     }
     return texts.get(exc.code, _("That did not work. Please try again."))

@@ -11,11 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from access.models import Pass
 from access.passes import issue_visitor_pass
-from access.passes.rules import MON_TO_SAT
-from access.passes.shared import issue_daily_help_pass
+from access.passes.rules import DAILY_HELP_SPAN, MON_TO_SAT
+from access.passes.shared import invite_household, issue_daily_help_pass, join_household
 from core.clock import FrozenClock
 from core.models import Unit
+from handlers.gate.jobs import help_renewal_job
 from handlers.gate.keyboards import HelpCb
 from tests.access.conftest import START
 from tests.access.gate_world import GUARD_ID, GateWorld, code_of, gate_world
@@ -243,3 +245,73 @@ async def test_a_resident_makes_daily_help_in_the_chat_with_clear_answers_to_bad
     status, body = await w.terminal("North Gate", {"code": code})
     assert status == 200 and body["granted"] and body["holder"] == "Chen Ayi"
     await r.expect("Chen Ayi came in through North Gate")
+
+
+async def test_daily_help_is_renewed_once_after_a_reminder_to_each_household(
+    world, session, emulator
+):
+    w = world
+    unit = await _unit(session, w)
+    other = await make_unit(session, w.community, "3栋", "1502")
+    person, _ = await make_resident(session, other, NEIGHBOUR_ID, "Li Na", locale="en")
+    issued = await issue_daily_help_pass(
+        session,
+        secret_key=TEST_SECRET,
+        now=START,
+        host_person_id=w.host.id,
+        host_unit_id=unit.id,
+        role="cleaner",
+        name="Chen Ayi",
+        daily_start_min=8 * 60,
+        daily_end_min=18 * 60,
+        weekdays=MON_TO_SAT,
+        gate_ids=[],
+    )
+    key = await invite_household(
+        session,
+        secret_key=TEST_SECRET,
+        person_id=w.host.id,
+        pass_id=issued.pass_id,
+        now=START,
+        today=START.date(),
+    )
+    await join_household(
+        session,
+        secret_key=TEST_SECRET,
+        key=key,
+        person_id=person.id,
+        unit_id=other.id,
+        now=START,
+    )
+    await session.commit()
+    neighbour = emulator.user(NEIGHBOUR_ID, "Li", language_code="en")
+
+    # A new pass shows its end and cannot be renewed yet (a forged press is told why).
+    await w.resident.send("/myhelp")
+    listing = await w.resident.expect("Daily help of your household")
+    assert "until" in listing["text"] and "Renew" not in str(listing.get("reply_markup"))
+    chat = emulator.actions.core.chat(w.resident.id)
+    message = emulator.actions._message(chat, listing["message_id"])
+    early = HelpCb(action="renew", pass_id=issued.pass_id).pack()
+    answer = await emulator.actions._callback(chat, w.resident.id, message, early, True, 10.0)
+    assert "can be renewed in its last 30 days" in str(answer)
+
+    # Two weeks before its end both households are told, once.
+    w.clock.advance(DAILY_HELP_SPAN - timedelta(days=13))
+    assert await help_renewal_job(w.app.ctx) == 1
+    assert await help_renewal_job(w.app.ctx) == 0
+    mine = await w.resident.expect("Chen Ayi (Cleaner) ends on")
+    theirs = await neighbour.expect("Chen Ayi (Cleaner) ends on")
+    await w.resident.press(mine, "🔁 Renew Chen Ayi for a year")
+    await w.resident.expect("daily-help pass is renewed; it now runs until")
+    await neighbour.expect("The household of 3栋-1201 renewed Chen Ayi (Cleaner)")
+    answer = await neighbour.press(theirs, "🔁 Renew Chen Ayi for a year")
+    assert "can be renewed in its last 30 days" in str(answer)
+    await session.rollback()
+    row = await session.get(Pass, issued.pass_id, populate_existing=True)
+    assert row.valid_until == START + 2 * DAILY_HELP_SPAN
+
+    # Past the first year's end (a Friday, 10:00) the code still opens the gate.
+    w.clock.advance(timedelta(days=14))
+    status, body = await w.terminal("East Gate", {"code": issued.code})
+    assert status == 200 and body["granted"], body
