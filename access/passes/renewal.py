@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.models import Pass, PassKind, PassStatus
+from access.passes.holding import stamp_once
 from access.passes.rules import DAILY_HELP_SPAN, RENEW_REMIND_BEFORE, RENEW_WINDOW, PassError
 from access.passes.shared import Household, household_link
 
@@ -68,14 +69,4 @@ async def claim_renewal_reminders(session: AsyncSession, now: datetime) -> list[
             )
         )
     ).all()
-    claimed = []
-    for row in due:
-        result = await session.execute(
-            update(Pass)
-            .where(Pass.id == row.id, Pass.renewal_notified_at.is_(None))
-            .values(renewal_notified_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row)
-    return claimed
+    return [row for row in due if await stamp_once(session, row.id, "renewal_notified_at", now)]

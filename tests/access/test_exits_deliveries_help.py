@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from access.models import Pass
-from access.passes import issue_visitor_pass
+from access.passes import IssuedPass, issue_visitor_pass
 from access.passes.rules import DAILY_HELP_SPAN, MON_TO_SAT
 from access.passes.shared import invite_household, issue_daily_help_pass, join_household
 from core.clock import FrozenClock
-from core.models import Unit
+from core.models import Person, Unit
 from handlers.gate.jobs import help_renewal_job
 from handlers.gate.keyboards import HelpCb
 from tests.access.conftest import START
@@ -45,6 +45,28 @@ async def _unit(session, w: GateWorld) -> Unit:
     unit = await session.scalar(select(Unit).where(Unit.community_id == w.community.id))
     assert unit is not None
     return unit
+
+
+async def _help_and_neighbour(session, w: GateWorld, role: str) -> tuple[IssuedPass, Unit, Person]:
+    """Chen Ayi's daily-help pass made by our household at START, and a neighbour
+    household (Li Na, 3栋-1502, in English) that has not joined it yet."""
+    unit = await _unit(session, w)
+    other = await make_unit(session, w.community, "3栋", "1502")
+    person, _residency = await make_resident(session, other, NEIGHBOUR_ID, "Li Na", locale="en")
+    issued = await issue_daily_help_pass(
+        session,
+        secret_key=TEST_SECRET,
+        now=START,
+        host_person_id=w.host.id,
+        host_unit_id=unit.id,
+        role=role,
+        name="Chen Ayi",
+        daily_start_min=8 * 60,
+        daily_end_min=18 * 60,
+        weekdays=MON_TO_SAT,
+        gate_ids=[],
+    )
+    return issued, other, person
 
 
 async def test_a_delivery_pin_opens_twice_in_its_window_and_the_host_hears_each_time(world):
@@ -79,22 +101,7 @@ async def test_a_delivery_pin_opens_twice_in_its_window_and_the_host_hears_each_
 
 async def test_daily_help_is_shared_told_to_both_and_suspended_for_one(world, session, emulator):
     w = world
-    unit = await _unit(session, w)
-    other = await make_unit(session, w.community, "3栋", "1502")
-    await make_resident(session, other, NEIGHBOUR_ID, "Li Na", locale="en")
-    issued = await issue_daily_help_pass(
-        session,
-        secret_key=TEST_SECRET,
-        now=START,
-        host_person_id=w.host.id,
-        host_unit_id=unit.id,
-        role="nanny",
-        name="Chen Ayi",
-        daily_start_min=8 * 60,
-        daily_end_min=18 * 60,
-        weekdays=MON_TO_SAT,
-        gate_ids=[],
-    )
+    issued, _other, _person = await _help_and_neighbour(session, w, "nanny")
     await session.commit()
     neighbour = emulator.user(NEIGHBOUR_ID, "Li", language_code="en")
 
@@ -251,22 +258,7 @@ async def test_daily_help_is_renewed_once_after_a_reminder_to_each_household(
     world, session, emulator
 ):
     w = world
-    unit = await _unit(session, w)
-    other = await make_unit(session, w.community, "3栋", "1502")
-    person, _ = await make_resident(session, other, NEIGHBOUR_ID, "Li Na", locale="en")
-    issued = await issue_daily_help_pass(
-        session,
-        secret_key=TEST_SECRET,
-        now=START,
-        host_person_id=w.host.id,
-        host_unit_id=unit.id,
-        role="cleaner",
-        name="Chen Ayi",
-        daily_start_min=8 * 60,
-        daily_end_min=18 * 60,
-        weekdays=MON_TO_SAT,
-        gate_ids=[],
-    )
+    issued, other, person = await _help_and_neighbour(session, w, "cleaner")
     key = await invite_household(
         session,
         secret_key=TEST_SECRET,
