@@ -23,6 +23,7 @@ from bot.context import AppContext, ServiceFactory
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
 from bot.ledger import PRUNE_EVERY_S, prune_job
+from bot.long_text import LongTextSplitter
 from bot.metrics import probe_server
 from bot.sender import OutgoingLimiter
 from bot.services import build_gate
@@ -77,6 +78,7 @@ def create_bot(settings: Settings, ctx: AppContext, token: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api.rstrip("/")))
     limits = send_limits(settings)  # in Redis when several processes share the limits
     ctx.extras["send_limits"] = limits  # closed with the application
+    session.middleware(LongTextSplitter())  # outermost: each part is limited on its own
     session.middleware(OutgoingLimiter(ctx.session_factory, limits))
     return Bot(
         token=token,

@@ -7,33 +7,14 @@ parts, never cut.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from html import escape, unescape
+from html import escape
 
-TEXT_LIMIT = 4096  # Telegram counts visible characters (UTF-16 units), after HTML parsing
-CAPTION_LIMIT = 1024
-_TAG = re.compile(r"<[^>]+>")
+from core.text_limits import CAPTION_LIMIT, TEXT_LIMIT, cut, units, visible_length
+
+__all__ = ["CAPTION_LIMIT", "TEXT_LIMIT", "fit_lines", "fits", "split_with_header", "with_header"]
+
 _PART_MARK = " (99/99)"  # room kept for a part number
-
-
-def units(text: str) -> int:
-    """The length Telegram measures: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def visible_length(html_text: str) -> int:
-    return units(unescape(_TAG.sub("", html_text)))
-
-
-def _cut(text: str, room: int) -> int:
-    """How many characters of ``text`` fit in ``room`` UTF-16 units."""
-    used = 0
-    for index, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > room:
-            return index
-    return len(text)
 
 
 def with_header(header_html: str, body: str, limit: int = TEXT_LIMIT) -> str:
@@ -41,7 +22,7 @@ def with_header(header_html: str, body: str, limit: int = TEXT_LIMIT) -> str:
     (cutting the raw text, never the escaped HTML, so no entity is broken)."""
     room = limit - visible_length(header_html) - 1
     if units(body) > room:
-        body = body[: _cut(body, max(room - 1, 0))] + "…"
+        body = body[: cut(body, max(room - 1, 0))] + "…"
     return f"{header_html}\n{escape(body)}" if body else header_html
 
 
@@ -61,7 +42,7 @@ def split_with_header(header_html: str, body: str, limit: int = TEXT_LIMIT) -> l
     remaining = body
     room = first_room
     while remaining:
-        end = _cut(remaining, room)
+        end = cut(remaining, room)
         skip = 0
         if end < len(remaining):
             soft = max(remaining.rfind("\n", 0, end), remaining.rfind(" ", 0, end))
