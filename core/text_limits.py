@@ -7,6 +7,7 @@ places that fit a text on purpose (handlers.tickets.sizes).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape, unescape
 
 TEXT_LIMIT = 4096
@@ -98,3 +99,17 @@ def shorten(text: str, limit: int, *, html: bool = True) -> str:
     if len(parts) <= 1:
         return text
     return f"{parts[0]}\n{MORE}"
+
+
+def fit_lines(lines: Sequence[str], limit: int = TEXT_LIMIT) -> str:
+    """Join HTML lines, dropping whole lines at the end if they do not fit."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        size = visible_length(line) + 1
+        if used + size > limit - 2:
+            kept.append(MORE)
+            break
+        kept.append(line)
+        used += size
+    return "\n".join(kept)

@@ -25,10 +25,10 @@ from access.passes import PassError, my_passes, pass_history, revoke_pass
 from bot.context import AppContext
 from core.formatting import fmt_short_datetime
 from core.identity import Identity
+from core.text_limits import fit_lines
 from handlers.gate.keyboards import PassCb, button, keyboard
 from handlers.gate.pass_steps import resident_asking
 from handlers.gate.texts import (
-    fit_lines,
     fmt_window,
     offline_gates_note,
     pass_error_text,

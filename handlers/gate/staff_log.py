@@ -29,9 +29,10 @@ from bot.context import AppContext
 from core.formatting import fmt_short_datetime, local_dt
 from core.identity import Identity
 from core.models import Community
+from core.text_limits import fit_lines
 from handlers.gate.audit import audit
 from handlers.gate.keyboards import LogCsvCb
-from handlers.gate.texts import fit_lines, method_label, reason_label
+from handlers.gate.texts import method_label, reason_label
 from handlers.kit import StaleButton, admin_router, group_command
 
 router = admin_router("gate.staff_log")

@@ -140,19 +140,6 @@ def gate_names(gates: list[GateInfo], ids: list[int]) -> str:
     return ", ".join(escape(n) for n in names) or _("all gates")
 
 
-def fit_lines(lines: list[str], limit: int = 3900) -> str:
-    """Join as many lines as fit in one Telegram message (4096 characters)."""
-    kept: list[str] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > limit:
-            kept.append("…")
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return "\n".join(kept)
-
-
 def format_code(code: str) -> str:
     """8 digits as ``1234 5678``, easier to read out at a keypad."""
     return f"{code[:4]} {code[4:]}"

@@ -7,10 +7,9 @@ parts, never cut.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 
-from core.text_limits import CAPTION_LIMIT, TEXT_LIMIT, cut, units, visible_length
+from core.text_limits import CAPTION_LIMIT, TEXT_LIMIT, cut, fit_lines, units, visible_length
 
 __all__ = ["CAPTION_LIMIT", "TEXT_LIMIT", "fit_lines", "fits", "split_with_header", "with_header"]
 
@@ -55,17 +54,3 @@ def split_with_header(header_html: str, body: str, limit: int = TEXT_LIMIT) -> l
     parts = [f"{header_html} ({1}/{total})\n{escape(chunks[0])}"]
     parts += [f"({n}/{total})\n{escape(c)}" for n, c in enumerate(chunks[1:], start=2)]
     return parts
-
-
-def fit_lines(lines: Sequence[str], limit: int = TEXT_LIMIT) -> str:
-    """Join HTML lines, dropping whole lines at the end if they do not fit."""
-    kept: list[str] = []
-    used = 0
-    for line in lines:
-        size = visible_length(line) + 1
-        if used + size > limit - 2:
-            kept.append("…")
-            break
-        kept.append(line)
-        used += size
-    return "\n".join(kept)
