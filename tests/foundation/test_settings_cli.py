@@ -22,7 +22,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a start imports aiogram: seconds, and more on a loaded machine
     )
 
 
