@@ -7,7 +7,8 @@ but before its transaction committed would have Telegram deliver the update agai
 and the answer would be taken for the next step's (a visitor's purpose read as
 their time window). So, inside an update, ``set_state``/``set_data`` are kept in
 the update's session (its own reads see them) and reach Redis only with the
-commit (:class:`DbSessionMiddleware` calls :class:`StagedState`):
+commit (``bot.middlewares.db.commit_update``, the update's commit at the end and a
+handler's commit before it sends, calls :class:`StagedState`):
 
 1. before the commit, a journal per conversation: the update's id and its writes;
 2. the commit: the update's data and its row in the ledger (bot.ledger);
@@ -18,6 +19,13 @@ conversation settles it: the update's row exists → its writes are applied (it 
 done and will be skipped when delivered again); no row → the journal is dropped
 (the update is handled again, from the state before it). A handler that fails, or
 a delivery found to be a duplicate, changes nothing in Redis.
+
+A handler that commits before it sends (handlers.kit.commit) moves the conversation
+then; what it sets afterwards goes with the final commit, whose journal is settled by
+the same ledger row: a process dying between that journal and the final commit moves
+the conversation on although the final transaction was lost — only for a handler that
+writes rows after its commit-before-send and then sets the state, which the handlers
+avoid (they send, they do not go on writing).
 
 Outside an update (a job) writes go straight to Redis.
 """
@@ -68,12 +76,14 @@ class StagedState:
         self.journaled = list(self.writes)
 
     async def apply(self) -> None:
-        """Step 3: the transaction committed; the conversation moves on."""
+        """Step 3: the transaction committed; the conversation moves on. What the
+        update writes after this (following a commit before a send) is a new batch."""
         async with self.storage.redis.pipeline(transaction=True) as pipe:
             for journal, writes in self.writes.items():
                 self.storage.queue_writes(pipe, writes)
                 pipe.delete(journal)
             await pipe.execute()
+        self.writes, self.journaled = {}, []
 
     async def discard(self) -> None:
         """Another delivery of the update committed first: this one's journal goes."""

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # session.info key of the update's Redis conversation writes (bot.storage_redis).
 STAGED_REDIS = "fsm_redis_staged"
 
+# session.info key: the id of the update the session serves (None: not an update).
+UPDATE_ID = "update_id"
+
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
 
 
@@ -69,15 +72,10 @@ class DbSessionMiddleware(BaseMiddleware):
             if state is not None and "raw_state" not in data:
                 # Read inside this transaction (bot.dispatcher.DeferredStateMiddleware).
                 data["raw_state"] = await state.get_state()
+            session.info[UPDATE_ID] = update_id
             result = await handler(event, data)
-            # Conversation state in Redis goes with the commit (bot.storage_redis).
-            staged = session.info.get(STAGED_REDIS)
             if _has_work(session):
-                if staged is not None:
-                    await staged.stage(update_id)
-                await session.commit()
-            if staged is not None:
-                await staged.apply()
+                await commit_update(session)
             return result
         except DeliveredAgain:
             log.info("update delivered again, handled meanwhile elsewhere: rolled back")
@@ -97,6 +95,18 @@ class DbSessionMiddleware(BaseMiddleware):
             current_session.reset(token)
             if session.in_transaction():  # only if commit and rollback both failed
                 await session.close()
+
+
+async def commit_update(session: AsyncSession) -> None:
+    """Commit an update's session, and its conversation writes in Redis with it
+    (bot.storage_redis: journal, commit, writes). The middleware's commit at the end,
+    and a handler's one sanctioned commit before it sends (handlers.kit.commit)."""
+    staged = session.info.get(STAGED_REDIS)
+    if staged is not None and staged.writes:
+        await staged.stage(session.info.get(UPDATE_ID))
+    await session.commit()
+    if staged is not None and staged.writes:
+        await staged.apply()
 
 
 def _has_work(session: AsyncSession) -> bool:

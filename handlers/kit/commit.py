@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.middlewares.db import commit_update
+
 
 async def commit_before_send(session: AsyncSession) -> None:
-    """Commit now, because what is sent next lets other updates act on these rows."""
-    await session.commit()
+    """Commit now, because what is sent next lets other updates act on these rows;
+    the conversation's state moves with it (bot.middlewares.db.commit_update)."""
+    await commit_update(session)

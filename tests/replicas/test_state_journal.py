@@ -15,10 +15,11 @@ from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ledger import UpdateLedger
-from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.db import DbSessionMiddleware, current_session
 from bot.settings import Settings
 from bot.storage import create_storage
 from bot.storage_redis import CourtyardRedisStorage, StagedState
+from handlers.kit.commit import commit_before_send
 from tests.replicas.conftest import REDIS_URL
 
 
@@ -132,6 +133,17 @@ async def test_a_process_dying_on_either_side_of_the_commit(
     assert await storage.get_state(key) == Visit.purpose.state
     assert await storage.get_data(key) == {}
     assert await storage.redis.exists(journal) == 0
+
+    # A handler that commits before it sends (handlers.kit.commit) and then dies: its
+    # update is recorded as handled, so its conversation has moved on with it.
+    async def commits_then_dies() -> None:
+        await storage.set_state(key, Visit.window)
+        await commit_before_send(current_session.get())
+        raise Died
+
+    with pytest.raises(Died):
+        await _update(session_factory, base + 4, commits_then_dies)
+    assert await storage.get_state(key) == Visit.window.state
     await storage.set_state(key, None)
 
 
