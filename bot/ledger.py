@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
@@ -106,6 +108,20 @@ def _forget_writes(conn: Any) -> None:
         conn.info.pop(_WROTE, None)
     except Exception:  # an invalidated connection has no info left to clear
         return
+
+
+@contextmanager
+def apart_from_update(session: AsyncSession) -> Iterator[None]:
+    """A commit inside an update that is not the update's effect (a first contact's
+    person row, committed before the handler runs): it does not record the update as
+    handled. A process dying in the handler then leaves the update to be handled
+    again, instead of a new person's first message answered by nobody."""
+    update_id = session.info.pop(PENDING_UPDATE, None)
+    try:
+        yield
+    finally:
+        if update_id is not None:
+            session.info[PENDING_UPDATE] = update_id
 
 
 class UpdateLedger:

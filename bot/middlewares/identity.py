@@ -14,6 +14,7 @@ from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import telegram_to_locale
+from bot.ledger import apart_from_update
 from core.identity import (
     Identity,
     IdentityCache,
@@ -52,9 +53,10 @@ class IdentityMiddleware(BaseMiddleware):
         if not identity.is_known and (chat is None or chat.type == "private"):
             full_name = user.full_name[:120]
             locale = telegram_to_locale(user.language_code, self.default_locale)
-            created = await register_first_contact(
-                session, user.id, full_name=full_name, username=user.username, locale=locale
-            )
+            with apart_from_update(session):  # the handler's work records the update
+                created = await register_first_contact(
+                    session, user.id, full_name=full_name, username=user.username, locale=locale
+                )
             if created is not None:
                 self.cache.remember(created)
             identity = created or await load_identity(session, user.id)
