@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from core.community.models import (
     NoticeStatus,
     Phase,
 )
+from core.community.times import ON_THE_LIST
 from core.models import Building, Person, Residency, ResidencyRole, Unit
 from core.residency import active_residency_clause
 
@@ -34,7 +35,7 @@ TITLE_MAX = 100
 BODY_MAX = 3500  # of a 4096-character message
 CAPTION_BODY_MAX = 800  # of a 1024-character caption
 # A notice stays on the resident's list this long (an outage: until it ends).
-CURRENT_FOR = timedelta(days=30)
+CURRENT_FOR = ON_THE_LIST
 
 
 class NoticeError(Exception):

@@ -10,6 +10,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+#: How long a notice, a closed vote or a closed survey stays on a resident's list.
+ON_THE_LIST = timedelta(days=30)
+
 _MOMENT = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(\d{1,2})[:：](\d{2})\s*$")
 _CLOCK = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*$")
 _JOIN = re.compile(r"\s*(?:–|—|~|～|至|到|\bto\b|\s-\s|-(?=\s*\d{1,2}[:：]\d{2}\s*$))\s*")

@@ -32,6 +32,7 @@ from core.community.models import (
 )
 from core.community.notices import TITLE_MAX, NoticeDraft, create_notice
 from core.community.tally import Tally, owner_keys, tally
+from core.community.times import ON_THE_LIST
 from core.models import Building, Residency, ResidencyRole, Unit
 from core.residency import active_residency_clause
 
@@ -181,7 +182,7 @@ async def votes_of_owner(
         .where(
             owner_clause(today),
             Residency.person_id == person_id,
-            (Vote.status == VoteStatus.OPEN) | (Vote.closed_at >= now - timedelta(days=30)),
+            (Vote.status == VoteStatus.OPEN) | (Vote.closed_at >= now - ON_THE_LIST),
         )
         .distinct()
         .order_by(Vote.deadline)

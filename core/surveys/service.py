@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record_audit
+from core.community.times import ON_THE_LIST
 from core.models import Building, Residency, Unit
 from core.residency import active_residency_clause
 from core.surveys.models import (
@@ -265,7 +266,7 @@ async def surveys_of_resident(
         .where(
             active_residency_clause(today),
             Residency.person_id == person_id,
-            (Survey.status == SurveyStatus.OPEN) | (Survey.closed_at >= now - timedelta(days=30)),
+            (Survey.status == SurveyStatus.OPEN) | (Survey.closed_at >= now - ON_THE_LIST),
         )
         .distinct()
         .order_by(Survey.deadline)
