@@ -175,8 +175,6 @@ class Pass(Base):
     last_entry_at: Mapped[datetime | None]
     last_exit_at: Mapped[datetime | None]
     overstay_notified_at: Mapped[datetime | None]
-    # A daily-help pass's households told it ends soon (access.passes.renewal).
-    renewal_notified_at: Mapped[datetime | None]
     # The admin-group message asking staff to decide a worker pass.
     staff_message_id: Mapped[int | None] = mapped_column(Integer)
 

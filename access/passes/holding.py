@@ -202,22 +202,15 @@ async def claim_overstays(session: AsyncSession, now: datetime) -> list[Pass]:
             continue
         if row.valid_until + timedelta(minutes=settings.overstay_grace_min) > now:
             continue
-        if await stamp_once(session, row.id, "overstay_notified_at", now):
+        result = await session.execute(
+            update(Pass)
+            .where(Pass.id == row.id, Pass.overstay_notified_at.is_(None))
+            .values(overstay_notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(row)
     return claimed
-
-
-async def stamp_once(session: AsyncSession, pass_id: int, column: str, now: datetime) -> bool:
-    """Set the pass's ``column`` (a "told at" stamp) to ``now`` unless it is set: whether
-    this call set it. How a job claims a message before sending it."""
-    stamp = getattr(Pass, column)
-    result = await session.execute(
-        update(Pass)
-        .where(Pass.id == pass_id, stamp.is_(None))
-        .values({column: now})
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def revoke_passes_of_residency(session: AsyncSession, residency: Residency) -> None:

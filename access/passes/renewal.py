@@ -4,9 +4,9 @@ A daily-help pass runs :data:`~access.passes.rules.DAILY_HELP_SPAN` from its mak
 so a nanny who stopped working for a household does not keep a code for ever; the
 households say once a year that she still comes.
 
-- :func:`claim_renewal_reminders` — passes ending within
-  :data:`~access.passes.rules.RENEW_REMIND_BEFORE`, claimed (stamped) in the caller's
-  transaction before anyone is told: two schedulers never remind twice.
+- :func:`renewals_due` — passes ending within
+  :data:`~access.passes.rules.RENEW_REMIND_BEFORE`, whose households the reminder job
+  tells, each message claimed once (core.sends, keyed by the pass's end).
 - :func:`renew_daily_help` — a household that keeps the pass renews it in its last
   :data:`~access.passes.rules.RENEW_WINDOW`, for another span from its end; two
   presses (of one household or of two) renew it once.
@@ -20,7 +20,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.models import Pass, PassKind, PassStatus
-from access.passes.holding import stamp_once
 from access.passes.rules import DAILY_HELP_SPAN, RENEW_REMIND_BEFORE, RENEW_WINDOW, PassError
 from access.passes.shared import Household, household_link
 
@@ -46,7 +45,7 @@ async def renew_daily_help(
             Pass.status == PassStatus.ACTIVE,
             Pass.valid_until == row.valid_until,  # a press racing this one renewed it
         )
-        .values(valid_until=row.valid_until + DAILY_HELP_SPAN, renewal_notified_at=None)
+        .values(valid_until=row.valid_until + DAILY_HELP_SPAN)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -55,18 +54,14 @@ async def renew_daily_help(
     return found
 
 
-async def claim_renewal_reminders(session: AsyncSession, now: datetime) -> list[Pass]:
-    """Active daily-help passes ending within :data:`RENEW_REMIND_BEFORE` whose
-    households were not told yet, stamped as told."""
-    due = (
-        await session.scalars(
-            select(Pass).where(
-                Pass.kind == PassKind.DAILY_HELP,
-                Pass.status == PassStatus.ACTIVE,
-                Pass.valid_until > now,
-                Pass.valid_until <= now + RENEW_REMIND_BEFORE,
-                Pass.renewal_notified_at.is_(None),
-            )
+async def renewals_due(session: AsyncSession, now: datetime) -> list[Pass]:
+    """Active daily-help passes ending within :data:`RENEW_REMIND_BEFORE`."""
+    rows = await session.scalars(
+        select(Pass).where(
+            Pass.kind == PassKind.DAILY_HELP,
+            Pass.status == PassStatus.ACTIVE,
+            Pass.valid_until > now,
+            Pass.valid_until <= now + RENEW_REMIND_BEFORE,
         )
-    ).all()
-    return [row for row in due if await stamp_once(session, row.id, "renewal_notified_at", now)]
+    )
+    return list(rows.all())

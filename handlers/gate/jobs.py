@@ -26,14 +26,16 @@ from aiogram.utils.i18n import gettext as _
 from access.api import serve
 from access.lookups import PassParties, claim_overstay_notices, community_by_id
 from access.passes import expire_passes
-from access.passes.renewal import claim_renewal_reminders
+from access.passes.renewal import renewals_due
 from access.passes.shared import households_to_tell
 from access.sync.admin import prune_pass_changes
 from access.walkins.records import prune_calls
 from bot.context import AppContext
 from bot.notify import send_to_admin_group, send_to_person
+from bot.sender import Delivery
 from core.formatting import fmt_short_datetime, local_dt
 from core.scheduler import Scheduler
+from core.sends import send_once
 from handlers.gate.help_renewal import reminder_markup, reminder_text
 from handlers.gate.texts import fmt_end
 
@@ -128,29 +130,44 @@ async def walkin_expiry_job(ctx: AppContext) -> int:
     return await desk.expire_due() if desk is not None else 0
 
 
+def _reached(delivery: Delivery | None) -> bool:
+    return delivery is not None and delivery.ok
+
+
 async def help_renewal_job(ctx: AppContext) -> int:
-    """Daily-help passes ending within two weeks: each household keeping one is told,
-    once (claimed and committed before anyone is told), with 🔁 Renew."""
+    """Daily-help passes ending within two weeks: each household keeping one is told
+    once, with 🔁 Renew (each message claimed before it is sent: core.sends; the key
+    carries the pass's end, so a renewed pass is reminded again next year). How many
+    passes had someone told in this run."""
     now = ctx.clock.now()
-    async with ctx.session_factory.begin() as session:
+    async with ctx.session_factory() as session:
         due = []
-        for row in await claim_renewal_reminders(session, now):
+        for row in await renewals_due(session, now):
             community = await community_by_id(session, row.community_id)
             assert community is not None
             today = local_dt(now, community.timezone).date()
             due.append((row, community.timezone, await households_to_tell(session, row.id, today)))
     if ctx.bot is None:
-        return len(due)
+        return 0
+    told = 0
     for row, timezone, people in due:
+        sent = False
         for person in people:
+            key = f"access.help_renewal:{row.id}:{row.valid_until.date()}:{person.id}"
             with ctx.i18n.context():
-                await send_to_person(
+                send = partial(
+                    send_to_person,
                     ctx,
                     person,
                     partial(reminder_text, row, timezone),
                     reply_markup=partial(reminder_markup, row),
                 )
-    return len(due)
+                first, _result = await send_once(
+                    ctx.session_factory, key, now, send, delivered=_reached
+                )
+            sent = sent or first
+        told += sent
+    return told
 
 
 async def prune_calls_job(ctx: AppContext) -> int:
